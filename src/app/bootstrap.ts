@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import { loadConfig, type AppConfig } from '../core/config/config';
+import { PublicMigrator } from '../core/database/public-migrator';
+import { createLogger } from '../core/logging/logger';
+import { openDatabase, type Database } from './database';
+import { createHttpApp } from './http-app';
+import { buildAppSchema } from './schema';
+import { createServices, type Services } from './services';
+
+export interface BootstrapOptions {
+  role: 'api' | 'worker';
+}
+
+async function migrateOnStart(db: Database, services: Services, logger: Logger): Promise<void> {
+  const applied = await new PublicMigrator(db.dataSource).migrate();
+  if (applied.length) logger.info({ applied }, 'public migrations applied');
+  const summary = await services.tenantMigrator.migrateAll();
+  if (summary.total) logger.info({ ...summary, failed: summary.failed.map((f) => f.tenant.slug) }, 'tenant migrations applied');
+}
+
+/** Starts one process: the API (HTTP + scheduler) or a worker (jobs only). Exits cleanly on SIGTERM/SIGINT. */
+export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
+  const config: AppConfig = loadConfig();
+  const logger = createLogger(config.logLevel, { role });
+  const db = await openDatabase(config, logger, `tenantql-${role}`);
+  const services = createServices(config, db.dataSource, db.url);
+  if (config.migrateOnStart) await migrateOnStart(db, services, logger);
+
+  const stops: (() => Promise<void>)[] = [];
+  if (role === 'api') {
+    const schema = await buildAppSchema(services.container);
+    const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => 'disabled' });
+    const port = await http.listen(config.port);
+    logger.info({ port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox }, `tenantql ${config.version} listening on http://localhost:${port}/graphql`);
+    stops.push(() => http.close());
+  }
+  stops.push(() => db.close());
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, draining');
+    const force = setTimeout(() => {
+      logger.error('shutdown grace period exceeded; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    for (const stop of stops) await stop().catch((error) => logger.error({ err: error }, 'error while stopping'));
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../core/config/config';
+import { ForbiddenError } from '../core/errors/app-error';
+import { ErrorCode } from '../core/errors/error-code';
+import { createErrorFormatter } from '../core/errors/format-graphql-error';
+import { matchesAdminSecret } from '../core/http/admin-secret';
+import { healthHandler, readinessHandler, type JobsState } from '../core/http/health';
+import type { Principal, RequestContext } from '../core/http/request-context';
+
+export interface HttpAppDependencies {
+  config: AppConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  schema: GraphQLSchema;
+  jobsState: () => JobsState;
+}
+
+export interface HttpApp {
+  app: express.Express;
+  httpServer: http.Server;
+  /** Starts listening; resolves with the bound port (0 picks a free one). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops taking requests and waits for in-flight ones (bounded by the drain plugin). */
+  close(): Promise<void>;
+  isShuttingDown(): boolean;
+}
+
+function requestError(code: ErrorCode, message: string, status: number, extra: Record<string, unknown> = {}) {
+  return new GraphQLError(message, { extensions: { code, ...extra, http: { status } } });
+}
+
+/** Resolves who is calling from the request headers. A wrong admin secret is an error, not anonymity. */
+function principalOf(req: Request, config: AppConfig): Principal {
+  const adminSecret = req.get('x-admin-secret');
+  if (adminSecret !== undefined) {
+    if (!matchesAdminSecret(adminSecret, config.adminSecret)) {
+      throw requestError(ErrorCode.UNAUTHENTICATED, 'Invalid admin secret', 401);
+    }
+    return { kind: 'platform-admin' };
+  }
+  return { kind: 'anonymous' };
+}
+
+/** Body parser failures (bad JSON, too large) answered in GraphQL's error shape with a documented code. */
+function bodyErrorHandler(error: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) {
+  if (!error.type?.startsWith('entity.') && error.type !== 'encoding.unsupported' && error.type !== 'charset.unsupported') {
+    return next(error);
+  }
+  const tooLarge = error.type === 'entity.too.large';
+  res.status(tooLarge ? 413 : 400).json({
+    errors: [
+      {
+        message: tooLarge ? 'Request body is too large' : 'Request body is not valid JSON',
+        extensions: { code: ErrorCode.BAD_USER_INPUT, reason: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED_JSON' },
+      },
+    ],
+  });
+}
+
+export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp> {
+  const { config, logger, dataSource, schema } = deps;
+  let shuttingDown = false;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.graphql.maxDepth },
+    maxAliases: { n: config.graphql.maxAliases },
+    costLimit: { maxCost: config.graphql.maxCost },
+    maxDirectives: { n: 50 },
+    // Token limit is enforced by graphql's own parser (parseOptions) so it answers 400, not 500.
+    maxTokens: { enabled: false },
+    blockFieldSuggestion: { enabled: config.isProduction },
+  });
+  const protection = armor.protect();
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    ...protection,
+    includeStacktraceInErrorResponses: !config.isProduction,
+    introspection: config.graphql.sandbox,
+    parseOptions: { maxTokens: config.graphql.maxTokens },
+    csrfPrevention: true,
+    formatError: createErrorFormatter({ isProduction: config.isProduction, logger }),
+    plugins: [
+      ...protection.plugins,
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  const health = { dataSource, version: config.version, jobsState: deps.jobsState, isShuttingDown: () => shuttingDown };
+  app.get('/health', healthHandler(health));
+  app.get('/ready', readinessHandler(health));
+
+  const authorizeTenant: RequestContext['authorizeTenant'] = function (this: void) {
+    throw new ForbiddenError('You are not a member of this organization');
+  };
+
+  app.use(
+    '/graphql',
+    cors<cors.CorsRequest>(),
+    express.json({ limit: config.maxRequestSize }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<RequestContext> => {
+        const requestId = req.get('x-request-id') ?? randomUUID();
+        const principal = principalOf(req, config);
+        return {
+          requestId,
+          principal,
+          organizationRef: req.get('x-organization-id') || undefined,
+          logger: logger.child({ requestId }),
+          dataSource,
+          authorizeTenant: principal.kind === 'platform-admin' ? () => undefined : authorizeTenant,
+        };
+      },
+    }),
+  );
+  app.use(bodyErrorHandler);
+
+  return {
+    app,
+    httpServer,
+    isShuttingDown: () => shuttingDown,
+    listen: (port, host = config.host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    close: async () => {
+      shuttingDown = true;
+      await apollo.stop();
+    },
+  };
+}

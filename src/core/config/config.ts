@@ -1,0 +1,185 @@
+import bytes from 'bytes';
+import { z } from 'zod';
+import { version as packageVersion } from '../../../package.json';
+
+/**
+ * The one typed view of the environment. Every variable the deployment guides
+ * name is defined here with a development default, so `npm start` works with
+ * no `.env`; production refuses weak or missing secrets. All problems are
+ * reported together by `ConfigError`.
+ */
+
+const DEV_SECRET = 'dev-only-insecure-secret-change-me-0123456789abcdef';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const absoluteUrl = z.string().url();
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(0, 65535).default(4000),
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+    DATABASE_POOL_MAX: int(1, 1000).default(10),
+    DATABASE_POOL_MAX_USES: int(0, 10_000_000).default(7500),
+    DATABASE_POOL_MAX_LIFETIME_SECONDS: int(0, 86_400).default(1800),
+    EMBEDDED_DATABASE_DIR: z.string().default('.data/postgres'),
+    EMBEDDED_DATABASE_PORT: int(1, 65535).default(5499),
+    SECRET_KEY: optionalString,
+    JWT_SECRET_KEY: optionalString,
+    JWT_ALGORITHM: z.literal('HS256').default('HS256'),
+    JWT_EXPIRATION_HOURS: int(1, 24 * 365).default(24),
+    JWT_REFRESH_EXPIRATION_DAYS: int(1, 365).default(7),
+    EMAIL_HOST: optionalString,
+    EMAIL_PORT: int(1, 65535).default(587),
+    EMAIL_USE_TLS: bool.default('true'),
+    EMAIL_HOST_USER: optionalString,
+    EMAIL_HOST_PASSWORD: optionalString,
+    DEFAULT_FROM_EMAIL: z.string().default('tenantql <no-reply@localhost>'),
+    FRONTEND_URL: absoluteUrl.default('http://localhost:3000'),
+    STRIPE_SECRET_KEY: optionalString,
+    STRIPE_PUBLISHABLE_KEY: optionalString,
+    STRIPE_WEBHOOK_SECRET: optionalString,
+    ENCRYPTION_KEY: optionalString.pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters').optional()),
+    RATE_LIMIT_MAX: int(1, 10_000_000).default(1000),
+    RATE_LIMIT_WINDOW: int(1, 86_400_000).default(60_000),
+    MAX_REQUEST_SIZE: z
+      .string()
+      .default('1mb')
+      .refine((v) => bytes.parse(v) !== null && (bytes.parse(v) ?? 0) > 0, 'must be a size such as 1mb or 512kb'),
+    GRAPHQL_SANDBOX: bool.optional(),
+    GRAPHQL_MAX_DEPTH: int(1, 100).default(12),
+    GRAPHQL_MAX_ALIASES: int(1, 1000).default(30),
+    GRAPHQL_MAX_COST: int(1, 1_000_000).default(5000),
+    GRAPHQL_MAX_TOKENS: int(100, 1_000_000).default(5000),
+    SENTRY_DSN: optionalString,
+    MONGODB_URL: optionalString,
+    ADMIN_SECRET: optionalString,
+    JOBS_ENABLED: bool.default('true'),
+    SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+    BACKUP_DIR: z.string().default('.data/backups'),
+    MIGRATE_ON_START: bool.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    const secret = env.JWT_SECRET_KEY ?? env.SECRET_KEY;
+    if (!secret || Buffer.byteLength(secret) < 32) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET_KEY'], message: 'required in production, at least 32 bytes (256 bits)' });
+    }
+    if (!env.ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'required in production (32 bytes hex)' });
+    }
+    if (env.ADMIN_SECRET && env.ADMIN_SECRET.length < 24) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_SECRET'], message: 'must be at least 24 characters in production' });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  version: string;
+  database: {
+    /** Undefined means: start the embedded PostgreSQL. */
+    url?: string;
+    poolMax: number;
+    poolMaxUses: number;
+    poolMaxLifetimeSeconds: number;
+    embeddedDir: string;
+    embeddedPort: number;
+  };
+  jwt: { secret: string; algorithm: 'HS256'; expirationHours: number; refreshExpirationDays: number };
+  email: { host?: string; port: number; useTls: boolean; user?: string; password?: string; from: string };
+  frontendUrl: string;
+  stripe: { secretKey?: string; publishableKey?: string; webhookSecret?: string };
+  encryptionKey?: Buffer;
+  rateLimit: { max: number; windowMs: number };
+  maxRequestSize: string;
+  graphql: { sandbox: boolean; maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
+  sentryDsn?: string;
+  mongodbUrl?: string;
+  adminSecret?: string;
+  jobsEnabled: boolean;
+  shutdownGraceMs: number;
+  backupDir: string;
+  /** Apply pending migrations when a process starts (default: on, except in production). */
+  migrateOnStart: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    version: packageVersion,
+    database: {
+      url: e.DATABASE_URL,
+      poolMax: e.DATABASE_POOL_MAX,
+      poolMaxUses: e.DATABASE_POOL_MAX_USES,
+      poolMaxLifetimeSeconds: e.DATABASE_POOL_MAX_LIFETIME_SECONDS,
+      embeddedDir: e.EMBEDDED_DATABASE_DIR,
+      embeddedPort: e.EMBEDDED_DATABASE_PORT,
+    },
+    jwt: {
+      secret: e.JWT_SECRET_KEY ?? e.SECRET_KEY ?? DEV_SECRET,
+      algorithm: e.JWT_ALGORITHM,
+      expirationHours: e.JWT_EXPIRATION_HOURS,
+      refreshExpirationDays: e.JWT_REFRESH_EXPIRATION_DAYS,
+    },
+    email: {
+      host: e.EMAIL_HOST,
+      port: e.EMAIL_PORT,
+      useTls: e.EMAIL_USE_TLS,
+      user: e.EMAIL_HOST_USER,
+      password: e.EMAIL_HOST_PASSWORD,
+      from: e.DEFAULT_FROM_EMAIL,
+    },
+    frontendUrl: e.FRONTEND_URL.replace(/\/+$/, ''),
+    stripe: { secretKey: e.STRIPE_SECRET_KEY, publishableKey: e.STRIPE_PUBLISHABLE_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'hex') : undefined,
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW },
+    maxRequestSize: e.MAX_REQUEST_SIZE,
+    graphql: {
+      sandbox: e.GRAPHQL_SANDBOX ?? !isProduction,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+    },
+    sentryDsn: e.SENTRY_DSN,
+    mongodbUrl: e.MONGODB_URL,
+    adminSecret: e.ADMIN_SECRET,
+    jobsEnabled: e.JOBS_ENABLED,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    backupDir: e.BACKUP_DIR,
+    migrateOnStart: e.MIGRATE_ON_START ?? !isProduction,
+  };
+}

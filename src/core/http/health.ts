@@ -1,0 +1,49 @@
+import type { Request, Response } from 'express';
+import type { DataSource } from 'typeorm';
+
+export type JobsState = 'running' | 'stopped' | 'disabled';
+
+export interface HealthDependencies {
+  dataSource: DataSource;
+  version: string;
+  jobsState: () => JobsState;
+  isShuttingDown: () => boolean;
+}
+
+const DB_CHECK_TIMEOUT_MS = 2000;
+
+async function databaseReachable(dataSource: DataSource): Promise<boolean> {
+  if (!dataSource.isInitialized) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), DB_CHECK_TIMEOUT_MS)));
+  try {
+    return await Promise.race([dataSource.query('SELECT 1').then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `GET /health`: what an operator reads. 503 names the failing part. */
+export function healthHandler(deps: HealthDependencies) {
+  return async (_req: Request, res: Response) => {
+    const database = (await databaseReachable(deps.dataSource)) ? 'connected' : 'disconnected';
+    const jobs = deps.jobsState();
+    const healthy = database === 'connected' && jobs !== 'stopped' && !deps.isShuttingDown();
+    res.status(healthy ? 200 : 503).json({
+      status: healthy ? 'healthy' : 'unhealthy',
+      uptime: Math.round(process.uptime()),
+      database,
+      jobs,
+      version: deps.version,
+      ...(deps.isShuttingDown() ? { shuttingDown: true } : {}),
+    });
+  };
+}
+
+/** `GET /ready`: what a load balancer reads. Not ready while shutting down or without a database. */
+export function readinessHandler(deps: HealthDependencies) {
+  return async (_req: Request, res: Response) => {
+    const ready = !deps.isShuttingDown() && (await databaseReachable(deps.dataSource));
+    res.status(ready ? 200 : 503).json({ ready });
+  };
+}

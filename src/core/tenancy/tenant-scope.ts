@@ -1,0 +1,141 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { PoolClient, QueryResult } from 'pg';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { ForbiddenError, InternalError, NotFoundError } from '../errors/app-error';
+import { assertTenantSchema, type TenantRef } from './tenant-schema';
+
+export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'SUSPENDED' | 'FAILED' | 'ARCHIVED';
+
+/** What the tenancy layer knows of a tenant: the row in `public.tenants` that scopes a request. */
+export interface ScopedTenant {
+  id: string;
+  slug: string;
+  status: TenantStatus;
+  schema: string;
+}
+
+export interface TenantScope {
+  tenant: ScopedTenant;
+  /** The transaction's manager: every query through it runs in the tenant's schema. */
+  manager: EntityManager;
+}
+
+const scopeStorage = new AsyncLocalStorage<TenantScope>();
+
+export function currentTenantScope(): TenantScope | undefined {
+  return scopeStorage.getStore();
+}
+
+/** Tenant code that runs outside a scope is a bug: fail loudly instead of reading `public`. */
+export function requireTenantScope(): TenantScope {
+  const scope = scopeStorage.getStore();
+  if (!scope) throw new InternalError('Tenant data accessed outside a tenant scope');
+  return scope;
+}
+
+/**
+ * Opens the transaction and points `search_path` at the tenant's schema in ONE
+ * round trip: `BEGIN` and the lookup travel as one simple-protocol message. The
+ * lookup sets the path transaction-locally (`set_config(…, true)`), so nothing
+ * survives the transaction even behind a transaction-mode pooler, and `public`
+ * is deliberately not in the path: a missing table fails instead of falling
+ * through to shared data. The ref has been validated (uuid or slug) and is
+ * escaped as a literal as well.
+ */
+function openingStatement(client: PoolClient, ref: TenantRef): string {
+  const [column, value] = 'id' in ref ? ['id', ref.id] : ['slug', ref.slug];
+  return (
+    'BEGIN; SELECT id, slug, status, schema_name, ' +
+    "set_config('search_path', quote_ident(schema_name), true) AS search_path " +
+    `FROM public.tenants WHERE ${column} = ${client.escapeLiteral(value)}`
+  );
+}
+
+/**
+ * TypeORM believes it opened the transaction, so `commitTransaction`, `rollbackTransaction`
+ * and nested `manager.transaction()` (savepoints) keep working on this runner.
+ */
+function adoptOpenTransaction(runner: QueryRunner): void {
+  Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
+}
+
+/** TypeORM's public `release()` cannot pass the error that tells the pool to discard the connection. */
+function releaseConnection(runner: PostgresQueryRunner, error?: Error): Promise<void> {
+  return (runner as unknown as { releasePostgresConnection(err?: Error): Promise<void> }).releasePostgresConnection(error);
+}
+
+export interface TenantScopeOptions {
+  /** Throws when the caller may not act for this tenant; runs inside the transaction, before any work. */
+  authorize?: (tenant: ScopedTenant) => void | Promise<void>;
+  /** Allow statuses other than ACTIVE (platform maintenance). */
+  allowInactive?: boolean;
+}
+
+/**
+ * Runs `work` on one pooled connection inside one transaction scoped to the tenant:
+ * commit on success, roll back on any error, always release the connection.
+ */
+export async function runInTenantScope<T>(
+  dataSource: DataSource,
+  ref: TenantRef,
+  work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>,
+  options: TenantScopeOptions = {},
+): Promise<T> {
+  const runner = dataSource.createQueryRunner() as PostgresQueryRunner;
+  const client = (await runner.connect()) as PoolClient;
+  let releaseError: Error | undefined;
+  try {
+    let results: QueryResult[];
+    try {
+      results = (await client.query(openingStatement(client, ref))) as unknown as QueryResult[];
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: Error) => (releaseError = e));
+      throw error;
+    }
+    adoptOpenTransaction(runner);
+    const row = results[1].rows[0] as { id: string; slug: string; status: TenantStatus; schema_name: string } | undefined;
+    if (!row) throw new NotFoundError('Organization');
+    const tenant: ScopedTenant = { id: row.id, slug: row.slug, status: row.status, schema: assertTenantSchema(row.schema_name) };
+    if (tenant.status !== 'ACTIVE' && !options.allowInactive) {
+      throw new ForbiddenError(`Organization is ${tenant.status.toLowerCase()}`, { reason: `TENANT_${tenant.status}` });
+    }
+    await options.authorize?.(tenant);
+    const result = await scopeStorage.run({ tenant, manager: runner.manager }, () => work(runner.manager, tenant));
+    await runner.commitTransaction();
+    return result;
+  } catch (error) {
+    if (runner.isTransactionActive) {
+      await runner.rollbackTransaction().catch((e: Error) => (releaseError = e));
+    }
+    throw error;
+  } finally {
+    // A connection whose rollback failed is broken: hand the error to the pool so it is discarded.
+    await releaseConnection(runner, releaseError);
+  }
+}
+
+/**
+ * For platform code that must work inside a known schema (provisioning, migrations,
+ * per-tenant jobs): same guarantees as `runInTenantScope`, schema given directly.
+ */
+export async function runInSchema<T>(
+  dataSource: DataSource,
+  schema: string,
+  work: (manager: EntityManager, runner: QueryRunner) => Promise<T>,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.startTransaction();
+    await runner.query(`SELECT set_config('search_path', $1, true)`, [`"${assertTenantSchema(schema)}"`]);
+    const result = await work(runner.manager, runner);
+    await runner.commitTransaction();
+    return result;
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  } finally {
+    await runner.release();
+  }
+}

@@ -1,0 +1,43 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
+import type { EntityManager } from 'typeorm';
+import { selectsField } from '../../core/graphql/selection';
+import { TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
+import { Customer } from './customer.entity';
+import { CreateCustomerInput, CustomerConnection, CustomersArgs, UpdateCustomerInput } from './customer.inputs';
+import { CustomerService } from './customer.service';
+
+@Resolver(() => Customer)
+@TenantScoped()
+export class CustomerResolver {
+  constructor(private readonly customerService: CustomerService) {}
+
+  @Query(() => Customer)
+  customer(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string): Promise<Customer> {
+    return this.customerService.get(em, id);
+  }
+
+  @Query(() => CustomerConnection)
+  customers(@TenantManager() em: EntityManager, @Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
+    return this.customerService.list(em, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+  }
+
+  @Mutation(() => Customer)
+  createCustomer(@TenantManager() em: EntityManager, @Arg('input') input: CreateCustomerInput): Promise<Customer> {
+    return this.customerService.create(em, input);
+  }
+
+  @Mutation(() => Customer)
+  updateCustomer(
+    @TenantManager() em: EntityManager,
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateCustomerInput,
+  ): Promise<Customer> {
+    return this.customerService.update(em, id, input);
+  }
+
+  @Mutation(() => Customer, { description: 'Deletes the customer and returns it as it was' })
+  deleteCustomer(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string): Promise<Customer> {
+    return this.customerService.delete(em, id);
+  }
+}

@@ -1,0 +1,58 @@
+import type { EntityManager } from 'typeorm';
+import { NotFoundError } from '../../core/errors/app-error';
+import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
+import { isUuid } from '../../core/tenancy/tenant-schema';
+import { Customer } from './customer.entity';
+import type { CreateCustomerInput, UpdateCustomerInput } from './customer.inputs';
+
+export interface CustomerListOptions {
+  first: number;
+  after?: string;
+  search?: string;
+  withTotalCount?: boolean;
+}
+
+/** Customers of one tenant. Every method takes the tenant-scoped manager of the caller's transaction. */
+export class CustomerService {
+  async create(em: EntityManager, input: CreateCustomerInput): Promise<Customer> {
+    const customer = em.create(Customer, { name: input.name.trim(), email: input.email ?? null, phone: input.phone ?? null });
+    return em.save(customer);
+  }
+
+  async update(em: EntityManager, id: string, input: UpdateCustomerInput): Promise<Customer> {
+    const customer = await this.get(em, id);
+    if (input.name !== undefined) customer.name = input.name.trim();
+    if (input.email !== undefined) customer.email = input.email;
+    if (input.phone !== undefined) customer.phone = input.phone;
+    return em.save(customer);
+  }
+
+  async delete(em: EntityManager, id: string): Promise<Customer> {
+    const customer = await this.get(em, id);
+    await em.delete(Customer, { id });
+    return customer;
+  }
+
+  async get(em: EntityManager, id: string): Promise<Customer> {
+    const customer = isUuid(id) ? await em.findOneBy(Customer, { id }) : null;
+    if (!customer) throw new NotFoundError('Customer', id);
+    return customer;
+  }
+
+  /** Keyset page ordered by (createdAt, id); the count is only run when asked for. */
+  async list(em: EntityManager, options: CustomerListOptions) {
+    const query = em.createQueryBuilder(Customer, 'c');
+    if (options.search?.trim()) {
+      query.where('(c.name ILIKE :pattern OR c.email ILIKE :pattern OR c.phone ILIKE :pattern)', {
+        pattern: likePattern(options.search.trim()),
+      });
+    }
+    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
+    if (options.after) {
+      const cursor = decodeCursor(options.after);
+      query.andWhere('(c.createdAt, c.id) > (:createdAt, :id)', cursor);
+    }
+    const rows = await query.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').limit(options.first + 1).getMany();
+    return { ...toConnection(rows, options.first), totalCount };
+  }
+}

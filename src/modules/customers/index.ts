@@ -1,0 +1,3 @@
+export { Customer } from './customer.entity';
+export { CustomerService } from './customer.service';
+export { CustomerResolver } from './customer.resolver';

@@ -1,0 +1,55 @@
+import { Arg, Authorized, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { PLATFORM_ADMIN } from '../../core/http/auth-checker';
+import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
+import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
+import type { EntityManager } from 'typeorm';
+import { Tenant, TenantStatus } from './tenant.entity';
+import { CreateTenantInput, DeleteTenantResult } from './tenant.inputs';
+import { TenantService } from './tenant.service';
+
+@Resolver(() => Tenant)
+export class TenantResolver {
+  constructor(private readonly tenantService: TenantService) {}
+
+  @Query(() => Tenant, { description: 'The organization named by X-Organization-ID' })
+  @TenantScoped()
+  tenant(@CurrentTenant() current: ScopedTenant, @TenantManager() manager: EntityManager): Promise<Tenant> {
+    return this.tenantService.get(current.id, manager);
+  }
+
+  @Query(() => [Tenant], { description: 'Platform admin: every organization' })
+  @Authorized(PLATFORM_ADMIN)
+  tenants(@Arg('status', () => TenantStatus, { nullable: true }) status?: TenantStatus): Promise<Tenant[]> {
+    return this.tenantService.list(status);
+  }
+
+  @Mutation(() => Tenant, { description: 'Platform admin: create and provision an organization' })
+  @Authorized(PLATFORM_ADMIN)
+  createTenant(@Arg('input') input: CreateTenantInput): Promise<Tenant> {
+    return this.tenantService.provision(input);
+  }
+
+  @Mutation(() => Tenant, { description: 'Platform admin: stop serving an organization (data kept)' })
+  @Authorized(PLATFORM_ADMIN)
+  suspendTenant(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<Tenant> {
+    return this.tenantService.suspend(id, reason);
+  }
+
+  @Mutation(() => Tenant, { description: 'Platform admin: serve a suspended or archived organization again' })
+  @Authorized(PLATFORM_ADMIN)
+  activateTenant(@Arg('id', () => ID) id: string): Promise<Tenant> {
+    return this.tenantService.activate(id);
+  }
+
+  @Mutation(() => Tenant, { description: 'Platform admin: archive an organization (schema kept, no requests served)' })
+  @Authorized(PLATFORM_ADMIN)
+  archiveTenant(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<Tenant> {
+    return this.tenantService.archive(id, reason);
+  }
+
+  @Mutation(() => DeleteTenantResult, { description: 'Platform admin: drop the schema and the organization; optional pg_dump backup first' })
+  @Authorized(PLATFORM_ADMIN)
+  deleteTenant(@Arg('id', () => ID) id: string, @Arg('backup', { defaultValue: false }) backup: boolean): Promise<DeleteTenantResult> {
+    return this.tenantService.delete(id, backup);
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { ConflictError, InternalError, NotFoundError } from '../../core/errors/app-error';
+import { assertTenantSchema, isUuid, tenantSchemaFor } from '../../core/tenancy/tenant-schema';
+import type { TenantStatus as TenantStatusValue } from '../../core/tenancy/tenant-scope';
+import { dumpTenantSchema } from './tenant-backup';
+import { Tenant } from './tenant.entity';
+import type { TenantMigrator } from './tenant-migrator';
+
+/** Slugs that would be confusing as organization names or collide with routes. */
+const RESERVED_SLUGS = new Set(['admin', 'api', 'app', 'graphql', 'health', 'metrics', 'public', 'ready', 'root', 'system', 'www']);
+
+export interface TenantServiceOptions {
+  databaseUrl: string;
+  backupDir: string;
+}
+
+export interface ProvisionInput {
+  name: string;
+  slug: string;
+  plan?: string;
+}
+
+/** The tenant registry and the lifecycle of tenant schemas. Platform-level: works on `public`. */
+export class TenantService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly migrator: TenantMigrator,
+    private readonly options: TenantServiceOptions,
+  ) {}
+
+  /**
+   * Creates the row, the schema and every tenant table in ONE transaction: on any
+   * failure nothing remains (no row, no schema, no table) and a retry starts clean.
+   * Pass `manager` to provision inside a caller's transaction (sign-up).
+   */
+  async provision(input: ProvisionInput, manager?: EntityManager): Promise<Tenant> {
+    if (RESERVED_SLUGS.has(input.slug)) throw new ConflictError(`The slug "${input.slug}" is reserved`, { field: 'slug' });
+    const id = randomUUID();
+    const schema = assertTenantSchema(tenantSchemaFor(id));
+    const work = async (em: EntityManager) => {
+      if (await em.existsBy(Tenant, { slug: input.slug })) {
+        throw new ConflictError(`The slug "${input.slug}" is already taken`, { field: 'slug' });
+      }
+      await em.insert(Tenant, { id, slug: input.slug, name: input.name.trim(), schemaName: schema, status: 'PROVISIONING', plan: input.plan ?? 'FREE' });
+      await em.query(`CREATE SCHEMA "${schema}"`);
+      await em.query(`SELECT set_config('search_path', $1, true)`, [`"${schema}"`]);
+      await this.migrator.applyPending(em.queryRunner!, id);
+      await em.query(`SELECT set_config('search_path', 'public', true)`);
+      await em.update(Tenant, { id }, { status: 'ACTIVE' });
+      return em.findOneByOrFail(Tenant, { id });
+    };
+    try {
+      return manager ? await manager.transaction(work) : await this.dataSource.transaction(work);
+    } catch (error) {
+      if (error instanceof ConflictError) throw error;
+      if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'tenants_slug_key') {
+        throw new ConflictError(`The slug "${input.slug}" is already taken`, { field: 'slug' });
+      }
+      throw new InternalError('Tenant provisioning failed; nothing was created. Retry later.', { reason: 'PROVISIONING_FAILED' }, error);
+    }
+  }
+
+  list(status?: TenantStatusValue): Promise<Tenant[]> {
+    return this.dataSource.getRepository(Tenant).find({ where: status ? { status } : {}, order: { createdAt: 'ASC' } });
+  }
+
+  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<Tenant> {
+    const tenant = isUuid(id) ? await manager.findOneBy(Tenant, { id }) : null;
+    if (!tenant) throw new NotFoundError('Organization', id);
+    return tenant;
+  }
+
+  suspend(id: string, reason?: string): Promise<Tenant> {
+    return this.transition(id, ['ACTIVE'], 'SUSPENDED', reason ?? null);
+  }
+
+  activate(id: string): Promise<Tenant> {
+    return this.transition(id, ['SUSPENDED', 'ARCHIVED'], 'ACTIVE', null);
+  }
+
+  /** Archived tenants keep their schema and data but serve no requests. */
+  archive(id: string, reason?: string): Promise<Tenant> {
+    return this.transition(id, ['ACTIVE', 'SUSPENDED'], 'ARCHIVED', reason ?? null);
+  }
+
+  /**
+   * Drops the schema and the row together. With `backup`, the schema is dumped
+   * first and nothing is dropped unless the dump succeeded.
+   */
+  async delete(id: string, backup: boolean): Promise<{ deleted: boolean; backupPath: string | null }> {
+    const tenant = await this.get(id);
+    let backupPath: string | null = null;
+    if (backup) {
+      try {
+        backupPath = await dumpTenantSchema(this.options.databaseUrl, tenant.schemaName, this.options.backupDir);
+      } catch (error) {
+        throw new InternalError('Backup with pg_dump failed; the tenant was not deleted', { reason: 'BACKUP_FAILED' }, error);
+      }
+    }
+    await this.dataSource.transaction(async (em) => {
+      await em.query(`DROP SCHEMA IF EXISTS "${assertTenantSchema(tenant.schemaName)}" CASCADE`);
+      await em.delete(Tenant, { id: tenant.id });
+    });
+    return { deleted: true, backupPath };
+  }
+
+  private async transition(id: string, from: TenantStatusValue[], to: TenantStatusValue, reason: string | null): Promise<Tenant> {
+    const tenant = await this.get(id);
+    // Conditional update: a concurrent transition cannot be overwritten.
+    const { affected } = await this.dataSource.getRepository(Tenant).update({ id, status: In(from) }, { status: to, statusReason: reason });
+    if (!affected) {
+      const current = await this.get(id);
+      throw new ConflictError(`Cannot change an organization from ${current.status} to ${to}`, { status: current.status });
+    }
+    return { ...tenant, status: to, statusReason: reason, updatedAt: new Date() };
+  }
+}
