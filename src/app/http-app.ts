@@ -9,16 +9,15 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../core/config/config';
-import { ForbiddenError } from '../core/errors/app-error';
 import { ErrorCode } from '../core/errors/error-code';
 import { createErrorFormatter } from '../core/errors/format-graphql-error';
-import { matchesAdminSecret } from '../core/http/admin-secret';
 import { healthHandler, readinessHandler, type JobsState } from '../core/http/health';
-import type { Principal, RequestContext } from '../core/http/request-context';
+import type { RequestContext } from '../core/http/request-context';
+import { authenticate, tenantAuthorizer } from './authenticate';
 
 export interface HttpAppDependencies {
   config: AppConfig;
@@ -36,22 +35,6 @@ export interface HttpApp {
   /** Stops taking requests and waits for in-flight ones (bounded by the drain plugin). */
   close(): Promise<void>;
   isShuttingDown(): boolean;
-}
-
-function requestError(code: ErrorCode, message: string, status: number, extra: Record<string, unknown> = {}) {
-  return new GraphQLError(message, { extensions: { code, ...extra, http: { status } } });
-}
-
-/** Resolves who is calling from the request headers. A wrong admin secret is an error, not anonymity. */
-function principalOf(req: Request, config: AppConfig): Principal {
-  const adminSecret = req.get('x-admin-secret');
-  if (adminSecret !== undefined) {
-    if (!matchesAdminSecret(adminSecret, config.adminSecret)) {
-      throw requestError(ErrorCode.UNAUTHENTICATED, 'Invalid admin secret', 401);
-    }
-    return { kind: 'platform-admin' };
-  }
-  return { kind: 'anonymous' };
 }
 
 /** Body parser failures (bad JSON, too large) answered in GraphQL's error shape with a documented code. */
@@ -108,10 +91,6 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   app.get('/health', healthHandler(health));
   app.get('/ready', readinessHandler(health));
 
-  const authorizeTenant: RequestContext['authorizeTenant'] = function (this: void) {
-    throw new ForbiddenError('You are not a member of this organization');
-  };
-
   app.use(
     '/graphql',
     cors<cors.CorsRequest>(),
@@ -119,14 +98,14 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<RequestContext> => {
         const requestId = req.get('x-request-id') ?? randomUUID();
-        const principal = principalOf(req, config);
+        const principal = await authenticate(req, config);
         return {
           requestId,
           principal,
           organizationRef: req.get('x-organization-id') || undefined,
           logger: logger.child({ requestId }),
           dataSource,
-          authorizeTenant: principal.kind === 'platform-admin' ? () => undefined : authorizeTenant,
+          authorizeTenant: tenantAuthorizer(principal),
         };
       },
     }),

@@ -2,8 +2,12 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { ScopedTenant } from '../tenancy/tenant-scope';
 
-/** Who is calling. Accounts and API keys (#3) add their own kinds. */
-export type Principal = { kind: 'anonymous' } | { kind: 'platform-admin' };
+/** Who is calling, as established once per request from its headers. */
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'platform-admin' }
+  | { kind: 'user'; userId: string; emailVerified: boolean; sessionFamilyId?: string }
+  | { kind: 'api-key'; apiKeyId: string; tenantId: string; scopes: string[] };
 
 export interface RequestContext {
   requestId: string;
@@ -12,6 +16,6 @@ export interface RequestContext {
   organizationRef?: string;
   logger: Logger;
   dataSource: DataSource;
-  /** Throws when the principal may not act for the tenant. */
+  /** Throws when the principal may not act for the tenant. Runs inside the tenant transaction. */
   authorizeTenant(tenant: ScopedTenant): void | Promise<void>;
 }
