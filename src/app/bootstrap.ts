@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { loadConfig, type AppConfig } from '../core/config/config';
+import { loadProcessConfig, type AppConfig } from '../core/config/config';
 import { PublicMigrator } from '../core/database/public-migrator';
 import { createLogger } from '../core/logging/logger';
 import { openDatabase, type Database } from './database';
@@ -20,7 +20,7 @@ async function migrateOnStart(db: Database, services: Services, logger: Logger):
 
 /** Starts one process: the API (HTTP + scheduler) or a worker (jobs only). Exits cleanly on SIGTERM/SIGINT. */
 export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
-  const config: AppConfig = loadConfig();
+  const config: AppConfig = loadProcessConfig();
   const logger = createLogger(config.logLevel, { role });
   const db = await openDatabase(config, logger, `tenantql-${role}`);
   const services = createServices(config, db.dataSource, db.url);

@@ -7,7 +7,7 @@ import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenant
 /** The composition root: every service built once per process, wired by hand. */
 export function createServices(config: AppConfig, dataSource: DataSource, databaseUrl: string) {
   const tenantMigrator = new TenantMigrator(dataSource);
-  const tenants = new TenantService(dataSource, tenantMigrator, { databaseUrl, backupDir: config.backupDir });
+  const tenants = new TenantService(dataSource, tenantMigrator, { databaseUrl, backupDir: config.backupDir, pgDumpPath: config.pgDumpPath });
   const customers = new CustomerService();
 
   const resolverInstances = new Map<Function, unknown>([

@@ -66,6 +66,7 @@ const schema = z
     JOBS_ENABLED: bool.default('true'),
     SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
     BACKUP_DIR: z.string().default('.data/backups'),
+    PG_DUMP_PATH: z.string().default('pg_dump'),
     MIGRATE_ON_START: bool.optional(),
   })
   .superRefine((env, ctx) => {
@@ -114,6 +115,7 @@ export interface AppConfig {
   jobsEnabled: boolean;
   shutdownGraceMs: number;
   backupDir: string;
+  pgDumpPath: string;
   /** Apply pending migrations when a process starts (default: on, except in production). */
   migrateOnStart: boolean;
 }
@@ -180,6 +182,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     jobsEnabled: e.JOBS_ENABLED,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     backupDir: e.BACKUP_DIR,
+    pgDumpPath: e.PG_DUMP_PATH,
     migrateOnStart: e.MIGRATE_ON_START ?? !isProduction,
   };
+}
+
+/** For processes (server, worker, CLIs): `.env` in the working directory if present, real variables winning. */
+export function loadProcessConfig(): AppConfig {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('dotenv').config({ quiet: true });
+  return loadConfig(process.env);
 }

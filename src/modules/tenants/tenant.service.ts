@@ -13,6 +13,7 @@ const RESERVED_SLUGS = new Set(['admin', 'api', 'app', 'graphql', 'health', 'met
 export interface TenantServiceOptions {
   databaseUrl: string;
   backupDir: string;
+  pgDumpPath: string;
 }
 
 export interface ProvisionInput {
@@ -93,7 +94,7 @@ export class TenantService {
     let backupPath: string | null = null;
     if (backup) {
       try {
-        backupPath = await dumpTenantSchema(this.options.databaseUrl, tenant.schemaName, this.options.backupDir);
+        backupPath = await dumpTenantSchema(this.options.pgDumpPath, this.options.databaseUrl, tenant.schemaName, this.options.backupDir);
       } catch (error) {
         throw new InternalError('Backup with pg_dump failed; the tenant was not deleted', { reason: 'BACKUP_FAILED' }, error);
       }

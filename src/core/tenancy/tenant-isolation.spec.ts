@@ -1,0 +1,87 @@
+import { CreateCustomerDocument, CustomersDocument, SuspendTenantDocument } from '../../../test/generated/graphql';
+import { startTestApp, type TestApp } from '../../../test/support/test-app';
+import { mapWithConcurrency } from '../concurrency';
+import { requireTenantScope } from './tenant-scope';
+
+const TENANTS = 20;
+const REQUESTS = 2000;
+
+describe('tenant isolation under concurrency (real PostgreSQL, pool of 3)', () => {
+  let app: TestApp;
+  let tenants: { id: string; slug: string; schemaName: string }[];
+
+  beforeAll(async () => {
+    app = await startTestApp({ DATABASE_POOL_MAX: '3' });
+    tenants = [];
+    for (let i = 0; i < TENANTS; i++) tenants.push(await app.createTenant(`iso-${i}`));
+  });
+  afterAll(() => app.close());
+
+  it(`serves ${REQUESTS} interleaved reads and writes for ${TENANTS} tenants with zero cross-tenant rows`, async () => {
+    const foreignRowsSeen: string[] = [];
+    const failures: unknown[] = [];
+    await mapWithConcurrency(Array.from({ length: REQUESTS }, (_, i) => i), 50, async (i) => {
+      const tenant = tenants[(i * 7) % TENANTS];
+      if (i % 2 === 0) {
+        const res = await app.gql(CreateCustomerDocument, { input: { name: `${tenant.slug}/${i}` } }, { org: tenant.slug });
+        if (res.errors) failures.push(res.errors);
+      } else {
+        const res = await app.gql(CustomersDocument, { first: 100 }, { org: i % 4 === 1 ? tenant.id : tenant.slug });
+        if (res.errors) failures.push(res.errors);
+        for (const { node } of res.data?.customers.edges ?? []) {
+          if (!node.name.startsWith(`${tenant.slug}/`)) foreignRowsSeen.push(`${tenant.slug} saw ${node.name}`);
+        }
+      }
+    });
+    expect(failures).toEqual([]);
+    expect(foreignRowsSeen).toEqual([]);
+
+    // What reached each schema: only that tenant's writes, and all of them.
+    let total = 0;
+    for (const tenant of tenants) {
+      const rows: { name: string }[] = await app.dataSource.query(`SELECT name FROM "${tenant.schemaName}".customers`);
+      expect(rows.filter((r) => !r.name.startsWith(`${tenant.slug}/`))).toEqual([]);
+      total += rows.length;
+    }
+    expect(total).toBe(REQUESTS / 2);
+  });
+
+  it('leaves no search_path behind on pooled connections', async () => {
+    await app.gql(CustomersDocument, {}, { org: tenants[0].slug });
+    const paths = await Promise.all([1, 2, 3].map(() => app.dataSource.query('SHOW search_path')));
+    for (const [row] of paths) expect(row.search_path).toBe('"$user", public');
+  });
+
+  it('answers a missing organization with NOT_FOUND and a malformed one with BAD_USER_INPUT', async () => {
+    const missing = await app.gql(CustomersDocument, {}, { org: 'no-such-org' });
+    expect(missing.errors![0].extensions.code).toBe('NOT_FOUND');
+    const missingId = await app.gql(CustomersDocument, {}, { org: '00000000-0000-4000-8000-000000000000' });
+    expect(missingId.errors![0].extensions.code).toBe('NOT_FOUND');
+    const injection = await app.gql(CustomersDocument, {}, { org: '"; drop schema public cascade; --' });
+    expect(injection.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_ORGANIZATION_ID' });
+    const quote = await app.gql(CustomersDocument, {}, { org: "x' or '1'='1" });
+    expect(quote.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    const absent = await app.gql(CustomersDocument, {});
+    expect(absent.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ORGANIZATION_REQUIRED' });
+  });
+
+  it('refuses a suspended organization and writes nothing to it', async () => {
+    const victim = await app.createTenant('iso-suspended');
+    await app.gql(SuspendTenantDocument, { id: victim.id, reason: 'unpaid' });
+    const write = await app.gql(CreateCustomerDocument, { input: { name: 'should not exist' } }, { org: victim.slug });
+    expect(write.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TENANT_SUSPENDED' });
+    const [{ count }] = await app.dataSource.query(`SELECT count(*)::int AS count FROM "${victim.schemaName}".customers`);
+    expect(count).toBe(0);
+  });
+
+  it('refuses tenant data to anonymous callers before touching the database', async () => {
+    const res = await app.gql(CustomersDocument, {}, { org: tenants[0].slug, admin: false });
+    expect(res.errors![0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('throws when tenant data is touched outside a tenant scope', async () => {
+    expect(() => requireTenantScope()).toThrow('outside a tenant scope');
+    // Unscoped connections have no tenant schema in their path: tenant tables simply do not exist there.
+    await expect(app.dataSource.query('SELECT count(*) FROM customers')).rejects.toThrow(/relation "customers" does not exist/);
+  });
+});
