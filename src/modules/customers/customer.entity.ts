@@ -1,10 +1,11 @@
+import { Timestamped } from '../../core/database/timestamped.entity';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Tenant data: no schema here, the transaction's search_path decides which tenant's table it is. */
 @ObjectType()
 @Entity({ name: 'customers' })
-export class Customer {
+export class Customer extends Timestamped {
   @Field(() => ID)
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -20,12 +21,4 @@ export class Customer {
   @Field(() => String, { nullable: true })
   @Column({ type: 'varchar', length: 40, nullable: true })
   phone: string | null;
-
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
-  createdAt: Date;
-
-  @Field()
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
-  updatedAt: Date;
 }

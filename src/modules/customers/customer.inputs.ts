@@ -5,12 +5,8 @@ import { Customer } from './customer.entity';
 
 const PHONE = /^\+?[0-9 ()./-]{3,40}$/;
 
-@InputType()
-export class CreateCustomerInput {
-  @Field()
-  @Length(1, 200)
-  name: string;
-
+@InputType('CustomerContactInput')
+abstract class CustomerContactInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsEmail()
@@ -23,23 +19,19 @@ export class CreateCustomerInput {
   phone?: string | null;
 }
 
+@InputType()
+export class CreateCustomerInput extends CustomerContactInput {
+  @Field()
+  @Length(1, 200)
+  name: string;
+}
+
 @InputType({ description: 'Only the fields given are changed; null clears email or phone' })
-export class UpdateCustomerInput {
+export class UpdateCustomerInput extends CustomerContactInput {
   @Field({ nullable: true })
   @IsOptional()
   @Length(1, 200)
   name?: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsEmail()
-  @MaxLength(320)
-  email?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Matches(PHONE, { message: 'phone must be digits, spaces and + ( ) . / - only' })
-  phone?: string | null;
 }
 
 @ArgsType()

@@ -1,5 +1,6 @@
+import { Timestamped } from '../../core/database/timestamped.entity';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { TenantStatus as TenantStatusValue } from '../../core/tenancy/tenant-scope';
 
 export enum TenantStatus {
@@ -14,7 +15,7 @@ registerEnumType(TenantStatus, { name: 'TenantStatus', description: 'Lifecycle o
 /** An organization. Shared registry row in `public`; its business data lives in `schemaName`. */
 @ObjectType({ description: 'An organization (tenant)' })
 @Entity({ name: 'tenants', schema: 'public' })
-export class Tenant {
+export class Tenant extends Timestamped {
   @Field(() => ID)
   @PrimaryColumn('uuid')
   id: string;
@@ -47,12 +48,4 @@ export class Tenant {
 
   @Column({ name: 'migration_error', type: 'text', nullable: true })
   migrationError: string | null;
-
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
-  createdAt: Date;
-
-  @Field()
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
-  updatedAt: Date;
 }
