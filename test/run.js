@@ -15,6 +15,8 @@ if (!process.argv.includes('--no-typecheck')) {
     process.exit(1);
   }
 }
+// System packages some tests need (PgBouncer): installed when possible, otherwise their tests fail loudly.
+require('./system-packages').ensureSystemPackages();
 const results = path.join(root, '.jest-results.json');
 rmSync(results, { force: true });
 const extra = process.argv.slice(2).filter((a) => a !== '--no-typecheck');

@@ -5,10 +5,22 @@ import { ForbiddenError } from '../core/errors/app-error';
 import { ErrorCode } from '../core/errors/error-code';
 import { matchesAdminSecret } from '../core/http/admin-secret';
 import type { Principal, RequestContext } from '../core/http/request-context';
+import { InvalidAccessTokenError, verifyAccessToken } from '../modules/auth';
+
+/** API keys start with this; a JWT never does, so one Authorization header can carry either. */
+export const API_KEY_PREFIX = 'tq_';
 
 /** A request-level failure (before any resolver runs): answered with its HTTP status and a documented code. */
 export function requestError(code: ErrorCode, message: string, status: number, extra: Record<string, unknown> = {}) {
   return new GraphQLError(message, { extensions: { code, ...extra, http: { status } } });
+}
+
+function bearerToken(req: Request): string | undefined {
+  const header = req.get('authorization');
+  if (header === undefined) return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (!match) throw requestError(ErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <token>"', 401);
+  return match[1];
 }
 
 /**
@@ -23,13 +35,43 @@ export async function authenticate(req: Request, config: AppConfig): Promise<Pri
     }
     return { kind: 'platform-admin' };
   }
+  const bearer = bearerToken(req);
+  const apiKey = req.get('x-api-key') ?? (bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined);
+  if (apiKey !== undefined) {
+    // API keys are recognised here (#3, second half): look the key up and return { kind: 'api-key', … }.
+    throw requestError(ErrorCode.UNAUTHENTICATED, 'API keys are not accepted yet', 401);
+  }
+  if (bearer !== undefined) {
+    try {
+      return await verifyAccessToken(bearer, config.jwt);
+    } catch (error) {
+      if (!(error instanceof InvalidAccessTokenError)) throw error;
+      // "expired" tells a client to use its refresh token; anything else means signing in again.
+      throw requestError(ErrorCode.UNAUTHENTICATED, error.message === 'expired' ? 'Access token expired' : 'Invalid access token', 401);
+    }
+  }
   return { kind: 'anonymous' };
 }
 
-/** Whether the principal may act for a tenant; runs inside the tenant's transaction. */
+const notAMember = () => new ForbiddenError('You are not a member of this organization', { reason: 'NOT_A_MEMBER' });
+
+/**
+ * Whether the principal may act for a tenant; runs inside the tenant's transaction.
+ * A user's membership was read by the statement that opened it (`memberUserId`),
+ * so this costs no query.
+ */
 export function tenantAuthorizer(principal: Principal): RequestContext['authorizeTenant'] {
-  if (principal.kind === 'platform-admin') return () => undefined;
-  return () => {
-    throw new ForbiddenError('You are not a member of this organization');
-  };
+  switch (principal.kind) {
+    case 'platform-admin':
+      return () => undefined;
+    case 'user':
+      return (tenant) => {
+        if (!tenant.memberRole) throw notAMember();
+      };
+    default:
+      // API keys (second half of #3) will act for their own tenant only: tenant.id === principal.tenantId.
+      return () => {
+        throw notAMember();
+      };
+  }
 }

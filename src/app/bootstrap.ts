@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { loadProcessConfig, type AppConfig } from '../core/config/config';
 import { PublicMigrator } from '../core/database/public-migrator';
 import { createLogger } from '../core/logging/logger';
+import { flushErrorReports, initErrorReporting } from '../core/observability/error-reporting';
+import { createJobDefinitions } from '../jobs';
 import { openDatabase, type Database } from './database';
 import { createHttpApp } from './http-app';
 import { buildAppSchema } from './schema';
@@ -18,23 +20,28 @@ async function migrateOnStart(db: Database, services: Services, logger: Logger):
   if (summary.total) logger.info({ ...summary, failed: summary.failed.map((f) => f.tenant.slug) }, 'tenant migrations applied');
 }
 
-/** Starts one process: the API (HTTP + scheduler) or a worker (jobs only). Exits cleanly on SIGTERM/SIGINT. */
+/** Starts one process: the API (HTTP + jobs unless JOBS_ENABLED=false) or a worker (jobs only). Exits cleanly on SIGTERM/SIGINT. */
 export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
   const config: AppConfig = loadProcessConfig();
   const logger = createLogger(config.logLevel, { role });
+  if (initErrorReporting(config)) logger.info('internal errors are reported to Sentry');
   const db = await openDatabase(config, logger, `tenantql-${role}`);
   const services = createServices(config, db.dataSource, db.url);
   if (config.migrateOnStart) await migrateOnStart(db, services, logger);
+  // Every process can enqueue; workers always run jobs, the API unless JOBS_ENABLED=false.
+  if (role === 'worker' || config.jobsEnabled) await services.jobs.start({ definitions: createJobDefinitions(services), logger });
 
   const stops: (() => Promise<void>)[] = [];
   if (role === 'api') {
     const schema = await buildAppSchema(services.container);
-    const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => 'disabled' });
+    const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => services.jobs.state() });
     const port = await http.listen(config.port);
     logger.info({ port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox }, `tenantql ${config.version} listening on http://localhost:${port}/graphql`);
     stops.push(() => http.close());
   }
+  stops.push(() => services.jobs.stop());
   stops.push(() => db.close());
+  stops.push(() => flushErrorReports().then(() => undefined));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

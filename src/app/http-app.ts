@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -17,6 +16,16 @@ import { ErrorCode } from '../core/errors/error-code';
 import { createErrorFormatter } from '../core/errors/format-graphql-error';
 import { healthHandler, readinessHandler, type JobsState } from '../core/http/health';
 import type { RequestContext } from '../core/http/request-context';
+import { reportInternalError } from '../core/observability/error-reporting';
+import { graphqlObservabilityPlugin } from '../core/observability/graphql-observability.plugin';
+import { metricsHandler, observeDataSource } from '../core/observability/metrics';
+import {
+  currentRequestObservation,
+  describePrincipal,
+  observeRequests,
+  requestObservation,
+  withRequestObservation,
+} from '../core/observability/request-observation';
 import { authenticate, tenantAuthorizer } from './authenticate';
 
 export interface HttpAppDependencies {
@@ -58,7 +67,11 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   let shuttingDown = false;
   const app = express();
   app.disable('x-powered-by');
+  // X-Forwarded-For decides req.ip (per-IP throttling) only when it comes from a proxy TRUST_PROXY names.
+  app.set('trust proxy', config.trustProxy);
+  app.use(observeRequests(logger));
   const httpServer = http.createServer(app);
+  const stopObservingDatabase = observeDataSource(dataSource);
 
   const armor = new ApolloArmor({
     maxDepth: { n: config.graphql.maxDepth },
@@ -78,9 +91,17 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     introspection: config.graphql.sandbox,
     parseOptions: { maxTokens: config.graphql.maxTokens },
     csrfPrevention: true,
-    formatError: createErrorFormatter({ isProduction: config.isProduction, logger }),
+    // bootstrap owns SIGTERM: Apollo's own handler would stop the server, then re-raise the signal and kill
+    // the process before jobs are drained, the pool closed and error reports flushed.
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter({
+      isProduction: config.isProduction,
+      logger,
+      onInternalError: (error) => reportInternalError(error, currentRequestObservation()),
+    }),
     plugins: [
       ...protection.plugins,
+      graphqlObservabilityPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
@@ -90,22 +111,31 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   const health = { dataSource, version: config.version, jobsState: deps.jobsState, isShuttingDown: () => shuttingDown };
   app.get('/health', healthHandler(health));
   app.get('/ready', readinessHandler(health));
+  app.get('/metrics', metricsHandler(config.metrics));
 
   app.use(
     '/graphql',
     cors<cors.CorsRequest>(),
     express.json({ limit: config.maxRequestSize }),
+    withRequestObservation,
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<RequestContext> => {
-        const requestId = req.get('x-request-id') ?? randomUUID();
+      context: async ({ req, res }): Promise<RequestContext> => {
+        const observation = requestObservation(res);
         const principal = await authenticate(req, config);
+        observation.principal = describePrincipal(principal);
+        const authorize = tenantAuthorizer(principal);
         return {
-          requestId,
+          requestId: observation.requestId,
           principal,
           organizationRef: req.get('x-organization-id') || undefined,
-          logger: logger.child({ requestId }),
+          client: { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent')?.slice(0, 500) },
+          logger: logger.child({ requestId: observation.requestId }),
           dataSource,
-          authorizeTenant: tenantAuthorizer(principal),
+          // The tenant is known once its scope opens: note it for the request log and error reports.
+          authorizeTenant: (tenant) => {
+            observation.tenantId = tenant.id;
+            return authorize(tenant);
+          },
         };
       },
     }),
@@ -124,6 +154,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     close: async () => {
       shuttingDown = true;
       await apollo.stop();
+      stopObservingDatabase();
     },
   };
 }

@@ -2,10 +2,13 @@ import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { authChecker } from '../core/http/auth-checker';
+import { AuthResolver } from '../modules/auth';
 import { CustomerResolver } from '../modules/customers';
+import { JobResolver } from '../modules/jobs';
 import { TenantResolver } from '../modules/tenants';
+import { UserResolver } from '../modules/users';
 
-export const resolvers = [TenantResolver, CustomerResolver] as const;
+export const resolvers = [TenantResolver, CustomerResolver, JobResolver, UserResolver, AuthResolver] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');
 

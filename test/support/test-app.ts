@@ -21,8 +21,10 @@ export interface GraphQLResponse<T> {
 export interface RequestOptions {
   /** X-Organization-ID (tenant id or slug). */
   org?: string;
-  /** Send the platform admin secret (default true). */
+  /** Send the platform admin secret (default true, false when `bearer` is given). */
   admin?: boolean;
+  /** `Authorization: Bearer <token>` (an access token). */
+  bearer?: string;
   headers?: Record<string, string>;
 }
 
@@ -46,13 +48,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const db = await openDatabase(config, logger);
   const services = createServices(config, db.dataSource, db.url);
   const schema = await buildAppSchema(services.container);
-  const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => 'disabled' });
+  const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => services.jobs.state() });
   const port = await http.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
 
   const gql: TestApp['gql'] = async (document, variables, options = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
-    if (options.admin !== false) headers['x-admin-secret'] = TEST_ADMIN_SECRET;
+    if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
+    if (options.admin ?? !options.bearer) headers['x-admin-secret'] = TEST_ADMIN_SECRET;
     if (options.org) headers['x-organization-id'] = options.org;
     const query = typeof document === 'string' ? document : print(document);
     const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
@@ -73,6 +76,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     close: async () => {
       await http.close();
+      await services.jobs.stop();
+      await services.auth.whenIdle();
       await db.close();
       await database.drop();
     },

@@ -21,6 +21,17 @@ const optionalString = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const absoluteUrl = z.string().url();
 
+/**
+ * Express `trust proxy`: which hops may set X-Forwarded-For. Off by default, so a
+ * client cannot pick its own IP (and dodge per-IP throttling) with a header.
+ */
+function parseTrustProxy(value: string): boolean | number | string {
+  const v = value.trim();
+  if (v === '' || v === 'false' || v === '0') return false;
+  if (v === 'true') return true;
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -28,6 +39,7 @@ const schema = z
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+    JOBS_DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
     DATABASE_POOL_MAX: int(1, 1000).default(10),
     DATABASE_POOL_MAX_USES: int(0, 10_000_000).default(7500),
     DATABASE_POOL_MAX_LIFETIME_SECONDS: int(0, 86_400).default(1800),
@@ -38,12 +50,22 @@ const schema = z
     JWT_ALGORITHM: z.literal('HS256').default('HS256'),
     JWT_EXPIRATION_HOURS: int(1, 24 * 365).default(24),
     JWT_REFRESH_EXPIRATION_DAYS: int(1, 365).default(7),
+    JWT_ISSUER: z.string().min(1).default('tenantql'),
+    JWT_AUDIENCE: z.string().min(1).default('tenantql-api'),
     EMAIL_HOST: optionalString,
     EMAIL_PORT: int(1, 65535).default(587),
     EMAIL_USE_TLS: bool.default('true'),
     EMAIL_HOST_USER: optionalString,
     EMAIL_HOST_PASSWORD: optionalString,
     DEFAULT_FROM_EMAIL: z.string().default('tenantql <no-reply@localhost>'),
+    EMAIL_OUTBOX_INTERVAL: z.string().min(1).default('10 seconds'),
+    EMAIL_OUTBOX_MAX_ATTEMPTS: int(1, 100).default(10),
+    EMAIL_DEV_DIR: z.string().default('.data/outbox'),
+    PRODUCT_NAME: z.string().min(1).default('tenantql'),
+    TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
+    LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+    LOGIN_MAX_FAILURES_PER_IP: int(1, 1_000_000).default(20),
+    AUTH_RATE_LIMIT_PER_HOUR: int(1, 1_000_000).default(20),
     FRONTEND_URL: absoluteUrl.default('http://localhost:3000'),
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_PUBLISHABLE_KEY: optionalString,
@@ -61,6 +83,8 @@ const schema = z
     GRAPHQL_MAX_COST: int(1, 1_000_000).default(5000),
     GRAPHQL_MAX_TOKENS: int(100, 1_000_000).default(5000),
     SENTRY_DSN: optionalString,
+    METRICS_TOKEN: optionalString,
+    METRICS_PORT: int(0, 65535).default(9464),
     MONGODB_URL: optionalString,
     ADMIN_SECRET: optionalString,
     JOBS_ENABLED: bool.default('true'),
@@ -77,6 +101,9 @@ const schema = z
     }
     if (!env.ENCRYPTION_KEY) {
       ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'required in production (32 bytes hex)' });
+    }
+    if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 24) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'must be at least 24 characters in production' });
     }
     if (env.ADMIN_SECRET && env.ADMIN_SECRET.length < 24) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_SECRET'], message: 'must be at least 24 characters in production' });
@@ -100,9 +127,37 @@ export interface AppConfig {
     poolMaxLifetimeSeconds: number;
     embeddedDir: string;
     embeddedPort: number;
+    /**
+     * Direct (not pooled) connection for the job runner: Agenda keeps a LISTEN
+     * connection, which a transaction-mode pooler cannot carry. Falls back to `url`.
+     */
+    jobsUrl?: string;
   };
-  jwt: { secret: string; algorithm: 'HS256'; expirationHours: number; refreshExpirationDays: number };
-  email: { host?: string; port: number; useTls: boolean; user?: string; password?: string; from: string };
+  jwt: { secret: string; algorithm: 'HS256'; expirationHours: number; refreshExpirationDays: number; issuer: string; audience: string };
+  email: {
+    host?: string;
+    port: number;
+    useTls: boolean;
+    user?: string;
+    password?: string;
+    from: string;
+    /** How often the outbox job delivers due mail (an Agenda interval such as '10 seconds'). */
+    outboxInterval: string;
+    outboxMaxAttempts: number;
+    /** Without EMAIL_HOST, messages are written here as .eml files instead of being sent. */
+    devDir: string;
+  };
+  productName: string;
+  /** Express `trust proxy` setting (false: X-Forwarded-For is ignored). */
+  trustProxy: boolean | number | string;
+  auth: {
+    /** Failed logins for one account (from any IP) before exponential back-off starts. */
+    loginMaxFailures: number;
+    /** Failed logins from one IP (any account) before exponential back-off starts. */
+    loginMaxFailuresPerIp: number;
+    /** Registrations, password-reset requests and verification resends per IP (resends: per user) per hour. */
+    rateLimitPerHour: number;
+  };
   frontendUrl: string;
   stripe: { secretKey?: string; publishableKey?: string; webhookSecret?: string };
   encryptionKey?: Buffer;
@@ -110,6 +165,14 @@ export interface AppConfig {
   maxRequestSize: string;
   graphql: { sandbox: boolean; maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
   sentryDsn?: string;
+  metrics: {
+    /** `GET /metrics` answers at all: with a token, or without one outside production. */
+    enabled: boolean;
+    /** Bearer token a scraper must present; unset means no token is asked for. */
+    token?: string;
+    /** Port of the separate metrics listener of processes without an HTTP server (workers). */
+    port: number;
+  };
   mongodbUrl?: string;
   adminSecret?: string;
   jobsEnabled: boolean;
@@ -149,12 +212,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       poolMaxLifetimeSeconds: e.DATABASE_POOL_MAX_LIFETIME_SECONDS,
       embeddedDir: e.EMBEDDED_DATABASE_DIR,
       embeddedPort: e.EMBEDDED_DATABASE_PORT,
+      jobsUrl: e.JOBS_DATABASE_URL,
     },
     jwt: {
       secret: e.JWT_SECRET_KEY ?? e.SECRET_KEY ?? DEV_SECRET,
       algorithm: e.JWT_ALGORITHM,
       expirationHours: e.JWT_EXPIRATION_HOURS,
       refreshExpirationDays: e.JWT_REFRESH_EXPIRATION_DAYS,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
     },
     email: {
       host: e.EMAIL_HOST,
@@ -163,6 +229,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       user: e.EMAIL_HOST_USER,
       password: e.EMAIL_HOST_PASSWORD,
       from: e.DEFAULT_FROM_EMAIL,
+      outboxInterval: e.EMAIL_OUTBOX_INTERVAL,
+      outboxMaxAttempts: e.EMAIL_OUTBOX_MAX_ATTEMPTS,
+      devDir: e.EMAIL_DEV_DIR,
+    },
+    productName: e.PRODUCT_NAME,
+    trustProxy: e.TRUST_PROXY,
+    auth: {
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      rateLimitPerHour: e.AUTH_RATE_LIMIT_PER_HOUR,
     },
     frontendUrl: e.FRONTEND_URL.replace(/\/+$/, ''),
     stripe: { secretKey: e.STRIPE_SECRET_KEY, publishableKey: e.STRIPE_PUBLISHABLE_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
@@ -177,6 +253,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
     },
     sentryDsn: e.SENTRY_DSN,
+    metrics: { enabled: !!e.METRICS_TOKEN || !isProduction, token: e.METRICS_TOKEN, port: e.METRICS_PORT },
     mongodbUrl: e.MONGODB_URL,
     adminSecret: e.ADMIN_SECRET,
     jobsEnabled: e.JOBS_ENABLED,

@@ -42,13 +42,15 @@ function simplifyValidation(errors: ValidationFailure[]): unknown[] {
 export interface ErrorFormatterOptions {
   isProduction: boolean;
   logger: Logger;
+  /** Called once for every internal (our fault) error, after it is logged: error tracking (Sentry). */
+  onInternalError?: (error: unknown) => void;
 }
 
 /**
  * The single place where thrown errors become GraphQL errors: every error leaves
  * with a code from `ErrorCode`, internal details are logged and masked in production.
  */
-export function createErrorFormatter({ isProduction, logger }: ErrorFormatterOptions) {
+export function createErrorFormatter({ isProduction, logger, onInternalError = () => undefined }: ErrorFormatterOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
@@ -56,7 +58,10 @@ export function createErrorFormatter({ isProduction, logger }: ErrorFormatterOpt
 
     if (original instanceof AppError) {
       // AppError messages are written for callers; an internal one is still worth a log line with its cause.
-      if (original.code === ErrorCode.INTERNAL_SERVER_ERROR) logger.error({ err: original, path: formatted.path }, original.message);
+      if (original.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+        logger.error({ err: original, path: formatted.path }, original.message);
+        onInternalError(original);
+      }
       return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
     }
     if (original instanceof ArgumentValidationError) {
@@ -79,6 +84,7 @@ export function createErrorFormatter({ isProduction, logger }: ErrorFormatterOpt
     }
 
     logger.error({ err: original, path: formatted.path }, 'unhandled error in GraphQL operation');
+    onInternalError(original);
     return {
       ...base,
       message: isProduction ? 'Internal server error' : formatted.message,

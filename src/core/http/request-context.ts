@@ -14,6 +14,8 @@ export interface RequestContext {
   principal: Principal;
   /** Raw `X-Organization-ID` header: a tenant id or slug, validated when used. */
   organizationRef?: string;
+  /** Where the request came from: `ip` honours X-Forwarded-For only from proxies TRUST_PROXY names. */
+  client: { ip: string; userAgent?: string };
   logger: Logger;
   dataSource: DataSource;
   /** Throws when the principal may not act for the tenant. Runs inside the tenant transaction. */

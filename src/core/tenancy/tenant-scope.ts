@@ -3,9 +3,11 @@ import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { ForbiddenError, InternalError, NotFoundError } from '../errors/app-error';
-import { assertTenantSchema, type TenantRef } from './tenant-schema';
+import { assertTenantSchema, isUuid, type TenantRef } from './tenant-schema';
 
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'SUSPENDED' | 'FAILED' | 'ARCHIVED';
+/** Values of `public.memberships.role`. */
+export type TenantMemberRole = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';
 
 /** What the tenancy layer knows of a tenant: the row in `public.tenants` that scopes a request. */
 export interface ScopedTenant {
@@ -13,6 +15,8 @@ export interface ScopedTenant {
   slug: string;
   status: TenantStatus;
   schema: string;
+  /** With `memberUserId`: that user's role here, null when they are not a member. */
+  memberRole?: TenantMemberRole | null;
 }
 
 export interface TenantScope {
@@ -43,12 +47,16 @@ export function requireTenantScope(): TenantScope {
  * through to shared data. The ref has been validated (uuid or slug) and is
  * escaped as a literal as well.
  */
-function openingStatement(client: PoolClient, ref: TenantRef): string {
+function openingStatement(client: PoolClient, ref: TenantRef, memberUserId?: string): string {
   const [column, value] = 'id' in ref ? ['id', ref.id] : ['slug', ref.slug];
+  // The caller's membership rides along in the same statement: no extra round trip to authorize.
+  const memberRole = memberUserId
+    ? `, (SELECT m.role FROM public.memberships m WHERE m.tenant_id = t.id AND m.user_id = ${client.escapeLiteral(memberUserId)}) AS member_role`
+    : '';
   return (
-    'BEGIN; SELECT id, slug, status, schema_name, ' +
-    "set_config('search_path', quote_ident(schema_name), true) AS search_path " +
-    `FROM public.tenants WHERE ${column} = ${client.escapeLiteral(value)}`
+    'BEGIN; SELECT t.id, t.slug, t.status, t.schema_name, ' +
+    "set_config('search_path', quote_ident(t.schema_name), true) AS search_path" +
+    `${memberRole} FROM public.tenants t WHERE t.${column} = ${client.escapeLiteral(value)}`
   );
 }
 
@@ -70,6 +78,8 @@ export interface TenantScopeOptions {
   authorize?: (tenant: ScopedTenant) => void | Promise<void>;
   /** Allow statuses other than ACTIVE (platform maintenance). */
   allowInactive?: boolean;
+  /** Look up this user's membership in the opening statement; `authorize` gets it as `tenant.memberRole`. */
+  memberUserId?: string;
 }
 
 /**
@@ -82,21 +92,25 @@ export async function runInTenantScope<T>(
   work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>,
   options: TenantScopeOptions = {},
 ): Promise<T> {
+  if (options.memberUserId !== undefined && !isUuid(options.memberUserId)) throw new InternalError('memberUserId must be a uuid');
   const runner = dataSource.createQueryRunner() as PostgresQueryRunner;
   const client = (await runner.connect()) as PoolClient;
   let releaseError: Error | undefined;
   try {
     let results: QueryResult[];
     try {
-      results = (await client.query(openingStatement(client, ref))) as unknown as QueryResult[];
+      results = (await client.query(openingStatement(client, ref, options.memberUserId))) as unknown as QueryResult[];
     } catch (error) {
       await client.query('ROLLBACK').catch((e: Error) => (releaseError = e));
       throw error;
     }
     adoptOpenTransaction(runner);
-    const row = results[1].rows[0] as { id: string; slug: string; status: TenantStatus; schema_name: string } | undefined;
+    const row = results[1].rows[0] as
+      | { id: string; slug: string; status: TenantStatus; schema_name: string; member_role?: TenantMemberRole | null }
+      | undefined;
     if (!row) throw new NotFoundError('Organization');
     const tenant: ScopedTenant = { id: row.id, slug: row.slug, status: row.status, schema: assertTenantSchema(row.schema_name) };
+    if (options.memberUserId) tenant.memberRole = row.member_role ?? null;
     if (tenant.status !== 'ACTIVE' && !options.allowInactive) {
       throw new ForbiddenError(`Organization is ${tenant.status.toLowerCase()}`, { reason: `TENANT_${tenant.status}` });
     }
@@ -118,18 +132,23 @@ export async function runInTenantScope<T>(
 /**
  * For platform code that must work inside a known schema (provisioning, migrations,
  * per-tenant jobs): same guarantees as `runInTenantScope`, schema given directly.
+ * With `tenant` (whose schema it is), `work` also runs in that tenant's scope, so
+ * tenant code reached from a job (`requireTenantScope`) works as in a request.
  */
 export async function runInSchema<T>(
   dataSource: DataSource,
   schema: string,
   work: (manager: EntityManager, runner: QueryRunner) => Promise<T>,
+  tenant?: ScopedTenant,
 ): Promise<T> {
+  if (tenant && tenant.schema !== schema) throw new InternalError('Tenant scope does not match the schema');
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.startTransaction();
     await runner.query(`SELECT set_config('search_path', $1, true)`, [`"${assertTenantSchema(schema)}"`]);
-    const result = await work(runner.manager, runner);
+    const run = () => work(runner.manager, runner);
+    const result = tenant ? await scopeStorage.run({ tenant, manager: runner.manager }, run) : await run();
     await runner.commitTransaction();
     return result;
   } catch (error) {

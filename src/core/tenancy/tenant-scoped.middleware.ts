@@ -18,7 +18,10 @@ export const tenantScopeMiddleware: MiddlewareFn<RequestContext> = async ({ cont
     });
   }
   const ref = parseTenantRef(context.organizationRef);
-  return runInTenantScope(context.dataSource, ref, () => next(), { authorize: (t) => context.authorizeTenant(t) });
+  return runInTenantScope(context.dataSource, ref, () => next(), {
+    authorize: (t) => context.authorizeTenant(t),
+    memberUserId: context.principal.kind === 'user' ? context.principal.userId : undefined,
+  });
 };
 
 /** Class or method decorator: the resolver works on tenant data. */

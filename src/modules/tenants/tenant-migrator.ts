@@ -1,5 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { loadMigrations, migrationDirs, recordingRunner, type MigrationEntry } from '../../core/database/migration-set';
+import { loadMigrations, migrationDirs, type MigrationEntry } from '../../core/database/migration-set';
+import { captureUp, inRolledBackTransaction, runMigration, type MigrationSql, type Queryable } from '../../core/database/public-migrator';
 import { runInSchema } from '../../core/tenancy/tenant-scope';
 import { mapWithConcurrency } from '../../core/concurrency';
 
@@ -48,11 +49,20 @@ export interface TenantMigrationStatus {
 }
 
 /**
+ * What `tenants.schema_version` holds for a set of applied migrations: the newest one and
+ * how many there are. The count makes a migration merged with an older timestamp than the
+ * newest still change the version, so `tenantsBehind` finds the tenants that lack it.
+ */
+function versionOf(applied: MigrationEntry[]): string | null {
+  return applied.length ? `${applied[applied.length - 1].name}#${applied.length}` : null;
+}
+
+/**
  * Applies the tenant migrations (`migrations/tenant`) to every tenant schema. One
  * transaction per tenant (DDL, ledger rows and `tenants.schema_version` together),
  * so a crash leaves each tenant either migrated or untouched and a rerun resumes.
- * `schema_version` holds the newest applied migration: finding the tenants that are
- * behind is one indexed query, whatever the number of tenants.
+ * Comparing `schema_version` with the code's version finds the tenants that are
+ * behind in one query, so a run with nothing to do costs one query.
  */
 export class TenantMigrator {
   constructor(
@@ -61,32 +71,31 @@ export class TenantMigrator {
   ) {}
 
   get latestVersion(): string | null {
-    return this.migrations.length ? this.migrations[this.migrations.length - 1].name : null;
+    return versionOf(this.migrations);
   }
 
   /**
    * Brings the schema the runner's transaction points at up to date: runs what the
-   * ledger lacks and records it. Used by provisioning and by `migrateTenant`.
+   * ledger lacks (older gaps included) and records it. Used by provisioning and `migrateAll`.
    */
   async applyPending(runner: QueryRunner, tenantId: string): Promise<string[]> {
     const applied = await this.appliedNames(runner, tenantId);
-    const unknown = [...applied].filter((name) => !this.migrations.some((m) => m.name === name));
-    if (unknown.length) throw new Error(`schema is ahead of this code (knows nothing of ${unknown.join(', ')})`);
+    this.assertNotAhead(applied);
     const changed: string[] = [];
     for (const entry of this.migrations) {
       if (applied.has(entry.name)) continue;
-      await entry.migration.up(runner);
+      await runMigration(entry, 'up', runner);
       await runner.query('INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, $2)', [tenantId, entry.name]);
       changed.push(entry.name);
     }
-    await runner.query(
-      'UPDATE public.tenants SET schema_version = $2, migration_error = NULL, updated_at = now() WHERE id = $1',
-      [tenantId, this.latestVersion],
-    );
+    await runner.query('UPDATE public.tenants SET schema_version = $2, migration_error = NULL, updated_at = now() WHERE id = $1', [
+      tenantId,
+      this.latestVersion,
+    ]);
     return changed;
   }
 
-  /** Tenants whose recorded version is not the latest: the whole no-op check is this one query. */
+  /** Tenants whose recorded version is not the code's: the whole no-op check is this one query. */
   async tenantsBehind(only?: string): Promise<TenantTarget[]> {
     return this.targets('schema_version IS DISTINCT FROM $1', [this.latestVersion], only);
   }
@@ -99,39 +108,36 @@ export class TenantMigrator {
     return this.inTenantTransaction(tenant, (runner) => this.applyPending(runner, tenant.id));
   }
 
-  /** Reverts the newest applied migration of each tenant (or of one). */
+  /** Reverts the newest applied migration of each tenant (or of one): one step, one transaction per tenant. */
   async revertLast(options: TenantRunOptions = {}): Promise<TenantRunSummary> {
-    const tenants = await this.targets('schema_version IS NOT NULL', [], options.tenant);
+    const tenants = await this.targets('TRUE', [], options.tenant);
     return this.run(tenants, options, (tenant) =>
       this.inTenantTransaction(tenant, async (runner) => {
         const applied = await this.appliedNames(runner, tenant.id);
-        const index = this.migrations.map((m) => applied.has(m.name)).lastIndexOf(true);
-        if (index < 0) return [];
-        const entry = this.migrations[index];
-        await entry.migration.down(runner);
+        // Reverting a known migration underneath unknown newer ones would leave a schema no code describes.
+        this.assertNotAhead(applied);
+        const remaining = this.migrations.filter((m) => applied.has(m.name));
+        const entry = remaining.pop();
+        if (!entry) return [];
+        await runMigration(entry, 'down', runner);
         await runner.query('DELETE FROM public.tenant_migrations WHERE tenant_id = $1 AND name = $2', [tenant.id, entry.name]);
-        const previous = this.migrations
-          .slice(0, index)
-          .filter((m) => applied.has(m.name))
-          .pop();
-        await runner.query('UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1', [
-          tenant.id,
-          previous?.name ?? null,
-        ]);
+        await runner.query('UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1', [tenant.id, versionOf(remaining)]);
         return [entry.name];
       }),
     );
   }
 
+  /** Every tenant (or one) with its applied, pending and unknown migrations; empty before `public.tenants` exists. */
   async status(only?: string): Promise<TenantMigrationStatus[]> {
+    if (!(await this.registryExists(this.dataSource))) return [];
     const rows: (TenantTarget & { status: string; migrationError: string | null; applied: string[] | null })[] =
       await this.dataSource.query(
         `SELECT t.id, t.slug, t.schema_name AS "schemaName", t.schema_version AS "schemaVersion", t.status,
                 t.migration_error AS "migrationError",
-                array_agg(m.name) FILTER (WHERE m.name IS NOT NULL) AS applied
+                array_agg(m.name ORDER BY m.applied_at, m.name) FILTER (WHERE m.name IS NOT NULL) AS applied
            FROM public.tenants t LEFT JOIN public.tenant_migrations m ON m.tenant_id = t.id
           WHERE ($1::text IS NULL OR t.id::text = $1 OR t.slug = $1)
-          GROUP BY t.id ORDER BY t.created_at`,
+          GROUP BY t.id ORDER BY t.created_at, t.slug`,
         [only ?? null],
       );
     return rows.map(({ status, migrationError, applied, ...tenant }) => {
@@ -147,30 +153,44 @@ export class TenantMigrator {
     });
   }
 
+  /** The SQL of every migration some tenant still lacks, captured in a transaction that is rolled back. */
+  pendingSql(): Promise<MigrationSql[]> {
+    return inRolledBackTransaction(this.dataSource, (runner) => this.previewPending(runner));
+  }
+
   /**
-   * The SQL of every migration some tenant still lacks, captured by running them on a
-   * scratch schema inside a transaction that is always rolled back.
+   * Runs the tenant migrations on a scratch schema inside the caller's transaction (which
+   * the caller rolls back) and returns the SQL of those some tenant still lacks. Earlier
+   * migrations run too, unreported, so the pending ones see the schema they expect.
    */
-  async pendingSql(): Promise<{ name: string; statements: string[] }[]> {
-    const behind = await this.status();
-    const needed = new Set(behind.filter((s) => MIGRATABLE_STATUSES.includes(s.status)).flatMap((s) => s.pending));
-    const out: { name: string; statements: string[] }[] = [];
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      await runner.query(`CREATE SCHEMA "${PREVIEW_SCHEMA}"`);
-      await runner.query(`SELECT set_config('search_path', $1, true)`, [`"${PREVIEW_SCHEMA}"`]);
-      for (const entry of this.migrations) {
-        const statements: string[] = [];
-        await entry.migration.up(recordingRunner(runner, (sql) => statements.push(sql.trim())));
-        if (needed.has(entry.name)) out.push({ name: entry.name, statements });
-      }
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      await runner.release();
+  async previewPending(runner: QueryRunner): Promise<MigrationSql[]> {
+    if (!(await this.registryExists(runner))) return [];
+    const rows: { name: string }[] = await runner.query(
+      `SELECT m.name FROM unnest($1::text[]) AS m(name)
+        WHERE EXISTS (SELECT 1 FROM public.tenants t
+                       WHERE t.status = ANY($2)
+                         AND NOT EXISTS (SELECT 1 FROM public.tenant_migrations tm WHERE tm.tenant_id = t.id AND tm.name = m.name))`,
+      [this.migrations.map((m) => m.name), MIGRATABLE_STATUSES],
+    );
+    const needed = new Set(rows.map((r) => r.name));
+    if (!needed.size) return [];
+    const [{ previous }]: { previous: string }[] = await runner.query(
+      `SELECT current_setting('search_path') AS previous, set_config('search_path', $1, true)`,
+      [`"${PREVIEW_SCHEMA}"`],
+    );
+    await runner.query(`CREATE SCHEMA "${PREVIEW_SCHEMA}"`);
+    const out: MigrationSql[] = [];
+    for (const entry of this.migrations) {
+      const sql = await captureUp(entry, runner);
+      if (needed.has(entry.name)) out.push(sql);
     }
+    await runner.query(`SELECT set_config('search_path', $1, true)`, [previous]);
     return out;
+  }
+
+  private async registryExists(db: Queryable): Promise<boolean> {
+    const [{ exists }]: { exists: boolean }[] = await db.query(`SELECT to_regclass('public.tenants') IS NOT NULL AS exists`);
+    return exists;
   }
 
   private async targets(condition: string, params: unknown[], only?: string): Promise<TenantTarget[]> {
@@ -180,7 +200,7 @@ export class TenantMigrator {
          FROM public.tenants
         WHERE status = ANY($${params.length + 1}) AND ${condition}
           AND ($${onlyParam}::text IS NULL OR id::text = $${onlyParam} OR slug = $${onlyParam})
-        ORDER BY created_at`,
+        ORDER BY created_at, slug`,
       [...params, MIGRATABLE_STATUSES, only ?? null],
     );
   }
@@ -190,10 +210,20 @@ export class TenantMigrator {
     return new Set(rows.map((r) => r.name));
   }
 
-  /** Per-tenant transaction; the advisory lock keeps two migrators off the same schema. */
-  private inTenantTransaction<T>(tenant: TenantTarget, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  private assertNotAhead(applied: Set<string>): void {
+    const unknown = [...applied].filter((name) => !this.migrations.some((m) => m.name === name));
+    if (unknown.length) throw new Error(`schema is ahead of this code (knows nothing of ${unknown.join(', ')})`);
+  }
+
+  /**
+   * Per-tenant transaction. The tenant's row is locked first: a second migrator (another
+   * `migrate` run, a starting server) waits here and then finds this run's ledger rows, and a
+   * tenant deleted or disabled since it was listed is skipped.
+   */
+  private inTenantTransaction(tenant: TenantTarget, work: (runner: QueryRunner) => Promise<string[]>): Promise<string[]> {
     return runInSchema(this.dataSource, tenant.schemaName, async (_manager, runner) => {
-      await runner.query('SELECT pg_advisory_xact_lock(hashtext($1))', [tenant.schemaName]);
+      const [row]: { status: string }[] = await runner.query('SELECT status FROM public.tenants WHERE id = $1 FOR NO KEY UPDATE', [tenant.id]);
+      if (!row || !MIGRATABLE_STATUSES.includes(row.status)) return [];
       return work(runner);
     });
   }
@@ -211,8 +241,9 @@ export class TenantMigrator {
         result = { tenant, changed: await work(tenant) };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
+        // Recorded outside the rolled-back transaction, so `migrate:status` can show it.
         await this.dataSource
-          .query('UPDATE public.tenants SET migration_error = $2 WHERE id = $1', [tenant.id, message])
+          .query('UPDATE public.tenants SET migration_error = $2, updated_at = now() WHERE id = $1', [tenant.id, message])
           .catch(() => undefined);
         result = { tenant, changed: [], error: message };
       }

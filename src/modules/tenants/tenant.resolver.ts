@@ -1,15 +1,27 @@
-import { Arg, Authorized, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { ForbiddenError } from '../../core/errors/app-error';
 import { PLATFORM_ADMIN } from '../../core/http/auth-checker';
+import type { Principal, RequestContext } from '../../core/http/request-context';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
 import type { EntityManager } from 'typeorm';
 import { Tenant, TenantStatus } from './tenant.entity';
 import { CreateTenantInput, DeleteTenantResult } from './tenant.inputs';
-import { TenantService } from './tenant.service';
+import { TenantService, type ProvisionInput } from './tenant.service';
+
+/**
+ * Provisions an organization for a signed-in user, who becomes its OWNER. Supplied
+ * by the accounts module (it checks the verified email and writes the membership):
+ * this module knows nothing of users.
+ */
+export type UserTenantCreator = (user: Extract<Principal, { kind: 'user' }>, input: ProvisionInput) => Promise<Tenant>;
 
 @Resolver(() => Tenant)
 export class TenantResolver {
-  constructor(private readonly tenantService: TenantService) {}
+  constructor(
+    private readonly tenantService: TenantService,
+    private readonly createForUser?: UserTenantCreator,
+  ) {}
 
   @Query(() => Tenant, { description: 'The organization named by X-Organization-ID' })
   @TenantScoped()
@@ -23,10 +35,14 @@ export class TenantResolver {
     return this.tenantService.list(status);
   }
 
-  @Mutation(() => Tenant, { description: 'Platform admin: create and provision an organization' })
-  @Authorized(PLATFORM_ADMIN)
-  createTenant(@Arg('input') input: CreateTenantInput): Promise<Tenant> {
-    return this.tenantService.provision(input);
+  @Mutation(() => Tenant, {
+    description: 'Create and provision an organization: platform admin, or a signed-in user with a verified email (who becomes its OWNER)',
+  })
+  @Authorized()
+  createTenant(@Arg('input') input: CreateTenantInput, @Ctx() { principal }: RequestContext): Promise<Tenant> {
+    if (principal.kind === 'platform-admin') return this.tenantService.provision(input);
+    if (principal.kind === 'user' && this.createForUser) return this.createForUser(principal, input);
+    throw new ForbiddenError('Organizations are created by platform administrators and signed-in users', { reason: 'USER_REQUIRED' });
   }
 
   @Mutation(() => Tenant, { description: 'Platform admin: stop serving an organization (data kept)' })

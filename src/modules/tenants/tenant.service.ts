@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import { ConflictError, InternalError, NotFoundError } from '../../core/errors/app-error';
-import { assertTenantSchema, isUuid, tenantSchemaFor } from '../../core/tenancy/tenant-schema';
+import { BadUserInputError, ConflictError, InternalError, NotFoundError } from '../../core/errors/app-error';
+import { assertTenantSchema, isUuid, SLUG_MAX_LENGTH, SLUG_PATTERN, tenantSchemaFor } from '../../core/tenancy/tenant-schema';
 import type { TenantStatus as TenantStatusValue } from '../../core/tenancy/tenant-scope';
 import { dumpTenantSchema } from './tenant-backup';
 import { Tenant } from './tenant.entity';
@@ -33,28 +33,33 @@ export class TenantService {
   /**
    * Creates the row, the schema and every tenant table in ONE transaction: on any
    * failure nothing remains (no row, no schema, no table) and a retry starts clean.
-   * Pass `manager` to provision inside a caller's transaction (sign-up).
+   * Pass `manager` to provision inside a caller's transaction (sign-up); its
+   * `search_path` is restored afterwards.
    */
   async provision(input: ProvisionInput, manager?: EntityManager): Promise<Tenant> {
+    // The GraphQL input validates too; other callers (sign-up, scripts) must not put an odd slug in URLs and headers.
+    if (input.slug.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(input.slug)) {
+      throw new BadUserInputError('slug must be lowercase letters, digits and single hyphens', { field: 'slug', reason: 'INVALID_SLUG' });
+    }
     if (RESERVED_SLUGS.has(input.slug)) throw new ConflictError(`The slug "${input.slug}" is reserved`, { field: 'slug' });
     const id = randomUUID();
     const schema = assertTenantSchema(tenantSchemaFor(id));
     const work = async (em: EntityManager) => {
-      if (await em.existsBy(Tenant, { slug: input.slug })) {
-        throw new ConflictError(`The slug "${input.slug}" is already taken`, { field: 'slug' });
-      }
-      await em.insert(Tenant, { id, slug: input.slug, name: input.name.trim(), schemaName: schema, status: 'PROVISIONING', plan: input.plan ?? 'FREE' });
+      // Inserted ACTIVE: until commit nobody sees the row, and a failure removes it with everything else.
+      // A taken slug fails here, on the unique constraint, before any schema work.
+      await em.insert(Tenant, { id, slug: input.slug, name: input.name.trim(), schemaName: schema, status: 'ACTIVE', plan: input.plan ?? 'FREE' });
       await em.query(`CREATE SCHEMA "${schema}"`);
-      await em.query(`SELECT set_config('search_path', $1, true)`, [`"${schema}"`]);
+      const [{ previous }]: { previous: string }[] = await em.query(
+        `SELECT current_setting('search_path') AS previous, set_config('search_path', $1, true)`,
+        [`"${schema}"`],
+      );
       await this.migrator.applyPending(em.queryRunner!, id);
-      await em.query(`SELECT set_config('search_path', 'public', true)`);
-      await em.update(Tenant, { id }, { status: 'ACTIVE' });
+      await em.query(`SELECT set_config('search_path', $1, true)`, [previous]);
       return em.findOneByOrFail(Tenant, { id });
     };
     try {
       return manager ? await manager.transaction(work) : await this.dataSource.transaction(work);
     } catch (error) {
-      if (error instanceof ConflictError) throw error;
       if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'tenants_slug_key') {
         throw new ConflictError(`The slug "${input.slug}" is already taken`, { field: 'slug' });
       }

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from '../src/core/database/embedded-postgres';
+import { processTreeCpuMs } from './cpu-usage';
+
+export interface BenchDatabase {
+  url: string;
+  /** Where it runs, for the report header. */
+  description: string;
+  /** CPU time used by the PostgreSQL server so far, when it runs on this machine under our control. */
+  cpuMs?: () => number | undefined;
+  drop(): Promise<void>;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database on DATABASE_URL's server (dropped afterwards): never touches existing data. */
+async function onServer(adminUrl: string, name: string): Promise<BenchDatabase> {
+  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    description: `database ${name} on DATABASE_URL's server`,
+    drop: () => withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A throw-away embedded PostgreSQL in a temp dir, stopped and removed afterwards. */
+async function embedded(name: string): Promise<BenchDatabase> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tenantql-bench-pg-'));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data dir
+  try {
+    const dataDir = path.join(dir, 'data');
+    const server = await startEmbeddedPostgres({ dir: dataDir, port: await freePort(), database: name, persistent: false });
+    const postmasterPid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return {
+      url: server.url,
+      description: `embedded PostgreSQL in ${dir}`,
+      cpuMs: () => processTreeCpuMs(postmasterPid),
+      drop: async () => {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export function openBenchDatabase(adminUrl = process.env.DATABASE_URL?.trim()): Promise<BenchDatabase> {
+  const name = `tenantql_bench_${randomBytes(4).toString('hex')}`;
+  return adminUrl ? onServer(adminUrl, name) : embedded(name);
+}

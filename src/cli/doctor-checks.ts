@@ -1,0 +1,309 @@
+import nodemailer from 'nodemailer';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { openDatabase, type Database } from '../app/database';
+import type { AppConfig } from '../core/config/config';
+import { PublicMigrator } from '../core/database/public-migrator';
+import { readJobQueueLag, readRecurringJobs, type RecurringJob } from '../core/observability/job-queue';
+import { TenantMigrator } from '../modules/tenants';
+import { withTimeout } from '../core/observability/deadline';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckOutcome {
+  status: CheckStatus;
+  message: string;
+  details?: string[];
+}
+
+export interface CheckResult extends CheckOutcome {
+  name: string;
+  durationMs: number;
+}
+
+export interface DoctorContext {
+  config: AppConfig;
+  /** The raw environment: tells a secret that was set from a development default. */
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  timeoutMs: number;
+  sendTestEmailTo?: string;
+  /** Opened by the database check; later checks skip when it could not be. */
+  database?: Database;
+}
+
+export interface Check {
+  name: string;
+  run(context: DoctorContext): Promise<CheckOutcome>;
+}
+
+const pass = (message: string, details?: string[]): CheckOutcome => ({ status: 'pass', message, details });
+const warn = (message: string, details?: string[]): CheckOutcome => ({ status: 'warn', message, details });
+const fail = (message: string, details?: string[]): CheckOutcome => ({ status: 'fail', message, details });
+const skip = (message: string): CheckOutcome => ({ status: 'skip', message });
+const NO_DATABASE = skip('skipped: the database is not reachable');
+
+/** A recurring job this late with no worker holding it means no job runner is running. */
+const OVERDUE_AFTER_MS = 5 * 60_000;
+/** Estimated entropy a random secret of the required length easily reaches; repeated or dictionary-like ones do not. */
+const MIN_SECRET_BITS = 128;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message || error.name : String(error)).replace(/\s*\n\s*/g, ' ');
+
+/** Shannon entropy of the characters times the length: a cheap lower-bound-ish estimate that catches 'aaaa…' and 'password123…'. */
+export function estimatedBits(secret: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / secret.length) * Math.log2(n / secret.length);
+  return Math.round(perChar * secret.length);
+}
+
+const configuration: Check = {
+  name: 'configuration',
+  async run({ config }) {
+    // loadConfig already refused anything malformed; what is left are production-only rules it cannot know.
+    if (!config.isProduction) return pass(`valid (NODE_ENV=${config.env})`);
+    const problems: string[] = [];
+    const frontend = new URL(config.frontendUrl);
+    if (frontend.protocol !== 'https:') problems.push(`FRONTEND_URL must be an absolute https:// URL in production (is ${config.frontendUrl})`);
+    if (!config.database.url) problems.push('DATABASE_URL is not set: production must not use the embedded PostgreSQL');
+    if (!config.email.host) problems.push('EMAIL_HOST is not set: mail would be written to files instead of sent');
+    return problems.length ? fail('not ready for production', problems) : pass('valid for production');
+  },
+};
+
+const secrets: Check = {
+  name: 'secrets',
+  async run({ config, env }) {
+    const weak: string[] = [];
+    const notes: string[] = [];
+    const jwt = env.JWT_SECRET_KEY || env.SECRET_KEY;
+    if (!jwt) notes.push('JWT secret: the development default');
+    else if (estimatedBits(jwt) < MIN_SECRET_BITS) weak.push(`JWT_SECRET_KEY: about ${estimatedBits(jwt)} bits of entropy, needs ${MIN_SECRET_BITS} (use: openssl rand -hex 32)`);
+    else notes.push(`JWT secret: ${Buffer.byteLength(jwt)} bytes, ~${estimatedBits(jwt)} bits`);
+    if (!config.encryptionKey) notes.push('ENCRYPTION_KEY: not set (stored channel credentials cannot be encrypted)');
+    else if (estimatedBits(env.ENCRYPTION_KEY ?? '') < MIN_SECRET_BITS) weak.push('ENCRYPTION_KEY: 32 bytes but not random (use: openssl rand -hex 32)');
+    else notes.push('ENCRYPTION_KEY: 32 bytes');
+    for (const name of ['ADMIN_SECRET', 'METRICS_TOKEN'] as const) {
+      const value = env[name]?.trim();
+      if (value && estimatedBits(value) < 96) weak.push(`${name}: about ${estimatedBits(value)} bits of entropy, needs 96`);
+    }
+    if (weak.length) return config.isProduction ? fail('weak secrets', weak) : warn('weak secrets (refused in production)', weak);
+    if (config.isProduction || jwt) return pass('strong', notes);
+    return pass('development defaults (set JWT_SECRET_KEY and ENCRYPTION_KEY before production)', notes);
+  },
+};
+
+const database: Check = {
+  name: 'database',
+  async run(context) {
+    const { config, logger } = context;
+    if (!config.database.url && config.isProduction) return fail('DATABASE_URL is not set');
+    const db = await openDatabase(config, logger, 'tenantql-doctor');
+    context.database = db;
+    const [{ version }]: { version: string }[] = await db.dataSource.query(`SELECT current_setting('server_version') AS version`);
+    const where = new URL(db.url);
+    return pass(`PostgreSQL ${version} at ${where.hostname}:${where.port || 5432}${where.pathname}${db.embedded ? ' (embedded)' : ''}`);
+  },
+};
+
+const publicMigrations: Check = {
+  name: 'public migrations',
+  async run({ database: db }) {
+    if (!db) return NO_DATABASE;
+    const status = await new PublicMigrator(db.dataSource).status();
+    const pending = status.filter((s) => !s.applied).map((s) => s.name);
+    const ahead = status.filter((s) => s.ahead).map((s) => s.name);
+    if (ahead.length) return fail(`the database is ahead of this code: ${ahead.length} unknown migration(s)`, ahead);
+    if (pending.length) return fail(`${pending.length} pending (run: npm run migrate)`, pending);
+    return pass(`all ${status.length} applied`);
+  },
+};
+
+const tenantMigrations: Check = {
+  name: 'tenant migrations',
+  async run({ database: db }) {
+    if (!db) return NO_DATABASE;
+    const migrator = new TenantMigrator(db.dataSource);
+    const status = await migrator.status();
+    if (!status.length) return pass('no tenants yet');
+    const behind = await migrator.tenantsBehind();
+    const failed = status.filter((s) => s.error);
+    const ahead = status.filter((s) => s.unknown.length);
+    const details = [
+      ...behind.map((t) => `${t.slug}: behind (at ${t.schemaVersion ?? 'nothing'})`),
+      ...failed.map((s) => `${s.tenant.slug}: last migration failed: ${s.error}`),
+      ...ahead.map((s) => `${s.tenant.slug}: ahead of this code (${s.unknown.join(', ')})`),
+    ];
+    const summary = `${status.length} tenant(s): ${behind.length} behind, ${failed.length} failed`;
+    if (behind.length || failed.length || ahead.length) return fail(`${summary} (run: npm run migrate)`, details);
+    return pass(`${summary}, all at ${migrator.latestVersion ?? 'no migration'}`);
+  },
+};
+
+function describeRecurring(jobs: RecurringJob[], now: number) {
+  const overdue = jobs.filter((j) => j.nextRunAt && now - new Date(j.nextRunAt).getTime() > OVERDUE_AFTER_MS);
+  const lines = jobs.map((j) => {
+    const failed = j.failedAt && (!j.lastFinishedAt || new Date(j.failedAt) >= new Date(j.lastFinishedAt)) ? `, last run failed: ${j.failReason}` : '';
+    return `${j.name} every ${j.repeatInterval}, next ${j.nextRunAt ? new Date(j.nextRunAt).toISOString() : 'never'}${failed}`;
+  });
+  return { overdue, lines };
+}
+
+async function postgresJobs({ config, database: db }: DoctorContext): Promise<CheckOutcome> {
+  if (!db) return NO_DATABASE;
+  const url = config.database.jobsUrl ?? db.url;
+  // The runner's own kind of connection: direct (JOBS_DATABASE_URL when the API goes through a pooler), able to LISTEN.
+  const client = new Client({ connectionString: url, application_name: 'tenantql-doctor', connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query('LISTEN tenantql_doctor; UNLISTEN tenantql_doctor');
+    const rows = { query: (sql: string, parameters?: unknown[]) => client.query(sql, parameters).then((r) => r.rows) };
+    const recurring = await readRecurringJobs(rows);
+    if (!recurring) return fail('the job table public.agenda_jobs does not exist (run: npm run migrate)');
+    const queue = (await readJobQueueLag(rows))!;
+    const { overdue, lines } = describeRecurring(recurring, Date.now());
+    const via = config.database.jobsUrl ? 'JOBS_DATABASE_URL' : 'DATABASE_URL';
+    const summary = `PostgreSQL via ${via}: ${recurring.length} recurring job(s) registered, ${queue.due} due, oldest waiting ${Math.round(queue.lagSeconds)} s`;
+    if (overdue.length) return fail(`${summary}; ${overdue.length} recurring job(s) overdue: is a worker running?`, lines);
+    if (!recurring.length) return warn(`${summary}: none registered yet (workers register them when they start)`);
+    return pass(summary, lines);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function mongoJobs({ config, timeoutMs }: DoctorContext): Promise<CheckOutcome> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MongoClient } = require('mongodb') as typeof import('mongodb');
+  const client = new MongoClient(config.mongodbUrl!, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs });
+  try {
+    await client.connect();
+    const jobs = client.db().collection('agendaJobs');
+    const recurring = await jobs
+      .find({ repeatInterval: { $ne: null }, disabled: { $ne: true } }, { projection: { name: 1, repeatInterval: 1, nextRunAt: 1, lastFinishedAt: 1, failedAt: 1, failReason: 1 } })
+      .toArray();
+    const due = await jobs.countDocuments({ nextRunAt: { $lte: new Date() }, lockedAt: null, disabled: { $ne: true } });
+    const { overdue, lines } = describeRecurring(recurring as unknown as RecurringJob[], Date.now());
+    const summary = `MongoDB: ${recurring.length} recurring job(s) registered, ${due} due`;
+    if (overdue.length) return fail(`${summary}; ${overdue.length} recurring job(s) overdue: is a worker running?`, lines);
+    if (!recurring.length) return warn(`${summary}: none registered yet (workers register them when they start)`);
+    return pass(summary, lines);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+const jobs: Check = {
+  name: 'jobs',
+  run: (context) => (context.config.mongodbUrl ? mongoJobs(context) : postgresJobs(context)),
+};
+
+/** The transport options of the SMTP sender (src/integrations/mail/mail-transport.ts), with the doctor's timeout. */
+function smtpTransporter(email: AppConfig['email'], timeoutMs: number) {
+  const implicitTls = email.useTls && email.port === 465;
+  return nodemailer.createTransport({
+    host: email.host,
+    port: email.port,
+    secure: implicitTls,
+    requireTLS: email.useTls && !implicitTls,
+    ignoreTLS: !email.useTls,
+    auth: email.user ? { user: email.user, pass: email.password ?? '' } : undefined,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+}
+
+const smtp: Check = {
+  name: 'smtp',
+  async run({ config, timeoutMs, sendTestEmailTo }) {
+    const { email } = config;
+    if (!email.host) {
+      const message = `EMAIL_HOST is not set: mail is written to ${email.devDir} instead of sent`;
+      return config.isProduction ? fail(message) : warn(message);
+    }
+    const transporter = smtpTransporter(email, timeoutMs);
+    try {
+      await transporter.verify();
+      const security = email.port === 465 && email.useTls ? 'TLS' : email.useTls ? 'STARTTLS required' : 'no TLS';
+      const answered = `${email.host}:${email.port} answered EHLO (${security}${email.user ? ', authenticated' : ''})`;
+      if (!sendTestEmailTo) return pass(answered);
+      const info = await transporter.sendMail({
+        from: email.from,
+        to: sendTestEmailTo,
+        subject: `${config.productName} doctor: test email`,
+        text: `This message was sent by "npm run doctor --send-test-email" at ${new Date().toISOString()}.`,
+      });
+      return pass(`${answered}; test email to ${sendTestEmailTo} accepted (${info.messageId})`);
+    } catch (error) {
+      return fail(`${email.host}:${email.port}: ${messageOf(error)}`);
+    } finally {
+      transporter.close();
+    }
+  },
+};
+
+function keyMode(key: string, prefixes: string[]): 'test' | 'live' | undefined {
+  for (const prefix of prefixes) {
+    if (key.startsWith(`${prefix}_test_`)) return 'test';
+    if (key.startsWith(`${prefix}_live_`)) return 'live';
+  }
+  return undefined;
+}
+
+const stripe: Check = {
+  name: 'stripe',
+  async run({ config }) {
+    const { secretKey, publishableKey } = config.stripe;
+    if (!secretKey) return publishableKey ? warn('STRIPE_PUBLISHABLE_KEY is set without STRIPE_SECRET_KEY') : pass('not configured (billing disabled)');
+    const mode = keyMode(secretKey, ['sk', 'rk']);
+    if (!mode) return fail('STRIPE_SECRET_KEY is not a Stripe secret key (sk_test_… or sk_live_…)');
+    const problems: string[] = [];
+    if (config.isProduction && mode === 'test') problems.push('a test-mode key in production: no real payments would be taken');
+    if (!config.isProduction && mode === 'live') problems.push(`a live key with NODE_ENV=${config.env}: real cards would be charged`);
+    const publishableMode = publishableKey ? keyMode(publishableKey, ['pk']) : undefined;
+    if (publishableKey && publishableMode !== mode) problems.push(`STRIPE_PUBLISHABLE_KEY is ${publishableMode ?? 'not a pk_ key'}, the secret key is ${mode}`);
+    return problems.length ? fail(`${mode}-mode key does not match NODE_ENV=${config.env}`, problems) : pass(`${mode}-mode key, matches NODE_ENV=${config.env}`);
+  },
+};
+
+const webhooks: Check = {
+  name: 'webhook secrets',
+  async run({ config }) {
+    const { secretKey, webhookSecret } = config.stripe;
+    if (webhookSecret && !webhookSecret.startsWith('whsec_')) return fail('STRIPE_WEBHOOK_SECRET is not a Stripe signing secret (whsec_…)');
+    if (secretKey && !webhookSecret) return warn('STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: Stripe events cannot be verified');
+    return pass(webhookSecret ? 'STRIPE_WEBHOOK_SECRET set' : 'none needed (Stripe not configured)');
+  },
+};
+
+const observability: Check = {
+  name: 'observability',
+  async run({ config }) {
+    const sentry = config.sentryDsn ? 'Sentry on' : 'Sentry off (SENTRY_DSN not set)';
+    if (!config.metrics.enabled) return warn(`/metrics disabled (set METRICS_TOKEN to scrape it); ${sentry}`);
+    const metrics = config.metrics.token ? '/metrics behind METRICS_TOKEN' : '/metrics open (no METRICS_TOKEN)';
+    return pass(`${metrics}; ${sentry}`);
+  },
+};
+
+/** In order: the database check opens the connection the next three use. */
+export const CHECKS: Check[] = [configuration, secrets, database, publicMigrations, tenantMigrations, jobs, smtp, stripe, webhooks, observability];
+
+/** Runs every check in order, each bounded by the timeout; a check that throws fails with its message. */
+export async function runChecks(context: DoctorContext, checks: Check[] = CHECKS): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    const started = Date.now();
+    let outcome: CheckOutcome;
+    try {
+      outcome = await withTimeout(check.run(context), context.timeoutMs);
+    } catch (error) {
+      outcome = fail(messageOf(error));
+    }
+    results.push({ name: check.name, ...outcome, durationMs: Date.now() - started });
+  }
+  return results;
+}

@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import type { DataSource } from 'typeorm';
+import { entities } from '../app/entities';
+import { createDataSource } from '../core/database/data-source';
+import { TenantMigrator, TenantService } from '../modules/tenants';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+
+const root = path.resolve(__dirname, '../..');
+
+interface DoctorRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run doctor` as an operator runs it, from sources: a child process with only the given environment. */
+function runDoctor(env: Record<string, string>, args: string[] = []): Promise<DoctorRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/doctor.ts', '--timeout-ms', '3000', ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'development', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A port nothing listens on: the "SMTP host is down" of a broken setup. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+const line = (run: DoctorRun, name: string) => run.stdout.split('\n').find((l) => new RegExp(`^. ${name} `).test(l));
+
+describe('npm run doctor', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let migrator: TenantMigrator;
+  let smtp: SMTPServer;
+  let smtpPort: number;
+  const received: { to: string[]; body: string }[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    await dataSource.initialize();
+    migrator = new TenantMigrator(dataSource);
+    const tenants = new TenantService(dataSource, migrator, { databaseUrl: database.url, backupDir: '.data/backups', pgDumpPath: 'pg_dump' });
+    await tenants.provision({ slug: 'doctor-a', name: 'A' });
+    await tenants.provision({ slug: 'doctor-b', name: 'B' });
+    // What a worker leaves when it starts: its recurring jobs registered, next run ahead.
+    await dataSource.query(
+      `INSERT INTO public.agenda_jobs (name, type, repeat_interval, next_run_at) VALUES ('email.outbox.deliver', 'single', '10 seconds', now() + interval '10 seconds')`,
+    );
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, session, callback) {
+        let body = '';
+        stream.on('data', (d) => (body += d));
+        stream.on('end', () => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtpPort = (smtp.server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  const healthyEnv = () => ({ DATABASE_URL: database.url, EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(smtpPort), EMAIL_USE_TLS: 'false' });
+
+  it('passes a healthy development setup (exit 0) and sends a test email on request', async () => {
+    const run = await runDoctor(healthyEnv(), ['--send-test-email', 'ops@example.com']);
+    expect(run.stdout).not.toMatch(/^✗/m);
+    expect(run.code).toBe(0);
+    expect(line(run, 'database')).toMatch(/^✓ database +PostgreSQL \d+/);
+    expect(line(run, 'public migrations')).toMatch(/^✓ .*all \d+ applied/);
+    expect(line(run, 'tenant migrations')).toMatch(/^✓ .*2 tenant\(s\): 0 behind, 0 failed/);
+    expect(line(run, 'jobs')).toMatch(/^✓ .*1 recurring job\(s\) registered/);
+    expect(line(run, 'smtp')).toMatch(/^✓ smtp +127\.0\.0\.1:\d+ answered EHLO .*test email to ops@example.com accepted/);
+    expect(received).toEqual([expect.objectContaining({ to: ['ops@example.com'] })]);
+  });
+
+  it('fails (exit 1) with a broken SMTP host and a tenant behind on migrations, naming both', async () => {
+    // A tenant whose newest migration was rolled back: one migration behind the code.
+    const reverted = await migrator.revertLast({ tenant: 'doctor-b' });
+    expect(reverted.failed).toEqual([]);
+    try {
+      const run = await runDoctor({ ...healthyEnv(), EMAIL_PORT: String(await closedPort()) });
+      expect(run.code).toBe(1);
+      expect(line(run, 'smtp')).toMatch(/^✗ smtp .*ECONNREFUSED/);
+      expect(line(run, 'tenant migrations')).toMatch(/^✗ .*2 tenant\(s\): 1 behind, 0 failed/);
+      expect(run.stdout).toContain('    doctor-b: behind');
+      expect(line(run, 'database')).toMatch(/^✓/);
+
+      const json = await runDoctor({ ...healthyEnv(), EMAIL_PORT: String(await closedPort()) }, ['--json']);
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.stdout) as { ok: boolean; checks: { name: string; status: string; durationMs: number }[] };
+      expect(report.ok).toBe(false);
+      const statusOf = Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
+      expect(statusOf).toMatchObject({ database: 'pass', 'tenant migrations': 'fail', smtp: 'fail', jobs: 'pass' });
+    } finally {
+      await migrator.migrateAll({ tenant: 'doctor-b' });
+    }
+  });
+
+  it('holds production to production rules: https FRONTEND_URL, random secrets, live Stripe keys with a webhook secret', async () => {
+    const run = await runDoctor({
+      ...healthyEnv(),
+      NODE_ENV: 'production',
+      SECRET_KEY: 's'.repeat(40),
+      ENCRYPTION_KEY: 'ab'.repeat(32),
+      FRONTEND_URL: 'http://app.example.com',
+      STRIPE_SECRET_KEY: 'sk_test_123',
+    });
+    expect(run.code).toBe(1);
+    expect(line(run, 'configuration')).toMatch(/^✗/);
+    expect(run.stdout).toContain('FRONTEND_URL must be an absolute https:// URL');
+    expect(line(run, 'secrets')).toMatch(/^✗ secrets +weak/);
+    expect(run.stdout).toMatch(/JWT_SECRET_KEY: about 0 bits/);
+    expect(line(run, 'stripe')).toMatch(/^✗ stripe +test-mode key does not match NODE_ENV=production/);
+    expect(line(run, 'webhook secrets')).toMatch(/^! webhook secrets +STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET/);
+    expect(line(run, 'observability')).toMatch(/^! observability +\/metrics disabled/);
+  });
+
+  it('reports an invalid configuration without checking anything else', async () => {
+    const run = await runDoctor({ DATABASE_URL: database.url, ENCRYPTION_KEY: 'short' });
+    expect(run.code).toBe(1);
+    expect(line(run, 'configuration')).toMatch(/^✗ configuration +invalid/);
+    expect(run.stdout).toContain('ENCRYPTION_KEY: must be 32 bytes');
+    expect(line(run, 'database')).toBeUndefined();
+  });
+});

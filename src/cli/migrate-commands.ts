@@ -1,0 +1,176 @@
+import type { DataSource } from 'typeorm';
+import { inRolledBackTransaction, type MigrationSql, type PublicMigrator } from '../core/database/public-migrator';
+import type { TenantMigrationStatus, TenantMigrator, TenantRunResult, TenantRunSummary } from '../modules/tenants';
+import { formatDuration, type Print, type Progress } from './cli-output';
+import type { MigrateOptions } from './migrate-options';
+
+export interface MigrateContext {
+  dataSource: DataSource;
+  publicMigrator: PublicMigrator;
+  tenantMigrator: TenantMigrator;
+  /** Result lines (stdout). */
+  print: Print;
+  /** Side remarks that are not the result, such as waiting for a lock (stderr). */
+  notice: Print;
+  progress: (label: string) => Progress;
+}
+
+/** 0: done; 1: something failed (the failures were printed). */
+export type CommandOutcome = 0 | 1;
+
+export function runMigrateCommand(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
+  const commands = { up, status, sql, revert };
+  return commands[options.command](ctx, options);
+}
+
+const waitingForLock = (ctx: MigrateContext) => () => ctx.notice('public: another migration run holds the migration lock; waiting for it');
+
+async function up(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
+  if (options.tenant) await requireTenant(ctx, options.tenant);
+  if (options.scope !== 'tenants') {
+    const applied = await ctx.publicMigrator.migrate((name) => ctx.print(`public: applied ${name}`), waitingForLock(ctx));
+    if (!applied.length) ctx.print('public: up to date');
+  }
+  if (options.scope === 'public') return 0;
+  const summary = await withProgress(ctx, (hooks) =>
+    ctx.tenantMigrator.migrateAll({ concurrency: options.concurrency, tenant: options.tenant, ...hooks }),
+  );
+  printSummary(ctx, 'migrated', summary);
+  return summary.failed.length ? 1 : 0;
+}
+
+async function revert(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
+  if (options.scope === 'public') {
+    const reverted = await ctx.publicMigrator.revertLast(waitingForLock(ctx));
+    ctx.print(reverted ? `public: reverted ${reverted}` : 'public: nothing to revert');
+    return 0;
+  }
+  if (options.tenant) await requireTenant(ctx, options.tenant);
+  const results: TenantRunResult[] = [];
+  const summary = await withProgress(ctx, (hooks) =>
+    ctx.tenantMigrator.revertLast({
+      concurrency: options.concurrency,
+      tenant: options.tenant,
+      onStart: hooks.onStart,
+      onResult: (result) => {
+        results.push(result);
+        hooks.onResult(result);
+      },
+    }),
+  );
+  for (const { tenant, changed } of results.sort((a, b) => a.tenant.slug.localeCompare(b.tenant.slug))) {
+    if (changed.length) ctx.print(`${tenant.slug}: reverted ${changed.join(', ')}`);
+  }
+  printSummary(ctx, 'reverted', summary);
+  return summary.failed.length ? 1 : 0;
+}
+
+async function status(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
+  const publicStatus = options.scope === 'tenants' ? undefined : await ctx.publicMigrator.status();
+  const tenants = options.scope === 'public' ? undefined : await ctx.tenantMigrator.status(options.tenant);
+  if (options.tenant && !tenants?.length) throw new Error(`no tenant with id or slug "${options.tenant}"`);
+
+  if (options.json) {
+    ctx.print(
+      JSON.stringify(
+        {
+          public: publicStatus,
+          tenants: tenants?.map((t) => ({
+            id: t.tenant.id,
+            slug: t.tenant.slug,
+            schema: t.tenant.schemaName,
+            status: t.status,
+            applied: t.applied,
+            pending: t.pending,
+            ahead: t.unknown,
+            error: t.error,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (publicStatus) {
+    ctx.print('public');
+    for (const m of publicStatus) {
+      ctx.print(m.ahead ? ` [!] ${m.name}  (applied, unknown to this code: the database is ahead)` : ` ${mark(m.applied)} ${m.name}`);
+    }
+  }
+  if (tenants) {
+    if (!tenants.length) ctx.print('(no tenants)');
+    for (const t of tenants) printTenantStatus(ctx, t);
+  }
+  return 0;
+}
+
+function printTenantStatus(ctx: MigrateContext, t: TenantMigrationStatus): void {
+  const ahead = t.unknown.length ? ' AHEAD OF THIS CODE' : '';
+  ctx.print(`tenant ${t.tenant.slug} (${t.tenant.schemaName}, ${t.status})${ahead}`);
+  for (const name of [...t.applied, ...t.pending]) ctx.print(` ${mark(t.applied.includes(name))} ${name}`);
+  for (const name of t.unknown) ctx.print(` [!] ${name}  (applied, unknown to this code)`);
+  if (t.error) ctx.print(` last migration error: ${t.error}`);
+}
+
+const mark = (applied: boolean) => (applied ? '[X]' : '[ ]');
+
+/**
+ * Public migrations always run in the preview (tenant migrations may need them), in
+ * one transaction that is rolled back; only the requested part is printed.
+ */
+async function sql(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
+  const preview = await inRolledBackTransaction(ctx.dataSource, async (runner) => {
+    const publicSql = await ctx.publicMigrator.previewPending(runner);
+    const tenantSql = options.scope === 'public' ? [] : await ctx.tenantMigrator.previewPending(runner);
+    return { publicSql, tenantSql };
+  });
+  if (options.scope !== 'tenants') printSql(ctx, 'public', preview.publicSql);
+  if (options.scope !== 'public') printSql(ctx, 'tenant', preview.tenantSql);
+  return 0;
+}
+
+/** SQL comments for the headings, so the output can be saved and reviewed (or run) as a script. */
+function printSql(ctx: MigrateContext, part: 'public' | 'tenant', migrations: MigrationSql[]): void {
+  if (!migrations.length) ctx.print(`-- ${part}: nothing pending`);
+  const where = part === 'tenant' ? ' (runs in every tenant schema that lacks it)' : '';
+  for (const m of migrations) {
+    ctx.print(`-- ${part}${where}: ${m.name}`);
+    for (const statement of m.statements) ctx.print(statement);
+    ctx.print('');
+  }
+}
+
+async function requireTenant(ctx: MigrateContext, ref: string): Promise<void> {
+  if (!(await ctx.tenantMigrator.status(ref)).length) throw new Error(`no tenant with id or slug "${ref}"`);
+}
+
+interface ProgressHooks {
+  onStart(total: number): void;
+  onResult(result: TenantRunResult): void;
+}
+
+/** Shows progress while `run` goes through the tenants; nothing at all when there is no tenant to do. */
+async function withProgress(ctx: MigrateContext, run: (hooks: ProgressHooks) => Promise<TenantRunSummary>): Promise<TenantRunSummary> {
+  let progress: Progress | undefined;
+  try {
+    return await run({
+      onStart: (total) => {
+        if (!total) return;
+        progress = ctx.progress('tenants');
+        progress.start(total);
+      },
+      onResult: (result) => progress?.tick(!!result.error),
+    });
+  } finally {
+    progress?.stop();
+  }
+}
+
+function printSummary(ctx: MigrateContext, verb: string, summary: TenantRunSummary): void {
+  ctx.print(
+    `tenants: total ${summary.total}, ${verb} ${summary.changed}, unchanged ${summary.unchanged}, ` +
+      `failed ${summary.failed.length} (${formatDuration(summary.durationMs)})`,
+  );
+  for (const { tenant, error } of summary.failed) ctx.print(`  failed ${tenant.slug} (${tenant.schemaName}): ${error}`);
+}

@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { isUuid, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../core/tenancy/tenant-schema';
+
+export const COMMANDS = ['up', 'status', 'sql', 'revert'] as const;
+export type MigrateCommand = (typeof COMMANDS)[number];
+
+/** Which part a command works on: `--public-only`, `--tenants-only`, or both (default). */
+export type MigrateScope = 'all' | 'public' | 'tenants';
+
+export interface MigrateOptions {
+  command: MigrateCommand;
+  scope: MigrateScope;
+  concurrency: number;
+  tenant?: string;
+  json: boolean;
+}
+
+export const USAGE = `Usage: migrate <command> [options]
+
+Commands:
+  up        apply public migrations, then tenant migrations to every tenant that is behind
+  status    list applied [X] and pending [ ] migrations: public first, then each tenant
+  sql       print the SQL of pending public and tenant migrations without applying anything
+  revert    revert the newest migration of every tenant (or of --tenant); --public: the newest public one
+
+Options:
+  --concurrency N   tenants migrated at once (up, revert; default 4)
+  --tenant ID|SLUG  only this tenant (up, status, revert)
+  --public-only     only the public schema (up, status, sql)
+  --tenants-only    only the tenant schemas (up, status, sql)
+  --public          revert the newest public migration instead of tenant ones (revert)
+  --json            machine-readable output (status)
+  --help            this text
+
+Exit codes: 0 done, 1 failed (a tenant failed, database unreachable), 2 usage error.`;
+
+/** A mistake in the command line: reported with one line and exit code 2. */
+export class UsageError extends Error {}
+
+/** Options each command accepts; anything else is a usage error rather than silently ignored. */
+const ACCEPTED: Record<MigrateCommand, string[]> = {
+  up: ['concurrency', 'tenant', 'public-only', 'tenants-only'],
+  status: ['tenant', 'public-only', 'tenants-only', 'json'],
+  sql: ['public-only', 'tenants-only'],
+  revert: ['concurrency', 'tenant', 'public'],
+};
+
+const MAX_CONCURRENCY = 64;
+
+/** Parses `argv` (without node and script); returns undefined when `--help` was asked for. */
+export function parseMigrateArgs(argv: string[]): MigrateOptions | undefined {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return undefined;
+  const [command, ...extra] = positionals;
+  if (!command) throw new UsageError(`a command is required: ${COMMANDS.join(', ')}`);
+  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (expected ${COMMANDS.join(', ')})`);
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const cmd = command as MigrateCommand;
+  const refused = Object.keys(values).find((name) => !ACCEPTED[cmd].includes(name));
+  if (refused) throw new UsageError(`--${refused} does not apply to "${cmd}"`);
+
+  if (values['public-only'] && values['tenants-only']) throw new UsageError('--public-only and --tenants-only exclude each other');
+  if (values.tenant !== undefined && (values['public-only'] || values.public)) {
+    throw new UsageError(`--tenant cannot be combined with --${values.public ? 'public' : 'public-only'}`);
+  }
+  return {
+    command: cmd,
+    scope: values['public-only'] || values.public ? 'public' : values['tenants-only'] ? 'tenants' : 'all',
+    concurrency: values.concurrency === undefined ? 4 : parseConcurrency(values.concurrency),
+    tenant: values.tenant === undefined ? undefined : parseTenant(values.tenant),
+    json: !!values.json,
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      concurrency: { type: 'string' },
+      tenant: { type: 'string' },
+      'public-only': { type: 'boolean' },
+      'tenants-only': { type: 'boolean' },
+      public: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function parseConcurrency(raw: string): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_CONCURRENCY) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${raw}"`);
+  }
+  return value;
+}
+
+function parseTenant(raw: string): string {
+  const value = raw.trim();
+  if (isUuid(value)) return value.toLowerCase();
+  if (value.length <= SLUG_MAX_LENGTH && SLUG_PATTERN.test(value)) return value;
+  throw new UsageError(`--tenant must be a tenant id or slug, got "${raw}"`);
+}

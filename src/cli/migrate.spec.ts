@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { entities } from '../app/entities';
+import { createDataSource } from '../core/database/data-source';
+import { loadMigrations, migrationDirs } from '../core/database/migration-set';
+import { TenantMigrator, TenantService } from '../modules/tenants';
+import { createTestDatabase, databaseUrl, withAdmin, type TestDatabase } from '../../test/support/test-database';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI as operators run it: a separate process, configured by the environment only. */
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/migrate.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('migrate CLI (child process, real PostgreSQL)', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let migrator: TenantMigrator;
+  let last: string;
+  const tenants: Record<string, { id: string; schemaName: string }> = {};
+  const run = (...args: string[]) => cli(args, { DATABASE_URL: database.url });
+  const snapshot = () =>
+    dataSource.query(
+      `SELECT (SELECT json_agg(nspname ORDER BY nspname) FROM pg_namespace) AS schemas,
+              (SELECT json_agg(table_schema || '.' || table_name ORDER BY 1) FROM information_schema.tables) AS tables,
+              (SELECT json_agg(t ORDER BY t.slug) FROM public.tenants t) AS tenants,
+              (SELECT json_agg(m ORDER BY m.tenant_id, m.name) FROM public.tenant_migrations m) AS ledger`,
+    );
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 5, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    await dataSource.initialize();
+    migrator = new TenantMigrator(dataSource);
+    last = migrator.migrations[migrator.migrations.length - 1].name;
+    const service = new TenantService(dataSource, migrator, { databaseUrl: database.url, backupDir: '/tmp', pgDumpPath: 'pg_dump' });
+    for (const slug of ['alpha', 'beta', 'gamma']) tenants[slug] = await service.provision({ name: slug, slug });
+    // beta is one migration behind; gamma too, and its schema is gone, so migrating it must fail.
+    await migrator.revertLast({ tenant: 'beta' });
+    await migrator.revertLast({ tenant: 'gamma' });
+    await dataSource.query(`DROP SCHEMA "${tenants.gamma.schemaName}" CASCADE`);
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('up migrates the tenants behind, reports the failing one with exit code 1, and status shows it', async () => {
+    const up = await run('up', '--concurrency', '2');
+    expect(up.code).toBe(1);
+    expect(up.stdout).toContain('public: up to date\n');
+    expect(up.stdout).toMatch(/^tenants: total 2, migrated 1, unchanged 0, failed 1 \(\d+\.\ds\)$/m);
+    expect(up.stdout).toMatch(new RegExp(`^  failed gamma \\(${tenants.gamma.schemaName}\\): ${escape(last)}: .+$`, 'm'));
+    // Not a terminal: plain progress lines on stderr for CI logs, the last one complete.
+    expect(up.stderr).toContain('tenants: 2/2 done, 1 failed\n');
+
+    // Read-only from here on: run side by side.
+    const [status, json, nothing] = await Promise.all([
+      run('status'),
+      run('status', '--json', '--tenants-only', '--tenant', 'gamma'),
+      run('up', '--tenant', 'beta'),
+    ]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^public\n \[X\] CreateTenants1764000000000\n/);
+    expect(status.stdout).toContain(`tenant beta (${tenants.beta.schemaName}, ACTIVE)\n`);
+    const gammaBlock = `tenant gamma \\(.+\\)\\n(?: \\[X\\] .+\\n)* \\[ \\] ${escape(last)}\\n last migration error: ${escape(last)}: `;
+    expect(status.stdout).toMatch(new RegExp(gammaBlock));
+
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.public).toBeUndefined();
+    expect(parsed.tenants).toEqual([
+      expect.objectContaining({ slug: 'gamma', pending: [last], ahead: [], error: expect.stringContaining(last) }),
+    ]);
+
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toMatch(/^tenants: total 0, migrated 0, unchanged 0, failed 0 \(/m);
+    expect(nothing.stderr).toBe('');
+  });
+
+  it('sql prints the pending SQL and leaves the database unchanged; revert prints what it reverted', async () => {
+    await migrator.revertLast({ tenant: 'alpha' });
+    const before = await snapshot();
+    const sql = await run('sql');
+    expect(sql.code).toBe(0);
+    expect(sql.stdout).toContain('-- public: nothing pending\n');
+    expect(sql.stdout).toContain(`-- tenant (runs in every tenant schema that lacks it): ${last}\n`);
+    expect(await snapshot()).toEqual(before);
+
+    const revert = await run('revert', '--tenant', 'beta');
+    expect(revert.code).toBe(0);
+    expect(revert.stdout).toContain(`beta: reverted ${last}\n`);
+    expect(revert.stdout).toMatch(/^tenants: total 1, reverted 1, unchanged 0, failed 0 \(/m);
+  });
+
+  it('answers usage errors with exit code 2 and an unreachable database with exit code 1, one line each', async () => {
+    const [badConcurrency, unknownCommand, wrongOption, unknownTenant, unreachable, help] = await Promise.all([
+      run('up', '--concurrency', '0'),
+      run('frobnicate'),
+      run('status', '--public'),
+      run('up', '--tenant', 'nobody'),
+      cli(['status'], { DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:1/nothing' }),
+      run('--help'),
+    ]);
+    expect(badConcurrency).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^migrate: --concurrency must be .*\n$/) });
+    expect(unknownCommand).toMatchObject({ code: 2, stderr: expect.stringMatching(/^migrate: unknown command "frobnicate".*\n$/) });
+    expect(wrongOption).toMatchObject({ code: 2, stderr: 'migrate: --public does not apply to "status" (see --help)\n' });
+    expect(unknownTenant).toMatchObject({ code: 1, stderr: 'migrate: no tenant with id or slug "nobody"\n' });
+    expect(unreachable).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/^migrate: cannot open the database: .*ECONNREFUSED.*\n$/),
+    });
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: migrate <command>') });
+  });
+
+  it('on an empty database: status and sql write nothing; two concurrent ups apply each public migration once; revert --public', async () => {
+    const name = `${database.name}_empty`;
+    await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+    const env = { DATABASE_URL: databaseUrl(name) };
+    const publicTables = async (): Promise<number> => {
+      const client = new Client({ connectionString: env.DATABASE_URL });
+      await client.connect();
+      const { rows } = await client.query(`SELECT count(*)::int AS count FROM pg_tables WHERE schemaname = 'public'`);
+      await client.end();
+      return rows[0].count;
+    };
+    try {
+      const [status, sql] = await Promise.all([cli(['status'], env), cli(['sql'], env)]);
+      expect(status.stdout).toMatch(/^public\n \[ \] CreateTenants1764000000000\n/);
+      expect(status.stdout).toContain('(no tenants)');
+      expect(sql.stdout).toContain('-- public: CreateTenants1764000000000\nCREATE TABLE public.tenants');
+      expect(sql.stdout).toContain('-- tenant: nothing pending');
+      expect(await publicTables()).toBe(0);
+
+      // Two runs at once: the advisory lock makes one wait, and each migration is applied exactly once.
+      const runs = await Promise.all([cli(['up'], env), cli(['up'], env)]);
+      expect(runs.map((r) => r.code)).toEqual([0, 0]);
+      const applied = runs.flatMap((r) => r.stdout.split('\n').filter((line) => line.startsWith('public: applied ')));
+      const publicNames = loadMigrations(migrationDirs.public).map((m) => m.name);
+      expect(applied.map((line) => line.slice('public: applied '.length)).sort()).toEqual([...publicNames].sort());
+      expect(await publicTables()).toBeGreaterThan(0);
+
+      const revert = await cli(['revert', '--public'], env);
+      expect(revert).toMatchObject({ code: 0, stdout: `public: reverted ${publicNames[publicNames.length - 1]}\n` });
+    } finally {
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../../core/config/config';
+
+export interface OutgoingMail {
+  /** Outbox row id: becomes the Message-ID, so a resend after a crash is recognisably the same message. */
+  id: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Hands one message to the mail system; throws when it is refused. */
+export interface MailTransport {
+  readonly kind: 'smtp' | 'file';
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+function messageIdDomain(from: string): string {
+  return /@([^\s>]+)>?\s*$/.exec(from)?.[1] ?? 'tenantql.local';
+}
+
+/**
+ * SMTP from the EMAIL_* settings. EMAIL_USE_TLS means STARTTLS is required
+ * (implicit TLS on port 465); false sends in clear text (local relays, tests).
+ * Timeouts are short so a hung server cannot outlive the outbox lease.
+ */
+function smtpTransport(email: AppConfig['email'], host: string): MailTransport {
+  const implicitTls = email.useTls && email.port === 465;
+  const transporter = nodemailer.createTransport({
+    host,
+    port: email.port,
+    secure: implicitTls,
+    requireTLS: email.useTls && !implicitTls,
+    ignoreTLS: !email.useTls,
+    auth: email.user ? { user: email.user, pass: email.password ?? '' } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+  const domain = messageIdDomain(email.from);
+  return {
+    kind: 'smtp',
+    async send(mail) {
+      await transporter.sendMail({
+        from: email.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: `<${mail.id}@${domain}>`,
+      });
+    },
+  };
+}
+
+/** Development without EMAIL_HOST: each message becomes `<dir>/<id>.eml` and a log line with its text, links included. */
+function fileTransport(email: AppConfig['email'], logger: Logger, logBodies: boolean): MailTransport {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const dir = path.resolve(email.devDir);
+  const domain = messageIdDomain(email.from);
+  return {
+    kind: 'file',
+    async send(mail) {
+      const info = await transporter.sendMail({
+        from: email.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: `<${mail.id}@${domain}>`,
+      });
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, `${mail.id}.eml`);
+      await writeFile(file, info.message as Buffer);
+      logger.info({ to: mail.to, subject: mail.subject, file, ...(logBodies ? { body: mail.text } : {}) }, 'email written to file (EMAIL_HOST not set)');
+    },
+  };
+}
+
+export function createMailTransport(config: Pick<AppConfig, 'email' | 'isProduction'>, logger: Logger): MailTransport {
+  if (config.email.host) return smtpTransport(config.email, config.email.host);
+  // Bodies hold live reset links: fine on a developer's console, not in production logs.
+  if (config.isProduction) logger.warn('EMAIL_HOST is not set: email is written to files, not sent');
+  return fileTransport(config.email, logger, !config.isProduction);
+}

@@ -1,0 +1,17 @@
+import type { JobDefinition } from '../../core/jobs/job-definition';
+import type { MailOutbox } from './mail-outbox';
+
+export const EMAIL_OUTBOX_JOB = 'email.outbox.deliver';
+
+/** Repeating job that drains the email outbox; safe to run in several workers at once (claims skip locked rows). */
+export function emailOutboxDeliveryJob(outbox: MailOutbox, every: string, batchSize = 50): JobDefinition {
+  return {
+    name: EMAIL_OUTBOX_JOB,
+    every,
+    concurrency: 1,
+    async run(_data, { logger }) {
+      const report = await outbox.deliverDue(batchSize);
+      if (report.sent || report.retried || report.failed) logger.info(report, 'email outbox delivered');
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import type { Services } from '../app/services';
+import type { JobDefinition } from '../core/jobs/job-definition';
+import { emailOutboxDeliveryJob } from '../integrations/mail';
+
+/**
+ * Every job this codebase runs, as one plain list: the same in the API and in workers, so
+ * every process declares the same schedules. Add a module's jobs here (they call its services).
+ */
+export function createJobDefinitions(services: Services): JobDefinition[] {
+  return [emailOutboxDeliveryJob(services.mailOutbox, services.config.email.outboxInterval)];
+}

@@ -1,0 +1,6 @@
+export { AuthService } from './auth.service';
+export { AuthResolver } from './auth.resolver';
+export { AuthThrottle } from './auth-throttle';
+export { SessionService } from './session.service';
+export { PasswordHasher } from './password-hasher';
+export { verifyAccessToken, InvalidAccessTokenError } from './access-token';
