@@ -51,10 +51,10 @@ export function renderTable(headers: string[], rows: string[][]): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(r.map((c) => c ?? '')))].join('\n');
 }
 
-/** Prints "label n/total (elapsed)" at every 10 %, so long preparations show they are moving. */
+/** Prints "label n/total (elapsed)" every 10 % (at least 50 items apart), so long preparations show they are moving. */
 export function progressPrinter(label: string, total: number, print: (line: string) => void): (done: number) => void {
   const started = performance.now();
-  const step = Math.max(1, Math.ceil(total / 10));
+  const step = Math.max(50, Math.ceil(total / 10));
   return (done) => {
     if (done % step === 0 || done === total) {
       print(`  ${label} ${done}/${total} (${formatMs(performance.now() - started)})`);

@@ -3,6 +3,7 @@ import { loadProcessConfig, type AppConfig } from '../core/config/config';
 import { PublicMigrator } from '../core/database/public-migrator';
 import { createLogger } from '../core/logging/logger';
 import { flushErrorReports, initErrorReporting } from '../core/observability/error-reporting';
+import { observeDataSource, startMetricsServer } from '../core/observability/metrics';
 import { createJobDefinitions } from '../jobs';
 import { openDatabase, type Database } from './database';
 import { createHttpApp } from './http-app';
@@ -38,6 +39,13 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     const port = await http.listen(config.port);
     logger.info({ port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox }, `tenantql ${config.version} listening on http://localhost:${port}/graphql`);
     stops.push(() => http.close());
+  }
+  if (role === 'worker' && config.metrics.port) {
+    // Workers have no HTTP server: Prometheus scrapes them (job counters, queue lag, pool) on a port of their own.
+    observeDataSource(db.dataSource);
+    const metricsServer = await startMetricsServer(config.metrics, config.metrics.port, config.host);
+    logger.info({ port: metricsServer.port }, 'metrics listener started');
+    stops.push(() => metricsServer.close());
   }
   stops.push(() => services.jobs.stop());
   stops.push(() => db.close());

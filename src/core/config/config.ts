@@ -84,7 +84,7 @@ const schema = z
     GRAPHQL_MAX_TOKENS: int(100, 1_000_000).default(5000),
     SENTRY_DSN: optionalString,
     METRICS_TOKEN: optionalString,
-    METRICS_PORT: int(0, 65535).default(9464),
+    METRICS_PORT: int(0, 65535).default(0),
     MONGODB_URL: optionalString,
     ADMIN_SECRET: optionalString,
     JOBS_ENABLED: bool.default('true'),
@@ -170,7 +170,7 @@ export interface AppConfig {
     enabled: boolean;
     /** Bearer token a scraper must present; unset means no token is asked for. */
     token?: string;
-    /** Port of the separate metrics listener of processes without an HTTP server (workers). */
+    /** Port of the metrics listener of worker processes (they have no HTTP server); 0: none. */
     port: number;
   };
   mongodbUrl?: string;

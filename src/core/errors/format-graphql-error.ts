@@ -80,7 +80,10 @@ export function createErrorFormatter({ isProduction, logger, onInternalError = (
       return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: apolloCode } };
     }
     if (apolloCode && (Object.values(ErrorCode) as string[]).includes(apolloCode) && apolloCode !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      return { ...base, extensions: { code: apolloCode } };
+      // Request-level errors we raised ourselves (authentication): keep their details, drop transport-only keys.
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars
+      const { http, stacktrace, ...extensions } = formatted.extensions ?? {};
+      return { ...base, extensions: { ...extensions, code: apolloCode } };
     }
 
     logger.error({ err: original, path: formatted.path }, 'unhandled error in GraphQL operation');

@@ -72,10 +72,12 @@ export function createJobBackend({ config, databaseUrl }: JobRunnerOptions, onCo
   }
   // Agenda's SQL names its tables unqualified; they live in `public` whatever the role's search_path.
   const pool = new Pool({ connectionString: databaseUrl, max: POSTGRES_POOL_MAX, application_name: 'tenantql-jobs', options: '-c search_path=public' });
-  // An idle connection the server drops (restart, failover) is discarded by the pool; unheard, it would crash the process.
-  pool.on('error', onConnectionError);
   // The tables come from a migration: concurrent ensureSchema runs can crash a process.
   const backend = new PostgresBackend({ pool, ensureSchema: false });
+  // A connection the server drops (restart, failover) is replaced (the pool's; LISTEN reconnects on its
+  // own); both report it as an 'error' event, which would crash the process if nobody listened.
+  pool.on('error', onConnectionError);
+  backend.notificationChannel?.on('error', onConnectionError);
   return { backend, close: () => pool.end() };
 }
 
@@ -164,13 +166,15 @@ export class JobRunner implements JobQueue {
     if (wasRunning) this.current = 'stopped';
     const agenda = await this.connection?.catch(() => undefined);
     if (!agenda) return;
-    if (wasRunning) {
+    try {
+      if (!wasRunning) return;
       const result = await agenda.drain({ timeout: this.options.config.shutdownGraceMs, closeConnection: false });
       if (result.timedOut) this.logger?.warn({ running: result.running }, 'jobs still running at the shutdown deadline');
-      else await this.releaseLocks(agenda);
+      else await this.releaseLocks(agenda).catch((error) => this.logger?.warn({ err: error }, 'could not release jobs locked ahead; their locks expire'));
+    } finally {
+      await this.backend?.close();
+      this.connection = undefined;
     }
-    await this.backend?.close();
-    this.connection = undefined;
   }
 
   private async run(definition: JobDefinition, job: Job, logger: Logger): Promise<void> {
