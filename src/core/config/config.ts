@@ -66,6 +66,8 @@ const schema = z
     LOGIN_MAX_FAILURES: int(1, 1000).default(5),
     LOGIN_MAX_FAILURES_PER_IP: int(1, 1_000_000).default(20),
     AUTH_RATE_LIMIT_PER_HOUR: int(1, 1_000_000).default(20),
+    API_KEY_USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
+    ONBOARDING_REMINDER_HOUR: int(0, 23).default(10),
     FRONTEND_URL: absoluteUrl.default('http://localhost:3000'),
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_PUBLISHABLE_KEY: optionalString,
@@ -158,6 +160,14 @@ export interface AppConfig {
     /** Registrations, password-reset requests and verification resends per IP (resends: per user) per hour. */
     rateLimitPerHour: number;
   };
+  apiKeys: {
+    /** `lastUsedAt` is kept in memory and written in one statement this often (and at shutdown). */
+    usageFlushMs: number;
+  };
+  onboarding: {
+    /** Local hour (0–23, in each tenant's timezone) from which onboarding reminders go out. */
+    reminderHour: number;
+  };
   frontendUrl: string;
   stripe: { secretKey?: string; publishableKey?: string; webhookSecret?: string };
   encryptionKey?: Buffer;
@@ -240,6 +250,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       rateLimitPerHour: e.AUTH_RATE_LIMIT_PER_HOUR,
     },
+    apiKeys: { usageFlushMs: e.API_KEY_USAGE_FLUSH_SECONDS * 1000 },
+    onboarding: { reminderHour: e.ONBOARDING_REMINDER_HOUR },
     frontendUrl: e.FRONTEND_URL.replace(/\/+$/, ''),
     stripe: { secretKey: e.STRIPE_SECRET_KEY, publishableKey: e.STRIPE_PUBLISHABLE_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'hex') : undefined,
