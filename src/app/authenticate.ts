@@ -5,10 +5,11 @@ import { ForbiddenError } from '../core/errors/app-error';
 import { ErrorCode } from '../core/errors/error-code';
 import { matchesAdminSecret } from '../core/http/admin-secret';
 import type { Principal, RequestContext } from '../core/http/request-context';
+import { API_KEY_PREFIX, InvalidApiKeyError, type ApiKeyService } from '../modules/api-keys';
 import { InvalidAccessTokenError, verifyAccessToken } from '../modules/auth';
 
-/** API keys start with this; a JWT never does, so one Authorization header can carry either. */
-export const API_KEY_PREFIX = 'tq_';
+/** What checks API keys: a lookup per request, so a new key works and a revoked one stops at once. */
+export type ApiKeyAuthenticator = Pick<ApiKeyService, 'authenticate'>;
 
 /** A request-level failure (before any resolver runs): answered with its HTTP status and a documented code. */
 export function requestError(code: ErrorCode, message: string, status: number, extra: Record<string, unknown> = {}) {
@@ -27,7 +28,7 @@ function bearerToken(req: Request): string | undefined {
  * Establishes who is calling from the request headers. A credential that is
  * present but wrong is an error, never a silent fall-back to anonymous.
  */
-export async function authenticate(req: Request, config: AppConfig): Promise<Principal> {
+export async function authenticate(req: Request, config: AppConfig, apiKeys?: ApiKeyAuthenticator): Promise<Principal> {
   const adminSecret = req.get('x-admin-secret');
   if (adminSecret !== undefined) {
     if (!matchesAdminSecret(adminSecret, config.adminSecret)) {
@@ -36,10 +37,16 @@ export async function authenticate(req: Request, config: AppConfig): Promise<Pri
     return { kind: 'platform-admin' };
   }
   const bearer = bearerToken(req);
+  // API keys start with `tq_` (a JWT never does), so one Authorization header can carry either.
   const apiKey = req.get('x-api-key') ?? (bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined);
   if (apiKey !== undefined) {
-    // API keys are recognised here (#3, second half): look the key up and return { kind: 'api-key', … }.
-    throw requestError(ErrorCode.UNAUTHENTICATED, 'API keys are not accepted yet', 401);
+    if (!apiKeys) throw requestError(ErrorCode.UNAUTHENTICATED, 'API keys are not accepted by this server', 401);
+    try {
+      return await apiKeys.authenticate(apiKey.trim());
+    } catch (error) {
+      if (!(error instanceof InvalidApiKeyError)) throw error;
+      throw requestError(ErrorCode.UNAUTHENTICATED, error.message, 401, { reason: error.reason });
+    }
   }
   if (bearer !== undefined) {
     try {
@@ -68,8 +75,14 @@ export function tenantAuthorizer(principal: Principal): RequestContext['authoriz
       return (tenant) => {
         if (!tenant.memberRole) throw notAMember();
       };
+    case 'api-key':
+      // A key acts for its own organization only, whatever X-Organization-ID names.
+      return (tenant) => {
+        if (tenant.id !== principal.tenantId) {
+          throw new ForbiddenError('This API key belongs to another organization', { reason: 'API_KEY_OTHER_ORGANIZATION' });
+        }
+      };
     default:
-      // API keys (second half of #3) will act for their own tenant only: tenant.id === principal.tenantId.
       return () => {
         throw notAMember();
       };

@@ -35,7 +35,7 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   if (role === 'api') {
     const schema = await buildAppSchema(services.container);
-    const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => services.jobs.state() });
+    const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => services.jobs.state(), apiKeys: services.apiKeys });
     const port = await http.listen(config.port);
     logger.info({ port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox }, `tenantql ${config.version} listening on http://localhost:${port}/graphql`);
     stops.push(() => http.close());
@@ -48,6 +48,8 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     stops.push(() => metricsServer.close());
   }
   stops.push(() => services.jobs.stop());
+  // API keys' lastUsedAt is batched in memory: write the last batch before the pool closes.
+  stops.push(() => services.apiKeys.flushUsage());
   stops.push(() => db.close());
   stops.push(() => flushErrorReports().then(() => undefined));
 

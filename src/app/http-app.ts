@@ -26,7 +26,7 @@ import {
   requestObservation,
   withRequestObservation,
 } from '../core/observability/request-observation';
-import { authenticate, tenantAuthorizer } from './authenticate';
+import { authenticate, tenantAuthorizer, type ApiKeyAuthenticator } from './authenticate';
 
 export interface HttpAppDependencies {
   config: AppConfig;
@@ -34,6 +34,8 @@ export interface HttpAppDependencies {
   dataSource: DataSource;
   schema: GraphQLSchema;
   jobsState: () => JobsState;
+  /** Checks `tq_` API keys; without it they are refused (401). */
+  apiKeys?: ApiKeyAuthenticator;
 }
 
 export interface HttpApp {
@@ -121,7 +123,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
         const observation = requestObservation(res);
-        const principal = await authenticate(req, config);
+        const principal = await authenticate(req, config, deps.apiKeys);
         observation.principal = describePrincipal(principal);
         const authorize = tenantAuthorizer(principal);
         return {

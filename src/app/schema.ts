@@ -2,19 +2,37 @@ import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { authChecker } from '../core/http/auth-checker';
+import { ApiKeyResolver } from '../modules/api-keys';
 import { AuthResolver } from '../modules/auth';
 import { CustomerResolver } from '../modules/customers';
 import { JobResolver } from '../modules/jobs';
+import { MembershipResolver } from '../modules/memberships';
+import { OnboardingResolver } from '../modules/onboarding';
+import { SettingsResolver } from '../modules/settings';
 import { TenantResolver } from '../modules/tenants';
 import { UserResolver } from '../modules/users';
+import { applyPermissions } from './permissions';
 
-export const resolvers = [TenantResolver, CustomerResolver, JobResolver, UserResolver, AuthResolver] as const;
+export const resolvers = [
+  TenantResolver,
+  CustomerResolver,
+  JobResolver,
+  UserResolver,
+  AuthResolver,
+  MembershipResolver,
+  ApiKeyResolver,
+  SettingsResolver,
+  OnboardingResolver,
+] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');
 
-/** The executable schema. `container` hands TypeGraphQL the resolver instances built by `createServices`. */
-export function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
-  return buildSchema({
+/**
+ * The executable schema with its permissions (src/app/permissions.ts). `container` hands
+ * TypeGraphQL the resolver instances built by `createServices`.
+ */
+export async function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [...resolvers],
     container,
     authChecker,
@@ -22,4 +40,5 @@ export function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema
     // Validation errors must not echo the submitted object back.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });
+  return applyPermissions(schema);
 }

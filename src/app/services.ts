@@ -5,15 +5,39 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { AppConfig } from '../core/config/config';
 import { createLogger } from '../core/logging/logger';
 import { createMailTransport, MailOutbox, MailTemplates } from '../integrations/mail';
+import { ApiKeyResolver, ApiKeyService, ApiKeyUsageRecorder, createApiKeyStep } from '../modules/api-keys';
 import { AuthResolver, AuthService, AuthThrottle, PasswordHasher, SessionService } from '../modules/auth';
 import { JobRunner } from '../core/jobs/job-runner';
 import { CustomerResolver, CustomerService } from '../modules/customers';
 import { JobResolver, JobService } from '../modules/jobs';
+import { inviteTeamStep, MembershipResolver, MembershipService } from '../modules/memberships';
+import { OnboardingResolver, OnboardingService, type Clock, type OnboardingStepDefinition } from '../modules/onboarding';
+import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
 import { UserResolver, UserService } from '../modules/users';
+import { apiKeyScopes } from './permissions';
+
+/**
+ * The onboarding checklist, in display order. Modules contribute steps that follow their
+ * state; the last three are ticked by hand until billing, channels and the catalogue
+ * exist, which then register a step with a `completedAt` under the same key instead.
+ */
+const onboardingSteps = (): OnboardingStepDefinition[] => [
+  businessProfileStep,
+  inviteTeamStep,
+  createApiKeyStep,
+  { key: 'add-payment-method', title: 'Add a payment method' },
+  { key: 'connect-channel', title: 'Connect an email or WhatsApp channel' },
+  { key: 'add-first-product', title: 'Add your first product' },
+];
+
+export interface ServiceOptions {
+  /** The clock onboarding reminders follow (tests control it). */
+  now?: Clock;
+}
 
 /** The composition root: every service built once per process, wired by hand. */
-export function createServices(config: AppConfig, dataSource: DataSource, databaseUrl: string) {
+export function createServices(config: AppConfig, dataSource: DataSource, databaseUrl: string, options: ServiceOptions = {}) {
   const tenantMigrator = new TenantMigrator(dataSource);
   const tenants = new TenantService(dataSource, tenantMigrator, { databaseUrl, backupDir: config.backupDir, pgDumpPath: config.pgDumpPath });
   const customers = new CustomerService();
@@ -22,6 +46,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const logger = createLogger(config.logLevel);
   const mailOutbox = new MailOutbox(dataSource, createMailTransport(config, logger), logger, { maxAttempts: config.email.outboxMaxAttempts });
   const users = new UserService(dataSource);
+  const templates = new MailTemplates(config.productName);
   const auth = new AuthService({
     dataSource,
     config,
@@ -36,8 +61,24 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     }),
     hasher: new PasswordHasher(),
     outbox: mailOutbox,
-    templates: new MailTemplates(config.productName),
+    templates,
     logger,
+  });
+  const apiKeys = new ApiKeyService({
+    dataSource,
+    environment: config.isProduction ? 'live' : 'test',
+    scopes: apiKeyScopes,
+    usage: new ApiKeyUsageRecorder(dataSource, logger, config.apiKeys.usageFlushMs),
+  });
+  const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates });
+  const settings = new SettingsService();
+  const onboarding = new OnboardingService({
+    steps: onboardingSteps(),
+    config,
+    outbox: mailOutbox,
+    templates,
+    timezoneOf: (manager) => settings.timezone(manager),
+    now: options.now ?? (() => new Date()),
   });
 
   const resolverInstances = new Map<Function, unknown>([
@@ -46,6 +87,10 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [AuthResolver, new AuthResolver(auth)],
     [CustomerResolver, new CustomerResolver(customers)],
     [JobResolver, new JobResolver(new JobService(jobs))],
+    [MembershipResolver, new MembershipResolver(memberships)],
+    [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
+    [SettingsResolver, new SettingsResolver(settings)],
+    [OnboardingResolver, new OnboardingResolver(onboarding)],
   ]);
   const container: ContainerType = {
     get(resolverClass) {
@@ -54,7 +99,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
       return instance;
     },
   };
-  return { config, tenantMigrator, tenants, customers, jobs, users, auth, mailOutbox, container };
+  return { config, dataSource, tenantMigrator, tenants, customers, jobs, users, auth, mailOutbox, apiKeys, memberships, settings, onboarding, container };
 }
 
 export type Services = ReturnType<typeof createServices>;

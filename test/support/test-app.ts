@@ -48,7 +48,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const db = await openDatabase(config, logger);
   const services = createServices(config, db.dataSource, db.url);
   const schema = await buildAppSchema(services.container);
-  const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => services.jobs.state() });
+  const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => services.jobs.state(), apiKeys: services.apiKeys });
   const port = await http.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
 
@@ -78,6 +78,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await http.close();
       await services.jobs.stop();
       await services.auth.whenIdle();
+      await services.apiKeys.flushUsage();
       await db.close();
       await database.drop();
     },

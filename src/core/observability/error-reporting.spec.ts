@@ -43,7 +43,7 @@ describe('error reporting (Sentry)', () => {
     app = await startTestApp();
   });
   afterAll(async () => {
-    await app.close();
+    await app?.close();
     await Sentry.close(2000);
     await sentry.close();
   });

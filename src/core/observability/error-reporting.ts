@@ -49,8 +49,18 @@ export function initErrorReporting(config: Pick<AppConfig, 'sentryDsn' | 'env' |
       stackFrameVariables: false,
     },
     beforeSend: scrubEvent,
-    // Error capture needs no module patching (that is for tracing).
+    // Error capture only: none of the default instrumentation (http, fetch, pino, console, child processes…),
+    // which patches process-wide hooks and is there for tracing and breadcrumbs.
     enableRuntimeChannelInjection: false,
+    defaultIntegrations: false,
+    integrations: [
+      Sentry.eventFiltersIntegration(),
+      Sentry.dedupeIntegration(),
+      Sentry.linkedErrorsIntegration(),
+      Sentry.contextLinesIntegration(),
+      Sentry.onUncaughtExceptionIntegration(),
+      Sentry.onUnhandledRejectionIntegration(),
+    ],
   });
   return true;
 }

@@ -17,8 +17,9 @@ function operationLabel(name: string | null | undefined, resolved: boolean): str
 
 /**
  * Counts and times every GraphQL operation by name, type and outcome, counts errors
- * by their final code (after the error formatter), and hands the operation and its
- * outcome to the request's observation (log line, error reports). Outcome is `success` or the first error's code.
+ * by their final code (after the error formatter) and rate-limit refusals by limiter,
+ * and hands the operation and its outcome to the request's observation (log line,
+ * error reports). Outcome is `success` or the first error's code.
  */
 export function graphqlObservabilityPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
   return {
@@ -31,8 +32,8 @@ export function graphqlObservabilityPlugin<TContext extends object>(): ApolloSer
           if (observation) Object.assign(observation, { operationName: operationName?.slice(0, 100) ?? '(anonymous)', operationType: operation?.operation });
         },
         async willSendResponse({ response, operation, operationName }) {
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          const codes = (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          const errors = (response.body.kind === 'single' ? response.body.singleResult.errors : undefined) ?? [];
+          const codes = errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
           const labels = {
             operation: operationLabel(operationName, !!operation),
             type: operation?.operation ?? 'unknown',
@@ -41,6 +42,10 @@ export function graphqlObservabilityPlugin<TContext extends object>(): ApolloSer
           metrics.graphqlOperations.inc(labels);
           metrics.graphqlOperationDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
           for (const code of codes) metrics.graphqlErrors.inc({ code });
+          // Every limiter answers with the one RATE_LIMITED code; its detail names the limiter.
+          for (const { extensions } of errors.filter((e) => e.extensions?.code === 'RATE_LIMITED')) {
+            metrics.rateLimitHits.inc({ limiter: String(extensions?.limiter ?? extensions?.reason ?? 'unspecified').slice(0, 40) });
+          }
           const observation = currentRequestObservation();
           if (observation) observation.outcome = labels.outcome;
         },

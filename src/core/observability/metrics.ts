@@ -60,7 +60,7 @@ export const metrics = {
   }),
   rateLimitHits: new Counter({
     name: 'tenantql_rate_limit_hits_total',
-    help: 'Requests refused with RATE_LIMITED, by limiter (e.g. ip, user, api_key, login)',
+    help: 'Requests refused with RATE_LIMITED, by limiter (the error\'s `limiter` or `reason` detail)',
     labelNames: ['limiter'] as const,
     registers,
   }),
@@ -77,8 +77,8 @@ export const metrics = {
   }),
   emails: new Counter({
     name: 'tenantql_emails_total',
-    help: 'Outgoing emails by template and outcome (sent, failed)',
-    labelNames: ['template', 'outcome'] as const,
+    help: 'Outgoing email delivery attempts by outcome (sent, retry, failed: given up)',
+    labelNames: ['outcome'] as const,
     registers,
   }),
   onboardingCompletions: new Counter({
@@ -147,6 +147,7 @@ export const metrics = {
 
 // Series that alerts compare against exist from the start, at zero.
 for (const outcome of ['success', 'failure']) metrics.logins.inc({ outcome }, 0);
+for (const outcome of ['sent', 'retry', 'failed']) metrics.emails.inc({ outcome }, 0);
 
 interface PgPool {
   totalCount: number;
@@ -212,6 +213,7 @@ export function metricsHandler(access: MetricsAccess) {
     }
     if (access.token) {
       const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      // The admin-secret comparison is a generic constant-time one (both sides hashed first).
       if (!matchesAdminSecret(presented, access.token)) {
         res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="metrics"' }).end('Unauthorized\n');
         return;
@@ -231,7 +233,10 @@ export interface MetricsServer {
 export async function startMetricsServer(access: MetricsAccess, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
   const handle = metricsHandler(access);
   const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') return void handle(req, res);
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      handle(req, res).catch(() => res.writeHead(500, { 'content-type': 'text/plain' }).end('Metrics unavailable\n'));
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
   });
   await new Promise<void>((resolve, reject) => {

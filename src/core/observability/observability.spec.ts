@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream';
+import { ApolloServer } from '@apollo/server';
+import { buildSchema } from 'graphql';
 import pino from 'pino';
 import { CreateCustomerDocument, CustomersDocument, SuspendTenantDocument } from '../../../test/generated/graphql';
 import { startTestApp, TEST_ADMIN_SECRET, type TestApp } from '../../../test/support/test-app';
@@ -8,8 +10,12 @@ import { createHttpApp, type HttpApp } from '../../app/http-app';
 import { buildAppSchema } from '../../app/schema';
 import { createServices } from '../../app/services';
 import { loadConfig } from '../config/config';
+import { AppError, RateLimitedError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { createErrorFormatter } from '../errors/format-graphql-error';
 import { REDACTED_PATHS } from '../logging/logger';
-import { startMetricsServer } from './metrics';
+import { graphqlObservabilityPlugin } from './graphql-observability.plugin';
+import { metricsRegistry, startMetricsServer } from './metrics';
 
 /** A server like startTestApp's whose log lines are kept, to read what an operator would. */
 async function startLoggedApp() {
@@ -50,7 +56,7 @@ describe('request logs', () => {
   beforeAll(async () => {
     app = await startLoggedApp();
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   it('writes one JSON line per request with request id, principal, tenant, operation, status and duration, and no secrets', async () => {
     const tenant = await app.services.tenants.provision({ slug: 'logged', name: 'Logged' });
@@ -94,7 +100,7 @@ describe('GET /metrics', () => {
   beforeAll(async () => {
     app = await startTestApp();
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   const scrape = async () => {
     const res = await fetch(`${app.url}/metrics`);
@@ -168,5 +174,37 @@ describe('metrics access', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('GraphQL operation metrics', () => {
+  const value = async (name: string, labels: Record<string, string>) =>
+    (await metricsRegistry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+
+  it('counts rate-limit refusals by limiter and every error by its final code', async () => {
+    const apollo = new ApolloServer({
+      schema: buildSchema('type Query { throttled: String, limited: String, fine: String }'),
+      formatError: createErrorFormatter({ isProduction: true, logger: pino({ level: 'silent' }) }),
+      plugins: [graphqlObservabilityPlugin()],
+      rootValue: {
+        throttled: () => Promise.reject(new RateLimitedError(30)),
+        limited: () => Promise.reject(new AppError(ErrorCode.RATE_LIMITED, 'Too many requests', { limiter: 'login' })),
+        fine: () => 'ok',
+      },
+    });
+    await apollo.start();
+    const before = {
+      login: await value('tenantql_rate_limit_hits_total', { limiter: 'login' }),
+      unspecified: await value('tenantql_rate_limit_hits_total', { limiter: 'unspecified' }),
+      errors: await value('tenantql_graphql_errors_total', { code: 'RATE_LIMITED' }),
+    };
+    await apollo.executeOperation({ query: 'query Both { throttled limited fine }' });
+    await apollo.executeOperation({ query: 'query Fine { fine }' });
+    await apollo.stop();
+    expect(await value('tenantql_rate_limit_hits_total', { limiter: 'login' })).toBe(before.login + 1);
+    expect(await value('tenantql_rate_limit_hits_total', { limiter: 'unspecified' })).toBe(before.unspecified + 1);
+    expect(await value('tenantql_graphql_errors_total', { code: 'RATE_LIMITED' })).toBe(before.errors + 2);
+    expect(await value('tenantql_graphql_operations_total', { operation: 'Both', type: 'query', outcome: 'RATE_LIMITED' })).toBe(1);
+    expect(await value('tenantql_graphql_operations_total', { operation: 'Fine', type: 'query', outcome: 'success' })).toBe(1);
   });
 });

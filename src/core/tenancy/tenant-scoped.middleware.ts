@@ -12,12 +12,14 @@ import { currentTenantScope, requireTenantScope, runInTenantScope } from './tena
 export const tenantScopeMiddleware: MiddlewareFn<RequestContext> = async ({ context }, next) => {
   if (currentTenantScope()) return next();
   if (context.principal.kind === 'anonymous') throw new UnauthenticatedError();
-  if (!context.organizationRef) {
+  // An API key belongs to one organization: without the header it acts for that one.
+  const organizationRef = context.organizationRef ?? (context.principal.kind === 'api-key' ? context.principal.tenantId : undefined);
+  if (!organizationRef) {
     throw new BadUserInputError('The X-Organization-ID header is required for this operation', {
       reason: 'ORGANIZATION_REQUIRED',
     });
   }
-  const ref = parseTenantRef(context.organizationRef);
+  const ref = parseTenantRef(organizationRef);
   return runInTenantScope(context.dataSource, ref, () => next(), {
     authorize: (t) => context.authorizeTenant(t),
     memberUserId: context.principal.kind === 'user' ? context.principal.userId : undefined,

@@ -4,3 +4,4 @@ export { AuthThrottle } from './auth-throttle';
 export { SessionService } from './session.service';
 export { PasswordHasher } from './password-hasher';
 export { verifyAccessToken, InvalidAccessTokenError } from './access-token';
+export { newSecureToken, hashSecureToken } from './secure-token';

@@ -1,4 +1,4 @@
-import { allow, rule, type or } from 'graphql-shield';
+import { allow, and, or, rule } from 'graphql-shield';
 import { ForbiddenError, InternalError, UnauthenticatedError } from '../../core/errors/app-error';
 import type { Principal, RequestContext } from '../../core/http/request-context';
 import { currentTenantScope } from '../../core/tenancy/tenant-scope';
@@ -32,8 +32,16 @@ type Decision = true | Error;
 
 const unauthenticated = () => new UnauthenticatedError();
 
+/** Shield wants one instance per rule name: `hasRole(ADMIN)` in two trees is the same rule. */
+const rulesByName = new Map<string, PermissionRule>();
+
 function define(name: string, decide: (principal: Principal) => Decision): PermissionRule {
-  return rule(name, { cache: 'no_cache' })((_parent, _args, ctx: RequestContext) => decide(ctx.principal));
+  let defined = rulesByName.get(name);
+  if (!defined) {
+    defined = rule(name, { cache: 'no_cache' })((_parent, _args, ctx: RequestContext) => decide(ctx.principal));
+    rulesByName.set(name, defined);
+  }
+  return defined;
 }
 
 /** The caller's role in the organization in scope; a rule on a field without that scope is a wiring bug. */
@@ -60,6 +68,9 @@ function requireRole(minimum: MemberRole): Decision {
   if (roleAtLeast(role, minimum)) return true;
   return new ForbiddenError(`This needs the ${minimum} role or higher; you are ${role}`, { reason: 'INSUFFICIENT_ROLE', requiredRole: minimum });
 }
+
+/** Combinators, for trees that need them: `or(signedIn, platformAdmin)`. */
+export { and, or };
 
 /** Anyone, signed in or not: sign-up, sign-in, links from emails. */
 export const everyone: PermissionRule = allow;

@@ -1,0 +1,41 @@
+import type { DataSource } from 'typeorm';
+import type { JobDefinition } from '../core/jobs/job-definition';
+import type { OnboardingService } from '../modules/onboarding';
+import type { TenantService } from '../modules/tenants';
+import { forEachActiveTenant } from './tenant-fan-out';
+
+export const ONBOARDING_REMINDERS_JOB = 'onboarding.reminders';
+
+export interface OnboardingRemindersDependencies {
+  dataSource: DataSource;
+  tenants: Pick<TenantService, 'list'>;
+  onboarding: Pick<OnboardingService, 'sendDueReminder' | 'reminderWindowStart'>;
+}
+
+/**
+ * Onboarding reminder emails (day 3 and day 7, from ONBOARDING_REMINDER_HOUR in each
+ * tenant's timezone). It runs every hour because each tenant's 10:00 falls in a
+ * different UTC hour; a tenant gets at most one mail per reminder whatever the runs.
+ * Only tenants young enough to be due are visited.
+ */
+export function onboardingRemindersJob(deps: OnboardingRemindersDependencies): JobDefinition {
+  return {
+    name: ONBOARDING_REMINDERS_JOB,
+    every: '0 * * * *',
+    concurrency: 1,
+    async run(_data, context) {
+      const youngTenants = {
+        list: async () => {
+          const since = deps.onboarding.reminderWindowStart();
+          return (await deps.tenants.list('ACTIVE')).filter((tenant) => tenant.createdAt >= since);
+        },
+      };
+      let reminders = 0;
+      await forEachActiveTenant({ dataSource: deps.dataSource, tenants: youngTenants }, context, async (manager, tenant) => {
+        const outcome = await deps.onboarding.sendDueReminder(manager, tenant);
+        if (outcome.kind === 'sent') reminders += 1;
+      });
+      if (reminders) context.logger.info({ reminders }, 'onboarding reminders sent');
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches } from 'class-validator';
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { ApiKey } from './api-key.entity';
+
+@InputType()
+export class CreateApiKeyInput {
+  @Field({ description: 'What the key is for, 1 to 100 characters' })
+  @Length(1, 100)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name: string;
+
+  @Field(() => [String], { description: 'At least one, e.g. customers:read, customers:write' })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  scopes: string[];
+
+  @Field(() => Date, { nullable: true, description: 'When the key stops working; omit for a key that does not expire' })
+  @IsOptional()
+  expiresAt?: Date | null;
+}
+
+@ObjectType()
+export class CreatedApiKey {
+  @Field(() => ApiKey)
+  apiKey: ApiKey;
+
+  @Field({ description: 'The key itself. Shown only now: store it safely, it cannot be retrieved later' })
+  secret: string;
+}

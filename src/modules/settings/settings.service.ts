@@ -1,0 +1,47 @@
+import type { EntityManager } from 'typeorm';
+import { BadUserInputError } from '../../core/errors/app-error';
+import type { OnboardingStepDefinition } from '../onboarding';
+import { TenantSettings } from './tenant-settings.entity';
+import type { UpdateTenantSettingsInput } from './settings.inputs';
+
+const OPTIONAL_FIELDS = ['legalName', 'address', 'phone', 'logoUrl', 'supportEmail'] as const;
+const REQUIRED_FIELDS = ['timezone', 'currency', 'locale'] as const;
+/** What "business profile complete" means for onboarding. */
+const PROFILE_FIELDS = ['legalName', 'address', 'phone'] as const;
+
+const trimmed = (value: string | null | undefined) => (typeof value === 'string' ? value.trim() : value);
+
+/** The tenant's business profile. Methods take the tenant-scoped manager of the caller's transaction. */
+export class SettingsService {
+  get(manager: EntityManager): Promise<TenantSettings> {
+    return manager.findOneByOrFail(TenantSettings, { id: 1 });
+  }
+
+  async update(manager: EntityManager, input: UpdateTenantSettingsInput): Promise<TenantSettings> {
+    const settings = await manager.findOneOrFail(TenantSettings, { where: { id: 1 }, lock: { mode: 'pessimistic_write' } });
+    for (const field of OPTIONAL_FIELDS) {
+      if (input[field] !== undefined) settings[field] = trimmed(input[field]) ?? null;
+    }
+    for (const field of REQUIRED_FIELDS) {
+      if (input[field] === null) throw new BadUserInputError(`${field} cannot be cleared`, { field, reason: 'REQUIRED' });
+    }
+    if (input.timezone !== undefined) settings.timezone = input.timezone.trim();
+    if (input.currency !== undefined) settings.currency = input.currency.toUpperCase();
+    if (input.locale !== undefined) settings.locale = Intl.getCanonicalLocales(input.locale)[0];
+    const complete = PROFILE_FIELDS.every((field) => !!settings[field]);
+    settings.profileCompletedAt = complete ? (settings.profileCompletedAt ?? new Date()) : null;
+    return manager.save(settings);
+  }
+
+  /** For scheduling in the tenant's local time (onboarding reminders). */
+  async timezone(manager: EntityManager): Promise<string> {
+    return (await this.get(manager)).timezone;
+  }
+}
+
+/** Onboarding: legal name, address and phone filled in. */
+export const businessProfileStep: OnboardingStepDefinition = {
+  key: 'business-profile',
+  title: 'Complete your business profile',
+  completedAt: async (manager) => (await manager.query('SELECT profile_completed_at AS at FROM business_settings'))[0]?.at ?? null,
+};

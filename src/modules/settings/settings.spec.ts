@@ -1,0 +1,79 @@
+import { TenantSettingsDocument, UpdateTenantSettingsDocument, type UpdateTenantSettingsInput } from '../../../test/generated/graphql';
+import { addMember, signUp, type TestAccount } from '../../../test/support/accounts';
+import { startTestApp, type TestApp } from '../../../test/support/test-app';
+
+describe('tenant settings (HTTP, real PostgreSQL)', () => {
+  let app: TestApp;
+  let owner: TestAccount;
+
+  beforeAll(async () => {
+    app = await startTestApp({ AUTH_RATE_LIMIT_PER_HOUR: '1000' });
+    owner = await signUp(app, 'sita@himal.test', 'Himal Traders');
+  });
+  afterAll(() => app.close());
+
+  const asOwner = () => ({ bearer: owner.token, org: owner.tenant.slug });
+  const read = async () => (await app.gql(TenantSettingsDocument, {}, asOwner())).data!.tenantSettings;
+  const update = (input: UpdateTenantSettingsInput, options = asOwner()) => app.gql(UpdateTenantSettingsDocument, { input }, options);
+
+  it('starts with defaults and stores a complete, normalised business profile', async () => {
+    expect(await read()).toMatchObject({ legalName: null, address: null, phone: null, timezone: 'UTC', currency: 'USD', locale: 'en', logoUrl: null, supportEmail: null });
+    const res = await update({
+      legalName: '  Himal Traders Pvt. Ltd. ',
+      address: 'Thamel, Kathmandu 44600\nNepal',
+      phone: '+977 1 4412345',
+      timezone: 'Asia/Kathmandu',
+      currency: 'npr',
+      locale: 'ne-np',
+      logoUrl: 'https://cdn.himal.test/logo.png',
+      supportEmail: 'help@himal.test',
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.updateTenantSettings).toEqual({
+      legalName: 'Himal Traders Pvt. Ltd.',
+      address: 'Thamel, Kathmandu 44600\nNepal',
+      phone: '+977 1 4412345',
+      timezone: 'Asia/Kathmandu',
+      currency: 'NPR',
+      locale: 'ne-NP',
+      logoUrl: 'https://cdn.himal.test/logo.png',
+      supportEmail: 'help@himal.test',
+    });
+    // Only the fields given change; null clears an optional one.
+    expect((await update({ logoUrl: null })).data!.updateTenantSettings).toMatchObject({ logoUrl: null, currency: 'NPR', legalName: 'Himal Traders Pvt. Ltd.' });
+  });
+
+  it.each<[string, UpdateTenantSettingsInput, string]>([
+    ['an unknown time zone', { timezone: 'Mars/Olympus' }, 'timezone'],
+    ['a UTC offset instead of a zone', { timezone: '+05:45' }, 'timezone'],
+    ['an unknown currency', { currency: 'EURO' }, 'currency'],
+    ['a malformed locale', { locale: 'not a locale' }, 'locale'],
+    ['a non-https logo URL', { logoUrl: 'javascript:alert(1)' }, 'logoUrl'],
+    ['a plain-http logo URL', { logoUrl: 'http://cdn.example.test/logo.png' }, 'logoUrl'],
+    ['a bad support email', { supportEmail: 'help at example' }, 'supportEmail'],
+    ['a phone without country code', { phone: '4412345' }, 'phone'],
+    ['a blank legal name', { legalName: '   ' }, 'legalName'],
+  ])('rejects %s with BAD_USER_INPUT and changes nothing', async (_case, input, property) => {
+    const before = await read();
+    const res = await update({ legalName: 'Changed Ltd', ...input });
+    expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(res.errors![0].extensions.validationErrors).toEqual([expect.objectContaining({ property })]);
+    expect(await read()).toEqual(before);
+  });
+
+  it('refuses to clear the time zone, currency or locale', async () => {
+    const res = await update({ timezone: null });
+    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REQUIRED', field: 'timezone' });
+    expect((await read()).timezone).toBe('Asia/Kathmandu');
+  });
+
+  it('members read the profile; only ADMIN and OWNER change it', async () => {
+    const member = await signUp(app, 'ram@himal.test', 'Ram Co');
+    await addMember(app, owner, member, 'MEMBER');
+    const asMember = { bearer: member.token, org: owner.tenant.slug };
+    expect((await app.gql(TenantSettingsDocument, {}, asMember)).data!.tenantSettings.currency).toBe('NPR');
+    const refused = await update({ currency: 'EUR' }, asMember);
+    expect(refused.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'INSUFFICIENT_ROLE', requiredRole: 'ADMIN' });
+    expect((await read()).currency).toBe('NPR');
+  });
+});

@@ -1,0 +1,5 @@
+import { signedIn, type PermissionTree } from '../memberships';
+
+export const userPermissions: PermissionTree = {
+  Query: { me: signedIn },
+};
