@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../src/core/database/embedded-postgres';
+import { startTemporaryPostgres } from '../src/core/database/embedded-postgres';
 import { processTreeCpuMs } from './cpu-usage';
 
 export interface BenchDatabase {
@@ -15,16 +13,6 @@ export interface BenchDatabase {
   cpuMs?: () => number | undefined;
   drop(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
@@ -50,25 +38,14 @@ async function onServer(adminUrl: string, name: string): Promise<BenchDatabase> 
 
 /** A throw-away embedded PostgreSQL in a temp dir, stopped and removed afterwards. */
 async function embedded(name: string): Promise<BenchDatabase> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tenantql-bench-pg-'));
-  chmodSync(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data dir
-  try {
-    const dataDir = path.join(dir, 'data');
-    const server = await startEmbeddedPostgres({ dir: dataDir, port: await freePort(), database: name, persistent: false });
-    const postmasterPid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    return {
-      url: server.url,
-      description: `embedded PostgreSQL in ${dir}`,
-      cpuMs: () => processTreeCpuMs(postmasterPid),
-      drop: async () => {
-        await server.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const server = await startTemporaryPostgres('tenantql-bench-pg', name);
+  const postmasterPid = Number(readFileSync(path.join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  return {
+    url: server.url,
+    description: `embedded PostgreSQL in ${path.dirname(server.dataDir)}`,
+    cpuMs: () => processTreeCpuMs(postmasterPid),
+    drop: () => server.stop(),
+  };
 }
 
 export function openBenchDatabase(adminUrl = process.env.DATABASE_URL?.trim()): Promise<BenchDatabase> {

@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -84,5 +86,43 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
     if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
   } finally {
     await client.end();
+  }
+}
+
+/** A free TCP port on loopback (for throw-away servers). */
+export function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface TemporaryPostgres extends EmbeddedPostgresHandle {
+  /** The data directory (its postmaster.pid names the server process). */
+  dataDir: string;
+}
+
+/** A throw-away embedded PostgreSQL in a temp dir on a free port; `stop()` removes everything (tests, bench). */
+export async function startTemporaryPostgres(prefix: string, database = 'postgres'): Promise<TemporaryPostgres> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data dir
+  const dataDir = path.join(dir, 'data');
+  try {
+    const server = await startEmbeddedPostgres({ dir: dataDir, port: await freeLocalPort(), database, persistent: false });
+    return {
+      url: server.url,
+      dataDir,
+      stop: async () => {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
 }
