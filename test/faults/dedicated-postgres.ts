@@ -82,20 +82,29 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
   chmodSync(parent, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data dir
   const dir = path.join(parent, 'data');
   const port = await freePort();
-  let server: ChildProcess | undefined;
   const first = await spawnServer(dir, port);
-  server = first.child;
+  let server: ChildProcess | undefined = first.child;
   const url = first.url;
-
-  const dataSource = createDataSource({ url, entities, pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
-  await dataSource.initialize();
-  await new PublicMigrator(dataSource).migrate();
-  await dataSource.destroy();
-
   const stop = async () => {
     if (server) await stopServer(server);
     server = undefined;
   };
+  const destroy = async () => {
+    await stop();
+    rmSync(parent, { recursive: true, force: true });
+  };
+
+  const dataSource = createDataSource({ url, entities, pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+  try {
+    await dataSource.initialize();
+    await new PublicMigrator(dataSource).migrate();
+  } catch (error) {
+    await destroy(); // the caller gets no handle to clean up with
+    throw error;
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+
   return {
     url,
     port,
@@ -103,10 +112,7 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
     start: async () => {
       server = (await spawnServer(dir, port)).child;
     },
-    destroy: async () => {
-      await stop();
-      rmSync(parent, { recursive: true, force: true });
-    },
+    destroy,
     connect: async () => {
       const client = new Client({ connectionString: url, application_name: 'tenantql-fault-check' });
       await client.connect();

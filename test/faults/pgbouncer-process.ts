@@ -91,6 +91,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     ]);
   } catch (error) {
     child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
     throw new Error(`pgbouncer did not start: ${(error as Error).message}\n${stderr}`);
   }
   return {

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import { entities } from '../app/entities';
+import { createDataSource } from '../core/database/data-source';
+import { runInSchema } from '../core/tenancy/tenant-scope';
+import { TenantMigrator, TenantService } from '../modules/tenants';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function cli(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/onboarding-init.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('onboarding:init CLI (child process, real PostgreSQL)', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 3, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    await dataSource.initialize();
+    const tenants = new TenantService(dataSource, new TenantMigrator(dataSource), { databaseUrl: database.url, backupDir: '/tmp', pgDumpPath: 'pg_dump' });
+    await tenants.provision({ slug: 'fresh', name: 'Fresh' });
+    // "veteran" set up everything before onboarding existed.
+    const veteran = await tenants.provision({ slug: 'veteran', name: 'Veteran' });
+    await runInSchema(dataSource, veteran.schemaName, (m) =>
+      m.query(
+        `INSERT INTO onboarding_marks (step_key) SELECT unnest($1::text[])`,
+        [['business-profile', 'invite-team', 'create-api-key', 'add-payment-method', 'connect-channel', 'add-first-product']],
+      ),
+    );
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('initialises every active tenant once, records completion where all is done, and says what it did', async () => {
+    const first = await cli({ DATABASE_URL: database.url });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'fresh: initialised (0/6 steps done)',
+      'onboarding:init: 2 initialised, 0 already initialised, 0 failed',
+      'veteran: initialised (6/6 steps done, onboarding complete)',
+    ]);
+    const [{ schema_name: schema }] = await dataSource.query(`SELECT schema_name FROM public.tenants WHERE slug = 'veteran'`);
+    const [state] = await dataSource.query(`SELECT completed_at FROM "${schema}".onboarding_state`);
+    expect(state.completed_at).toBeInstanceOf(Date);
+
+    const second = await cli({ DATABASE_URL: database.url });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('onboarding:init: 0 initialised, 2 already initialised, 0 failed');
+    expect(second.stdout).toContain('fresh: already initialised (0/6 steps done)');
+  });
+});
