@@ -8,13 +8,14 @@ import { PublicMigrator } from '../src/core/database/public-migrator';
 import { createLogger } from '../src/core/logging/logger';
 import { readBenchOptions, type BenchContext, type BenchSection } from './bench-context';
 import { openBenchDatabase, type BenchDatabase } from './bench-database';
+import { accountsSection } from './accounts';
 import { loadSection } from './load';
 import { migrationsSection } from './migrations';
 import { provisioningSection } from './provisioning';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
-const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection];
+const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection, accountsSection];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -47,6 +47,7 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     logger.info({ port: metricsServer.port }, 'metrics listener started');
     stops.push(() => metricsServer.close());
   }
+  stops.push(() => services.auth.whenIdle()); // mails decided after an answer was sent (password reset)
   stops.push(() => services.jobs.stop());
   // API keys' lastUsedAt is batched in memory: write the last batch before the pool closes.
   stops.push(() => services.apiKeys.flushUsage());

@@ -42,7 +42,8 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const tenants = new TenantService(dataSource, tenantMigrator, { databaseUrl, backupDir: config.backupDir, pgDumpPath: config.pgDumpPath });
   const customers = new CustomerService();
   // The job queue services enqueue on; it processes jobs only once bootstrap starts it.
-  const jobs = new JobRunner({ config, databaseUrl });
+  // Agenda's LISTEN connection cannot go through a transaction pooler: JOBS_DATABASE_URL may point past it.
+  const jobs = new JobRunner({ config, databaseUrl: config.database.jobsUrl ?? databaseUrl });
   const logger = createLogger(config.logLevel);
   const mailOutbox = new MailOutbox(dataSource, createMailTransport(config, logger), logger, { maxAttempts: config.email.outboxMaxAttempts });
   const users = new UserService(dataSource);

@@ -1,6 +1,6 @@
 import type { Services } from '../app/services';
 import type { JobDefinition } from '../core/jobs/job-definition';
-import { emailOutboxDeliveryJob } from '../integrations/mail';
+import { emailOutboxDeliveryJob } from './email-outbox.job';
 import { onboardingRemindersJob } from './onboarding-reminders.job';
 
 /**

@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
 import type { JobsState } from '../http/health';
+import { metrics } from '../observability/metrics';
 import type { JobDefinition, JobQueue } from './job-definition';
 
 /** What an operator sees of a job row (`celery inspect`-like). */
@@ -181,14 +182,19 @@ export class JobRunner implements JobQueue {
     const log = logger.child({ job: definition.name, jobId: String(job.attrs._id) });
     const started = Date.now();
     log.debug('job started');
+    const finished = (outcome: 'success' | 'failure') => {
+      metrics.jobs.inc({ name: definition.name, outcome });
+      metrics.jobDuration.observe({ name: definition.name }, (Date.now() - started) / 1000);
+      return Date.now() - started;
+    };
     try {
       await definition.run((job.attrs.data ?? {}) as Record<string, unknown>, { logger: log, touch: () => job.touch() });
     } catch (error) {
       // Agenda records the failure on the row: fail_count, fail_reason, failed_at.
-      log.error({ err: error, durationMs: Date.now() - started }, 'job failed');
+      log.error({ err: error, durationMs: finished('failure') }, 'job failed');
       throw error;
     }
-    log.info({ durationMs: Date.now() - started }, 'job finished');
+    log.info({ durationMs: finished('success') }, 'job finished');
   }
 
   /** Rows this process locked ahead of their run time and will not run now: free them at once. */

@@ -1,4 +1,3 @@
 export { MailTemplates, type MailContent } from './mail-templates';
 export { createMailTransport } from './mail-transport';
 export { MailOutbox, type OutboxMessage } from './mail-outbox';
-export { emailOutboxDeliveryJob } from './outbox-delivery.job';

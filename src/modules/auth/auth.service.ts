@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../core/config/config';
 import { BadUserInputError, ConflictError, InternalError, UnauthenticatedError } from '../../core/errors/app-error';
 import type { Principal } from '../../core/http/request-context';
+import { metrics } from '../../core/observability/metrics';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import type { ProvisionInput, Tenant, TenantService } from '../tenants';
 import { MemberRole, Membership, User, type UserPrincipal, type UserService } from '../users';
@@ -78,6 +79,7 @@ export class AuthService {
       throw error;
     }
     if (!outcome) throw new ConflictError(REGISTRATION_FAILED, { reason: 'REGISTRATION_FAILED' });
+    metrics.registrations.inc();
     return this.payload(outcome.user, outcome.session, outcome.tenant);
   }
 
@@ -89,6 +91,7 @@ export class AuthService {
     const valid = await hasher.verify(user?.passwordHash, input.password);
     if (!user || !valid) {
       await throttle.recordLoginFailure(input.email, client.ip);
+      metrics.logins.inc({ outcome: 'failure' });
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
     await throttle.recordLoginSuccess(input.email);
@@ -97,6 +100,7 @@ export class AuthService {
       await em.query('UPDATE public.users SET last_login_at = now(), password_hash = coalesce($2, password_hash) WHERE id = $1', [user.id, rehash ?? null]);
       return this.deps.sessions.start(em, user.id, client);
     });
+    metrics.logins.inc({ outcome: 'success' });
     return this.payload(user, session);
   }
 

@@ -1,5 +1,6 @@
-import type { JobDefinition } from '../../core/jobs/job-definition';
-import type { MailOutbox } from './mail-outbox';
+import type { JobDefinition } from '../core/jobs/job-definition';
+import { metrics } from '../core/observability/metrics';
+import type { MailOutbox } from '../integrations/mail';
 
 export const EMAIL_OUTBOX_JOB = 'email.outbox.deliver';
 
@@ -11,6 +12,9 @@ export function emailOutboxDeliveryJob(outbox: MailOutbox, every: string, batchS
     concurrency: 1,
     async run(_data, { logger }) {
       const report = await outbox.deliverDue(batchSize);
+      metrics.emails.inc({ outcome: 'sent' }, report.sent);
+      metrics.emails.inc({ outcome: 'retry' }, report.retried);
+      metrics.emails.inc({ outcome: 'failed' }, report.failed);
       if (report.sent || report.retried || report.failed) logger.info(report, 'email outbox delivered');
     },
   };
