@@ -7,6 +7,7 @@ import { PublicMigrator } from '../core/database/public-migrator';
 import { readJobQueueLag, readRecurringJobs, type RecurringJob } from '../core/observability/job-queue';
 import { TenantMigrator } from '../modules/tenants';
 import { withTimeout } from '../core/observability/deadline';
+import { smtpOptions } from '../integrations/mail';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -200,20 +201,9 @@ const jobs: Check = {
   run: (context) => (context.config.mongodbUrl ? mongoJobs(context) : postgresJobs(context)),
 };
 
-/** The transport options of the SMTP sender (src/integrations/mail/mail-transport.ts), with the doctor's timeout. */
+/** The SMTP sender's own transport options, with the doctor's timeout. */
 function smtpTransporter(email: AppConfig['email'], timeoutMs: number) {
-  const implicitTls = email.useTls && email.port === 465;
-  return nodemailer.createTransport({
-    host: email.host,
-    port: email.port,
-    secure: implicitTls,
-    requireTLS: email.useTls && !implicitTls,
-    ignoreTLS: !email.useTls,
-    auth: email.user ? { user: email.user, pass: email.password ?? '' } : undefined,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  });
+  return nodemailer.createTransport(smtpOptions(email, { connectMs: timeoutMs, socketMs: timeoutMs }));
 }
 
 const smtp: Check = {

@@ -28,19 +28,23 @@ function messageIdDomain(from: string): string {
  * (implicit TLS on port 465); false sends in clear text (local relays, tests).
  * Timeouts are short so a hung server cannot outlive the outbox lease.
  */
-function smtpTransport(email: AppConfig['email'], host: string): MailTransport {
+export function smtpOptions(email: AppConfig['email'], timeouts = { connectMs: 10_000, socketMs: 30_000 }) {
   const implicitTls = email.useTls && email.port === 465;
-  const transporter = nodemailer.createTransport({
-    host,
+  return {
+    host: email.host,
     port: email.port,
     secure: implicitTls,
     requireTLS: email.useTls && !implicitTls,
     ignoreTLS: !email.useTls,
     auth: email.user ? { user: email.user, pass: email.password ?? '' } : undefined,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
+    connectionTimeout: timeouts.connectMs,
+    greetingTimeout: timeouts.connectMs,
+    socketTimeout: timeouts.socketMs,
+  };
+}
+
+function smtpTransport(email: AppConfig['email']): MailTransport {
+  const transporter = nodemailer.createTransport(smtpOptions(email));
   const domain = messageIdDomain(email.from);
   return {
     kind: 'smtp',
@@ -82,7 +86,7 @@ function fileTransport(email: AppConfig['email'], logger: Logger, logBodies: boo
 }
 
 export function createMailTransport(config: Pick<AppConfig, 'email' | 'isProduction'>, logger: Logger): MailTransport {
-  if (config.email.host) return smtpTransport(config.email, config.email.host);
+  if (config.email.host) return smtpTransport(config.email);
   // Bodies hold live reset links: fine on a developer's console, not in production logs.
   if (config.isProduction) logger.warn('EMAIL_HOST is not set: email is written to files, not sent');
   return fileTransport(config.email, logger, !config.isProduction);
