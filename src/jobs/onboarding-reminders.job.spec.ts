@@ -16,13 +16,15 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
   let db: Database;
   let smtp: SmtpTestServer;
   let services: Services;
+  let env: Record<string, string>;
   let now = new Date();
   let signUps = 0;
 
   beforeAll(async () => {
     smtp = await startSmtpTestServer();
     database = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, FRONTEND_URL: FRONTEND, AUTH_RATE_LIMIT_PER_HOUR: '1000', ...smtp.env });
+    env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, FRONTEND_URL: FRONTEND, AUTH_RATE_LIMIT_PER_HOUR: '1000', ...smtp.env };
+    const config = loadConfig(env);
     db = await openDatabase(config, logger);
     services = createServices(config, db.dataSource, db.url, { now: () => now });
   });
@@ -50,10 +52,9 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
   const inTenant = <T>(tenant: ScopedTenant, work: (manager: import('typeorm').EntityManager) => Promise<T>) =>
     runInSchema(db.dataSource, tenant.schema, work, tenant);
 
-  const job = () => onboardingRemindersJob(services);
-  async function runAt(iso: string): Promise<void> {
+  async function runAt(iso: string, withServices = services): Promise<void> {
     now = new Date(iso);
-    await job().run({}, { logger, touch: async () => undefined });
+    await onboardingRemindersJob(withServices).run({}, { logger, touch: async () => undefined });
   }
 
   /** Reminder mails in the outbox for the tenant, as their reminder days. */
@@ -98,6 +99,15 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
     expect(await remindersOf(london)).toEqual([]);
     await runAt('2026-04-04T10:00:00Z');
     expect(await remindersOf(london)).toEqual([3]);
+  });
+
+  it('follows ONBOARDING_REMINDER_HOUR', async () => {
+    const early = createServices(loadConfig({ ...env, ONBOARDING_REMINDER_HOUR: '7' }), db.dataSource, db.url, { now: () => now });
+    const tenant = await business('Early Birds', '2026-07-01T12:00:00Z');
+    await runAt('2026-07-04T06:59:00Z', early);
+    expect(await remindersOf(tenant)).toEqual([]);
+    await runAt('2026-07-04T07:00:00Z', early);
+    expect(await remindersOf(tenant)).toEqual([3]);
   });
 
   it('sends a missed reminder the next day, never later', async () => {

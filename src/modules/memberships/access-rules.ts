@@ -1,4 +1,4 @@
-import { allow, and, or, rule } from 'graphql-shield';
+import { allow, or, rule } from 'graphql-shield';
 import { ForbiddenError, InternalError, UnauthenticatedError } from '../../core/errors/app-error';
 import type { Principal, RequestContext } from '../../core/http/request-context';
 import { currentTenantScope } from '../../core/tenancy/tenant-scope';
@@ -18,7 +18,7 @@ export interface PermissionTree {
   Mutation?: Record<string, PermissionRule>;
 }
 
-export type DataAccess = 'read' | 'write';
+type DataAccess = 'read' | 'write';
 
 /** Roles and tenant data: VIEWER reads, MEMBER also writes. */
 const MIN_ROLE_FOR: Record<DataAccess, MemberRole> = { read: MemberRole.VIEWER, write: MemberRole.MEMBER };
@@ -69,8 +69,8 @@ function requireRole(minimum: MemberRole): Decision {
   return new ForbiddenError(`This needs the ${minimum} role or higher; you are ${role}`, { reason: 'INSUFFICIENT_ROLE', requiredRole: minimum });
 }
 
-/** Combinators, for trees that need them: `or(signedIn, platformAdmin)`. */
-export { and, or };
+/** For trees that accept either of two rules: `or(signedIn, platformAdmin)`. */
+export { or };
 
 /** Anyone, signed in or not: sign-up, sign-in, links from emails. */
 export const everyone: PermissionRule = allow;

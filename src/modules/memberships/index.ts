@@ -1,9 +1,7 @@
 export { Invitation } from './invitation.entity';
-export { Member } from './member.type';
-export { MembershipService, inviteTeamStep, INVITATION_LIFETIME_HOURS } from './membership.service';
+export { MembershipService, inviteTeamStep } from './membership.service';
 export { MembershipResolver } from './membership.resolver';
 export { membershipPermissions } from './membership.permissions';
-export { roleAtLeast } from './member-role-rank';
 export {
   everyone,
   signedIn,
@@ -12,10 +10,9 @@ export {
   hasRole,
   canRead,
   canWrite,
+  or,
   needsOrganization,
   apiKeyScopesOf,
-  and,
-  or,
   type PermissionRule,
   type PermissionTree,
 } from './access-rules';

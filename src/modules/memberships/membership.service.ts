@@ -12,7 +12,7 @@ import { Invitation } from './invitation.entity';
 import { Member } from './member.type';
 import { roleAtLeast } from './member-role-rank';
 
-export const INVITATION_LIFETIME_HOURS = 7 * 24;
+const INVITATION_LIFETIME_HOURS = 7 * 24;
 
 export interface MembershipServiceDependencies {
   dataSource: DataSource;

@@ -9,7 +9,7 @@ import type { OnboardingStepDefinition } from './onboarding-step';
 import { OnboardingStatus, OnboardingStepStatus } from './onboarding.types';
 
 /** Reminder emails go out this many days (calendar days in the tenant's timezone) after the tenant was created. */
-export const REMINDER_DAYS = [3, 7] as const;
+const REMINDER_DAYS = [3, 7] as const;
 /** A reminder whose day passed without a run (process down) still goes out the day after; never later. */
 const REMINDER_GRACE_DAYS = 2;
 const STEP_KEY = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -48,8 +48,8 @@ const latest = (dates: (Date | null)[]) => dates.reduce<Date | null>((max, d) =>
  * The onboarding checklist of a tenant and its reminder emails. Steps follow real
  * state where a module can tell (`completedAt`) and can always be ticked by hand.
  * Completion is recorded the first time it is seen (`onboarding_state.completed_at`),
- * so it sticks when steps are added later or state changes. Every method runs in the tenant's
- * transaction (`manager`).
+ * so it sticks when steps are added later or state changes. Every method runs in
+ * the tenant's transaction (`manager`).
  */
 export class OnboardingService {
   private readonly steps: OnboardingStepDefinition[];
