@@ -2,7 +2,6 @@ import type { GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import { Args, buildSchema, Ctx, Info, Query, Resolver } from 'type-graphql';
 import { toConnection } from '../src/core/graphql/connection';
 import { selectsField } from '../src/core/graphql/selection';
-import { authChecker } from '../src/core/http/auth-checker';
 import type { RequestContext } from '../src/core/http/request-context';
 import { assertTenantSchema } from '../src/core/tenancy/tenant-schema';
 import { Customer } from '../src/modules/customers';
@@ -63,8 +62,6 @@ export function buildBenchSchema(resolver: UnscopedCustomerResolver | ConstantCu
   return buildSchema({
     resolvers: [resolver.constructor],
     container: { get: () => resolver },
-    // TypeGraphQL checks every @Authorized in its global metadata, not only this resolver's.
-    authChecker,
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });
 }

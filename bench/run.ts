@@ -9,13 +9,14 @@ import { createLogger } from '../src/core/logging/logger';
 import { readBenchOptions, type BenchContext, type BenchSection } from './bench-context';
 import { openBenchDatabase, type BenchDatabase } from './bench-database';
 import { accountsSection } from './accounts';
+import { shieldSection } from './shield';
 import { loadSection } from './load';
 import { migrationsSection } from './migrations';
 import { provisioningSection } from './provisioning';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
-const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection, accountsSection];
+const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection, accountsSection, shieldSection];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 

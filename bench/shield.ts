@@ -4,7 +4,6 @@ import { applyMiddleware } from 'graphql-middleware';
 import { allow, shield } from 'graphql-shield';
 import { buildSchema, Query, Resolver } from 'type-graphql';
 import { applyPermissions } from '../src/app/permissions';
-import { authChecker } from '../src/core/http/auth-checker';
 import type { Principal } from '../src/core/http/request-context';
 import { Customer } from '../src/modules/customers';
 import { platformAdmin } from '../src/modules/memberships';
@@ -71,7 +70,7 @@ async function medianMs(schema: GraphQLSchema, samples: number): Promise<number>
 /** Executes a 1,000-row × 6-field list without shield, with the app's permission layer, and with shield on every field. */
 export async function measureShieldOverhead(samples = 200): Promise<ShieldMeasurement> {
   const resolver = new CustomerListResolver(customers(ROWS));
-  const plain = await buildSchema({ resolvers: [CustomerListResolver], container: { get: () => resolver }, authChecker });
+  const plain = await buildSchema({ resolvers: [CustomerListResolver], container: { get: () => resolver } });
   const tree = { Query: { customerList: platformAdmin } };
   const appLayer = applyPermissions(plain, tree);
   const everyField = applyMiddleware(plain, shield(tree, { fallbackRule: allow, allowExternalErrors: true }));

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
-import { authChecker } from '../core/http/auth-checker';
 import { ApiKeyResolver } from '../modules/api-keys';
 import { AuthResolver } from '../modules/auth';
 import { CustomerResolver } from '../modules/customers';
@@ -35,8 +34,6 @@ export async function buildAppSchema(container?: ContainerType): Promise<GraphQL
   const schema = await buildSchema({
     resolvers: [...resolvers],
     container,
-    authChecker,
-    authMode: 'error',
     // Validation errors must not echo the submitted object back.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });

@@ -75,6 +75,11 @@ const schema = z
     ENCRYPTION_KEY: optionalString.pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters').optional()),
     RATE_LIMIT_MAX: int(1, 10_000_000).default(1000),
     RATE_LIMIT_WINDOW: int(1, 86_400_000).default(60_000),
+    REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+    TRIAL_PLAN: z.enum(['FREE', 'STARTER', 'PROFESSIONAL', 'ENTERPRISE']).default('PROFESSIONAL'),
+    TRIAL_DAYS: int(0, 365).default(14),
+    PLAN_CACHE_SECONDS: int(1, 3600).default(30),
+    USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
     MAX_REQUEST_SIZE: z
       .string()
       .default('1mb')
@@ -171,7 +176,19 @@ export interface AppConfig {
   frontendUrl: string;
   stripe: { secretKey?: string; publishableKey?: string; webhookSecret?: string };
   encryptionKey?: Buffer;
+  /** Requests per principal (API key, user, else IP) per window, shared by every process through Redis or PostgreSQL. */
   rateLimit: { max: number; windowMs: number };
+  /** Rate limits are kept in Redis when set, otherwise in PostgreSQL. */
+  redisUrl?: string;
+  plans: {
+    /** New organizations start TRIALING on this plan for `trialDays`. */
+    trialPlan: 'FREE' | 'STARTER' | 'PROFESSIONAL' | 'ENTERPRISE';
+    trialDays: number;
+    /** Plan limits and features are cached per process this long (changes made in the process apply at once). */
+    cacheTtlMs: number;
+    /** API calls are counted in memory and added to the usage counters this often (and at shutdown). */
+    usageFlushMs: number;
+  };
   maxRequestSize: string;
   graphql: { sandbox: boolean; maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
   sentryDsn?: string;
@@ -256,6 +273,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     stripe: { secretKey: e.STRIPE_SECRET_KEY, publishableKey: e.STRIPE_PUBLISHABLE_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'hex') : undefined,
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW },
+    redisUrl: e.REDIS_URL,
+    plans: {
+      trialPlan: e.TRIAL_PLAN,
+      trialDays: e.TRIAL_DAYS,
+      cacheTtlMs: e.PLAN_CACHE_SECONDS * 1000,
+      usageFlushMs: e.USAGE_FLUSH_SECONDS * 1000,
+    },
     maxRequestSize: e.MAX_REQUEST_SIZE,
     graphql: {
       sandbox: e.GRAPHQL_SANDBOX ?? !isProduction,

@@ -74,7 +74,7 @@ describe('access tokens: only a valid HS256 token with our iss/aud, unexpired, i
     await expectRejected(await sign('HS256', { iss: 'https://evil.example' }));
   });
 
-  it('rejects garbage, a non-Bearer scheme, and (until API keys exist) tq_ keys', async () => {
+  it('rejects garbage, a non-Bearer scheme, and a malformed tq_ key', async () => {
     await expectRejected('not-a-jwt');
     const basic = await app.gql(MeDocument, {}, { admin: false, headers: { authorization: 'Basic Zm9vOmJhcg==' } });
     expect(basic.status).toBe(401);

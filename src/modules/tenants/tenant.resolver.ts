@@ -1,6 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ForbiddenError } from '../../core/errors/app-error';
-import { PLATFORM_ADMIN } from '../../core/http/auth-checker';
 import type { Principal, RequestContext } from '../../core/http/request-context';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
@@ -30,7 +29,6 @@ export class TenantResolver {
   }
 
   @Query(() => [Tenant], { description: 'Platform admin: every organization' })
-  @Authorized(PLATFORM_ADMIN)
   tenants(@Arg('status', () => TenantStatus, { nullable: true }) status?: TenantStatus): Promise<Tenant[]> {
     return this.tenantService.list(status);
   }
@@ -38,7 +36,6 @@ export class TenantResolver {
   @Mutation(() => Tenant, {
     description: 'Create and provision an organization: platform admin, or a signed-in user with a verified email (who becomes its OWNER)',
   })
-  @Authorized()
   createTenant(@Arg('input') input: CreateTenantInput, @Ctx() { principal }: RequestContext): Promise<Tenant> {
     if (principal.kind === 'platform-admin') return this.tenantService.provision(input);
     if (principal.kind === 'user' && this.createForUser) return this.createForUser(principal, input);
@@ -46,25 +43,21 @@ export class TenantResolver {
   }
 
   @Mutation(() => Tenant, { description: 'Platform admin: stop serving an organization (data kept)' })
-  @Authorized(PLATFORM_ADMIN)
   suspendTenant(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<Tenant> {
     return this.tenantService.suspend(id, reason);
   }
 
   @Mutation(() => Tenant, { description: 'Platform admin: serve a suspended or archived organization again' })
-  @Authorized(PLATFORM_ADMIN)
   activateTenant(@Arg('id', () => ID) id: string): Promise<Tenant> {
     return this.tenantService.activate(id);
   }
 
   @Mutation(() => Tenant, { description: 'Platform admin: archive an organization (schema kept, no requests served)' })
-  @Authorized(PLATFORM_ADMIN)
   archiveTenant(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<Tenant> {
     return this.tenantService.archive(id, reason);
   }
 
   @Mutation(() => DeleteTenantResult, { description: 'Platform admin: drop the schema and the organization; optional pg_dump backup first' })
-  @Authorized(PLATFORM_ADMIN)
   deleteTenant(@Arg('id', () => ID) id: string, @Arg('backup', { defaultValue: false }) backup: boolean): Promise<DeleteTenantResult> {
     return this.tenantService.delete(id, backup);
   }
