@@ -10,13 +10,14 @@ import { readBenchOptions, type BenchContext, type BenchSection } from './bench-
 import { openBenchDatabase, type BenchDatabase } from './bench-database';
 import { accountsSection } from './accounts';
 import { shieldSection } from './shield';
+import { limitsSection } from './limits';
 import { loadSection } from './load';
 import { migrationsSection } from './migrations';
 import { provisioningSection } from './provisioning';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
-const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection, accountsSection, shieldSection];
+const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection, accountsSection, shieldSection, limitsSection];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 

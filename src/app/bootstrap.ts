@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { loadProcessConfig, type AppConfig } from '../core/config/config';
 import { PublicMigrator } from '../core/database/public-migrator';
+import { createRequestRateLimiter } from '../core/http/rate-limit';
 import { createLogger } from '../core/logging/logger';
 import { flushErrorReports, initErrorReporting } from '../core/observability/error-reporting';
 import { observeDataSource, startMetricsServer } from '../core/observability/metrics';
@@ -35,10 +36,26 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   if (role === 'api') {
     const schema = await buildAppSchema(services.container);
-    const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => services.jobs.state(), apiKeys: services.apiKeys });
+    const rateLimiter = createRequestRateLimiter({ ...config.rateLimit, redisUrl: config.redisUrl, dataSource: db.dataSource, logger });
+    await rateLimiter.ready();
+    const http = await createHttpApp({
+      config,
+      logger,
+      dataSource: db.dataSource,
+      schema,
+      jobsState: () => services.jobs.state(),
+      apiKeys: services.apiKeys,
+      rateLimiter,
+      apiCalls: services.apiCalls,
+      stripeWebhooks: services.payments.stripeWebhooks,
+    });
     const port = await http.listen(config.port);
-    logger.info({ port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox }, `tenantql ${config.version} listening on http://localhost:${port}/graphql`);
+    logger.info(
+      { port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox, rateLimits: rateLimiter.store },
+      `tenantql ${config.version} listening on http://localhost:${port}/graphql`,
+    );
     stops.push(() => http.close());
+    stops.push(() => rateLimiter.close());
   }
   if (role === 'worker' && config.metrics.port) {
     // Workers have no HTTP server: Prometheus scrapes them (job counters, queue lag, pool) on a port of their own.
@@ -51,6 +68,8 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
   stops.push(() => services.jobs.stop());
   // API keys' lastUsedAt is batched in memory: write the last batch before the pool closes.
   stops.push(() => services.apiKeys.flushUsage());
+  // API calls are counted in memory too: add the last counts to the usage counters.
+  stops.push(() => services.apiCalls.flush());
   stops.push(() => db.close());
   stops.push(() => flushErrorReports().then(() => undefined));
 

@@ -15,10 +15,11 @@ import type { AppConfig } from '../core/config/config';
 import { ErrorCode } from '../core/errors/error-code';
 import { createErrorFormatter } from '../core/errors/format-graphql-error';
 import { healthHandler, readinessHandler, type JobsState } from '../core/http/health';
-import type { RequestContext } from '../core/http/request-context';
+import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
+import type { Principal, RequestContext } from '../core/http/request-context';
 import { reportInternalError } from '../core/observability/error-reporting';
 import { graphqlObservabilityPlugin } from '../core/observability/graphql-observability.plugin';
-import { metricsHandler, observeDataSource } from '../core/observability/metrics';
+import { metrics, metricsHandler, observeDataSource } from '../core/observability/metrics';
 import {
   currentRequestObservation,
   describePrincipal,
@@ -26,7 +27,9 @@ import {
   requestObservation,
   withRequestObservation,
 } from '../core/observability/request-observation';
-import { authenticate, tenantAuthorizer, type ApiKeyAuthenticator } from './authenticate';
+import { stripeWebhookHandler, type StripeWebhookService } from '../modules/payments';
+import type { ApiCallMeter } from '../modules/plans';
+import { authenticate, requestError, tenantAuthorizer, type ApiKeyAuthenticator } from './authenticate';
 
 export interface HttpAppDependencies {
   config: AppConfig;
@@ -36,6 +39,12 @@ export interface HttpAppDependencies {
   jobsState: () => JobsState;
   /** Checks `tq_` API keys; without it they are refused (401). */
   apiKeys?: ApiKeyAuthenticator;
+  /** Limits requests per API key, user or IP before anything runs; without it, none are limited. */
+  rateLimiter?: RequestRateLimiter;
+  /** Counts requests toward their tenant's `api_calls`; without it, none are counted. */
+  apiCalls?: Pick<ApiCallMeter, 'forRequest'>;
+  /** Applies Stripe's events at POST /webhooks/stripe; without it the route does not exist. */
+  stripeWebhooks?: StripeWebhookService;
 }
 
 export interface HttpApp {
@@ -110,10 +119,23 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   });
   await apollo.start();
 
+  /** RATE_LIMITED (HTTP 429 with Retry-After) when `key` has used its allowance for the window. */
+  const limitRate = async (res: Response, key: string) => {
+    const retryAfter = await deps.rateLimiter?.consume(key);
+    if (retryAfter === undefined) return;
+    metrics.rateLimitHits.inc({ limiter: 'requests' });
+    res.setHeader('Retry-After', String(retryAfter));
+    throw requestError(ErrorCode.RATE_LIMITED, 'Too many requests', 429, { retryAfter });
+  };
+
   const health = { dataSource, version: config.version, jobsState: deps.jobsState, isShuttingDown: () => shuttingDown };
   app.get('/health', healthHandler(health));
   app.get('/ready', readinessHandler(health));
   app.get('/metrics', metricsHandler(config.metrics));
+  if (deps.stripeWebhooks) {
+    // Before any JSON parser: the signature is over the exact bytes Stripe sent.
+    app.post('/webhooks/stripe', express.raw({ type: () => true, limit: config.maxRequestSize }), stripeWebhookHandler(deps.stripeWebhooks, logger));
+  }
 
   app.use(
     '/graphql',
@@ -123,20 +145,30 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
         const observation = requestObservation(res);
-        const principal = await authenticate(req, config, deps.apiKeys);
+        const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+        let principal: Principal;
+        try {
+          principal = await authenticate(req, config, deps.apiKeys);
+        } catch (error) {
+          await limitRate(res, `ip:${ip}`); // failed authentications use the IP's allowance
+          throw error;
+        }
         observation.principal = describePrincipal(principal);
+        await limitRate(res, rateLimitKey(principal, ip));
         const authorize = tenantAuthorizer(principal);
+        const meterRequest = deps.apiCalls?.forRequest(principal);
         return {
           requestId: observation.requestId,
           principal,
           organizationRef: req.get('x-organization-id') || undefined,
-          client: { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent')?.slice(0, 500) },
+          client: { ip, userAgent: req.get('user-agent')?.slice(0, 500) },
           logger: logger.child({ requestId: observation.requestId }),
           dataSource,
-          // The tenant is known once its scope opens: note it for the request log and error reports.
-          authorizeTenant: (tenant) => {
+          // The tenant is known once its scope opens: note it for the request log and error reports, count the call.
+          authorizeTenant: async (tenant) => {
             observation.tenantId = tenant.id;
-            return authorize(tenant);
+            await authorize(tenant);
+            meterRequest?.(tenant.id);
           },
         };
       },

@@ -11,6 +11,8 @@ import { customerPermissions } from '../modules/customers/customer.permissions';
 import { jobPermissions } from '../modules/jobs/job.permissions';
 import { apiKeyScopesOf, membershipPermissions, needsOrganization, type PermissionRule, type PermissionTree } from '../modules/memberships';
 import { onboardingPermissions } from '../modules/onboarding';
+import { paymentPermissions } from '../modules/payments';
+import { planPermissions } from '../modules/plans';
 import { settingsPermissions } from '../modules/settings';
 import { tenantPermissions } from '../modules/tenants/tenant.permissions';
 import { userPermissions } from '../modules/users/user.permissions';
@@ -41,6 +43,8 @@ export const appPermissions = composePermissions([
   onboardingPermissions,
   customerPermissions,
   jobPermissions,
+  planPermissions,
+  paymentPermissions,
 ]);
 
 const rulesOf = (tree: PermissionTree): PermissionRule[] => ROOT_TYPES.flatMap((type) => Object.values(tree[type] ?? {}));

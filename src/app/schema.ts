@@ -7,6 +7,8 @@ import { CustomerResolver } from '../modules/customers';
 import { JobResolver } from '../modules/jobs';
 import { MembershipResolver } from '../modules/memberships';
 import { OnboardingResolver } from '../modules/onboarding';
+import { PaymentsResolver } from '../modules/payments';
+import { PlanResolver } from '../modules/plans';
 import { SettingsResolver } from '../modules/settings';
 import { TenantResolver } from '../modules/tenants';
 import { UserResolver } from '../modules/users';
@@ -22,6 +24,8 @@ export const resolvers = [
   ApiKeyResolver,
   SettingsResolver,
   OnboardingResolver,
+  PlanResolver,
+  PaymentsResolver,
 ] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');

@@ -12,6 +12,8 @@ import { CustomerResolver, CustomerService } from '../modules/customers';
 import { JobResolver, JobService } from '../modules/jobs';
 import { inviteTeamStep, MembershipResolver, MembershipService } from '../modules/memberships';
 import { OnboardingResolver, OnboardingService, type Clock, type OnboardingStepDefinition } from '../modules/onboarding';
+import { createPaymentServices, paymentMethodStep, PaymentsResolver } from '../modules/payments';
+import { ApiCallMeter, EntitlementService, PlanCatalog, PlanResolver, PlanService, UsageWarnings } from '../modules/plans';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
 import { UserResolver, UserService } from '../modules/users';
@@ -19,28 +21,35 @@ import { apiKeyScopes } from './permissions';
 
 /**
  * The onboarding checklist, in display order. Modules contribute steps that follow their
- * state; the last three are ticked by hand until billing, channels and the catalogue
- * exist, which then register a step with a `completedAt` under the same key instead.
+ * state; the last two are ticked by hand until channels and the catalogue exist, which
+ * then register a step with a `completedAt` under the same key instead (as billing did).
  */
 const onboardingSteps = (): OnboardingStepDefinition[] => [
   businessProfileStep,
   inviteTeamStep,
   createApiKeyStep,
-  { key: 'add-payment-method', title: 'Add a payment method' },
+  paymentMethodStep,
   { key: 'connect-channel', title: 'Connect an email or WhatsApp channel' },
   { key: 'add-first-product', title: 'Add your first product' },
 ];
 
 export interface ServiceOptions {
-  /** The clock onboarding reminders follow (tests control it). */
+  /** The clock onboarding reminders, trials and usage periods follow (tests control it). */
   now?: Clock;
 }
 
 /** The composition root: every service built once per process, wired by hand. */
 export function createServices(config: AppConfig, dataSource: DataSource, databaseUrl: string, options: ServiceOptions = {}) {
   const tenantMigrator = new TenantMigrator(dataSource);
-  const tenants = new TenantService(dataSource, tenantMigrator, { databaseUrl, backupDir: config.backupDir, pgDumpPath: config.pgDumpPath });
-  const customers = new CustomerService();
+  const now = options.now ?? (() => new Date());
+  const plans = new PlanService({ dataSource, config, now });
+  const tenants = new TenantService(dataSource, tenantMigrator, {
+    databaseUrl,
+    backupDir: config.backupDir,
+    pgDumpPath: config.pgDumpPath,
+    // New organizations start their trial in the transaction that creates them.
+    onProvisioned: async (em, tenantId) => void (await plans.startTrial(em, tenantId)),
+  });
   // The job queue services enqueue on; it processes jobs only once bootstrap starts it.
   // Agenda's LISTEN connection cannot go through a transaction pooler: JOBS_DATABASE_URL may point past it.
   const jobs = new JobRunner({ config, databaseUrl: config.database.jobsUrl ?? databaseUrl });
@@ -48,6 +57,11 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const mailOutbox = new MailOutbox(dataSource, createMailTransport(config, logger), logger, { maxAttempts: config.email.outboxMaxAttempts });
   const users = new UserService(dataSource);
   const templates = new MailTemplates(config.productName);
+  const planCatalog = new PlanCatalog(dataSource, config.plans.cacheTtlMs);
+  const usageWarnings = new UsageWarnings({ outbox: mailOutbox, templates, config, now });
+  const apiCalls = new ApiCallMeter({ dataSource, catalog: planCatalog, warnings: usageWarnings, config, logger, now });
+  const entitlements = new EntitlementService({ catalog: planCatalog, warnings: usageWarnings, config, apiCalls, now });
+  const customers = new CustomerService(entitlements);
   const auth = new AuthService({
     dataSource,
     config,
@@ -73,13 +87,14 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   });
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates });
   const settings = new SettingsService();
+  const payments = createPaymentServices({ config, dataSource, plans, catalog: planCatalog, memberships, outbox: mailOutbox, templates, now });
   const onboarding = new OnboardingService({
     steps: onboardingSteps(),
     config,
     outbox: mailOutbox,
     templates,
     timezoneOf: (manager) => settings.timezone(manager),
-    now: options.now ?? (() => new Date()),
+    now,
   });
 
   const resolverInstances = new Map<Function, unknown>([
@@ -92,6 +107,8 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
     [SettingsResolver, new SettingsResolver(settings)],
     [OnboardingResolver, new OnboardingResolver(onboarding)],
+    [PlanResolver, new PlanResolver(planCatalog, plans, entitlements, dataSource)],
+    [PaymentsResolver, payments.resolver],
   ]);
   const container: ContainerType = {
     get(resolverClass) {
@@ -100,7 +117,27 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
       return instance;
     },
   };
-  return { config, dataSource, tenantMigrator, tenants, customers, jobs, users, auth, mailOutbox, apiKeys, memberships, settings, onboarding, container };
+  return {
+    config,
+    dataSource,
+    tenantMigrator,
+    tenants,
+    customers,
+    jobs,
+    users,
+    auth,
+    mailOutbox,
+    apiKeys,
+    memberships,
+    settings,
+    onboarding,
+    plans,
+    planCatalog,
+    entitlements,
+    apiCalls,
+    payments,
+    container,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

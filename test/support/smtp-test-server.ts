@@ -16,6 +16,12 @@ export interface SmtpTestServer {
   to(address: string): ReceivedMail[];
   /** Refuse the next `count` messages with a temporary error (451) after their data was sent. */
   failNext(count: number): void;
+  /** Never answer the data of the next `count` messages (a hung server): they are kept in `stalled`, not in `messages`. */
+  stallNext(count: number): void;
+  /** Messages whose data arrived while stalling; their sender got no answer (yet). */
+  stalled: ReceivedMail[];
+  /** Accepts the stalled messages after all: each is answered 250 and kept in `messages`. */
+  releaseStalled(): void;
   /** Environment that points the app's SMTP transport here. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -81,7 +87,10 @@ export function tokenFromLink(mail: ReceivedMail, path: string): string {
 /** A real SMTP server (smtp-server) on a free port that keeps what it receives. */
 export async function startSmtpTestServer(): Promise<SmtpTestServer> {
   const messages: ReceivedMail[] = [];
+  const stalled: ReceivedMail[] = [];
+  const answerStalled: (() => void)[] = [];
   let failures = 0;
+  let stalls = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -90,11 +99,23 @@ export async function startSmtpTestServer(): Promise<SmtpTestServer> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        if (stalls > 0) {
+          stalls--;
+          const mail = parseMail(Buffer.concat(chunks).toString('utf8'), to);
+          stalled.push(mail);
+          // No callback: the client waits for an answer, until releaseStalled().
+          answerStalled.push(() => {
+            messages.push(mail);
+            callback();
+          });
+          return;
+        }
         if (failures > 0) {
           failures--;
           return callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
         }
-        messages.push(parseMail(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map((r) => r.address)));
+        messages.push(parseMail(Buffer.concat(chunks).toString('utf8'), to));
         callback();
       });
     },
@@ -107,6 +128,13 @@ export async function startSmtpTestServer(): Promise<SmtpTestServer> {
     to: (address) => messages.filter((m) => m.to.includes(address)),
     failNext: (count) => {
       failures = count;
+    },
+    stallNext: (count) => {
+      stalls = count;
+    },
+    stalled,
+    releaseStalled: () => {
+      for (const answer of answerStalled.splice(0)) answer();
     },
     env: { EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(port), EMAIL_USE_TLS: 'false' },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -48,7 +48,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const db = await openDatabase(config, logger);
   const services = createServices(config, db.dataSource, db.url);
   const schema = await buildAppSchema(services.container);
-  const http = await createHttpApp({ config, logger, dataSource: db.dataSource, schema, jobsState: () => services.jobs.state(), apiKeys: services.apiKeys });
+  const http = await createHttpApp({
+    config,
+    logger,
+    dataSource: db.dataSource,
+    schema,
+    jobsState: () => services.jobs.state(),
+    apiKeys: services.apiKeys,
+    apiCalls: services.apiCalls,
+    stripeWebhooks: services.payments.stripeWebhooks,
+  });
   const port = await http.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
 
@@ -79,6 +88,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await services.jobs.stop();
       await services.auth.whenIdle();
       await services.apiKeys.flushUsage();
+      await services.apiCalls.flush();
       await db.close();
       await database.drop();
     },

@@ -72,12 +72,24 @@ const schema = z
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_PUBLISHABLE_KEY: optionalString,
     STRIPE_WEBHOOK_SECRET: optionalString,
+    STRIPE_API_URL: optionalString.pipe(absoluteUrl.optional()),
+    STRIPE_PRICE_STARTER: optionalString,
+    STRIPE_PRICE_PROFESSIONAL: optionalString,
+    STRIPE_PRICE_ENTERPRISE: optionalString,
+    KHALTI_BASE_URL: absoluteUrl.default('https://dev.khalti.com/api/v2'),
+    KHALTI_SECRET_KEY: optionalString,
+    ESEWA_BASE_URL: absoluteUrl.default('https://rc-epay.esewa.com.np'),
+    ESEWA_STATUS_URL: absoluteUrl.default('https://rc.esewa.com.np'),
+    ESEWA_MERCHANT_CODE: z.string().min(1).default('EPAYTEST'),
+    ESEWA_MERCHANT_SECRET: optionalString,
+    PAYMENT_SUCCESS_URL: optionalString.pipe(absoluteUrl.optional()),
+    PAYMENT_FAILURE_URL: optionalString.pipe(absoluteUrl.optional()),
     ENCRYPTION_KEY: optionalString.pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters').optional()),
     RATE_LIMIT_MAX: int(1, 10_000_000).default(1000),
     RATE_LIMIT_WINDOW: int(1, 86_400_000).default(60_000),
     REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
     TRIAL_PLAN: z.enum(['FREE', 'STARTER', 'PROFESSIONAL', 'ENTERPRISE']).default('PROFESSIONAL'),
-    TRIAL_DAYS: int(0, 365).default(14),
+    TRIAL_DAYS: int(1, 365).default(14),
     PLAN_CACHE_SECONDS: int(1, 3600).default(30),
     USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
     MAX_REQUEST_SIZE: z
@@ -174,7 +186,26 @@ export interface AppConfig {
     reminderHour: number;
   };
   frontendUrl: string;
-  stripe: { secretKey?: string; publishableKey?: string; webhookSecret?: string };
+  stripe: {
+    secretKey?: string;
+    publishableKey?: string;
+    webhookSecret?: string;
+    /** Where the Stripe client sends API calls (tests: a local server); unset: Stripe's own API. */
+    apiUrl?: string;
+    /** Stripe price id of each paid plan's monthly subscription. */
+    prices: { STARTER?: string; PROFESSIONAL?: string; ENTERPRISE?: string };
+  };
+  khalti: { baseUrl: string; secretKey?: string };
+  esewa: {
+    /** Host of the ePay v2 form the browser posts to. */
+    baseUrl: string;
+    /** Host of the transaction status API (a different host from the form's in eSewa's sandbox). */
+    statusUrl: string;
+    merchantCode: string;
+    merchantSecret?: string;
+  };
+  /** Where the wallets send the payer back after paying (or not). */
+  payments: { successUrl: string; failureUrl: string };
   encryptionKey?: Buffer;
   /** Requests per principal (API key, user, else IP) per window, shared by every process through Redis or PostgreSQL. */
   rateLimit: { max: number; windowMs: number };
@@ -225,6 +256,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
+  const frontendUrl = e.FRONTEND_URL.replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     isProduction,
@@ -269,8 +301,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     apiKeys: { usageFlushMs: e.API_KEY_USAGE_FLUSH_SECONDS * 1000 },
     onboarding: { reminderHour: e.ONBOARDING_REMINDER_HOUR },
-    frontendUrl: e.FRONTEND_URL.replace(/\/+$/, ''),
-    stripe: { secretKey: e.STRIPE_SECRET_KEY, publishableKey: e.STRIPE_PUBLISHABLE_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    frontendUrl,
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      publishableKey: e.STRIPE_PUBLISHABLE_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiUrl: e.STRIPE_API_URL,
+      prices: { STARTER: e.STRIPE_PRICE_STARTER, PROFESSIONAL: e.STRIPE_PRICE_PROFESSIONAL, ENTERPRISE: e.STRIPE_PRICE_ENTERPRISE },
+    },
+    khalti: { baseUrl: e.KHALTI_BASE_URL.replace(/\/+$/, ''), secretKey: e.KHALTI_SECRET_KEY },
+    esewa: {
+      baseUrl: e.ESEWA_BASE_URL.replace(/\/+$/, ''),
+      statusUrl: e.ESEWA_STATUS_URL.replace(/\/+$/, ''),
+      merchantCode: e.ESEWA_MERCHANT_CODE,
+      merchantSecret: e.ESEWA_MERCHANT_SECRET,
+    },
+    payments: {
+      successUrl: e.PAYMENT_SUCCESS_URL ?? `${frontendUrl}/billing/payment/success`,
+      failureUrl: e.PAYMENT_FAILURE_URL ?? `${frontendUrl}/billing/payment/failure`,
+    },
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'hex') : undefined,
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW },
     redisUrl: e.REDIS_URL,

@@ -95,6 +95,44 @@ export class MailTemplates {
     });
   }
 
+  /** A usage limit is 80% used (sent once per limit and month). */
+  usageWarning(p: { firstName: string; organizationName: string; what: string; used: number; limit: number; link: string }): MailContent {
+    return this.render({
+      subject: `${p.organizationName} has used ${Math.floor((p.used / p.limit) * 100)}% of its ${p.what} on ${this.productName}`,
+      greeting: `Hi ${p.firstName},`,
+      paragraphs: [
+        `${p.organizationName} has used ${p.used} of the ${p.limit} ${p.what} its plan includes.`,
+        'At the limit, new ones cannot be created until you upgrade (or, for monthly allowances, until next month).',
+      ],
+      action: { label: 'See plans and upgrade', url: p.link },
+    });
+  }
+
+  /** A subscription charge failed; the card provider retries, the plan stays for now. */
+  paymentFailed(p: { firstName: string; organizationName: string; amount: string; link: string }): MailContent {
+    return this.render({
+      subject: `Payment failed for ${p.organizationName} on ${this.productName}`,
+      greeting: `Hi ${p.firstName},`,
+      paragraphs: [
+        `We could not charge ${p.amount} for the ${this.productName} plan of ${p.organizationName}.`,
+        'Your plan stays active while we retry. Please check the card on file or add another one.',
+      ],
+      action: { label: 'Update payment method', url: p.link },
+    });
+  }
+
+  trialEnding(p: { firstName: string; organizationName: string; planName: string; endsOn: string; link: string }): MailContent {
+    return this.render({
+      subject: `Your ${this.productName} trial for ${p.organizationName} ends on ${p.endsOn}`,
+      greeting: `Hi ${p.firstName},`,
+      paragraphs: [
+        `The ${p.planName} trial of ${p.organizationName} ends on ${p.endsOn}.`,
+        'Choose a plan to keep every feature. Otherwise the organization moves to the Free plan: all data is kept, and what exceeds its limits stays readable.',
+      ],
+      action: { label: 'Choose a plan', url: p.link },
+    });
+  }
+
   private render(layout: Layout): MailContent {
     const notes = layout.notes ?? [];
     const text = [

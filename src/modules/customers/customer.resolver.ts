@@ -2,7 +2,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import { selectsField } from '../../core/graphql/selection';
-import { TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
+import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
+import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
 import { Customer } from './customer.entity';
 import { CreateCustomerInput, CustomerConnection, CustomersArgs, UpdateCustomerInput } from './customer.inputs';
 import { CustomerService } from './customer.service';
@@ -22,9 +23,9 @@ export class CustomerResolver {
     return this.customerService.list(em, { ...args, withTotalCount: selectsField(info, 'totalCount') });
   }
 
-  @Mutation(() => Customer)
-  createCustomer(@TenantManager() em: EntityManager, @Arg('input') input: CreateCustomerInput): Promise<Customer> {
-    return this.customerService.create(em, input);
+  @Mutation(() => Customer, { description: "LIMIT_EXCEEDED when the plan's customers limit is reached" })
+  createCustomer(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('input') input: CreateCustomerInput): Promise<Customer> {
+    return this.customerService.create(em, tenant.id, input);
   }
 
   @Mutation(() => Customer)
@@ -36,8 +37,8 @@ export class CustomerResolver {
     return this.customerService.update(em, id, input);
   }
 
-  @Mutation(() => Customer, { description: 'Deletes the customer and returns it as it was' })
-  deleteCustomer(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string): Promise<Customer> {
-    return this.customerService.delete(em, id);
+  @Mutation(() => Customer, { description: 'Deletes the customer and returns it as it was; frees a slot of the plan limit' })
+  deleteCustomer(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('id', () => ID) id: string): Promise<Customer> {
+    return this.customerService.delete(em, tenant.id, id);
   }
 }

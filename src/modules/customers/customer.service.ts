@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
 import { isUuid } from '../../core/tenancy/tenant-schema';
+import type { EntitlementService } from '../plans';
 import { Customer } from './customer.entity';
 import type { CreateCustomerInput, UpdateCustomerInput } from './customer.inputs';
 
@@ -12,9 +13,16 @@ export interface CustomerListOptions {
   withTotalCount?: boolean;
 }
 
-/** Customers of one tenant. Every method takes the tenant-scoped manager of the caller's transaction. */
+/**
+ * Customers of one tenant. Every method takes the tenant-scoped manager of the caller's transaction.
+ * How many may exist is the plan's `customers` limit: taken on create, given back on delete, in
+ * the same transaction (a create that fails takes nothing).
+ */
 export class CustomerService {
-  async create(em: EntityManager, input: CreateCustomerInput): Promise<Customer> {
+  constructor(private readonly entitlements: Pick<EntitlementService, 'consume' | 'release'>) {}
+
+  async create(em: EntityManager, tenantId: string, input: CreateCustomerInput): Promise<Customer> {
+    await this.entitlements.consume(em, tenantId, 'customers');
     const customer = em.create(Customer, { name: input.name.trim(), email: input.email ?? null, phone: input.phone ?? null });
     return em.save(customer);
   }
@@ -27,9 +35,10 @@ export class CustomerService {
     return em.save(customer);
   }
 
-  async delete(em: EntityManager, id: string): Promise<Customer> {
+  async delete(em: EntityManager, tenantId: string, id: string): Promise<Customer> {
     const customer = await this.get(em, id);
-    await em.delete(Customer, { id });
+    const { affected } = await em.delete(Customer, { id });
+    if (affected) await this.entitlements.release(em, tenantId, 'customers');
     return customer;
   }
 

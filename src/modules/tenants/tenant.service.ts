@@ -14,6 +14,8 @@ export interface TenantServiceOptions {
   databaseUrl: string;
   backupDir: string;
   pgDumpPath: string;
+  /** Runs in the provisioning transaction once the tenant's row and tables exist (the plans module starts its trial). */
+  onProvisioned?: (em: EntityManager, tenantId: string) => Promise<void>;
 }
 
 export interface ProvisionInput {
@@ -55,6 +57,7 @@ export class TenantService {
       );
       await this.migrator.applyPending(em.queryRunner!, id);
       await em.query(`SELECT set_config('search_path', $1, true)`, [previous]);
+      await this.options.onProvisioned?.(em, id);
       return em.findOneByOrFail(Tenant, { id });
     };
     try {

@@ -23,7 +23,8 @@ describe('tenant lifecycle (platform admin)', () => {
 
   it('creates an ACTIVE tenant with its own schema and answers `tenant` for it', async () => {
     const created = await app.gql(CreateTenantDocument, { input: { name: 'Globex', slug: 'globex' } });
-    expect(created.data!.createTenant).toMatchObject({ slug: 'globex', name: 'Globex', status: 'ACTIVE', plan: 'FREE' });
+    // New organizations start their trial on TRIAL_PLAN (PROFESSIONAL by default).
+    expect(created.data!.createTenant).toMatchObject({ slug: 'globex', name: 'Globex', status: 'ACTIVE', plan: 'PROFESSIONAL' });
     const current = await app.gql(CurrentTenantDocument, {}, { org: 'globex' });
     expect(current.data!.tenant).toMatchObject({ id: created.data!.createTenant.id, slug: 'globex' });
     const listed = await app.gql(TenantsDocument, { status: 'ACTIVE' });

@@ -1,0 +1,11 @@
+export { PlanCode, SubscriptionStatus } from './plan-code';
+export { Subscription } from './subscription.entity';
+export { PlanService, type PlanActivation } from './plan.service';
+export { EntitlementService } from './entitlement.service';
+export { PlanCatalog, type CatalogPlan } from './plan-catalog';
+export { ApiCallMeter } from './api-call-meter';
+export { UsageWarnings, upgradeUrl } from './usage-warnings';
+export { seedPlanCatalog, type SeedOutcome } from './plan-defaults';
+export { USAGE_METRICS, PLAN_FEATURES, LimitPeriod, type UsageMetric, type PlanFeature } from './usage-metric';
+export { PlanResolver } from './plan.resolver';
+export { planPermissions } from './plan.permissions';
