@@ -227,7 +227,13 @@ async function run(context: BenchContext): Promise<SectionResult> {
         goal: `equal, + at most ${2 * 2 * CONNECTIONS} cut off`,
         met: counted >= metered.answered && counted - metered.answered <= 2 * 2 * CONNECTIONS,
       },
-      { name: 'limit check is one statement in the create transaction', figure: `+${(checked.roundTrips - unchecked.roundTrips).toFixed(2)} round trips/req`, goal: '+1', met: Math.abs(checked.roundTrips - unchecked.roundTrips - 1) < 0.01 },
+      {
+        // Plus, now and then, the catalogue's reload (once per PLAN_CACHE_SECONDS).
+        name: 'limit check is one statement in the create transaction',
+        figure: `+${(checked.roundTrips - unchecked.roundTrips).toFixed(2)} round trips/req`,
+        goal: '+1',
+        met: Math.abs(checked.roundTrips - unchecked.roundTrips - 1) < 0.05,
+      },
     ],
     notes,
   };

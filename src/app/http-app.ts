@@ -119,13 +119,16 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   });
   await apollo.start();
 
-  /** RATE_LIMITED (HTTP 429 with Retry-After) when `key` has used its allowance for the window. */
+  /**
+   * RATE_LIMITED (HTTP 429 with Retry-After) when `key` has used its allowance for the window.
+   * Counted here: Apollo's plugins never see an error thrown while the context is built.
+   */
   const limitRate = async (res: Response, key: string) => {
     const retryAfter = await deps.rateLimiter?.consume(key);
     if (retryAfter === undefined) return;
     metrics.rateLimitHits.inc({ limiter: 'requests' });
     res.setHeader('Retry-After', String(retryAfter));
-    throw requestError(ErrorCode.RATE_LIMITED, 'Too many requests', 429, { retryAfter });
+    throw requestError(ErrorCode.RATE_LIMITED, 'Too many requests', 429, { retryAfter, limiter: 'requests' });
   };
 
   const health = { dataSource, version: config.version, jobsState: deps.jobsState, isShuttingDown: () => shuttingDown };

@@ -81,7 +81,7 @@ describe('request rate limits shared by API processes (real PostgreSQL and Redis
     const retryAfter = Number(answer.retryAfter);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(answer.body.errors![0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter });
+    expect(answer.body.errors![0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter, limiter: 'requests' });
     expect(answer.body.data).toBeUndefined();
   }
 

@@ -85,7 +85,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     scopes: apiKeyScopes,
     usage: new ApiKeyUsageRecorder(dataSource, logger, config.apiKeys.usageFlushMs),
   });
-  const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates });
+  const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
   const settings = new SettingsService();
   const payments = createPaymentServices({ config, dataSource, plans, catalog: planCatalog, memberships, outbox: mailOutbox, templates, now });
   const onboarding = new OnboardingService({
@@ -107,7 +107,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
     [SettingsResolver, new SettingsResolver(settings)],
     [OnboardingResolver, new OnboardingResolver(onboarding)],
-    [PlanResolver, new PlanResolver(planCatalog, plans, entitlements, dataSource)],
+    [PlanResolver, new PlanResolver(planCatalog, plans, entitlements)],
     [PaymentsResolver, payments.resolver],
   ]);
   const container: ContainerType = {

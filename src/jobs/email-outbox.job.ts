@@ -10,8 +10,11 @@ export function emailOutboxDeliveryJob(outbox: MailOutbox, every: string, batchS
     name: EMAIL_OUTBOX_JOB,
     every,
     concurrency: 1,
-    async run(_data, { logger }) {
-      const report = await outbox.deliverDue(batchSize);
+    // A worker killed mid-batch must not hold the job for Agenda's 10-minute default: keep the lock
+    // shorter than a message's lease (2 min) and renew it after every message.
+    lockLifetimeMs: 60_000,
+    async run(_data, { logger, touch }) {
+      const report = await outbox.deliverDue(batchSize, touch);
       metrics.emails.inc({ outcome: 'sent' }, report.sent);
       metrics.emails.inc({ outcome: 'retry' }, report.retried);
       metrics.emails.inc({ outcome: 'failed' }, report.failed);

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { waitFor } from '../faults/dedicated-postgres';
 import type { GraphQLResponse } from '../support/test-app';
 
 const root = path.resolve(__dirname, '../..');
+/** A process that has not logged that it is ready by then is reported as failed (it is killed with the group). */
+const READY_TIMEOUT_MS = 45_000;
 
 /** One pino line of a child, parsed. */
 export interface LogLine {
@@ -24,8 +25,7 @@ export interface AppProcess {
   logs: LogLine[];
   /** Resolves with the signal (or exit code) that ended it. */
   exited: Promise<NodeJS.Signals | number | null>;
-  /** Ends it with `signal` (if still running) and waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  isRunning(): boolean;
 }
 
 export interface ApiProcess extends AppProcess {
@@ -34,78 +34,82 @@ export interface ApiProcess extends AppProcess {
 }
 
 /**
- * Starts src/main.ts or src/worker.ts as production runs them: its own Node process, configured
- * only by environment variables (`.env` is not read: the file does not exist in the test tree,
- * and every variable the test relies on is set explicitly).
+ * API and worker processes started as production runs them (src/main.ts, src/worker.ts in Node
+ * processes of their own, configured by environment variables only), and ended together: every
+ * child is tracked from the moment it is spawned, so `killAll` also ends one that never got ready.
  */
-function spawnApp(name: string, entry: 'src/main.ts' | 'src/worker.ts', env: Record<string, string>, ready: (line: LogLine) => boolean): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: LogLine[] = [];
-  let stderr = '';
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-  const app: AppProcess = {
-    name,
-    child,
-    pid: child.pid!,
-    logs,
-    exited,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
-  return new Promise((resolve, reject) => {
-    let pending = '';
-    child.stdout!.on('data', (data: Buffer) => {
-      pending += data.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const text of lines) {
-        if (!text.startsWith('{')) continue;
-        const line = JSON.parse(text) as LogLine;
-        logs.push(line);
-        if (ready(line)) resolve(app);
-      }
-    });
-    child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString('utf8')).slice(-20_000)));
-    void exited.then((how) =>
-      reject(new Error(`${name} ended (${how}) before it was ready:\n${stderr}\n${logs.map((l) => JSON.stringify(l)).join('\n').slice(-5_000)}`)),
+export class AppProcessGroup {
+  private readonly children: ChildProcess[] = [];
+
+  /** The API on `port`, chosen by the caller: with PORT=0 the bound port would only be in its log. */
+  async startApi(name: string, port: number, env: Record<string, string>): Promise<ApiProcess> {
+    const app = await this.spawn(name, 'src/main.ts', { ...env, HOST: '127.0.0.1', PORT: String(port) }, (line) => line.msg.includes('listening on'));
+    const url = `http://127.0.0.1:${port}`;
+    return {
+      ...app,
+      url,
+      gql: async (document, variables, headers = {}) => {
+        const response = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query: print(document), variables }),
+        });
+        return { status: response.status, ...((await response.json()) as object) };
+      },
+    };
+  }
+
+  startWorker(name: string, env: Record<string, string>): Promise<AppProcess> {
+    return this.spawn(name, 'src/worker.ts', env, (line) => line.msg === 'job runner started');
+  }
+
+  /** SIGKILLs every child still running and waits for them: nothing to drain after a test. */
+  async killAll(): Promise<void> {
+    await Promise.all(
+      this.children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      }),
     );
-  });
-}
+  }
 
-/** The API on `port` (chosen by the test: with PORT=0 the bound port would only be in the log). */
-export async function startApi(name: string, port: number, env: Record<string, string>): Promise<ApiProcess> {
-  const app = await spawnApp(name, 'src/main.ts', { ...env, HOST: '127.0.0.1', PORT: String(port) }, (line) => line.msg.includes('listening on'));
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    ...app,
-    url,
-    gql: async (document, variables, headers = {}) => {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query: print(document), variables }),
+  private spawn(name: string, entry: string, env: Record<string, string>, ready: (line: LogLine) => boolean): Promise<AppProcess> {
+    // `.env` is not read: none exists in the tree, and every variable the test relies on is set here.
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.push(child);
+    const logs: LogLine[] = [];
+    let stderr = '';
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    const app: AppProcess = { name, child, pid: child.pid!, logs, exited, isRunning: () => child.exitCode === null && child.signalCode === null };
+    return new Promise((resolve, reject) => {
+      const fail = (why: string) => reject(new Error(`${name} ${why}:\n${stderr}\n${logs.map((l) => JSON.stringify(l)).join('\n').slice(-5_000)}`));
+      const timer = setTimeout(() => fail(`was not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+      let pending = '';
+      child.stdout!.on('data', (data: Buffer) => {
+        pending += data.toString('utf8');
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        for (const text of lines) {
+          if (!text.startsWith('{')) continue;
+          const line = JSON.parse(text) as LogLine;
+          logs.push(line);
+          if (ready(line)) {
+            clearTimeout(timer);
+            resolve(app);
+          }
+        }
       });
-      return { status: response.status, ...((await response.json()) as object) };
-    },
-  };
-}
-
-export function startWorker(name: string, env: Record<string, string>): Promise<AppProcess> {
-  return spawnApp(name, 'src/worker.ts', env, (line) => line.msg === 'job runner started');
-}
-
-/** Kills whatever is still running (afterAll, also after a failure): SIGKILL, nothing to drain in a test. */
-export async function killAll(processes: (AppProcess | undefined)[]): Promise<void> {
-  await Promise.all(processes.map((p) => p?.stop('SIGKILL')));
-}
-
-/** Waits until `process` has logged a line matching `match`, and returns it. */
-export function waitForLog(process: AppProcess, what: string, match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
-  return waitFor(what, async () => process.logs.find(match), timeoutMs);
+      child.stderr!.on('data', (data: Buffer) => (stderr = (stderr + data.toString('utf8')).slice(-20_000)));
+      void exited.then((how) => {
+        clearTimeout(timer);
+        fail(`ended (${how}) before it was ready`);
+      });
+    });
+  }
 }

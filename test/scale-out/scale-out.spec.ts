@@ -4,11 +4,13 @@ import { EMAIL_OUTBOX_JOB } from '../../src/jobs/email-outbox.job';
 import { ONBOARDING_REMINDERS_JOB } from '../../src/jobs/onboarding-reminders.job';
 import { freePort, startDedicatedPostgres, waitFor, type DedicatedPostgres } from '../faults/dedicated-postgres';
 import {
+  ChangePlanDocument,
   CreateApiKeyDocument,
   CreateCustomerDocument,
   CustomersDocument,
   LoginDocument,
   MeDocument,
+  PlanLimitsDocument,
   RefreshTokenDocument,
   RegisterDocument,
   RevokeApiKeyDocument,
@@ -17,7 +19,7 @@ import {
 import { TEST_PASSWORD } from '../support/accounts';
 import { startSmtpTestServer, tokenFromLink, type ReceivedMail, type SmtpTestServer } from '../support/smtp-test-server';
 import { TEST_ADMIN_SECRET } from '../support/test-app';
-import { killAll, startApi, startWorker, type ApiProcess, type AppProcess, type LogLine } from './app-process';
+import { AppProcessGroup, type ApiProcess, type AppProcess, type LogLine } from './app-process';
 
 /**
  * Two API processes and two worker processes (src/main.ts, src/worker.ts as real children)
@@ -33,6 +35,11 @@ const FRONTEND = 'https://app.scale.test';
 const OUTBOX_EVERY = '1 second';
 const OUTBOX_EVERY_MS = 1000;
 const LOGIN_MAX_FAILURES = 3;
+/**
+ * Requests per API key, user or IP and minute. The whole file sends about 30 anonymous
+ * requests (one IP), so only the test that means to reach the limit does.
+ */
+const RATE_LIMIT_MAX = 60;
 
 const bearer = (token: string, org?: string): Record<string, string> => ({ authorization: `Bearer ${token}`, ...(org ? { 'x-organization-id': org } : {}) });
 const apiKeyHeaders = (secret: string): Record<string, string> => ({ 'x-api-key': secret });
@@ -73,7 +80,7 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
   let api1: ApiProcess;
   let api2: ApiProcess;
   let workers: AppProcess[] = [];
-  const started: AppProcess[] = [];
+  const processes = new AppProcessGroup();
   let env: Record<string, string>;
   /** Enqueues one-off jobs exactly as an API process does (JobRunner.enqueue), without running any. */
   let queue: JobRunner | undefined;
@@ -92,27 +99,23 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
       FRONTEND_URL: FRONTEND,
       AUTH_RATE_LIMIT_PER_HOUR: '1000',
       LOGIN_MAX_FAILURES: String(LOGIN_MAX_FAILURES),
+      RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
+      RATE_LIMIT_WINDOW: '60000',
       EMAIL_OUTBOX_INTERVAL: OUTBOX_EVERY,
       SHUTDOWN_GRACE_MS: '2000',
       ...smtp.env,
     };
     const [port1, port2] = [await freePort(), await freePort()];
-    const spawned = [
-      startApi('api-1', port1, { ...env, JOBS_ENABLED: 'false' }),
-      startApi('api-2', port2, { ...env, JOBS_ENABLED: 'false' }),
-      startWorker('worker-1', env),
-      startWorker('worker-2', env),
-    ];
-    // Keep a handle on every child that started, even if another failed, so afterAll ends them all.
-    const results = await Promise.allSettled(spawned.map((p) => p.then((app) => (started.push(app), app))));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    [api1, api2] = [results[0], results[1]].map((r) => (r as PromiseFulfilledResult<ApiProcess>).value);
-    workers = [results[2], results[3]].map((r) => (r as PromiseFulfilledResult<AppProcess>).value);
+    [api1, api2, ...workers] = await Promise.all([
+      processes.startApi('api-1', port1, { ...env, JOBS_ENABLED: 'false' }),
+      processes.startApi('api-2', port2, { ...env, JOBS_ENABLED: 'false' }),
+      processes.startWorker('worker-1', env),
+      processes.startWorker('worker-2', env),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
-    await killAll(started);
+    await processes.killAll(); // also after a failure, and children that never got ready
     await queue?.stop().catch(() => undefined);
     await check?.end().catch(() => undefined);
     await smtp?.close();
@@ -193,7 +196,7 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     }
   });
 
-  it('jobs: each occurrence of the repeating outbox job runs once; one-off jobs and mails enqueued through both APIs run once', async () => {
+  it('jobs: each occurrence of the repeating outbox job runs once; one-off jobs and the mails of sign-ups on both APIs run once', async () => {
     // Both workers declared the same schedules: one row per repeating job.
     const { rows: schedules } = await check.query(
       `SELECT name, count(*)::int AS rows, min(id::text) AS id FROM public.agenda_jobs WHERE repeat_interval IS NOT NULL GROUP BY name`,
@@ -202,8 +205,9 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     expect(schedules.map((s) => s.name)).toEqual(expect.arrayContaining([EMAIL_OUTBOX_JOB, ONBOARDING_REMINDERS_JOB]));
     const outboxRow: string = schedules.find((s) => s.name === EMAIL_OUTBOX_JOB).id;
 
-    // One-off work from both APIs at once: 8 sign-ups (8 verification mails), while one-off
-    // outbox runs are enqueued the way services enqueue them, so both workers deliver concurrently.
+    // One-off work at once: 8 sign-ups split over both APIs (8 verification mails in the outbox),
+    // and one-off outbox runs enqueued through the JobQueue services use (no GraphQL operation
+    // enqueues a job), so both workers deliver concurrently.
     const ONE_OFF_JOBS = 4;
     const SIGN_UPS = 8;
     queue = new JobRunner({ config: { shutdownGraceMs: 1000 }, databaseUrl: postgres.url });
@@ -250,6 +254,48 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     expect(outbox).toEqual(emails.map(() => ({ status: 'SENT', attempts: 1 })));
   }, 90_000);
 
+  it('rate limits: requests of one API key split across both APIs are limited in total', async () => {
+    const owner = await verifiedAccount(api1, api2, 'busy@scale.test', 'Busy Integrations');
+    const created = await api2.gql(CreateApiKeyDocument, { input: { name: 'busy', scopes: ['customers:read'] } }, bearer(owner.accessToken, owner.tenant!.slug));
+    expect(created.errors).toBeUndefined();
+    const { secret } = created.data!.createApiKey;
+
+    // Half again as many as allowed, all at once, alternating between the APIs: a fresh key, one window.
+    const answers = await Promise.all(
+      Array.from({ length: RATE_LIMIT_MAX * 1.5 }, (_, i) => (i % 2 ? api2 : api1).gql(CustomersDocument, {}, apiKeyHeaders(secret))),
+    );
+    const served = answers.filter((a) => a.status === 200 && !a.errors);
+    const limited = answers.filter((a) => a.status === 429 && a.errors?.[0].extensions.code === 'RATE_LIMITED');
+    console.log(
+      `[scale-out] rate limit ${RATE_LIMIT_MAX}/min for one API key: ${answers.length} requests over both APIs, ${served.length} served, ${limited.length} refused (429)`,
+    );
+    expect({ served: served.length, limited: limited.length }).toEqual({ served: RATE_LIMIT_MAX, limited: RATE_LIMIT_MAX / 2 });
+  });
+
+  it('plan limits: parallel createCustomer across both APIs succeeds exactly as often as the plan allows', async () => {
+    const owner = await verifiedAccount(api2, api1, 'frugal@scale.test', 'Frugal Traders');
+    const org = owner.tenant!.slug;
+    // Without a Stripe subscription, moving to FREE applies at once (new organizations start on a trial of a bigger plan).
+    const downgrade = await api1.gql(ChangePlanDocument, { plan: 'FREE' }, bearer(owner.accessToken, org));
+    expect(downgrade.data?.changePlan.subscription.plan).toBe('FREE');
+    const limits = await api2.gql(PlanLimitsDocument, { plan: 'FREE' }, {});
+    const limit = limits.data!.planLimits.find((l) => l.metric === 'customers')!.limit!;
+    expect(limit).toBeGreaterThan(0);
+
+    const attempts = limit * 3;
+    const answers = await Promise.all(
+      Array.from({ length: attempts }, (_, i) => (i % 2 ? api2 : api1).gql(CreateCustomerDocument, { input: { name: `customer ${i}` } }, bearer(owner.accessToken, org))),
+    );
+    const createdCount = answers.filter((a) => a.data?.createCustomer).length;
+    const refused = answers.filter((a) => a.errors?.[0].extensions.code === 'LIMIT_EXCEEDED').length;
+    const [{ schema_name: schema }] = (await check.query(`SELECT schema_name FROM public.tenants WHERE slug = $1`, [org])).rows;
+    const [{ n: stored }] = (await check.query(`SELECT count(*)::int AS n FROM "${schema}".customers`)).rows;
+    console.log(
+      `[scale-out] plan limit of ${limit} customers (FREE): ${attempts} parallel createCustomer over both APIs, ${createdCount} created, ${refused} refused (LIMIT_EXCEEDED), ${stored} stored`,
+    );
+    expect({ created: createdCount, refused, stored }).toEqual({ created: limit, refused: attempts - limit, stored: limit });
+  });
+
   it('rate limits: failed logins split across both APIs add up to one lock-out, enforced by both', async () => {
     const email = 'locked@scale.test';
     await register(api1, email, 'Lock Out');
@@ -272,7 +318,7 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     killedAt: number;
   }
 
-  const liveWorkers = () => workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+  const liveWorkers = () => workers.filter((w) => w.isRunning());
   /** Agenda records `<host>:<pid>:<random>` of the process that locked a job row (JobRunner.processName). */
   const pidOf = (lockedBy: string) => Number(lockedBy.split(':')[1]);
 
@@ -370,9 +416,7 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
 
   it('outbox, the at-least-once edge: a worker killed after the SMTP server accepted, before recording it, sends it again with the same Message-ID', async () => {
     // The orchestrator replaces the worker killed above: two workers again.
-    const replacement = await startWorker('worker-3', env);
-    started.push(replacement);
-    workers.push(replacement);
+    workers.push(await processes.startWorker('worker-3', env));
 
     const interruption = await interruptDelivery('accepted-then-killed@scale.test', { acceptedFirst: true });
     expect(messagesWithId(smtp, interruption.held.messageId)).toHaveLength(1); // accepted before the kill

@@ -75,10 +75,13 @@ export class MailOutbox {
     return rows.length > 0;
   }
 
-  /** Sends up to `limit` due messages, one claim at a time, so each is sent well within its lease. */
-  async deliverDue(limit = 50): Promise<DeliveryReport> {
+  /**
+   * Sends up to `limit` due messages, one claim at a time, so each is sent well within its lease.
+   * `afterEach` lets a job runner renew its own lock while a long batch is delivered.
+   */
+  async deliverDue(limit = 50, afterEach: () => Promise<unknown> = async () => undefined): Promise<DeliveryReport> {
     const report: DeliveryReport = { sent: 0, retried: 0, failed: 0 };
-    for (let i = 0; i < limit; i++) {
+    for (let i = 0; i < limit; i++, await afterEach()) {
       const message = await this.claimNext();
       if (!message) break;
       try {

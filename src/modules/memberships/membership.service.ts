@@ -7,6 +7,7 @@ import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import { hashSecureToken, newSecureToken } from '../auth';
 import type { OnboardingStepDefinition } from '../onboarding';
+import type { EntitlementService } from '../plans';
 import { MemberRole, Membership, type UserPrincipal, type UserService } from '../users';
 import { Invitation } from './invitation.entity';
 import { Member } from './member.type';
@@ -20,6 +21,8 @@ export interface MembershipServiceDependencies {
   users: UserService;
   outbox: MailOutbox;
   templates: MailTemplates;
+  /** The plan's `team_members` limit: people who join by invitation take a slot, and free it when they go. */
+  entitlements: Pick<EntitlementService, 'consume' | 'release'>;
 }
 
 interface MemberRow {
@@ -155,6 +158,7 @@ export class MembershipService {
           reason: 'INVITATION_EMAIL_MISMATCH',
         });
       }
+      await this.deps.entitlements.consume(manager, invitation.tenant_id, 'team_members');
       const joined: unknown[] = await manager.query(
         `INSERT INTO public.memberships (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id`,
         [invitation.tenant_id, principal.userId, invitation.role],
@@ -184,7 +188,7 @@ export class MembershipService {
     const current = await this.lockForChange(manager, tenant.id, userId);
     assertMayManage(actorRole(tenant, actor), current.role);
     if (current.role === MemberRole.OWNER) await this.assertNotLastOwner(manager, tenant.id);
-    await manager.query('DELETE FROM public.memberships WHERE tenant_id = $1 AND user_id = $2', [tenant.id, userId]);
+    await this.deleteMembership(manager, tenant.id, userId);
     return true;
   }
 
@@ -192,8 +196,18 @@ export class MembershipService {
   async leave(manager: EntityManager, tenant: ScopedTenant, principal: UserPrincipal): Promise<boolean> {
     const current = await this.lockForChange(manager, tenant.id, principal.userId);
     if (current.role === MemberRole.OWNER) await this.assertNotLastOwner(manager, tenant.id);
-    await manager.query('DELETE FROM public.memberships WHERE tenant_id = $1 AND user_id = $2', [tenant.id, principal.userId]);
+    await this.deleteMembership(manager, tenant.id, principal.userId);
     return true;
+  }
+
+  /** Someone who joined by invitation frees a `team_members` slot; the organization's creator never took one. */
+  private async deleteMembership(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
+    const [row]: { invited: boolean }[] = await manager.query(
+      `WITH gone AS (DELETE FROM public.memberships WHERE tenant_id = $1 AND user_id = $2 RETURNING tenant_id, user_id)
+       SELECT EXISTS (SELECT 1 FROM public.invitations i WHERE i.tenant_id = gone.tenant_id AND i.accepted_by = gone.user_id) AS invited FROM gone`,
+      [tenantId, userId],
+    );
+    if (row?.invited) await this.deps.entitlements.release(manager, tenantId, 'team_members');
   }
 
   /**

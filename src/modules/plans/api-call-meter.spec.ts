@@ -70,7 +70,7 @@ describe('API call metering (through HTTP, real PostgreSQL)', () => {
     await app.dataSource.transaction((em) =>
       app.services.plans.activatePlan(em, account.tenant.id, PlanCode.STARTER, { periodStart: new Date(), periodEnd: new Date(Date.now() + 30 * DAY_MS) }),
     );
-    await app.services.planCatalog.setLimit(app.dataSource, PlanCode.STARTER, 'api_calls', 3);
+    await app.services.planCatalog.setLimit(PlanCode.STARTER, 'api_calls', 3);
     try {
       await app.services.apiCalls.flush(); // the createApiKey call above
       for (let i = 0; i < 2; i++) expect((await app.gql(CustomersDocument, {}, key)).errors).toBeUndefined();
@@ -92,11 +92,11 @@ describe('API call metering (through HTTP, real PostgreSQL)', () => {
       ]);
       expect(warning).toEqual({ to_address: 'owner@capped.example' });
 
-      await app.services.planCatalog.setLimit(app.dataSource, PlanCode.STARTER, 'api_calls', 100);
+      await app.services.planCatalog.setLimit(PlanCode.STARTER, 'api_calls', 100);
       await app.services.apiCalls.flush();
       expect((await app.gql(CustomersDocument, {}, key)).errors).toBeUndefined();
     } finally {
-      await app.services.planCatalog.setLimit(app.dataSource, PlanCode.STARTER, 'api_calls', 100_000);
+      await app.services.planCatalog.setLimit(PlanCode.STARTER, 'api_calls', 100_000);
     }
   });
 });

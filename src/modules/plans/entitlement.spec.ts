@@ -3,12 +3,15 @@ import { openDatabase, type Database } from '../../app/database';
 import { runInTenantScope } from '../../core/tenancy/tenant-scope';
 import { createLogger } from '../../core/logging/logger';
 import {
+  AcceptInvitationDocument,
   CreateCustomerDocument,
   CurrentUsageDocument,
   DeleteCustomerDocument,
   EntitlementDocument,
+  InviteMemberDocument,
+  RemoveMemberDocument,
 } from '../../../test/generated/graphql';
-import { signUp } from '../../../test/support/accounts';
+import { addMember, invitationToken, signUp } from '../../../test/support/accounts';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 import { PlanCode } from './plan-code';
 
@@ -188,6 +191,26 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
     await create('C4');
     await create('C5');
     expect(await warnings()).toHaveLength(1);
+  });
+
+  it('counts members who join by invitation against team_members, and frees the slot when one is removed', async () => {
+    const owner = await signUp(app, 'owner@team.example', 'Team Ltd');
+    const [ann, ben, cat] = await Promise.all(['ann', 'ben', 'cat'].map((name) => signUp(app, `${name}@team.example`, `${name} own org`)));
+    await onPlan(owner.tenant.id, PlanCode.FREE); // team_members: 2 (the creator is not counted)
+    const asOwner = { bearer: owner.token, org: owner.tenant.slug };
+    await addMember(app, owner, ann, 'MEMBER');
+    await addMember(app, owner, ben, 'VIEWER');
+
+    const invited = await app.gql(InviteMemberDocument, { email: cat.email, role: 'MEMBER' }, asOwner);
+    const token = await invitationToken(app, invited.data!.inviteMember.id);
+    const refused = await app.gql(AcceptInvitationDocument, { token }, { bearer: cat.token });
+    expect(refused.errors![0].extensions).toEqual({ code: 'LIMIT_EXCEEDED', feature: 'team_members', limit: 2, used: 2, upgradeUrl: `${UPGRADE}?feature=team_members` });
+
+    expect((await app.gql(RemoveMemberDocument, { userId: ann.userId }, asOwner)).errors).toBeUndefined();
+    // The refused acceptance rolled back: the same link works once a slot is free.
+    expect((await app.gql(AcceptInvitationDocument, { token }, { bearer: cat.token })).errors).toBeUndefined();
+    const usage = await app.gql(CurrentUsageDocument, {}, asOwner);
+    expect(usage.data!.usage.teamMembersAdded).toMatchObject({ used: 2, limit: 2, remaining: 0 });
   });
 
   it('reports usage with limits and periods for the organization', async () => {

@@ -80,8 +80,8 @@ export class PlanCatalog {
     return (await this.plans(db)).find((p) => p.limits[metric] === null || p.limits[metric]! > limit);
   }
 
-  async setLimit(db: Queryable, plan: PlanCode, metric: UsageMetric, limit: number | null): Promise<void> {
-    await db.query(
+  async setLimit(plan: PlanCode, metric: UsageMetric, limit: number | null): Promise<void> {
+    await this.defaultDb.query(
       `INSERT INTO public.plan_limits (plan, metric, limit_value) VALUES ($1, $2, $3)
        ON CONFLICT (plan, metric) DO UPDATE SET limit_value = EXCLUDED.limit_value`,
       [plan, metric, limit],
@@ -89,8 +89,8 @@ export class PlanCatalog {
     this.invalidate();
   }
 
-  async setFeature(db: Queryable, plan: PlanCode, feature: PlanFeature, enabled: boolean): Promise<void> {
-    await db.query(
+  async setFeature(plan: PlanCode, feature: PlanFeature, enabled: boolean): Promise<void> {
+    await this.defaultDb.query(
       `INSERT INTO public.plan_features (plan, feature, enabled) VALUES ($1, $2, $3)
        ON CONFLICT (plan, feature) DO UPDATE SET enabled = EXCLUDED.enabled`,
       [plan, feature, enabled],

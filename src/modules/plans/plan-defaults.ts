@@ -63,10 +63,7 @@ async function insertOrKeep<T>(db: Queryable, table: string, key: Record<string,
   return { row, created: row.created };
 }
 
-/**
- * Inserts every default row that is missing and reports each row as created or kept.
- * Safe to run any number of times, and concurrently.
- */
+/** Inserts every default row that is missing and reports each row as created or kept. Safe to run any number of times. */
 export async function seedPlanCatalog(db: Queryable): Promise<SeedOutcome[]> {
   const outcomes: SeedOutcome[] = [];
   for (const plan of DEFAULT_PLANS) {

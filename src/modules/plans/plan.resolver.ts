@@ -1,5 +1,5 @@
 import { Arg, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { BadUserInputError } from '../../core/errors/app-error';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
@@ -31,7 +31,6 @@ export class PlanResolver {
     private readonly catalog: PlanCatalog,
     private readonly planService: PlanService,
     private readonly entitlements: EntitlementService,
-    private readonly dataSource: DataSource,
   ) {}
 
   @Query(() => [Plan], { description: 'Every plan, cheapest first, with its price, limits and features' })
@@ -70,14 +69,14 @@ export class PlanResolver {
   ): Promise<Plan> {
     if (!isUsageMetric(metric)) throw new BadUserInputError(`Unknown metric "${metric}"`, { reason: 'UNKNOWN_METRIC', known: Object.keys(USAGE_METRICS) });
     if (limit !== null && limit < 0) throw new BadUserInputError('A limit cannot be negative', { field: 'limit' });
-    await this.catalog.setLimit(this.dataSource, plan, metric, limit);
+    await this.catalog.setLimit(plan, metric, limit);
     return toPlan(await this.catalog.plan(plan));
   }
 
   @Mutation(() => Plan, { description: 'Platform admin: switch a feature on or off for a plan' })
   async setPlanFeature(@Arg('plan', () => PlanCode) plan: PlanCode, @Arg('feature') feature: string, @Arg('enabled') enabled: boolean): Promise<Plan> {
     if (!isPlanFeature(feature)) throw new BadUserInputError(`Unknown feature "${feature}"`, { reason: 'UNKNOWN_FEATURE', known: PLAN_FEATURES });
-    await this.catalog.setFeature(this.dataSource, plan, feature, enabled);
+    await this.catalog.setFeature(plan, feature, enabled);
     return toPlan(await this.catalog.plan(plan));
   }
 }
