@@ -142,7 +142,10 @@ function averageOf(runs: Figures[]): Figures {
 }
 
 const cpuText = (f: Figures) => (f.serverCpuMs === undefined ? 'n/a' : formatMs(f.serverCpuMs));
-const overhead = (base: Figures, other: Figures) => `${(((base.requestsPerSecond - other.requestsPerSecond) / base.requestsPerSecond) * 100).toFixed(1)} % fewer req/s`;
+function overhead(base: Figures, other: Figures): string {
+  const change = ((other.requestsPerSecond - base.requestsPerSecond) / base.requestsPerSecond) * 100;
+  return `${Math.abs(change).toFixed(1)} % ${change < 0 ? 'fewer' : 'more'} req/s`;
+}
 const unlimited = { periodStart: new Date(), periodEnd: new Date(Date.now() + 30 * 86_400_000) };
 
 /**

@@ -75,11 +75,6 @@ export class PlanCatalog {
     return (await this.plans(db)).find((p) => p.features[feature]);
   }
 
-  /** The cheapest plan whose limit for the metric is higher than `limit` (null: none is). */
-  async cheapestAbove(metric: UsageMetric, limit: number, db?: Queryable): Promise<CatalogPlan | undefined> {
-    return (await this.plans(db)).find((p) => p.limits[metric] === null || p.limits[metric]! > limit);
-  }
-
   async setLimit(plan: PlanCode, metric: UsageMetric, limit: number | null): Promise<void> {
     await this.defaultDb.query(
       `INSERT INTO public.plan_limits (plan, metric, limit_value) VALUES ($1, $2, $3)
