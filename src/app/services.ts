@@ -84,6 +84,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     environment: config.isProduction ? 'live' : 'test',
     scopes: apiKeyScopes,
     usage: new ApiKeyUsageRecorder(dataSource, logger, config.apiKeys.usageFlushMs),
+    entitlements,
   });
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
   const settings = new SettingsService();

@@ -8,6 +8,7 @@ import { generateApiKeySecret, hashApiKeySecret, isWellFormedApiKey, type ApiKey
 import { ApiKey } from './api-key.entity';
 import type { CreateApiKeyInput, CreatedApiKey } from './api-key.inputs';
 import type { ApiKeyUsageRecorder } from './api-key-usage';
+import type { EntitlementService } from '../plans';
 
 export type ApiKeyPrincipal = Extract<Principal, { kind: 'api-key' }>;
 
@@ -26,6 +27,8 @@ export interface ApiKeyServiceDependencies {
   /** Scopes a key may be given: those the permission rules check (src/app/permissions.ts). */
   scopes: readonly string[];
   usage: ApiKeyUsageRecorder;
+  /** API access is a plan feature (`api_access`). */
+  entitlements: Pick<EntitlementService, 'requireFeature'>;
 }
 
 /**
@@ -55,6 +58,7 @@ export class ApiKeyService {
 
   /** Stores only the hash; the secret goes back to the caller once. */
   async create(manager: EntityManager, tenant: ScopedTenant, actor: Principal, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+    await this.deps.entitlements.requireFeature(manager, tenant.id, 'api_access');
     const scopes = [...new Set(input.scopes.map((s) => s.trim()))].sort();
     const unknown = scopes.filter((s) => !this.deps.scopes.includes(s));
     if (unknown.length) {

@@ -28,6 +28,15 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
   const withBearer = (secret: string, org?: string) => ({ admin: false, org, headers: { authorization: `Bearer ${secret}` } });
   const withHeader = (secret: string, org?: string) => ({ admin: false, org, headers: { 'x-api-key': secret } });
 
+  it('is a plan feature: FREE organizations get PLAN_UPGRADE_REQUIRED and no key', async () => {
+    const free = await signUp(app, 'fay@keys.test', 'Free Riders');
+    await app.dataSource.transaction((em) => app.services.plans.cancelToFree(em, free.tenant.id));
+    const res = await app.gql(CreateApiKeyDocument, { input: { name: 'x', scopes: ['customers:read'] } }, { bearer: free.token, org: free.tenant.slug });
+    expect(res.errors![0].extensions).toMatchObject({ code: 'PLAN_UPGRADE_REQUIRED', feature: 'api_access', requiredPlan: 'STARTER' });
+    const [{ count }] = await app.dataSource.query('SELECT count(*)::int AS count FROM public.api_keys WHERE tenant_id = $1', [free.tenant.id]);
+    expect(count).toBe(0);
+  });
+
   it('is shown once, stored hashed, and acts for its own organization within its scopes (Bearer or X-API-Key)', async () => {
     const { secret, apiKey } = await createKey(['customers:read']);
     expect(secret).toMatch(/^tq_test_[0-9A-Za-z]{36}$/);
