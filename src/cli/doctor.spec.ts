@@ -1,36 +1,17 @@
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import type { DataSource } from 'typeorm';
 import { entities } from '../app/entities';
 import { createDataSource } from '../core/database/data-source';
 import { TenantMigrator, TenantService } from '../modules/tenants';
+import { runCli, type CliRun } from '../../test/support/run-cli';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 
-const root = path.resolve(__dirname, '../..');
-
-interface DoctorRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `npm run doctor` as an operator runs it, from sources: a child process with only the given environment. */
-function runDoctor(env: Record<string, string>, args: string[] = []): Promise<DoctorRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/doctor.ts', '--timeout-ms', '3000', ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'development', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runDoctor = (env: Record<string, string>, args: string[] = []) =>
+  runCli('src/cli/doctor.ts', ['--timeout-ms', '3000', ...args], { NODE_ENV: 'development', ...env }, { isolated: true });
+
+
 
 /** A port nothing listens on: the "SMTP host is down" of a broken setup. */
 const closedPort = () =>
@@ -41,7 +22,7 @@ const closedPort = () =>
     });
   });
 
-const line = (run: DoctorRun, name: string) => run.stdout.split('\n').find((l) => new RegExp(`^. ${name} `).test(l));
+const line = (run: CliRun, name: string) => run.stdout.split('\n').find((l) => new RegExp(`^. ${name} `).test(l));
 
 describe('npm run doctor', () => {
   let database: TestDatabase;

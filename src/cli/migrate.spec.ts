@@ -1,36 +1,15 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { entities } from '../app/entities';
 import { createDataSource } from '../core/database/data-source';
 import { loadMigrations, migrationDirs } from '../core/database/migration-set';
 import { TenantMigrator, TenantService } from '../modules/tenants';
+import { runCli, type CliRun } from '../../test/support/run-cli';
 import { createTestDatabase, databaseUrl, withAdmin, type TestDatabase } from '../../test/support/test-database';
 
-const ROOT = path.resolve(__dirname, '../..');
+const cli = (args: string[], env: Record<string, string>): Promise<CliRun> => runCli('src/cli/migrate.ts', args, env);
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-/** The CLI as operators run it: a separate process, configured by the environment only. */
-function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/migrate.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -1,28 +1,13 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { entities } from '../app/entities';
 import { createDataSource } from '../core/database/data-source';
 import { runInSchema } from '../core/tenancy/tenant-scope';
 import { TenantMigrator, TenantService } from '../modules/tenants';
+import { runCli } from '../../test/support/run-cli';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 
-const ROOT = path.resolve(__dirname, '../..');
+const cli = (env: Record<string, string>) => runCli('src/cli/onboarding-init.ts', [], env);
 
-function cli(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/onboarding-init.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('onboarding:init CLI (child process, real PostgreSQL)', () => {
   let database: TestDatabase;

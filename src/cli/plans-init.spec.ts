@@ -1,24 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { Client } from 'pg';
+import { runCli } from '../../test/support/run-cli';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 
-const ROOT = path.resolve(__dirname, '../..');
+const cli = (env: Record<string, string>) => runCli('src/cli/plans-init.ts', [], env);
 
-function cli(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/plans-init.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('plans:init CLI (child process, real PostgreSQL)', () => {
   let database: TestDatabase;

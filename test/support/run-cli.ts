@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A CLI as operators run it: a separate process, configured by the environment only.
+ * `isolated` passes nothing of this process's environment but PATH and HOME.
+ */
+export function runCli(script: string, args: string[], env: Record<string, string>, options: { isolated?: boolean } = {}): Promise<CliRun> {
+  const base = options.isolated
+    ? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
+    : { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
+      cwd: ROOT,
+      env: { ...base, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
