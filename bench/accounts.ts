@@ -1,5 +1,4 @@
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 import { createServices } from '../src/app/services';
@@ -8,6 +7,7 @@ import { PasswordHasher } from '../src/modules/auth';
 import type { BenchContext, BenchSection } from './bench-context';
 import { mainThreadCpuMs } from './cpu-usage';
 import { formatCount, formatMs, percentile, renderTable, timed, type SectionResult } from './report';
+import { roundTripsPerRequest } from './round-trips';
 
 const CONNECTIONS = 20;
 const WARMUP_SIGNUPS = 3;
@@ -58,22 +58,6 @@ const signUpInput = (run: string, i: number) => ({
   },
 });
 
-/** Statements sent to PostgreSQL per request: every pg `Client.query` call is one round trip. */
-async function roundTripsPerRequest(baseUrl: string, variant: Variant): Promise<number> {
-  const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  let calls = 0;
-  proto.query = function (this: Client, ...args: unknown[]) {
-    calls++;
-    return original.apply(this, args);
-  };
-  try {
-    for (let i = 0; i < ROUND_TRIP_SAMPLE; i++) await post(baseUrl, variant.query, {}, variant.headers);
-  } finally {
-    proto.query = original;
-  }
-  return calls / ROUND_TRIP_SAMPLE;
-}
 
 async function load(context: BenchContext, baseUrl: string, variant: Variant, roundTrips: number): Promise<LoadFigures> {
   const request = { method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json', ...variant.headers }, body: JSON.stringify({ query: variant.query }) };
@@ -153,7 +137,7 @@ async function run(context: BenchContext): Promise<SectionResult> {
       { label: 'd. customers page, JWT (member check in the opening statement)', query: CUSTOMERS_PAGE, headers: { ...bearer, ...org } },
     ];
     const roundTrips: number[] = [];
-    for (const variant of variants) roundTrips.push(await roundTripsPerRequest(baseUrl, variant)); // also checks each answers without errors
+    for (const variant of variants) roundTrips.push(await roundTripsPerRequest(ROUND_TRIP_SAMPLE, () => post(baseUrl, variant.query, {}, variant.headers))); // also checks each answers without errors
     // A-B-C-D then D-C-B-A, averaged: drift on a shared machine (and order effects) hit every variant alike.
     const runs = variants.map((): LoadFigures[] => []);
     for (const i of [...variants.keys(), ...[...variants.keys()].reverse()]) runs[i].push(await load(context, baseUrl, variants[i], roundTrips[i]));

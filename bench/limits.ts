@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import type { ContainerType } from 'type-graphql';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { createHttpApp } from '../src/app/http-app';
@@ -13,6 +13,7 @@ import type { BenchContext, BenchSection } from './bench-context';
 import { provisionTenants } from './bench-tenants';
 import { mainThreadCpuMs } from './cpu-usage';
 import { formatCount, formatMs, renderTable, type SectionResult } from './report';
+import { roundTripsPerRequest } from './round-trips';
 
 const CONNECTIONS = 10;
 const ROUND_TRIP_SAMPLE = 40;
@@ -70,24 +71,9 @@ async function poolIdle(dataSource: DataSource, timeoutMs = 30_000): Promise<voi
   while ((pool.idleCount < pool.totalCount || pool.waitingCount > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** Statements sent to PostgreSQL per request: every pg `Client.query` call is one round trip. */
-async function roundTripsPerRequest(baseUrl: string, requests: autocannon.Request[]): Promise<number> {
-  const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  let calls = 0;
-  proto.query = function (this: Client, ...args: unknown[]) {
-    calls++;
-    return original.apply(this, args);
-  };
-  try {
-    for (let i = 0; i < ROUND_TRIP_SAMPLE; i++) {
-      const request = requests[i % requests.length];
-      await post(baseUrl, JSON.parse(request.body as string).query, request.headers as Record<string, string>);
-    }
-  } finally {
-    proto.query = original;
-  }
-  return calls / ROUND_TRIP_SAMPLE;
+
+function postRequest(baseUrl: string, request: autocannon.Request) {
+  return post(baseUrl, JSON.parse(request.body as string).query, request.headers as Record<string, string>);
 }
 
 async function measure(context: BenchContext, services: Services, variant: Variant): Promise<Figures> {
@@ -105,7 +91,7 @@ async function measure(context: BenchContext, services: Services, variant: Varia
     // A batch left by the previous metered run must not be written while this one's round trips are counted.
     await services.apiCalls.flush();
     await poolIdle(dataSource);
-    const roundTrips = await roundTripsPerRequest(baseUrl, variant.requests);
+    const roundTrips = await roundTripsPerRequest(ROUND_TRIP_SAMPLE, (i) => postRequest(baseUrl, variant.requests[i % variant.requests.length]));
     const fire = (seconds: number) => autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests: variant.requests });
     context.print(`  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`);
     const warmup = await fire(options.warmupSeconds);

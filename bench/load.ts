@@ -1,6 +1,5 @@
 import autocannon from 'autocannon';
 import type { GraphQLSchema } from 'graphql';
-import { Client } from 'pg';
 import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 import { runInSchema } from '../src/core/tenancy/tenant-scope';
@@ -9,6 +8,7 @@ import { buildBenchSchema, ConstantCustomerResolver, UnscopedCustomerResolver } 
 import { provisionTenants } from './bench-tenants';
 import { mainThreadCpuMs } from './cpu-usage';
 import { formatCount, formatMs, formatRatio, renderTable, type SectionResult } from './report';
+import { roundTripsPerRequest } from './round-trips';
 
 const CONNECTIONS = 20;
 const TENANTS = 20;
@@ -81,22 +81,6 @@ function expectPage(variant: Variant, response: { status: number; body: string }
   return JSON.stringify(page);
 }
 
-/** Statements sent to PostgreSQL per request: every pg `Client.query` call is one round trip. */
-async function countRoundTrips(baseUrl: string, requests: autocannon.Request[]): Promise<number> {
-  const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  let calls = 0;
-  proto.query = function (this: Client, ...args: unknown[]) {
-    calls++;
-    return original.apply(this, args);
-  };
-  try {
-    for (let i = 0; i < ROUND_TRIP_SAMPLE; i++) await send(baseUrl, requests[i % requests.length]);
-  } finally {
-    proto.query = original;
-  }
-  return calls / ROUND_TRIP_SAMPLE;
-}
 
 /** The load generator runs in a worker thread so it does not share the server's event loop. */
 function fire(baseUrl: string, requests: autocannon.Request[], seconds: number): Promise<autocannon.Result> {
@@ -112,7 +96,7 @@ async function measure(context: BenchContext, variant: Variant, requests: autoca
   try {
     const baseUrl = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
     const page = expectPage(variant, await send(baseUrl, requests[0]));
-    const roundTrips = await countRoundTrips(baseUrl, requests);
+    const roundTrips = await roundTripsPerRequest(ROUND_TRIP_SAMPLE, (i) => send(baseUrl, requests[i % requests.length]));
     context.print(`  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`);
     await fire(baseUrl, requests, options.warmupSeconds);
 

@@ -1,10 +1,11 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Timestamped } from '../../core/database/timestamped.entity';
 
 /** A person who signs in. Shared across organizations, so it lives in `public`. */
 @ObjectType({ description: 'A person who signs in' })
 @Entity({ name: 'users', schema: 'public' })
-export class User {
+export class User extends Timestamped {
   @Field(() => ID)
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -39,12 +40,4 @@ export class User {
 
   @Column({ name: 'last_login_at', type: 'timestamptz', precision: 3, nullable: true })
   lastLoginAt: Date | null;
-
-  @Field()
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
-  createdAt: Date;
-
-  @Field()
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
-  updatedAt: Date;
 }
