@@ -14,23 +14,22 @@ import {
   UpdateTenantSettingsDocument,
 } from '../../../test/generated/graphql';
 import { addMember, invitationToken, signUp, type TestAccount } from '../../../test/support/accounts';
-import { startSmtpTestServer, tokenFromLink, type SmtpTestServer } from '../../../test/support/smtp-test-server';
-import { startTestApp, type TestApp } from '../../../test/support/test-app';
+import { startMailTestApp, TEST_FRONTEND_URL, type MailTestApp } from '../../../test/support/mail-test-app';
+import { tokenFromLink, type SmtpTestServer } from '../../../test/support/smtp-test-server';
+import type { TestApp } from '../../../test/support/test-app';
 
-const FRONTEND = 'https://app.example.test';
+const FRONTEND = TEST_FRONTEND_URL;
 
 describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
   let app: TestApp;
   let smtp: SmtpTestServer;
+  let setup: MailTestApp;
 
   beforeAll(async () => {
-    smtp = await startSmtpTestServer();
-    app = await startTestApp({ ...smtp.env, FRONTEND_URL: FRONTEND, PRODUCT_NAME: 'Acme Cloud', AUTH_RATE_LIMIT_PER_HOUR: '1000' });
+    setup = await startMailTestApp();
+    ({ app, smtp } = setup);
   });
-  afterAll(async () => {
-    await app.close();
-    await smtp.close();
-  });
+  afterAll(() => setup.close());
 
   const as = (account: TestAccount, org = account.tenant.slug) => ({ bearer: account.token, org });
 
