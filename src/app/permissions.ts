@@ -7,14 +7,18 @@ import type { RequestContext } from '../core/http/request-context';
 import { tenantScopeMiddleware } from '../core/tenancy/tenant-scoped.middleware';
 import { apiKeyPermissions } from '../modules/api-keys';
 import { authPermissions } from '../modules/auth/auth.permissions';
+import { productPermissions } from '../modules/catalog';
 import { customerPermissions } from '../modules/customers/customer.permissions';
 import { jobPermissions } from '../modules/jobs/job.permissions';
+import { articlePermissions } from '../modules/knowledge-base';
 import { apiKeyScopesOf, membershipPermissions, needsOrganization, type PermissionRule, type PermissionTree } from '../modules/memberships';
 import { onboardingPermissions } from '../modules/onboarding';
 import { paymentPermissions } from '../modules/payments';
 import { planPermissions } from '../modules/plans';
+import { quotePermissions } from '../modules/quotes';
 import { settingsPermissions } from '../modules/settings';
 import { tenantPermissions } from '../modules/tenants/tenant.permissions';
+import { ticketPermissions } from '../modules/tickets';
 import { userPermissions } from '../modules/users/user.permissions';
 
 const ROOT_TYPES = ['Query', 'Mutation'] as const;
@@ -42,9 +46,13 @@ export const appPermissions = composePermissions([
   settingsPermissions,
   onboardingPermissions,
   customerPermissions,
+  productPermissions,
+  quotePermissions,
   jobPermissions,
   planPermissions,
   paymentPermissions,
+  ticketPermissions,
+  articlePermissions,
 ]);
 
 const rulesOf = (tree: PermissionTree): PermissionRule[] => ROOT_TYPES.flatMap((type) => Object.values(tree[type] ?? {}));

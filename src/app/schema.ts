@@ -3,20 +3,26 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { ApiKeyResolver } from '../modules/api-keys';
 import { AuthResolver } from '../modules/auth';
+import { ProductResolver } from '../modules/catalog';
 import { CustomerResolver } from '../modules/customers';
 import { JobResolver } from '../modules/jobs';
+import { ArticleResolver } from '../modules/knowledge-base';
 import { MembershipResolver } from '../modules/memberships';
 import { OnboardingResolver } from '../modules/onboarding';
 import { PaymentsResolver } from '../modules/payments';
 import { PlanResolver } from '../modules/plans';
+import { QuoteResolver } from '../modules/quotes';
 import { SettingsResolver } from '../modules/settings';
 import { TenantResolver } from '../modules/tenants';
+import { SlaPolicyResolver, TicketResolver } from '../modules/tickets';
 import { UserResolver } from '../modules/users';
 import { applyPermissions } from './permissions';
 
 export const resolvers = [
   TenantResolver,
   CustomerResolver,
+  ProductResolver,
+  QuoteResolver,
   JobResolver,
   UserResolver,
   AuthResolver,
@@ -26,6 +32,9 @@ export const resolvers = [
   OnboardingResolver,
   PlanResolver,
   PaymentsResolver,
+  TicketResolver,
+  SlaPolicyResolver,
+  ArticleResolver,
 ] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');

@@ -8,21 +8,25 @@ import { createMailTransport, MailOutbox, MailTemplates } from '../integrations/
 import { ApiKeyResolver, ApiKeyService, ApiKeyUsageRecorder, createApiKeyStep } from '../modules/api-keys';
 import { AuthResolver, AuthService, AuthThrottle, PasswordHasher, SessionService } from '../modules/auth';
 import { JobRunner } from '../core/jobs/job-runner';
+import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
 import { CustomerResolver, CustomerService } from '../modules/customers';
 import { JobResolver, JobService } from '../modules/jobs';
+import { ArticleResolver, ArticleService } from '../modules/knowledge-base';
 import { inviteTeamStep, MembershipResolver, MembershipService } from '../modules/memberships';
 import { OnboardingResolver, OnboardingService, type Clock, type OnboardingStepDefinition } from '../modules/onboarding';
 import { createPaymentServices, paymentMethodStep, PaymentsResolver } from '../modules/payments';
 import { ApiCallMeter, EntitlementService, PlanCatalog, PlanResolver, PlanService, UsageWarnings } from '../modules/plans';
+import { QuoteDocumentService, QuoteResolver, QuoteService } from '../modules/quotes';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
+import { SlaPolicyResolver, SlaPolicyService, TicketResolver, TicketService } from '../modules/tickets';
 import { UserResolver, UserService } from '../modules/users';
 import { apiKeyScopes } from './permissions';
 
 /**
  * The onboarding checklist, in display order. Modules contribute steps that follow their
- * state; the last two are ticked by hand until channels and the catalogue exist, which
- * then register a step with a `completedAt` under the same key instead (as billing did).
+ * state; `connect-channel` is ticked by hand until channels exist, which then register a
+ * step with a `completedAt` under the same key instead (as billing and the catalog did).
  */
 const onboardingSteps = (): OnboardingStepDefinition[] => [
   businessProfileStep,
@@ -30,7 +34,7 @@ const onboardingSteps = (): OnboardingStepDefinition[] => [
   createApiKeyStep,
   paymentMethodStep,
   { key: 'connect-channel', title: 'Connect an email or WhatsApp channel' },
-  { key: 'add-first-product', title: 'Add your first product' },
+  addFirstProductStep,
 ];
 
 export interface ServiceOptions {
@@ -62,6 +66,9 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const apiCalls = new ApiCallMeter({ dataSource, catalog: planCatalog, warnings: usageWarnings, config, logger, now });
   const entitlements = new EntitlementService({ catalog: planCatalog, warnings: usageWarnings, config, apiCalls, now });
   const customers = new CustomerService(entitlements);
+  const products = new ProductService();
+  const tickets = new TicketService({ entitlements, now });
+  const slaPolicies = new SlaPolicyService(entitlements);
   const auth = new AuthService({
     dataSource,
     config,
@@ -88,6 +95,8 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   });
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
   const settings = new SettingsService();
+  const quoteDocuments = new QuoteDocumentService((manager) => settings.get(manager));
+  const quotes = new QuoteService({ entitlements, customers, products, documents: quoteDocuments, timezoneOf: (manager) => settings.timezone(manager), now });
   const payments = createPaymentServices({ config, dataSource, plans, catalog: planCatalog, memberships, outbox: mailOutbox, templates, now });
   const onboarding = new OnboardingService({
     steps: onboardingSteps(),
@@ -103,6 +112,8 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [UserResolver, new UserResolver(users)],
     [AuthResolver, new AuthResolver(auth)],
     [CustomerResolver, new CustomerResolver(customers)],
+    [ProductResolver, new ProductResolver(products)],
+    [QuoteResolver, new QuoteResolver(quotes, quoteDocuments)],
     [JobResolver, new JobResolver(new JobService(jobs))],
     [MembershipResolver, new MembershipResolver(memberships)],
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
@@ -110,6 +121,9 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [OnboardingResolver, new OnboardingResolver(onboarding)],
     [PlanResolver, new PlanResolver(planCatalog, plans, entitlements)],
     [PaymentsResolver, payments.resolver],
+    [TicketResolver, new TicketResolver(tickets)],
+    [SlaPolicyResolver, new SlaPolicyResolver(slaPolicies)],
+    [ArticleResolver, new ArticleResolver(new ArticleService())],
   ]);
   const container: ContainerType = {
     get(resolverClass) {
@@ -124,6 +138,10 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     tenantMigrator,
     tenants,
     customers,
+    products,
+    quotes,
+    tickets,
+    slaPolicies,
     jobs,
     users,
     auth,

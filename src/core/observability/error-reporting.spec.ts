@@ -51,7 +51,7 @@ describe('error reporting (Sentry)', () => {
   it('reports an internal error once, tagged with tenant and operation, without secrets', async () => {
     const tenant = await app.createTenant('reported');
     // A table gone from under the code: the kind of fault that is ours, not the caller's.
-    await app.dataSource.query(`DROP TABLE "${tenant.schemaName}".customers`);
+    await app.dataSource.query(`DROP TABLE "${tenant.schemaName}".customers CASCADE`); // CASCADE drops only the foreign keys onto it
     const res = await app.gql(CustomersDocument, { search: 'password=hunter2' }, { org: tenant.slug, headers: { authorization: 'Bearer sk_live_secret' } });
     expect(res.errors![0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
     await flushErrorReports();

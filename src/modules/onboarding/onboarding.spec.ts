@@ -37,7 +37,7 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
       ['create-api-key', false],
       ['add-payment-method', false], // follows billing (a saved card or a paid plan), can still be ticked by hand
       ['connect-channel', true],
-      ['add-first-product', true],
+      ['add-first-product', false], // follows the catalog
     ]);
 
     const profile = { legalName: 'Onboard Ltd', address: '1 Main Street', phone: '+44 20 7946 0958' };

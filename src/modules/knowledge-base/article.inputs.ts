@@ -1,0 +1,85 @@
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
+import { ConnectionType, PaginationArgs } from '../../core/graphql/connection';
+import { Article, ArticleStatus } from './article.entity';
+
+@InputType()
+export class CreateArticleInput {
+  @Field()
+  @Length(1, 300)
+  title: string;
+
+  @Field()
+  @Length(1, 200_000)
+  body: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100)
+  category?: string | null;
+
+  @Field(() => [String], { defaultValue: [] })
+  @ArrayMaxSize(20)
+  @Length(1, 50, { each: true })
+  tags: string[];
+
+  @Field(() => ArticleStatus, { defaultValue: ArticleStatus.DRAFT })
+  status: ArticleStatus = ArticleStatus.DRAFT;
+}
+
+@InputType({ description: 'Only the fields given are changed; null clears the category' })
+export class UpdateArticleInput {
+  @Field({ nullable: true })
+  @IsOptional()
+  @Length(1, 300)
+  title?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @Length(1, 200_000)
+  body?: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100)
+  category?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @Length(1, 50, { each: true })
+  tags?: string[];
+
+  @Field(() => ArticleStatus, { nullable: true })
+  status?: ArticleStatus;
+}
+
+@ArgsType()
+export class ArticlesArgs extends PaginationArgs {
+  @Field(() => String, { nullable: true, description: 'Full-text search over title and body (web search syntax)' })
+  @IsOptional()
+  @MaxLength(200)
+  search?: string;
+
+  @Field(() => ArticleStatus, { nullable: true })
+  status?: ArticleStatus;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(100)
+  category?: string;
+}
+
+@ArgsType()
+export class SuggestedArticlesArgs {
+  @Field(() => ID)
+  ticketId: string;
+
+  @Field(() => Int, { defaultValue: 5, description: '1 to 20' })
+  @Min(1)
+  @Max(20)
+  limit: number = 5;
+}
+
+@ObjectType()
+export class ArticleConnection extends ConnectionType(Article, 'Article') {}

@@ -1,0 +1,4 @@
+export { Article, ArticleStatus } from './article.entity';
+export { ArticleService } from './article.service';
+export { ArticleResolver } from './article.resolver';
+export { articlePermissions } from './article.permissions';

@@ -1,0 +1,99 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { EntityManager } from 'typeorm';
+import { selectsField } from '../../core/graphql/selection';
+import type { RequestContext } from '../../core/http/request-context';
+import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
+import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
+import { QuoteDocument, QuoteDocumentType } from './quote-document.entity';
+import { QuoteDocumentService } from './quote-document.service';
+import { Quote } from './quote.entity';
+import { CreateQuoteInput, QuoteConnection, QuotesArgs, UpdateQuoteInput } from './quote.inputs';
+import { QuoteService } from './quote.service';
+
+/** Who a document version is attributed to. */
+const authorOf = (ctx: RequestContext): string => {
+  const { principal } = ctx;
+  if (principal.kind === 'user') return `user:${principal.userId}`;
+  if (principal.kind === 'api-key') return `api-key:${principal.apiKeyId}`;
+  return principal.kind;
+};
+
+@Resolver(() => Quote)
+@TenantScoped()
+export class QuoteResolver {
+  constructor(
+    private readonly quoteService: QuoteService,
+    private readonly documentService: QuoteDocumentService,
+  ) {}
+
+  @Query(() => Quote)
+  quote(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string): Promise<Quote> {
+    return this.quoteService.get(em, id);
+  }
+
+  @Query(() => QuoteConnection)
+  quotes(@TenantManager() em: EntityManager, @Args() args: QuotesArgs, @Info() info: GraphQLResolveInfo): Promise<QuoteConnection> {
+    return this.quoteService.list(em, { ...args, withTotalCount: selectsField(info, 'totalCount') });
+  }
+
+  @Mutation(() => Quote, { description: "A DRAFT quote with server-side totals; LIMIT_EXCEEDED when the plan's monthly quotes limit is reached" })
+  createQuote(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Ctx() ctx: RequestContext,
+    @Arg('input') input: CreateQuoteInput,
+  ): Promise<Quote> {
+    return this.quoteService.create(em, { tenantId: tenant.id, author: authorOf(ctx) }, input);
+  }
+
+  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is DRAFT' })
+  updateQuote(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateQuoteInput): Promise<Quote> {
+    return this.quoteService.update(em, id, input);
+  }
+
+  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is DRAFT or SENT (and not expired)' })
+  acceptQuote(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string): Promise<Quote> {
+    return this.quoteService.accept(em, id);
+  }
+
+  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is DRAFT or SENT (and not expired)' })
+  rejectQuote(
+    @TenantManager() em: EntityManager,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason: string | null,
+  ): Promise<Quote> {
+    return this.quoteService.reject(em, id, reason);
+  }
+
+  @Query(() => QuoteDocument)
+  quoteDocument(
+    @TenantManager() em: EntityManager,
+    @Arg('quoteId', () => ID) quoteId: string,
+    @Arg('type', () => QuoteDocumentType) type: QuoteDocumentType,
+  ): Promise<QuoteDocument> {
+    return this.documentService.get(em, quoteId, type);
+  }
+
+  @Mutation(() => QuoteDocument, { description: 'Adds a new version; CONFLICT unless the quote is DRAFT' })
+  updateQuoteDocument(
+    @TenantManager() em: EntityManager,
+    @Ctx() ctx: RequestContext,
+    @Arg('quoteId', () => ID) quoteId: string,
+    @Arg('type', () => QuoteDocumentType) type: QuoteDocumentType,
+    @Arg('content') content: string,
+  ): Promise<QuoteDocument> {
+    return this.documentService.update(em, quoteId, type, content, authorOf(ctx));
+  }
+
+  @Mutation(() => QuoteDocument, { description: 'Copies an old version into a new one; CONFLICT unless the quote is DRAFT' })
+  restoreQuoteDocumentVersion(
+    @TenantManager() em: EntityManager,
+    @Ctx() ctx: RequestContext,
+    @Arg('quoteId', () => ID) quoteId: string,
+    @Arg('type', () => QuoteDocumentType) type: QuoteDocumentType,
+    @Arg('version', () => Int) version: number,
+  ): Promise<QuoteDocument> {
+    return this.documentService.restore(em, quoteId, type, version, authorOf(ctx));
+  }
+}

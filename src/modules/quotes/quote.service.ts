@@ -1,0 +1,229 @@
+import { In, type EntityManager } from 'typeorm';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
+import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
+import { isUuid } from '../../core/tenancy/tenant-schema';
+import { fromScaled, toScaled, type ProductService } from '../catalog';
+import type { CustomerService } from '../customers';
+import type { EntitlementService } from '../plans';
+import type { QuoteDocumentService } from './quote-document.service';
+import { Quote, QuoteLineItem } from './quote.entity';
+import type { CreateQuoteInput, QuoteFilter, QuoteLineItemInput, UpdateQuoteInput } from './quote.inputs';
+import { effectiveStatus, QuoteStatus } from './quote-status';
+import { lineTotals, MONEY_SCALE, PERCENT_SCALE, QUANTITY_SCALE, sumTotals } from './quote-totals';
+
+export interface QuoteServiceDeps {
+  entitlements: Pick<EntitlementService, 'consume'>;
+  customers: Pick<CustomerService, 'get'>;
+  products: Pick<ProductService, 'get'>;
+  documents: Pick<QuoteDocumentService, 'generate'>;
+  /** The tenant's IANA time zone: quote dates and expiry follow its calendar. */
+  timezoneOf: (em: EntityManager) => Promise<string>;
+  now: () => Date;
+}
+
+export interface QuoteListOptions {
+  first: number;
+  after?: string;
+  filter?: QuoteFilter;
+  withTotalCount?: boolean;
+}
+
+/** The stored status with EXPIRED read from the date, as SQL, for filters. */
+const EFFECTIVE_STATUS_SQL = "CASE WHEN q.status IN ('DRAFT', 'SENT') AND q.valid_until < :today THEN 'EXPIRED' ELSE q.status END";
+
+/**
+ * Quotes of one tenant. Totals are computed here (quote-totals.ts) and stored with the quote;
+ * a quote is edited only while DRAFT and decided once. Creating one counts toward the
+ * plan's monthly `quotes` limit in the same transaction.
+ */
+export class QuoteService {
+  constructor(private readonly deps: QuoteServiceDeps) {}
+
+  /** `author` names who acts (see QuoteDocumentVersion.createdBy); the four documents start at version 1. */
+  async create(em: EntityManager, actor: { tenantId: string; author: string }, input: CreateQuoteInput): Promise<Quote> {
+    const today = await this.today(em);
+    const customer = await this.deps.customers.get(em, input.customerId);
+    if (input.validUntil < today) throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
+    await this.deps.entitlements.consume(em, actor.tenantId, 'quotes');
+    const quote = em.create(Quote, {
+      number: await this.nextNumber(em, Number(today.slice(0, 4))),
+      customerId: input.customerId,
+      title: input.title.trim(),
+      currency: input.currency,
+      validUntil: input.validUntil,
+      storedStatus: QuoteStatus.DRAFT,
+      rejectionReason: null,
+      decidedAt: null,
+    });
+    await this.price(em, quote, input.lineItems);
+    const saved = await this.save(em, quote);
+    await this.deps.documents.generate(em, saved, customer.name, actor.author);
+    return this.withStatus(saved, today);
+  }
+
+  async update(em: EntityManager, id: string, input: UpdateQuoteInput): Promise<Quote> {
+    const today = await this.today(em);
+    // The stored status decides: an expired draft may still be edited (e.g. to extend validUntil).
+    const quote = await this.load(em, id, { lock: true });
+    if (quote.storedStatus !== QuoteStatus.DRAFT) {
+      throw new ConflictError('Only a DRAFT quote can be edited', { reason: 'QUOTE_NOT_DRAFT', status: quote.storedStatus });
+    }
+    if (input.title !== undefined) quote.title = input.title.trim();
+    if (input.validUntil !== undefined) {
+      if (input.validUntil < today) throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
+      quote.validUntil = input.validUntil;
+    }
+    if (input.lineItems) {
+      await em.delete(QuoteLineItem, { quoteId: quote.id });
+      await this.price(em, quote, input.lineItems);
+    }
+    return this.withStatus(await this.save(em, quote), today);
+  }
+
+  accept(em: EntityManager, id: string): Promise<Quote> {
+    return this.decide(em, id, QuoteStatus.ACCEPTED, null);
+  }
+
+  reject(em: EntityManager, id: string, reason: string | null): Promise<Quote> {
+    if (reason && reason.length > 2000) throw new BadUserInputError('reason is longer than 2000 characters', { reason: 'TOO_LONG', field: 'reason' });
+    return this.decide(em, id, QuoteStatus.REJECTED, reason?.trim() || null);
+  }
+
+  async get(em: EntityManager, id: string): Promise<Quote> {
+    return this.withStatus(await this.load(em, id), await this.today(em));
+  }
+
+  /** Keyset page ordered by (createdAt, id), line items loaded for the page in one query. */
+  async list(em: EntityManager, options: QuoteListOptions) {
+    const today = await this.today(em);
+    const query = em.createQueryBuilder(Quote, 'q').setParameter('today', today);
+    const { status, customerId, search } = options.filter ?? {};
+    if (status) query.andWhere(`${EFFECTIVE_STATUS_SQL} = :status`, { status });
+    if (customerId) {
+      if (!isUuid(customerId)) throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
+      query.andWhere('q.customerId = :customerId', { customerId });
+    }
+    if (search?.trim()) query.andWhere('(q.title ILIKE :pattern OR q.number ILIKE :pattern)', { pattern: likePattern(search.trim()) });
+    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
+    if (options.after) query.andWhere('(q.createdAt, q.id) > (:createdAt, :id)', decodeCursor(options.after));
+    const rows = await query.orderBy('q.createdAt', 'ASC').addOrderBy('q.id', 'ASC').limit(options.first + 1).getMany();
+    const page = toConnection(rows, options.first);
+    const quotes = page.edges.map((edge) => edge.node);
+    const lines = quotes.length
+      ? await em.find(QuoteLineItem, { where: { quoteId: In(quotes.map((q) => q.id)) }, order: { position: 'ASC' } })
+      : [];
+    for (const quote of quotes) {
+      quote.lineItems = lines.filter((line) => line.quoteId === quote.id);
+      this.withStatus(quote, today);
+    }
+    return { ...page, totalCount };
+  }
+
+  private async decide(em: EntityManager, id: string, decision: QuoteStatus, reason: string | null): Promise<Quote> {
+    const today = await this.today(em);
+    const quote = this.withStatus(await this.load(em, id, { lock: true }), today);
+    // Not sent by mail yet (sendQuote comes later), so a DRAFT handed over otherwise may be decided too.
+    if (quote.status !== QuoteStatus.DRAFT && quote.status !== QuoteStatus.SENT) {
+      throw new ConflictError(`A ${quote.status} quote cannot be ${decision.toLowerCase()}`, { reason: 'QUOTE_NOT_OPEN', status: quote.status });
+    }
+    quote.storedStatus = decision;
+    quote.rejectionReason = reason;
+    quote.decidedAt = this.deps.now();
+    return this.withStatus(await em.save(quote), today);
+  }
+
+  private async load(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Quote> {
+    const found = isUuid(id) ? await em.findOne(Quote, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined }) : null;
+    if (!found) throw new NotFoundError('Quote', id);
+    found.lineItems = await em.find(QuoteLineItem, { where: { quoteId: id }, order: { position: 'ASC' } });
+    return found;
+  }
+
+  /** Saves the quote, then lines not yet stored (they are replaced whole, never edited). */
+  private async save(em: EntityManager, quote: Quote): Promise<Quote> {
+    const { lineItems } = quote;
+    const saved = await em.save(quote);
+    const fresh = lineItems.filter((line) => !line.id);
+    for (const line of fresh) line.quoteId = saved.id;
+    if (fresh.length) await em.save(fresh);
+    saved.lineItems = lineItems;
+    return saved;
+  }
+
+  /** Builds the line items (defaults from the catalog) and the quote's totals. */
+  private async price(em: EntityManager, quote: Quote, inputs: QuoteLineItemInput[]): Promise<void> {
+    const lines: QuoteLineItem[] = [];
+    for (const [index, input] of inputs.entries()) {
+      const field = (name: string) => `lineItems[${index}].${name}`;
+      const product = input.productId ? await this.deps.products.get(em, input.productId) : null;
+      if (product && product.currency !== quote.currency) {
+        throw new BadUserInputError(`Product ${product.sku} is priced in ${product.currency}, not ${quote.currency}`, { reason: 'CURRENCY_MISMATCH', field: field('productId') });
+      }
+      const description = input.description?.trim() || product?.name;
+      const unitPrice = input.unitPrice ?? product?.unitPrice;
+      if (!description || unitPrice == null) {
+        throw new BadUserInputError('A line without a product needs a description and a unitPrice', { reason: 'INCOMPLETE_LINE', field: field('unitPrice') });
+      }
+      const amounts = {
+        quantity: bounded(input.quantity, QUANTITY_SCALE, { above: 0n, below: 10n ** 11n }, field('quantity')),
+        unitPrice: bounded(unitPrice, MONEY_SCALE, { atLeast: 0n, below: 10n ** 12n }, field('unitPrice')),
+        discountPercent: bounded(input.discountPercent ?? '0', PERCENT_SCALE, PERCENT_RANGE, field('discountPercent')),
+        taxRate: bounded(input.taxRate ?? product?.taxRate ?? '0', PERCENT_SCALE, PERCENT_RANGE, field('taxRate')),
+      };
+      lines.push(em.create(QuoteLineItem, { position: index + 1, productId: product?.id ?? null, description, ...amounts, ...lineTotals(amounts) }));
+    }
+    const totals = sumTotals(lines);
+    // Amounts are never negative, so the quote's sums bound every line's (numeric(16, 2) columns).
+    for (const key of ['subtotal', 'total'] as const) bounded(totals[key], MONEY_SCALE, { atLeast: 0n, below: 10n ** 14n }, key);
+    quote.lineItems = lines;
+    Object.assign(quote, totals);
+  }
+
+  /** Numbers are gap-free per tenant and year: the counter row stays locked until the transaction ends. */
+  private async nextNumber(em: EntityManager, year: number): Promise<string> {
+    const [{ last_number: n }] = await em.query(
+      `INSERT INTO quote_number_counters (year, last_number) VALUES ($1, 1)
+       ON CONFLICT (year) DO UPDATE SET last_number = quote_number_counters.last_number + 1
+       RETURNING last_number`,
+      [year],
+    );
+    return `Q-${year}-${String(n).padStart(4, '0')}`;
+  }
+
+  private withStatus(quote: Quote, today: string): Quote {
+    quote.status = effectiveStatus(quote.storedStatus, quote.validUntil, today);
+    return quote;
+  }
+
+  /** Today's date (YYYY-MM-DD) on the tenant's calendar. */
+  private async today(em: EntityManager): Promise<string> {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: await this.deps.timezoneOf(em), year: 'numeric', month: '2-digit', day: '2-digit' }).format(this.deps.now());
+  }
+}
+
+const PERCENT_RANGE = { atLeast: 0n, atMost: 100n };
+
+interface Range {
+  above?: bigint;
+  atLeast?: bigint;
+  atMost?: bigint;
+  below?: bigint;
+}
+
+/** Normalises a decimal to `scale` places and checks it against whole-number bounds. */
+function bounded(value: string, scale: number, range: Range, field: string): string {
+  const scaled = toScaled(value, scale, field);
+  const unit = 10n ** BigInt(scale);
+  const outside =
+    (range.above !== undefined && scaled <= range.above * unit) ||
+    (range.atLeast !== undefined && scaled < range.atLeast * unit) ||
+    (range.atMost !== undefined && scaled > range.atMost * unit) ||
+    (range.below !== undefined && scaled >= range.below * unit);
+  if (outside) throw new BadUserInputError(`${field} is out of range`, { reason: 'OUT_OF_RANGE', field, range: describe(range) });
+  return fromScaled(scaled, scale);
+}
+
+const describe = (range: Range) =>
+  [range.above !== undefined && `> ${range.above}`, range.atLeast !== undefined && `>= ${range.atLeast}`, range.atMost !== undefined && `<= ${range.atMost}`, range.below !== undefined && `< ${range.below}`]
+    .filter(Boolean)
+    .join(' and ');

@@ -1,0 +1,28 @@
+import { Field, InputType, Int } from 'type-graphql';
+import { Length, Max, Min } from 'class-validator';
+import { TicketPriority } from './ticket-enums';
+
+const YEAR_IN_MINUTES = 525_600;
+
+@InputType()
+export class CreateSlaPolicyInput {
+  @Field()
+  @Length(1, 200)
+  name: string;
+
+  @Field(() => TicketPriority, { description: 'CONFLICT if the priority already has a policy' })
+  priority: TicketPriority;
+
+  @Field(() => Int)
+  @Min(1)
+  @Max(YEAR_IN_MINUTES)
+  firstResponseMinutes: number;
+
+  @Field(() => Int)
+  @Min(1)
+  @Max(YEAR_IN_MINUTES)
+  resolutionMinutes: number;
+
+  @Field({ defaultValue: false, description: 'Not supported yet: true is refused (BAD_USER_INPUT)' })
+  businessHoursOnly: boolean = false;
+}
