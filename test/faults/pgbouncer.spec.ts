@@ -2,7 +2,7 @@ import { CreateCustomerDocument, CustomersDocument } from '../generated/graphql'
 import { startTestApp, type TestApp } from '../support/test-app';
 import { startDedicatedPostgres, type DedicatedPostgres } from './dedicated-postgres';
 import { startPgBouncer, type PgBouncer } from './pgbouncer-process';
-import { runIsolationWorkload } from './tenant-isolation-workload';
+import { runIsolationWorkload } from '../support/tenant-isolation-workload';
 
 const TENANTS = 20;
 const REQUESTS = 2000;

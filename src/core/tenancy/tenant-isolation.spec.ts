@@ -1,6 +1,6 @@
 import { CreateCustomerDocument, CustomersDocument, SuspendTenantDocument } from '../../../test/generated/graphql';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
-import { mapWithConcurrency } from '../concurrency';
+import { runIsolationWorkload } from '../../../test/support/tenant-isolation-workload';
 import { requireTenantScope } from './tenant-scope';
 
 const TENANTS = 20;
@@ -18,32 +18,12 @@ describe('tenant isolation under concurrency (real PostgreSQL, pool of 3)', () =
   afterAll(() => app.close());
 
   it(`serves ${REQUESTS} interleaved reads and writes for ${TENANTS} tenants with zero cross-tenant rows`, async () => {
-    const foreignRowsSeen: string[] = [];
-    const failures: unknown[] = [];
-    await mapWithConcurrency(Array.from({ length: REQUESTS }, (_, i) => i), 50, async (i) => {
-      const tenant = tenants[(i * 7) % TENANTS];
-      if (i % 2 === 0) {
-        const res = await app.gql(CreateCustomerDocument, { input: { name: `${tenant.slug}/${i}` } }, { org: tenant.slug });
-        if (res.errors) failures.push(res.errors);
-      } else {
-        const res = await app.gql(CustomersDocument, { first: 100 }, { org: i % 4 === 1 ? tenant.id : tenant.slug });
-        if (res.errors) failures.push(res.errors);
-        for (const { node } of res.data?.customers.edges ?? []) {
-          if (!node.name.startsWith(`${tenant.slug}/`)) foreignRowsSeen.push(`${tenant.slug} saw ${node.name}`);
-        }
-      }
-    });
-    expect(failures).toEqual([]);
-    expect(foreignRowsSeen).toEqual([]);
-
+    const report = await runIsolationWorkload(app, tenants, REQUESTS, 50);
+    expect(report.failures).toEqual([]);
+    expect(report.foreignRowsSeen).toEqual([]);
     // What reached each schema: only that tenant's writes, and all of them.
-    let total = 0;
-    for (const tenant of tenants) {
-      const rows: { name: string }[] = await app.dataSource.query(`SELECT name FROM "${tenant.schemaName}".customers`);
-      expect(rows.filter((r) => !r.name.startsWith(`${tenant.slug}/`))).toEqual([]);
-      total += rows.length;
-    }
-    expect(total).toBe(REQUESTS / 2);
+    expect(report.foreignRowsStored).toEqual([]);
+    expect(report.rowsStored).toBe(REQUESTS / 2);
   });
 
   it('leaves no search_path behind on pooled connections', async () => {

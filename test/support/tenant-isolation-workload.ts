@@ -1,6 +1,6 @@
 import { CreateCustomerDocument, CustomersDocument } from '../generated/graphql';
 import { mapWithConcurrency } from '../../src/core/concurrency';
-import type { TestApp } from '../support/test-app';
+import type { TestApp } from './test-app';
 
 export interface IsolationReport {
   requests: number;
@@ -14,7 +14,7 @@ export interface IsolationReport {
 }
 
 /**
- * The tenant-isolation workload of src/core/tenancy/tenant-isolation.spec.ts: interleaved
+ * The tenant-isolation workload (tenant-isolation.spec.ts, and through PgBouncer in test/faults): interleaved
  * writes and reads (half by slug, half by id) for many tenants at once, then every schema
  * is read directly to see what reached it.
  */
