@@ -4,7 +4,11 @@ const { spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const path = require('node:path');
 
-const PACKAGES = [{ binary: 'pgbouncer', apt: 'pgbouncer', neededBy: 'test/faults/pgbouncer.spec.ts' }];
+const PACKAGES = [
+  { binary: 'pgbouncer', apt: 'pgbouncer', neededBy: 'test/faults/pgbouncer.spec.ts' },
+  // Dovecot: the email channel's tests fetch mail from a real IMAP server.
+  { binary: 'dovecot', apt: 'dovecot-imapd', neededBy: 'src/modules/email-channel (IMAP tests)' },
+];
 
 const onPath = (binary) =>
   [...(process.env.PATH || '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'].some((dir) => existsSync(path.join(dir, binary)));
