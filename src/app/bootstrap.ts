@@ -48,6 +48,7 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
       rateLimiter,
       apiCalls: services.apiCalls,
       stripeWebhooks: services.payments.stripeWebhooks,
+      routes: services.httpRoutes,
     });
     const port = await http.listen(config.port);
     logger.info(

@@ -30,6 +30,7 @@ import {
 import { stripeWebhookHandler, type StripeWebhookService } from '../modules/payments';
 import type { ApiCallMeter } from '../modules/plans';
 import { authenticate, requestError, tenantAuthorizer, type ApiKeyAuthenticator } from './authenticate';
+import { createHttpRouteKit, type HttpRouteMount } from './http-routes';
 
 export interface HttpAppDependencies {
   config: AppConfig;
@@ -45,6 +46,8 @@ export interface HttpAppDependencies {
   apiCalls?: Pick<ApiCallMeter, 'forRequest'>;
   /** Applies Stripe's events at POST /webhooks/stripe; without it the route does not exist. */
   stripeWebhooks?: StripeWebhookService;
+  /** Modules' REST routes (webhooks, downloads), authenticated and tenant-scoped like GraphQL through the kit. */
+  routes?: HttpRouteMount[];
 }
 
 export interface HttpApp {
@@ -139,6 +142,9 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     // Before any JSON parser: the signature is over the exact bytes Stripe sent.
     app.post('/webhooks/stripe', express.raw({ type: () => true, limit: config.maxRequestSize }), stripeWebhookHandler(deps.stripeWebhooks, logger));
   }
+
+  const routeKit = createHttpRouteKit({ config, logger, dataSource, apiKeys: deps.apiKeys });
+  for (const mount of deps.routes ?? []) mount(app, routeKit);
 
   app.use(
     '/graphql',

@@ -21,6 +21,7 @@ import { businessProfileStep, SettingsResolver, SettingsService } from '../modul
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
 import { SlaPolicyResolver, SlaPolicyService, TicketResolver, TicketService } from '../modules/tickets';
 import { UserResolver, UserService } from '../modules/users';
+import type { HttpRouteMount } from './http-routes';
 import { apiKeyScopes } from './permissions';
 
 /**
@@ -125,6 +126,9 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [SlaPolicyResolver, new SlaPolicyResolver(slaPolicies)],
     [ArticleResolver, new ArticleResolver(new ArticleService())],
   ]);
+  /** REST routes of modules (mounted by the HTTP app before /graphql). */
+  const httpRoutes: HttpRouteMount[] = [];
+
   const container: ContainerType = {
     get(resolverClass) {
       const instance = resolverInstances.get(resolverClass);
@@ -155,6 +159,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     entitlements,
     apiCalls,
     payments,
+    httpRoutes,
     container,
   };
 }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
 
 export interface ReceivedMail {
   to: string[];
@@ -7,6 +8,12 @@ export interface ReceivedMail {
   messageId: string;
   text: string;
   html: string;
+  /** As shown by a mail client, e.g. `"Acme" <noreply@tenantql.test>`. */
+  from: string;
+  replyTo?: string;
+  /** Raw header values by lower-case name (e.g. `in-reply-to`, `references`). */
+  headers: Record<string, string>;
+  attachments: { filename: string; contentType: string; content: Buffer }[];
 }
 
 export interface SmtpTestServer {
@@ -27,53 +34,21 @@ export interface SmtpTestServer {
   close(): Promise<void>;
 }
 
-function decodeBody(body: string, encoding: string | undefined): string {
-  switch (encoding?.toLowerCase()) {
-    case 'quoted-printable': {
-      const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-      return Buffer.from(bytes, 'latin1').toString('utf8');
-    }
-    case 'base64':
-      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-    default:
-      return body;
-  }
-}
-
-function splitEntity(raw: string): { headers: Map<string, string>; body: string } {
-  const at = raw.indexOf('\r\n\r\n');
-  const head = raw.slice(0, at).replace(/\r\n[ \t]+/g, ' ');
-  const headers = new Map<string, string>();
-  for (const line of head.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { headers, body: raw.slice(at + 4) };
-}
-
-/** Just enough MIME for the app's own mails: a text/html pair, possibly multipart/alternative. */
-function parseMail(raw: string, to: string[]): ReceivedMail {
-  const { headers, body } = splitEntity(raw);
-  const parts: { type: string; content: string }[] = [];
-  const boundary = /boundary="?([^";]+)"?/i.exec(headers.get('content-type') ?? '')?.[1];
-  const entities = boundary
-    ? body
-        .split(`--${boundary}`)
-        .slice(1, -1)
-        .map((part) => splitEntity(part.replace(/^\r\n/, '')))
-    : [{ headers, body }];
-  for (const entity of entities) {
-    parts.push({
-      type: (entity.headers.get('content-type') ?? 'text/plain').split(';')[0].toLowerCase(),
-      content: decodeBody(entity.body, entity.headers.get('content-transfer-encoding')),
-    });
-  }
+/** The mail as a client would see it (mailparser): headers, bodies and attachments. */
+async function parseMail(raw: Buffer, to: string[]): Promise<ReceivedMail> {
+  const parsed = await simpleParser(raw);
+  const headers: Record<string, string> = {};
+  for (const line of parsed.headerLines) headers[line.key] = line.line.slice(line.line.indexOf(':') + 1).trim();
   return {
     to,
-    subject: headers.get('subject') ?? '',
-    messageId: headers.get('message-id') ?? '',
-    text: parts.find((p) => p.type === 'text/plain')?.content ?? '',
-    html: parts.find((p) => p.type === 'text/html')?.content ?? '',
+    subject: parsed.subject ?? '',
+    messageId: parsed.messageId ?? '',
+    text: parsed.text ?? '',
+    html: typeof parsed.html === 'string' ? parsed.html : '',
+    from: parsed.from?.text ?? '',
+    replyTo: parsed.replyTo?.text,
+    headers,
+    attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content })),
   };
 }
 
@@ -98,11 +73,11 @@ export async function startSmtpTestServer(): Promise<SmtpTestServer> {
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
+      stream.on('end', async () => {
         const to = session.envelope.rcptTo.map((r) => r.address);
+        const mail = await parseMail(Buffer.concat(chunks), to);
         if (stalls > 0) {
           stalls--;
-          const mail = parseMail(Buffer.concat(chunks).toString('utf8'), to);
           stalled.push(mail);
           // No callback: the client waits for an answer, until releaseStalled().
           answerStalled.push(() => {
@@ -115,7 +90,7 @@ export async function startSmtpTestServer(): Promise<SmtpTestServer> {
           failures--;
           return callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
         }
-        messages.push(parseMail(Buffer.concat(chunks).toString('utf8'), to));
+        messages.push(mail);
         callback();
       });
     },

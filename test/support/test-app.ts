@@ -57,6 +57,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     apiKeys: services.apiKeys,
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,
+    routes: services.httpRoutes,
   });
   const port = await http.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;

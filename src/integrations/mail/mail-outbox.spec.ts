@@ -118,6 +118,25 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
     expect(await row('verify:orphan')).toMatchObject({ status: 'SENT', attempts: 2 });
   });
 
+  it('delivers the envelope: sender name, Reply-To, own Message-ID, threading headers and attachments', async () => {
+    const box = outbox();
+    const pdf = Buffer.from('%PDF-1.7 pretend document');
+    await enqueue(box, {
+      ...message('reply:1', 'customer@example.com'),
+      fromName: 'Acme Support',
+      replyTo: 'support@acme.example',
+      messageId: '<reply-1@acme.example>',
+      headers: { 'In-Reply-To': '<first@customer.example>', References: '<first@customer.example>' },
+      attachments: [{ filename: 'quote.pdf', contentType: 'application/pdf', content: pdf }],
+    });
+    expect(await box.deliverDue()).toMatchObject({ sent: 1 });
+    const [mail] = smtp.to('customer@example.com');
+    expect(mail).toMatchObject({ messageId: '<reply-1@acme.example>', replyTo: 'support@acme.example' });
+    expect(mail.from).toMatch(/^"?Acme Support"? </);
+    expect(mail.headers).toMatchObject({ 'in-reply-to': '<first@customer.example>', references: '<first@customer.example>' });
+    expect(mail.attachments).toEqual([expect.objectContaining({ filename: 'quote.pdf', contentType: 'application/pdf', content: pdf })]);
+  });
+
   it('without EMAIL_HOST writes each message to <EMAIL_DEV_DIR>/<id>.eml', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tenantql-outbox-'));
     try {

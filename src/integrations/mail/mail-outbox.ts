@@ -1,12 +1,18 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import type { MailContent } from './mail-templates';
-import type { MailTransport } from './mail-transport';
+import type { MailEnvelope, MailTransport } from './mail-transport';
 
-export interface OutboxMessage extends MailContent {
+export interface OutboxMessage extends MailContent, MailEnvelope {
   /** One per event (e.g. `verify:<tokenId>`): enqueueing the same event twice stores one message. */
   idempotencyKey: string;
   to: string;
+}
+
+interface StoredAttachment {
+  filename: string;
+  contentType: string;
+  contentBase64: string;
 }
 
 export interface DeliveryReport {
@@ -33,6 +39,11 @@ interface ClaimedMessage {
   html: string;
   text: string;
   attempts: number;
+  from_name: string | null;
+  reply_to: string | null;
+  message_id: string | null;
+  headers: Record<string, string>;
+  attachments: StoredAttachment[];
 }
 
 /**
@@ -66,11 +77,24 @@ export class MailOutbox {
   /** Stores the message in the caller's transaction. Returns false when its idempotency key was already used. */
   async enqueue(manager: EntityManager, message: OutboxMessage): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `INSERT INTO public.email_outbox (idempotency_key, to_address, subject, html, text)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO public.email_outbox (idempotency_key, to_address, subject, html, text, from_name, reply_to, message_id, headers, attachments)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING id`,
-      [message.idempotencyKey, message.to, message.subject, message.html, message.text],
+      [
+        message.idempotencyKey,
+        message.to,
+        message.subject,
+        message.html,
+        message.text,
+        message.fromName ?? null,
+        message.replyTo ?? null,
+        message.messageId ?? null,
+        JSON.stringify(message.headers ?? {}),
+        JSON.stringify(
+          (message.attachments ?? []).map((a): StoredAttachment => ({ filename: a.filename, contentType: a.contentType, contentBase64: a.content.toString('base64') })),
+        ),
+      ],
     );
     return rows.length > 0;
   }
@@ -85,7 +109,18 @@ export class MailOutbox {
       const message = await this.claimNext();
       if (!message) break;
       try {
-        await this.transport.send({ id: message.id, to: message.to_address, subject: message.subject, html: message.html, text: message.text });
+        await this.transport.send({
+          id: message.id,
+          to: message.to_address,
+          subject: message.subject,
+          html: message.html,
+          text: message.text,
+          fromName: message.from_name ?? undefined,
+          replyTo: message.reply_to ?? undefined,
+          messageId: message.message_id ?? undefined,
+          headers: message.headers,
+          attachments: message.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.contentBase64, 'base64') })),
+        });
       } catch (error) {
         report[await this.recordFailure(message, error)]++;
         continue;
@@ -113,7 +148,7 @@ export class MailOutbox {
             SET status = 'SENDING', attempts = o.attempts + 1,
                 next_attempt_at = now() + $1 * interval '1 millisecond', updated_at = now()
            FROM next WHERE o.id = next.id
-         RETURNING o.id, o.to_address, o.subject, o.html, o.text, o.attempts
+         RETURNING o.id, o.to_address, o.subject, o.html, o.text, o.attempts, o.from_name, o.reply_to, o.message_id, o.headers, o.attachments
        )
        SELECT * FROM claimed`,
       [this.leaseMs, this.options.maxAttempts],

@@ -4,7 +4,26 @@ import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../core/config/config';
 
-export interface OutgoingMail {
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/** How a message sits in a conversation and who it seems to come from; all optional. */
+export interface MailEnvelope {
+  /** Display name for the configured EMAIL_FROM address (e.g. the organization's name). */
+  fromName?: string;
+  /** Where the recipient's answer goes (e.g. the organization's support mailbox). */
+  replyTo?: string;
+  /** `<local@domain>`; default `<outbox id@EMAIL_FROM's domain>`. */
+  messageId?: string;
+  /** Extra headers such as In-Reply-To, References, Auto-Submitted. */
+  headers?: Record<string, string>;
+  attachments?: MailAttachment[];
+}
+
+export interface OutgoingMail extends MailEnvelope {
   /** Outbox row id: becomes the Message-ID, so a resend after a crash is recognisably the same message. */
   id: string;
   to: string;
@@ -21,6 +40,22 @@ export interface MailTransport {
 
 function messageIdDomain(from: string): string {
   return /@([^\s>]+)>?\s*$/.exec(from)?.[1] ?? 'tenantql.local';
+}
+
+/** Nodemailer's message for one outgoing mail; both transports send the same bytes. */
+function nodemailerMessage(email: AppConfig['email'], mail: OutgoingMail) {
+  const address = /<([^>]+)>/.exec(email.from)?.[1] ?? email.from;
+  return {
+    from: mail.fromName ? { name: mail.fromName, address } : email.from,
+    to: mail.to,
+    replyTo: mail.replyTo,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: mail.messageId ?? `<${mail.id}@${messageIdDomain(email.from)}>`,
+    headers: mail.headers,
+    attachments: mail.attachments,
+  };
 }
 
 /**
@@ -45,18 +80,10 @@ export function smtpOptions(email: AppConfig['email'], timeouts = { connectMs: 1
 
 function smtpTransport(email: AppConfig['email']): MailTransport {
   const transporter = nodemailer.createTransport(smtpOptions(email));
-  const domain = messageIdDomain(email.from);
   return {
     kind: 'smtp',
     async send(mail) {
-      await transporter.sendMail({
-        from: email.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: `<${mail.id}@${domain}>`,
-      });
+      await transporter.sendMail(nodemailerMessage(email, mail));
     },
   };
 }
@@ -65,18 +92,10 @@ function smtpTransport(email: AppConfig['email']): MailTransport {
 function fileTransport(email: AppConfig['email'], logger: Logger, logBodies: boolean): MailTransport {
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   const dir = path.resolve(email.devDir);
-  const domain = messageIdDomain(email.from);
   return {
     kind: 'file',
     async send(mail) {
-      const info = await transporter.sendMail({
-        from: email.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: `<${mail.id}@${domain}>`,
-      });
+      const info = await transporter.sendMail(nodemailerMessage(email, mail));
       await mkdir(dir, { recursive: true });
       const file = path.join(dir, `${mail.id}.eml`);
       await writeFile(file, info.message as Buffer);
