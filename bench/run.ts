@@ -11,13 +11,17 @@ import { openBenchDatabase, type BenchDatabase } from './bench-database';
 import { accountsSection } from './accounts';
 import { shieldSection } from './shield';
 import { limitsSection } from './limits';
+import { helpdeskSection } from './helpdesk';
 import { loadSection } from './load';
 import { migrationsSection } from './migrations';
 import { provisioningSection } from './provisioning';
+import { quotesSection } from './quotes';
+import { quotePdfSection } from './quote-pdf';
+import { whatsappSection } from './whatsapp';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
-const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection, accountsSection, shieldSection, limitsSection];
+const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection, accountsSection, shieldSection, limitsSection, quotesSection, quotePdfSection, helpdeskSection, whatsappSection];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -1,25 +1,31 @@
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, middleware, type IMiddlewareFieldMap, type IMiddlewareTypeMap } from 'graphql-middleware';
 import type { IMiddlewareResolver } from 'graphql-middleware/dist/types';
-import { deny, shield } from 'graphql-shield';
+import { allow, deny, shield } from 'graphql-shield';
 import { ForbiddenError } from '../core/errors/app-error';
 import type { RequestContext } from '../core/http/request-context';
 import { tenantScopeMiddleware } from '../core/tenancy/tenant-scoped.middleware';
 import { apiKeyPermissions } from '../modules/api-keys';
 import { authPermissions } from '../modules/auth/auth.permissions';
 import { productPermissions } from '../modules/catalog';
+import { contractPermissions } from '../modules/contracts/contract.permissions';
 import { customerPermissions } from '../modules/customers/customer.permissions';
+import { emailChannelPermissions } from '../modules/email-channel/email-channel.permissions';
+import { invoicePermissions } from '../modules/invoices/invoice.permissions';
 import { jobPermissions } from '../modules/jobs/job.permissions';
 import { articlePermissions } from '../modules/knowledge-base';
-import { apiKeyScopesOf, membershipPermissions, needsOrganization, type PermissionRule, type PermissionTree } from '../modules/memberships';
+import { apiKeyScopesOf, membershipPermissions, needsOrganization, releasedDecisionOf, type PermissionRule, type PermissionTree } from '../modules/memberships';
 import { onboardingPermissions } from '../modules/onboarding';
 import { paymentPermissions } from '../modules/payments';
 import { planPermissions } from '../modules/plans';
 import { quotePermissions } from '../modules/quotes';
+import { quoteGenerationPermissions } from '../modules/quotes/quote-generation.permissions';
 import { settingsPermissions } from '../modules/settings';
 import { tenantPermissions } from '../modules/tenants/tenant.permissions';
 import { ticketPermissions } from '../modules/tickets';
+import { slaReportPermissions } from '../modules/tickets/sla-report.permissions';
 import { userPermissions } from '../modules/users/user.permissions';
+import { whatsAppChannelPermissions } from '../modules/whatsapp-channel/whatsapp-channel.permissions';
 
 const ROOT_TYPES = ['Query', 'Mutation'] as const;
 
@@ -48,11 +54,17 @@ export const appPermissions = composePermissions([
   customerPermissions,
   productPermissions,
   quotePermissions,
+  quoteGenerationPermissions,
+  contractPermissions,
+  invoicePermissions,
   jobPermissions,
   planPermissions,
   paymentPermissions,
   ticketPermissions,
+  slaReportPermissions,
   articlePermissions,
+  emailChannelPermissions,
+  whatsAppChannelPermissions,
 ]);
 
 const rulesOf = (tree: PermissionTree): PermissionRule[] => ROOT_TYPES.flatMap((type) => Object.values(tree[type] ?? {}));
@@ -72,12 +84,28 @@ const withinOrganization: IMiddlewareResolver<unknown, RequestContext> = (resolv
     return result;
   });
 
+/**
+ * For `checkedThenReleased` rules: decides in the organization's scope, which then commits and
+ * gives its connection back; the resolver runs outside any transaction and opens its own.
+ */
+const checkedThenReleasedScope =
+  (decide: NonNullable<ReturnType<typeof releasedDecisionOf>>): IMiddlewareResolver<unknown, RequestContext> =>
+  async (resolve, root, args, context, info) => {
+    await tenantScopeMiddleware({ root, args, context, info }, async () => {
+      const decision = decide(context.principal);
+      if (decision !== true) throw decision;
+    });
+    return resolve(root, args, context, info);
+  };
+
 function organizationScopesFor(schema: GraphQLSchema, tree: PermissionTree): IMiddlewareTypeMap {
   const map: IMiddlewareTypeMap = {};
   for (const type of ROOT_TYPES.filter((t) => schema.getType(t))) {
     const fields: IMiddlewareFieldMap = {};
     for (const [field, rule] of Object.entries(tree[type] ?? {})) {
-      if (needsOrganization(rule)) fields[field] = withinOrganization;
+      const released = releasedDecisionOf(rule);
+      if (released) fields[field] = checkedThenReleasedScope(released);
+      else if (needsOrganization(rule)) fields[field] = withinOrganization;
     }
     map[type] = fields;
   }
@@ -91,7 +119,11 @@ function organizationScopesFor(schema: GraphQLSchema, tree: PermissionTree): IMi
  * made large lists several times slower; the root field already decided.
  */
 export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = appPermissions): GraphQLSchema {
-  const rules = shield(tree as Record<string, Record<string, PermissionRule>>, {
+  // checkedThenReleased fields were decided by their scope middleware (organizationScopesFor).
+  const shieldTree = Object.fromEntries(
+    ROOT_TYPES.filter((type) => tree[type]).map((type) => [type, Object.fromEntries(Object.entries(tree[type]!).map(([field, rule]) => [field, releasedDecisionOf(rule) ? allow : rule]))]),
+  );
+  const rules = shield(shieldTree, {
     fallbackRule: deny,
     fallbackError: () => new ForbiddenError('Not allowed', { reason: 'NO_PERMISSION_RULE' }),
     allowExternalErrors: true,

@@ -4,18 +4,22 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { ApiKeyResolver } from '../modules/api-keys';
 import { AuthResolver } from '../modules/auth';
 import { ProductResolver } from '../modules/catalog';
+import { ContractResolver } from '../modules/contracts';
 import { CustomerResolver } from '../modules/customers';
+import { EmailChannelResolver } from '../modules/email-channel';
+import { InvoiceResolver } from '../modules/invoices';
 import { JobResolver } from '../modules/jobs';
 import { ArticleResolver } from '../modules/knowledge-base';
 import { MembershipResolver } from '../modules/memberships';
 import { OnboardingResolver } from '../modules/onboarding';
 import { PaymentsResolver } from '../modules/payments';
 import { PlanResolver } from '../modules/plans';
-import { QuoteResolver } from '../modules/quotes';
+import { QuoteGenerationResolver, QuoteResolver } from '../modules/quotes';
 import { SettingsResolver } from '../modules/settings';
 import { TenantResolver } from '../modules/tenants';
-import { SlaPolicyResolver, TicketResolver } from '../modules/tickets';
+import { SlaPolicyResolver, SlaReportResolver, TicketResolver } from '../modules/tickets';
 import { UserResolver } from '../modules/users';
+import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
 import { applyPermissions } from './permissions';
 
 export const resolvers = [
@@ -23,6 +27,9 @@ export const resolvers = [
   CustomerResolver,
   ProductResolver,
   QuoteResolver,
+  QuoteGenerationResolver,
+  ContractResolver,
+  InvoiceResolver,
   JobResolver,
   UserResolver,
   AuthResolver,
@@ -34,7 +41,10 @@ export const resolvers = [
   PaymentsResolver,
   TicketResolver,
   SlaPolicyResolver,
+  SlaReportResolver,
   ArticleResolver,
+  EmailChannelResolver,
+  WhatsAppChannelResolver,
 ] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');

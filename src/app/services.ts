@@ -1,40 +1,47 @@
 import type { ContainerType } from 'type-graphql';
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { AppConfig } from '../core/config/config';
 import { createLogger } from '../core/logging/logger';
 import { createMailTransport, MailOutbox, MailTemplates } from '../integrations/mail';
+import { MailboxReader } from '../integrations/imap';
+import { createLlmClient } from '../integrations/llm';
 import { ApiKeyResolver, ApiKeyService, ApiKeyUsageRecorder, createApiKeyStep } from '../modules/api-keys';
 import { AuthResolver, AuthService, AuthThrottle, PasswordHasher, SessionService } from '../modules/auth';
 import { JobRunner } from '../core/jobs/job-runner';
+import { SecretBox } from '../core/crypto/secret-box';
 import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
+import { ContractResolver, ContractService } from '../modules/contracts';
 import { CustomerResolver, CustomerService } from '../modules/customers';
+import { EMAIL_REPLY_KEY_PREFIX, EmailChannelResolver, EmailChannelService, emailChannelConfiguredStep, EmailReplyChannel, recordEmailReplyDelivery } from '../modules/email-channel';
+import { InvoiceResolver, InvoiceSender, InvoiceService, invoicePdfRoute } from '../modules/invoices';
 import { JobResolver, JobService } from '../modules/jobs';
 import { ArticleResolver, ArticleService } from '../modules/knowledge-base';
 import { inviteTeamStep, MembershipResolver, MembershipService } from '../modules/memberships';
 import { OnboardingResolver, OnboardingService, type Clock, type OnboardingStepDefinition } from '../modules/onboarding';
 import { createPaymentServices, paymentMethodStep, PaymentsResolver } from '../modules/payments';
 import { ApiCallMeter, EntitlementService, PlanCatalog, PlanResolver, PlanService, UsageWarnings } from '../modules/plans';
-import { QuoteDocumentService, QuoteResolver, QuoteService } from '../modules/quotes';
+import { DocumentMailer, ProductMatcher, QuoteDocumentService, QuoteGenerationResolver, QuoteGenerationService, QuotePdf, quotePdfRoute, QuoteResolver, QuoteSender, QuoteService } from '../modules/quotes';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
-import { SlaPolicyResolver, SlaPolicyService, TicketResolver, TicketService } from '../modules/tickets';
+import { SlaMonitor, SlaPolicyResolver, SlaPolicyService, SlaReportResolver, SlaReportService, TicketResolver, TicketService } from '../modules/tickets';
 import { UserResolver, UserService } from '../modules/users';
+import { createWhatsAppServices, WhatsAppChannelResolver, whatsAppConfiguredStep } from '../modules/whatsapp-channel';
 import type { HttpRouteMount } from './http-routes';
 import { apiKeyScopes } from './permissions';
 
 /**
  * The onboarding checklist, in display order. Modules contribute steps that follow their
- * state; `connect-channel` is ticked by hand until channels exist, which then register a
- * step with a `completedAt` under the same key instead (as billing and the catalog did).
+ * state (a `completedAt`); a step without one is ticked by hand.
  */
 const onboardingSteps = (): OnboardingStepDefinition[] => [
   businessProfileStep,
   inviteTeamStep,
   createApiKeyStep,
   paymentMethodStep,
-  { key: 'connect-channel', title: 'Connect an email or WhatsApp channel' },
+  emailChannelConfiguredStep,
+  whatsAppConfiguredStep,
   addFirstProductStep,
 ];
 
@@ -59,6 +66,8 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   // Agenda's LISTEN connection cannot go through a transaction pooler: JOBS_DATABASE_URL may point past it.
   const jobs = new JobRunner({ config, databaseUrl: config.database.jobsUrl ?? databaseUrl });
   const logger = createLogger(config.logLevel);
+  /** Channel credentials at rest (ENCRYPTION_KEY). */
+  const secrets = SecretBox.fromKey(config.encryptionKey, config.isProduction, config.previousEncryptionKeys);
   const mailOutbox = new MailOutbox(dataSource, createMailTransport(config, logger), logger, { maxAttempts: config.email.outboxMaxAttempts });
   const users = new UserService(dataSource);
   const templates = new MailTemplates(config.productName);
@@ -68,7 +77,8 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const entitlements = new EntitlementService({ catalog: planCatalog, warnings: usageWarnings, config, apiCalls, now });
   const customers = new CustomerService(entitlements);
   const products = new ProductService();
-  const tickets = new TicketService({ entitlements, now });
+  const settings = new SettingsService();
+  const tickets = new TicketService({ entitlements, customers, now, calendarOf: (manager) => settings.businessCalendar(manager) });
   const slaPolicies = new SlaPolicyService(entitlements);
   const auth = new AuthService({
     dataSource,
@@ -95,10 +105,44 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     entitlements,
   });
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
-  const settings = new SettingsService();
+  const slaMonitor = new SlaMonitor({ outbox: mailOutbox, templates, config, now, timezoneOf: (manager) => settings.timezone(manager) });
   const quoteDocuments = new QuoteDocumentService((manager) => settings.get(manager));
   const quotes = new QuoteService({ entitlements, customers, products, documents: quoteDocuments, timezoneOf: (manager) => settings.timezone(manager), now });
+  const quotePdf = new QuotePdf({ quotes, documents: quoteDocuments, customers, settingsOf: (manager) => settings.get(manager) });
+  /** Quotes and invoices go to customers the same way: PDF attached, under the tenant's name. */
+  const documentMailer = new DocumentMailer({ customers, outbox: mailOutbox, settingsOf: (manager) => settings.get(manager) });
+  const quoteSender = new QuoteSender({ quotes, pdf: quotePdf, mailer: documentMailer, templates });
+  const quoteGeneration = new QuoteGenerationService({
+    quotes,
+    customers,
+    entitlements,
+    matcher: new ProductMatcher(),
+    llm: createLlmClient(config.llm),
+    settingsOf: (manager) => settings.get(manager),
+    now,
+    logger,
+  });
+  const contracts = new ContractService({ quotes, timezoneOf: (manager) => settings.timezone(manager), now });
+  const invoices = new InvoiceService({ entitlements, quotes, timezoneOf: (manager) => settings.timezone(manager), now });
   const payments = createPaymentServices({ config, dataSource, plans, catalog: planCatalog, memberships, outbox: mailOutbox, templates, now });
+  // Registers its reply channel with the tickets module.
+  const whatsApp = createWhatsAppServices({ config, dataSource, secrets, entitlements, tickets, logger });
+  /** How mail to a tenant's customers names it: its legal name, else its name. */
+  const companyNameOf = async (manager: EntityManager, tenantId: string) => (await settings.get(manager)).legalName ?? (await tenants.get(tenantId, manager)).name;
+  const emailChannels = new EmailChannelService({
+    secrets,
+    reader: new MailboxReader(),
+    tickets,
+    outbox: mailOutbox,
+    templates,
+    companyNameOf,
+    platformFrom: config.email.from,
+    maxMessageBytes: config.emailChannel.maxMessageBytes,
+    now,
+  });
+  tickets.registerReplyChannel(new EmailReplyChannel({ channels: emailChannels, outbox: mailOutbox, templates, companyNameOf }));
+  // Email replies become SENT or FAILED as the outbox settles them.
+  mailOutbox.onSettled(EMAIL_REPLY_KEY_PREFIX, recordEmailReplyDelivery({ dataSource, tickets }));
   const onboarding = new OnboardingService({
     steps: onboardingSteps(),
     config,
@@ -114,7 +158,10 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [AuthResolver, new AuthResolver(auth)],
     [CustomerResolver, new CustomerResolver(customers)],
     [ProductResolver, new ProductResolver(products)],
-    [QuoteResolver, new QuoteResolver(quotes, quoteDocuments)],
+    [QuoteResolver, new QuoteResolver(quotes, quoteDocuments, quoteSender)],
+    [QuoteGenerationResolver, new QuoteGenerationResolver(quoteGeneration)],
+    [ContractResolver, new ContractResolver(contracts)],
+    [InvoiceResolver, new InvoiceResolver(invoices, new InvoiceSender({ invoices, mailer: documentMailer, templates, settingsOf: (manager) => settings.get(manager) }))],
     [JobResolver, new JobResolver(new JobService(jobs))],
     [MembershipResolver, new MembershipResolver(memberships)],
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
@@ -124,10 +171,17 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [PaymentsResolver, payments.resolver],
     [TicketResolver, new TicketResolver(tickets)],
     [SlaPolicyResolver, new SlaPolicyResolver(slaPolicies)],
+    [SlaReportResolver, new SlaReportResolver(new SlaReportService(entitlements, (manager) => settings.businessCalendar(manager), now))],
     [ArticleResolver, new ArticleResolver(new ArticleService())],
+    [WhatsAppChannelResolver, whatsApp.resolver],
+    [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
   ]);
   /** REST routes of modules (mounted by the HTTP app before /graphql). */
-  const httpRoutes: HttpRouteMount[] = [];
+  const httpRoutes: HttpRouteMount[] = [
+    quotePdfRoute(quotePdf),
+    invoicePdfRoute({ invoices, customers, settingsOf: (manager) => settings.get(manager) }),
+    whatsApp.webhookRoute,
+  ];
 
   const container: ContainerType = {
     get(resolverClass) {
@@ -144,8 +198,12 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     customers,
     products,
     quotes,
+    quoteGeneration,
+    contracts,
+    invoices,
     tickets,
     slaPolicies,
+    slaMonitor,
     jobs,
     users,
     auth,
@@ -160,6 +218,9 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     apiCalls,
     payments,
     httpRoutes,
+    secrets,
+    whatsApp,
+    emailChannels,
     container,
   };
 }

@@ -3,11 +3,13 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { openDatabase, type Database } from '../app/database';
 import type { AppConfig } from '../core/config/config';
+import { keyIdOf, SecretBox } from '../core/crypto/secret-box';
 import { PublicMigrator } from '../core/database/public-migrator';
 import { readJobQueueLag, readRecurringJobs, type RecurringJob } from '../core/observability/job-queue';
 import { TenantMigrator } from '../modules/tenants';
 import { withTimeout } from '../core/observability/deadline';
 import { smtpOptions } from '../integrations/mail';
+import { resealAllSecrets } from './reseal-secrets-command';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -140,6 +142,27 @@ const tenantMigrations: Check = {
     const summary = `${status.length} tenant(s): ${behind.length} behind, ${failed.length} failed`;
     if (behind.length || failed.length || ahead.length) return fail(`${summary} (run: npm run migrate)`, details);
     return pass(`${summary}, all at ${migrator.latestVersion ?? 'no migration'}`);
+  },
+};
+
+/** Which key each stored secret is sealed with: while any needs a previous key, ENCRYPTION_KEY_PREVIOUS must stay. */
+const storedSecrets: Check = {
+  name: 'stored secrets',
+  async run({ config, database: db }) {
+    if (!db) return NO_DATABASE;
+    const secrets = SecretBox.fromKey(config.encryptionKey, config.isProduction, config.previousEncryptionKeys);
+    const summary = await resealAllSecrets(db.dataSource, secrets, { dryRun: true });
+    const stored = `${summary.total} stored secret(s)`;
+    if (summary.failed.length) {
+      return fail(`${summary.failed.length} organization(s) hold secrets no configured key opens`, summary.failed.map((f) => `${f.tenant.slug}: ${f.error}`));
+    }
+    const untagged = summary.resealed - summary.otherKey;
+    const details = untagged ? [`${untagged} sealed before key ids (npm run secrets:reseal adds them)`] : undefined;
+    if (summary.otherKey) {
+      return warn(`${summary.otherKey} of ${stored} sealed with a previous key: run npm run secrets:reseal, keep ENCRYPTION_KEY_PREVIOUS until 0 are left`, details);
+    }
+    const removable = config.previousEncryptionKeys.length ? `; ENCRYPTION_KEY_PREVIOUS (${config.previousEncryptionKeys.map(keyIdOf).join(', ')}) can be removed` : '';
+    return pass(`${stored}, 0 sealed with a key other than ${secrets.keyId}${removable}`, details);
   },
 };
 
@@ -279,8 +302,8 @@ const observability: Check = {
   },
 };
 
-/** In order: the database check opens the connection the next three use. */
-export const CHECKS: Check[] = [configuration, secrets, database, publicMigrations, tenantMigrations, jobs, smtp, stripe, webhooks, observability];
+/** In order: the database check opens the connection the next four use. */
+export const CHECKS: Check[] = [configuration, secrets, database, publicMigrations, tenantMigrations, storedSecrets, jobs, smtp, stripe, webhooks, observability];
 
 /** Runs every check in order, each bounded by the timeout; a check that throws fails with its message. */
 export async function runChecks(context: DoctorContext, checks: Check[] = CHECKS): Promise<CheckResult[]> {

@@ -75,6 +75,7 @@ describe('npm run doctor', () => {
     expect(line(run, 'database')).toMatch(/^✓ database +PostgreSQL \d+/);
     expect(line(run, 'public migrations')).toMatch(/^✓ .*all \d+ applied/);
     expect(line(run, 'tenant migrations')).toMatch(/^✓ .*2 tenant\(s\): 0 behind, 0 failed/);
+    expect(line(run, 'stored secrets')).toMatch(/^✓ stored secrets +0 stored secret\(s\), 0 sealed with a key other than [0-9a-f]{8}$/);
     expect(line(run, 'jobs')).toMatch(/^✓ .*1 recurring job\(s\) registered/);
     expect(line(run, 'smtp')).toMatch(/^✓ smtp +127\.0\.0\.1:\d+ answered EHLO .*test email to ops@example.com accepted/);
     expect(received).toEqual([expect.objectContaining({ to: ['ops@example.com'] })]);

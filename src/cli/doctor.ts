@@ -7,7 +7,8 @@ import { runChecks, type CheckResult, type CheckStatus, type DoctorContext } fro
 const USAGE = `Usage: doctor [options]
 
 Checks a deployment before (and after) it serves: configuration and secrets, database and
-migrations (public and every tenant), job runner, SMTP, Stripe keys and webhook secrets.
+migrations (public and every tenant), job runner, SMTP, Stripe keys and webhook secrets, and
+whether stored channel secrets are all readable and sealed with the current ENCRYPTION_KEY.
 
 Options:
   --send-test-email TO   also send a test message through SMTP to TO

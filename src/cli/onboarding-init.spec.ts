@@ -24,7 +24,7 @@ describe('onboarding:init CLI (child process, real PostgreSQL)', () => {
     await runInSchema(dataSource, veteran.schemaName, (m) =>
       m.query(
         `INSERT INTO onboarding_marks (step_key) SELECT unnest($1::text[])`,
-        [['business-profile', 'invite-team', 'create-api-key', 'add-payment-method', 'connect-channel', 'add-first-product']],
+        [['business-profile', 'invite-team', 'create-api-key', 'add-payment-method', 'email-channel-configured', 'whatsapp-configured', 'add-first-product']],
       ),
     );
   });
@@ -38,9 +38,9 @@ describe('onboarding:init CLI (child process, real PostgreSQL)', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout.split('\n').filter(Boolean).sort()).toEqual([
-      'fresh: initialised (0/6 steps done)',
+      'fresh: initialised (0/7 steps done)',
       'onboarding:init: 2 initialised, 0 already initialised, 0 failed',
-      'veteran: initialised (6/6 steps done, onboarding complete)',
+      'veteran: initialised (7/7 steps done, onboarding complete)',
     ]);
     const [{ schema_name: schema }] = await dataSource.query(`SELECT schema_name FROM public.tenants WHERE slug = 'veteran'`);
     const [state] = await dataSource.query(`SELECT completed_at FROM "${schema}".onboarding_state`);
@@ -49,6 +49,6 @@ describe('onboarding:init CLI (child process, real PostgreSQL)', () => {
     const second = await cli({ DATABASE_URL: database.url });
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('onboarding:init: 0 initialised, 2 already initialised, 0 failed');
-    expect(second.stdout).toContain('fresh: already initialised (0/6 steps done)');
+    expect(second.stdout).toContain('fresh: already initialised (0/7 steps done)');
   });
 });

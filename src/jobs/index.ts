@@ -1,8 +1,12 @@
 import type { Services } from '../app/services';
 import type { JobDefinition } from '../core/jobs/job-definition';
 import { emailOutboxDeliveryJob } from './email-outbox.job';
+import { mailboxPollJob } from './mailbox-poll.job';
 import { onboardingRemindersJob } from './onboarding-reminders.job';
+import { quoteExpiryJob } from './quote-expiry.job';
+import { slaCheckJob } from './sla-check.job';
 import { trialsJob } from './trials.job';
+import { whatsAppInboundRetryJob, whatsAppOutboxJob } from './whatsapp.job';
 
 /**
  * Every job this codebase runs, as one plain list: the same in the API and in workers, so
@@ -12,6 +16,11 @@ export function createJobDefinitions(services: Services): JobDefinition[] {
   return [
     emailOutboxDeliveryJob(services.mailOutbox, services.config.email.outboxInterval),
     onboardingRemindersJob(services),
+    quoteExpiryJob(services),
     trialsJob(services.payments.trials),
+    slaCheckJob(services),
+    mailboxPollJob(services),
+    whatsAppOutboxJob(services.whatsApp.outbox, services.config.whatsapp.outboxInterval),
+    whatsAppInboundRetryJob(services.whatsApp.inbound, services.config.whatsapp.outboxInterval),
   ];
 }

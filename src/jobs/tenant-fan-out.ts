@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { mapWithConcurrency } from '../core/concurrency';
-import type { JobRunContext } from '../core/jobs/job-definition';
+import type { JobDefinition, JobRunContext } from '../core/jobs/job-definition';
 import { runInSchema, type ScopedTenant } from '../core/tenancy/tenant-scope';
 import type { TenantService } from '../modules/tenants';
 
@@ -55,4 +55,29 @@ export async function forEachActiveTenant(
   if (failed.length) context.logger.warn(log, 'tenant fan-out finished with failures');
   else context.logger.info(log, 'tenant fan-out finished');
   return summary;
+}
+
+/**
+ * A scheduled job that visits every ACTIVE tenant (`forEachActiveTenant`) and adds up the
+ * counts each visit returns, logged under `message` when any is not zero.
+ */
+export function tenantSweepJob<Counts extends Record<string, number>>(spec: {
+  name: string;
+  every: string;
+  deps: TenantFanOutDependencies;
+  visit: (manager: EntityManager, tenant: ScopedTenant) => Promise<Counts>;
+  message: string;
+}): JobDefinition {
+  return {
+    name: spec.name,
+    every: spec.every,
+    concurrency: 1,
+    async run(_data, context) {
+      const total: Record<string, number> = {};
+      await forEachActiveTenant(spec.deps, context, async (manager, tenant) => {
+        for (const [key, n] of Object.entries(await spec.visit(manager, tenant))) total[key] = (total[key] ?? 0) + n;
+      });
+      if (Object.values(total).some((n) => n !== 0)) context.logger.info(total, spec.message);
+    },
+  };
 }

@@ -28,19 +28,22 @@ export interface FakeHttpServer {
  * The scaffold of the local stand-ins for paid gateways: a real HTTP server on a free
  * port that answers JSON from `handle`, so the app's real clients talk real HTTP to it.
  * An unmatched route answers 404, so a call the fake does not know fails the test loudly.
+ * `handle` may answer later (a promise), or never: a stand-in for an API that hangs.
  */
-export async function startFakeHttpServer(handle: (request: FakeRequest) => FakeResponse | undefined): Promise<FakeHttpServer> {
+export async function startFakeHttpServer(
+  handle: (request: FakeRequest) => FakeResponse | undefined | Promise<FakeResponse | undefined>,
+): Promise<FakeHttpServer> {
   const requests: FakeRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://fake');
       const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       requests.push(request);
       let answer: FakeResponse | undefined;
       try {
-        answer = handle(request) ?? { status: 404, body: { error: { message: `No fake route for ${request.method} ${request.path}` } } };
+        answer = (await handle(request)) ?? { status: 404, body: { error: { message: `No fake route for ${request.method} ${request.path}` } } };
       } catch (error) {
         answer = { status: 500, body: { error: { message: error instanceof Error ? error.message : String(error) } } };
       }

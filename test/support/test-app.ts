@@ -41,12 +41,13 @@ export interface TestApp {
 }
 
 /** A full server (Express + Apollo + real PostgreSQL database of its own) on a free port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_SECRET: TEST_ADMIN_SECRET, DATABASE_URL: database.url, ...env });
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
-  const services = createServices(config, db.dataSource, db.url);
+  // `now`: the services' clock (SLA, reminders, trials), for tests that move time on.
+  const services = createServices(config, db.dataSource, db.url, { now: options.now });
   const schema = await buildAppSchema(services.container);
   const http = await createHttpApp({
     config,

@@ -61,6 +61,8 @@ const schema = z
     EMAIL_OUTBOX_INTERVAL: z.string().min(1).default('10 seconds'),
     EMAIL_OUTBOX_MAX_ATTEMPTS: int(1, 100).default(10),
     EMAIL_DEV_DIR: z.string().default('.data/outbox'),
+    EMAIL_POLL_INTERVAL: z.string().min(1).default('5 minutes'),
+    EMAIL_MAX_MESSAGE_BYTES: int(1024, 1_073_741_824).default(10 * 1024 * 1024),
     PRODUCT_NAME: z.string().min(1).default('tenantql'),
     TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
     LOGIN_MAX_FAILURES: int(1, 1000).default(5),
@@ -85,6 +87,9 @@ const schema = z
     PAYMENT_SUCCESS_URL: optionalString.pipe(absoluteUrl.optional()),
     PAYMENT_FAILURE_URL: optionalString.pipe(absoluteUrl.optional()),
     ENCRYPTION_KEY: optionalString.pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters').optional()),
+    ENCRYPTION_KEY_PREVIOUS: optionalString.pipe(
+      z.string().regex(/^[0-9a-fA-F]{64}(\s*,\s*[0-9a-fA-F]{64})*$/, 'must be comma-separated keys of 64 hex characters').optional(),
+    ),
     RATE_LIMIT_MAX: int(1, 10_000_000).default(1000),
     RATE_LIMIT_WINDOW: int(1, 86_400_000).default(60_000),
     REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
@@ -111,6 +116,17 @@ const schema = z
     BACKUP_DIR: z.string().default('.data/backups'),
     PG_DUMP_PATH: z.string().default('pg_dump'),
     MIGRATE_ON_START: bool.optional(),
+    LLM_API_KEY: optionalString,
+    LLM_BASE_URL: absoluteUrl.default('https://api.openai.com/v1'),
+    LLM_MODEL: optionalString,
+    LLM_TIMEOUT_MS: int(100, 120_000).default(8000),
+    LLM_JSON_MODE: bool.default('true'),
+    OPENAI_API_KEY: optionalString,
+    ANTHROPIC_API_KEY: optionalString,
+    ANTHROPIC_BASE_URL: absoluteUrl.default('https://api.anthropic.com'),
+    WHATSAPP_API_BASE_URL: absoluteUrl.default('https://graph.facebook.com/v21.0'),
+    WHATSAPP_OUTBOX_INTERVAL: z.string().min(1).default('5 seconds'),
+    WHATSAPP_MAX_ATTEMPTS: int(1, 100).default(8),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -166,6 +182,13 @@ export interface AppConfig {
     /** Without EMAIL_HOST, messages are written here as .eml files instead of being sent. */
     devDir: string;
   };
+  /** Support mailboxes polled into tickets. */
+  emailChannel: {
+    /** How often every mailbox is polled (an Agenda interval such as '5 minutes'). */
+    pollInterval: string;
+    /** Larger incoming mail is left on the server, not downloaded. */
+    maxMessageBytes: number;
+  };
   productName: string;
   /** Express `trust proxy` setting (false: X-Forwarded-For is ignored). */
   trustProxy: boolean | number | string;
@@ -207,6 +230,8 @@ export interface AppConfig {
   /** Where the wallets send the payer back after paying (or not). */
   payments: { successUrl: string; failureUrl: string };
   encryptionKey?: Buffer;
+  /** Keys ENCRYPTION_KEY replaced: they still open what they sealed until `npm run secrets:reseal` ran. */
+  previousEncryptionKeys: Buffer[];
   /** Requests per principal (API key, user, else IP) per window, shared by every process through Redis or PostgreSQL. */
   rateLimit: { max: number; windowMs: number };
   /** Rate limits are kept in Redis when set, otherwise in PostgreSQL. */
@@ -239,6 +264,38 @@ export interface AppConfig {
   pgDumpPath: string;
   /** Apply pending migrations when a process starts (default: on, except in production). */
   migrateOnStart: boolean;
+  /** The model asked to draft quotes (see llmConfig); undefined: generateQuote uses the matcher only. */
+  llm?: LlmConfig;
+  whatsapp: {
+    /** The Cloud API replies are sent to (tests: a local server). */
+    apiBaseUrl: string;
+    /** How often the jobs send due replies and retry webhook events not yet applied (an Agenda interval). */
+    outboxInterval: string;
+    /** Attempts per reply, and per webhook event, before it is given up. */
+    maxAttempts: number;
+  };
+}
+
+export interface LlmConfig {
+  /** `openai`: any OpenAI-compatible chat-completions API; `anthropic`: the Messages API. */
+  provider: 'openai' | 'anthropic';
+  apiKey: string;
+  baseUrl: string;
+  model: string;
+  timeoutMs: number;
+  /** Send `response_format: json_object` (OpenAI-compatible servers that reject it: LLM_JSON_MODE=false). */
+  jsonMode: boolean;
+}
+
+/** LLM_API_KEY (any OpenAI-compatible endpoint) wins over OPENAI_API_KEY, which wins over ANTHROPIC_API_KEY. */
+function llmConfig(e: Env): LlmConfig | undefined {
+  const common = { timeoutMs: e.LLM_TIMEOUT_MS, jsonMode: e.LLM_JSON_MODE };
+  const openAiKey = e.LLM_API_KEY ?? e.OPENAI_API_KEY;
+  if (openAiKey) return { provider: 'openai', apiKey: openAiKey, baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''), model: e.LLM_MODEL ?? 'gpt-4o-mini', ...common };
+  if (e.ANTHROPIC_API_KEY) {
+    return { provider: 'anthropic', apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL.replace(/\/+$/, ''), model: e.LLM_MODEL ?? 'claude-3-5-haiku-latest', ...common };
+  }
+  return undefined;
 }
 
 export class ConfigError extends Error {
@@ -292,6 +349,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       outboxMaxAttempts: e.EMAIL_OUTBOX_MAX_ATTEMPTS,
       devDir: e.EMAIL_DEV_DIR,
     },
+    emailChannel: { pollInterval: e.EMAIL_POLL_INTERVAL, maxMessageBytes: e.EMAIL_MAX_MESSAGE_BYTES },
     productName: e.PRODUCT_NAME,
     trustProxy: e.TRUST_PROXY,
     auth: {
@@ -321,6 +379,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       failureUrl: e.PAYMENT_FAILURE_URL ?? `${frontendUrl}/billing/payment/failure`,
     },
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'hex') : undefined,
+    previousEncryptionKeys: (e.ENCRYPTION_KEY_PREVIOUS?.split(',') ?? []).map((key) => Buffer.from(key.trim(), 'hex')),
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW },
     redisUrl: e.REDIS_URL,
     plans: {
@@ -346,6 +405,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     backupDir: e.BACKUP_DIR,
     pgDumpPath: e.PG_DUMP_PATH,
     migrateOnStart: e.MIGRATE_ON_START ?? !isProduction,
+    llm: llmConfig(e),
+    whatsapp: { apiBaseUrl: e.WHATSAPP_API_BASE_URL.replace(/\/+$/, ''), outboxInterval: e.WHATSAPP_OUTBOX_INTERVAL, maxAttempts: e.WHATSAPP_MAX_ATTEMPTS },
   };
 }
 

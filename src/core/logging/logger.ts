@@ -19,6 +19,8 @@ export const REDACTED_PATHS = [
   '*.currentPassword',
   '*.passwordHash',
   '*.encryptionKey',
+  '*.previousEncryptionKeys',
+  '*.appSecret',
   '*.headers.authorization',
   '*.headers.cookie',
   '*.headers["x-api-key"]',

@@ -107,6 +107,38 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
     expect(await row('verify:doomed')).toMatchObject({ status: 'FAILED', attempts: 2, last_error: expect.stringContaining('451') });
   });
 
+  it('tells settled listeners of their prefix once a message is SENT or FAILED for good, never for a retried attempt', async () => {
+    const box = outbox(2);
+    const settled: [string, unknown][] = [];
+    box.onSettled('reply:', async (key, outcome) => void settled.push([key, outcome]));
+    box.onSettled('reply:', async () => {
+      throw new Error('a broken listener');
+    });
+    await enqueue(box, message('reply:retried-then-sent'));
+    smtp.failNext(1);
+    expect(await box.deliverDue()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(settled).toEqual([]);
+
+    await enqueue(box, message('verify:other-prefix'));
+    await enqueue(box, message('reply:first-try'));
+    await dataSource.query(`UPDATE public.email_outbox SET next_attempt_at = now()`);
+    expect(await box.deliverDue()).toEqual({ sent: 3, retried: 0, failed: 0 });
+    expect(settled.sort()).toEqual([
+      ['reply:first-try', { status: 'SENT' }],
+      ['reply:retried-then-sent', { status: 'SENT' }],
+    ]);
+    // The throwing listener undid nothing.
+    expect(await row('reply:retried-then-sent')).toMatchObject({ status: 'SENT', attempts: 2 });
+
+    settled.length = 0;
+    await enqueue(box, message('reply:refused'));
+    smtp.failNext(2);
+    expect(await box.deliverDue()).toMatchObject({ retried: 1 });
+    await dataSource.query(`UPDATE public.email_outbox SET next_attempt_at = now()`);
+    expect(await box.deliverDue()).toMatchObject({ failed: 1 });
+    expect(settled).toEqual([['reply:refused', { status: 'FAILED', error: expect.stringContaining('451') }]]);
+  });
+
   it('picks up a message whose worker died mid-send once its lease expires', async () => {
     const box = outbox();
     await enqueue(box, message('verify:orphan'));

@@ -23,6 +23,12 @@ export interface DeliveryReport {
   failed: number;
 }
 
+/** How a message ended: sent, or given up after its last attempt. */
+export type SettledOutcome = { status: 'SENT' } | { status: 'FAILED'; error: string };
+
+/** Told when a message is settled; gets the message's idempotency key. */
+export type SettledListener = (idempotencyKey: string, outcome: SettledOutcome) => Promise<void>;
+
 export interface MailOutboxOptions {
   maxAttempts: number;
   /** First retry delay; doubles with each failed attempt up to `retryMaxMs`. */
@@ -34,6 +40,7 @@ export interface MailOutboxOptions {
 
 interface ClaimedMessage {
   id: string;
+  idempotency_key: string;
   to_address: string;
   subject: string;
   html: string;
@@ -62,6 +69,7 @@ export class MailOutbox {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly leaseMs: number;
+  private readonly settledListeners: { prefix: string; listener: SettledListener }[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -72,6 +80,16 @@ export class MailOutbox {
     this.retryBaseMs = options.retryBaseMs ?? 30_000;
     this.retryMaxMs = options.retryMaxMs ?? 3_600_000;
     this.leaseMs = options.leaseMs ?? 120_000;
+  }
+
+  /**
+   * Calls `listener` for each message whose idempotency key starts with `prefix`, after it was
+   * recorded SENT or FAILED for good (never for an attempt that will be retried). It runs in
+   * the delivering worker: an error is logged and the delivery stands. A message sent twice
+   * (see above) is reported twice; a worker dying right after the record reports nothing.
+   */
+  onSettled(prefix: string, listener: SettledListener): void {
+    this.settledListeners.push({ prefix, listener });
   }
 
   /** Stores the message in the caller's transaction. Returns false when its idempotency key was already used. */
@@ -130,6 +148,7 @@ export class MailOutbox {
         [message.id],
       );
       report.sent++;
+      await this.notifySettled(message, { status: 'SENT' });
     }
     return report;
   }
@@ -148,7 +167,7 @@ export class MailOutbox {
             SET status = 'SENDING', attempts = o.attempts + 1,
                 next_attempt_at = now() + $1 * interval '1 millisecond', updated_at = now()
            FROM next WHERE o.id = next.id
-         RETURNING o.id, o.to_address, o.subject, o.html, o.text, o.attempts, o.from_name, o.reply_to, o.message_id, o.headers, o.attachments
+         RETURNING o.id, o.idempotency_key, o.to_address, o.subject, o.html, o.text, o.attempts, o.from_name, o.reply_to, o.message_id, o.headers, o.attachments
        )
        SELECT * FROM claimed`,
       [this.leaseMs, this.options.maxAttempts],
@@ -161,15 +180,30 @@ export class MailOutbox {
     const delayMs = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (message.attempts - 1));
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
     // Only while this attempt still owns the message (the lease may have been taken over).
-    await this.dataSource.query(
+    const [, owned]: [unknown, number] = await this.dataSource.query(
       `UPDATE public.email_outbox
           SET status = $2, next_attempt_at = now() + $3 * interval '1 millisecond', last_error = $4, updated_at = now()
         WHERE id = $1 AND status = 'SENDING' AND attempts = $5`,
       [message.id, final ? 'FAILED' : 'PENDING', delayMs, reason, message.attempts],
     );
     const log = { outboxId: message.id, attempts: message.attempts, error: reason };
-    if (final) this.logger.error(log, 'email delivery failed for good; kept as FAILED in the outbox');
-    else this.logger.warn({ ...log, retryInMs: delayMs }, 'email delivery failed; will retry');
-    return final ? 'failed' : 'retried';
+    if (!final) {
+      this.logger.warn({ ...log, retryInMs: delayMs }, 'email delivery failed; will retry');
+      return 'retried';
+    }
+    this.logger.error(log, 'email delivery failed for good; kept as FAILED in the outbox');
+    if (owned) await this.notifySettled(message, { status: 'FAILED', error: reason });
+    return 'failed';
+  }
+
+  private async notifySettled(message: ClaimedMessage, outcome: SettledOutcome): Promise<void> {
+    for (const { prefix, listener } of this.settledListeners) {
+      if (!message.idempotency_key.startsWith(prefix)) continue;
+      try {
+        await listener(message.idempotency_key, outcome);
+      } catch (error) {
+        this.logger.error({ outboxId: message.id, idempotencyKey: message.idempotency_key, err: error }, 'email outbox listener failed; the delivery stands');
+      }
+    }
   }
 }

@@ -133,6 +133,64 @@ export class MailTemplates {
     });
   }
 
+  /** A ticket's first-response or resolution deadline is at risk (80% of its time used) or passed; `dueAt` is already in the tenant's local time. */
+  slaAlert(p: { firstName: string; organizationName: string; ticketNumber: number; ticketSubject: string; target: string; breached: boolean; dueAt: string; link: string }): MailContent {
+    const ticket = `#${p.ticketNumber} "${p.ticketSubject}"`;
+    return this.render({
+      subject: `${p.breached ? 'SLA breached' : 'SLA at risk'}: #${p.ticketNumber} ${p.ticketSubject}`,
+      greeting: `Hi ${p.firstName},`,
+      paragraphs: [
+        p.breached
+          ? `The ${p.target} deadline of ticket ${ticket} in ${p.organizationName} passed at ${p.dueAt}.`
+          : `Ticket ${ticket} in ${p.organizationName} needs its ${p.target} by ${p.dueAt}: less than a fifth of the time is left.`,
+      ],
+      action: { label: 'Open the ticket', url: p.link },
+    });
+  }
+
+  /** A business sends its customer a quote; the PDF (cover letter, prices, terms) is attached by the caller. */
+  quoteSent(p: { customerName: string; companyName: string; quoteNumber: string; quoteTitle: string; total: string; validUntil: string }): MailContent {
+    return this.render({
+      subject: `Quote ${p.quoteNumber} from ${p.companyName}: ${p.quoteTitle}`,
+      greeting: `Dear ${p.customerName},`,
+      paragraphs: [
+        `${p.companyName} sends you quote ${p.quoteNumber} for "${p.quoteTitle}", totalling ${p.total} and valid until ${p.validUntil}.`,
+        'The quote, with its cover letter, scope of work and terms, is attached as a PDF. Reply to this email with any question.',
+      ],
+    });
+  }
+
+  /** A business sends its customer an invoice; the PDF is attached by the caller. */
+  invoiceSent(p: { customerName: string; companyName: string; invoiceNumber: string; invoiceTitle: string; total: string; dueDate: string }): MailContent {
+    return this.render({
+      subject: `Invoice ${p.invoiceNumber} from ${p.companyName}: ${p.invoiceTitle}`,
+      greeting: `Dear ${p.customerName},`,
+      paragraphs: [
+        `${p.companyName} sends you invoice ${p.invoiceNumber} for "${p.invoiceTitle}", totalling ${p.total} and due on ${p.dueDate}.`,
+        'The invoice is attached as a PDF. Reply to this email with any question.',
+      ],
+    });
+  }
+
+  /** The automatic acknowledgement of a ticket opened by email; the ticket number in the subject threads the customer's answers. */
+  ticketReceived(p: { customerName: string; companyName: string; ticketNumber: number; ticketSubject: string }): MailContent {
+    return this.render({
+      subject: `We received your request [#${p.ticketNumber}] ${p.ticketSubject}`,
+      greeting: `Dear ${p.customerName},`,
+      paragraphs: [
+        `Thank you for contacting ${p.companyName}. Your request "${p.ticketSubject}" is ticket #${p.ticketNumber}; we will answer as soon as we can.`,
+        'To add anything, reply to this email and keep the ticket number in the subject.',
+      ],
+    });
+  }
+
+  /** A team's reply on an email ticket, as they wrote it: it comes from the organization, so no product branding. */
+  ticketReply(p: { subject: string; body: string }): MailContent {
+    const paragraphs = p.body.split(/\n{2,}/).map((block) => `<p style="margin:0 0 16px">${escapeHtml(block).replace(/\n/g, '<br>')}</p>`);
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(p.subject)}</title></head><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#111;line-height:1.5">${paragraphs.join('')}</body></html>`;
+    return { subject: p.subject, html, text: p.body };
+  }
+
   private render(layout: Layout): MailContent {
     const notes = layout.notes ?? [];
     const text = [

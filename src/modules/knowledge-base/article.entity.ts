@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Timestamped } from '../../core/database/timestamped.entity';
 
@@ -36,4 +36,8 @@ export class Article extends Timestamped {
   @Field(() => ArticleStatus)
   @Column({ type: 'varchar', length: 10 })
   status: ArticleStatus;
+
+  /** Counted by the root resolver when selected (field resolvers run after its transaction). */
+  @Field(() => Int, { description: 'Tickets linked to the article that are RESOLVED or CLOSED now' })
+  resolvedTicketCount?: number;
 }

@@ -81,5 +81,13 @@ export class SuggestedArticlesArgs {
   limit: number = 5;
 }
 
+@ArgsType()
+export class TopResolvingArticlesArgs {
+  @Field(() => Int, { defaultValue: 10, description: '1 to 100' })
+  @Min(1)
+  @Max(100)
+  limit: number = 10;
+}
+
 @ObjectType()
 export class ArticleConnection extends ConnectionType(Article, 'Article') {}

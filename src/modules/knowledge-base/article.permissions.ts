@@ -7,6 +7,7 @@ export const articlePermissions: PermissionTree = {
     articles: canRead('articles'),
     suggestedArticles: canRead('articles'),
     ticketArticles: canRead('tickets'),
+    topResolvingArticles: canRead('articles'),
   },
   Mutation: {
     createArticle: canWrite('articles'),

@@ -1,8 +1,10 @@
-import { Arg, Args, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
+import { selectsField } from '../../core/graphql/selection';
 import { TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
 import { Article } from './article.entity';
-import { ArticleConnection, ArticlesArgs, CreateArticleInput, SuggestedArticlesArgs, UpdateArticleInput } from './article.inputs';
+import { ArticleConnection, ArticlesArgs, CreateArticleInput, SuggestedArticlesArgs, TopResolvingArticlesArgs, UpdateArticleInput } from './article.inputs';
 import type { ArticleService } from './article.service';
 
 @Resolver(() => Article)
@@ -11,33 +13,45 @@ export class ArticleResolver {
   constructor(private readonly articleService: ArticleService) {}
 
   @Query(() => Article)
-  article(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string): Promise<Article> {
-    return this.articleService.get(em, id);
+  async article(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string, @Info() info: GraphQLResolveInfo): Promise<Article> {
+    return this.one(em, info, await this.articleService.get(em, id));
   }
 
   @Query(() => ArticleConnection)
-  articles(@TenantManager() em: EntityManager, @Args() args: ArticlesArgs): Promise<ArticleConnection> {
-    return this.articleService.list(em, args);
+  async articles(@TenantManager() em: EntityManager, @Args() args: ArticlesArgs, @Info() info: GraphQLResolveInfo): Promise<ArticleConnection> {
+    const page = await this.articleService.list(em, args);
+    await this.counted(em, info, page.edges.map((e) => e.node), ['edges', 'node']);
+    return page;
   }
 
   @Query(() => [Article], { description: "Published articles matching the ticket's subject, description and messages, best first" })
-  suggestedArticles(@TenantManager() em: EntityManager, @Args() { ticketId, limit }: SuggestedArticlesArgs): Promise<Article[]> {
-    return this.articleService.suggested(em, ticketId, limit);
+  async suggestedArticles(@TenantManager() em: EntityManager, @Args() { ticketId, limit }: SuggestedArticlesArgs, @Info() info: GraphQLResolveInfo): Promise<Article[]> {
+    return this.counted(em, info, await this.articleService.suggested(em, ticketId, limit));
   }
 
   @Query(() => [Article], { description: 'Articles linked to the ticket' })
-  ticketArticles(@TenantManager() em: EntityManager, @Arg('ticketId', () => ID) ticketId: string): Promise<Article[]> {
-    return this.articleService.linkedTo(em, ticketId);
+  async ticketArticles(@TenantManager() em: EntityManager, @Arg('ticketId', () => ID) ticketId: string, @Info() info: GraphQLResolveInfo): Promise<Article[]> {
+    return this.counted(em, info, await this.articleService.linkedTo(em, ticketId));
+  }
+
+  @Query(() => [Article], { description: 'The articles that resolved the most tickets (resolvedTicketCount), most first; articles that resolved none are left out' })
+  topResolvingArticles(@TenantManager() em: EntityManager, @Args() { limit }: TopResolvingArticlesArgs): Promise<Article[]> {
+    return this.articleService.topResolving(em, limit);
   }
 
   @Mutation(() => Article)
-  createArticle(@TenantManager() em: EntityManager, @Arg('input') input: CreateArticleInput): Promise<Article> {
-    return this.articleService.create(em, input);
+  async createArticle(@TenantManager() em: EntityManager, @Arg('input') input: CreateArticleInput, @Info() info: GraphQLResolveInfo): Promise<Article> {
+    return this.one(em, info, await this.articleService.create(em, input));
   }
 
   @Mutation(() => Article)
-  updateArticle(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateArticleInput): Promise<Article> {
-    return this.articleService.update(em, id, input);
+  async updateArticle(
+    @TenantManager() em: EntityManager,
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateArticleInput,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Article> {
+    return this.one(em, info, await this.articleService.update(em, id, input));
   }
 
   @Mutation(() => Boolean, { description: 'Idempotent' })
@@ -48,5 +62,14 @@ export class ArticleResolver {
   @Mutation(() => Boolean, { description: 'False when they were not linked' })
   unlinkArticle(@TenantManager() em: EntityManager, @Arg('ticketId', () => ID) ticketId: string, @Arg('articleId', () => ID) articleId: string): Promise<boolean> {
     return this.articleService.unlink(em, ticketId, articleId);
+  }
+
+  /** Counts resolved tickets (one query) only when the client selected them, at `path` below the root field. */
+  private async counted(em: EntityManager, info: GraphQLResolveInfo, articles: Article[], path: string[] = []): Promise<Article[]> {
+    return selectsField(info, 'resolvedTicketCount', path) ? this.articleService.countResolved(em, articles) : articles;
+  }
+
+  private async one(em: EntityManager, info: GraphQLResolveInfo, article: Article): Promise<Article> {
+    return (await this.counted(em, info, [article]))[0];
   }
 }

@@ -1,8 +1,8 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, toConnection } from '../../core/graphql/connection';
 import { isUuid } from '../../core/tenancy/tenant-schema';
-import { Ticket, TicketMessage } from '../tickets';
+import { Ticket, TicketMessage, TicketStatus } from '../tickets';
 import { Article, ArticleStatus } from './article.entity';
 import type { ArticlesArgs, CreateArticleInput, UpdateArticleInput } from './article.inputs';
 
@@ -13,6 +13,11 @@ const normalizeTags = (tags: string[]) => [...new Set(tags.map((tag) => tag.trim
  * configuration keeps them as they are), quoted, OR-ed. Null when the text has no words.
  */
 const ANY_WORD_QUERY = `(SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) FROM unnest(to_tsvector('english', $1)))`;
+
+/** Per article, its linked tickets that are RESOLVED or CLOSED; `where` narrows the links (alias `l`). */
+const resolvedCountsSql = (where: string) =>
+  `SELECT l.article_id AS id, count(*)::int AS count FROM ticket_articles l JOIN tickets t ON t.id = l.ticket_id
+    WHERE t.status IN ('${TicketStatus.RESOLVED}', '${TicketStatus.CLOSED}') ${where} GROUP BY l.article_id`;
 
 /** Knowledge-base articles of one tenant; every method takes the tenant-scoped manager of the caller's transaction. */
 export class ArticleService {
@@ -62,9 +67,29 @@ export class ArticleService {
        LIMIT $3`,
       [text, ArticleStatus.PUBLISHED, limit],
     );
-    if (!ranked.length) return [];
-    const articles = await em.findBy(Article, ranked.map(({ id }) => ({ id })));
-    return ranked.map(({ id }) => articles.find((a) => a.id === id)!);
+    return this.inOrder(em, ranked.map(({ id }) => id));
+  }
+
+  /** Sets `resolvedTicketCount` on the articles: one query for all of them. */
+  async countResolved(em: EntityManager, articles: Article[]): Promise<Article[]> {
+    if (!articles.length) return articles;
+    const rows: { id: string; count: number }[] = await em.query(resolvedCountsSql('AND l.article_id = ANY($1::uuid[])'), [articles.map((a) => a.id)]);
+    for (const article of articles) article.resolvedTicketCount = rows.find((r) => r.id === article.id)?.count ?? 0;
+    return articles;
+  }
+
+  /** The articles linked to the most RESOLVED or CLOSED tickets, whatever their status; most first, then by id. */
+  async topResolving(em: EntityManager, limit: number): Promise<Article[]> {
+    const rows: { id: string; count: number }[] = await em.query(`${resolvedCountsSql('')} ORDER BY count DESC, l.article_id LIMIT $1`, [limit]);
+    const articles = await this.inOrder(em, rows.map((r) => r.id));
+    for (const [index, article] of articles.entries()) article.resolvedTicketCount = rows[index].count;
+    return articles;
+  }
+
+  private async inOrder(em: EntityManager, ids: string[]): Promise<Article[]> {
+    if (!ids.length) return [];
+    const articles = await em.findBy(Article, { id: In(ids) });
+    return ids.map((id) => articles.find((a) => a.id === id)!);
   }
 
   /** Idempotent: linking twice keeps one link. */

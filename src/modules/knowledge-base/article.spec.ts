@@ -1,14 +1,18 @@
 import {
   AddTicketMessageDocument,
   ArticleByIdDocument,
+  ArticleResolvedCountDocument,
+  ArticlesWithResolvedCountsDocument,
   ArticlesDocument,
   CreateArticleDocument,
   CreateTicketDocument,
   LinkArticleDocument,
   SuggestedArticlesDocument,
   TicketArticlesDocument,
+  TopResolvingArticlesDocument,
   UnlinkArticleDocument,
   UpdateArticleDocument,
+  UpdateTicketDocument,
   type CreateArticleInput,
 } from '../../../test/generated/graphql';
 import { signUp, type TestAccount } from '../../../test/support/accounts';
@@ -101,6 +105,35 @@ describe('knowledge base (through HTTP, real PostgreSQL)', () => {
       expect(res.errors![0].extensions.code).toBe('NOT_FOUND');
     }
     expect((await app.gql(ArticleByIdDocument, { id: secret.id }, org)).data!.article.title).toBe('Internal escalation matrix');
+  });
+
+  it('counts the RESOLVED or CLOSED tickets each article is linked to, and ranks the articles that resolved the most', async () => {
+    const desk = await signUp(app, 'stats@articles.test', 'Stats Desk');
+    const at = { bearer: desk.token, org: desk.tenant.slug };
+    const [printer, wifi, unused] = [
+      await article({ title: 'Printer', body: 'Restart it', tags: [], status: 'PUBLISHED' }, at),
+      await article({ title: 'Wifi', body: 'Move closer', tags: [], status: 'PUBLISHED' }, at),
+      await article({ title: 'Unused', body: 'Nobody reads this', tags: [] }, at),
+    ];
+    const tickets = [await ticket('One', at), await ticket('Two', at), await ticket('Three', at), await ticket('Four', at)];
+    const links: [number, { id: string }][] = [[0, printer], [1, printer], [2, printer], [3, wifi]];
+    for (const [index, linked] of links) await app.gql(LinkArticleDocument, { ticketId: tickets[index].id, articleId: linked.id }, at);
+    const setStatus = (index: number, status: 'RESOLVED' | 'CLOSED' | 'OPEN') => app.gql(UpdateTicketDocument, { id: tickets[index].id, input: { status } }, at);
+    await setStatus(0, 'RESOLVED');
+    await setStatus(1, 'CLOSED');
+    await setStatus(3, 'RESOLVED'); // ticket 2 stays open: not counted
+
+    const counts = async () => (await app.gql(ArticlesWithResolvedCountsDocument, { first: 10 }, at)).data!.articles.edges.map((e) => [e.node.title, e.node.resolvedTicketCount]);
+    expect(await counts()).toEqual([['Printer', 2], ['Wifi', 1], ['Unused', 0]]);
+    const top = async (limit?: number) => (await app.gql(TopResolvingArticlesDocument, { limit }, at)).data!.topResolvingArticles.map((a) => [a.id, a.resolvedTicketCount]);
+    expect(await top()).toEqual([[printer.id, 2], [wifi.id, 1]]);
+    expect(await top(1)).toEqual([[printer.id, 2]]);
+
+    await setStatus(1, 'OPEN'); // reopened: no longer resolved by the article
+    expect((await app.gql(ArticleResolvedCountDocument, { id: printer.id }, at)).data!.article.resolvedTicketCount).toBe(1);
+    expect((await app.gql(ArticleResolvedCountDocument, { id: unused.id }, at)).data!.article.resolvedTicketCount).toBe(0);
+    expect((await app.gql(TopResolvingArticlesDocument, {}, org)).data!.topResolvingArticles.map((a) => a.id)).not.toContain(printer.id);
+    expect((await app.gql(TopResolvingArticlesDocument, { limit: 101 }, at)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('rejects bad input with BAD_USER_INPUT', async () => {

@@ -34,12 +34,17 @@ const unauthenticated = () => new UnauthenticatedError();
 
 /** Shield wants one instance per rule name: `hasRole(ADMIN)` in two trees is the same rule. */
 const rulesByName = new Map<string, PermissionRule>();
+/** Each rule's decision, so the permission layer can take it outside shield (`checkedThenReleased`). */
+const decisionOfRule = new WeakMap<object, (principal: Principal) => Decision>();
+/** `checkedThenReleased` markers and the organization rule each stands for. */
+const releasedRules = new WeakMap<object, PermissionRule>();
 
 function define(name: string, decide: (principal: Principal) => Decision): PermissionRule {
   let defined = rulesByName.get(name);
   if (!defined) {
     defined = rule(name, { cache: 'no_cache' })((_parent, _args, ctx: RequestContext) => decide(ctx.principal));
     rulesByName.set(name, defined);
+    decisionOfRule.set(defined, decide);
   }
   return defined;
 }
@@ -51,13 +56,15 @@ function roleInScope(): MemberRole | Error {
   return tenant.memberRole as MemberRole;
 }
 
+function decideForOrganization(principal: Principal, decide: (principal: Principal) => Decision): Decision {
+  if (principal.kind === 'anonymous') return unauthenticated();
+  // Platform administrators act for any organization, as before roles existed.
+  if (principal.kind === 'platform-admin') return true;
+  return decide(principal);
+}
+
 function defineForOrganization(name: string, decide: (principal: Principal) => Decision): PermissionRule {
-  const organizationRule = define(name, (principal) => {
-    if (principal.kind === 'anonymous') return unauthenticated();
-    // Platform administrators act for any organization, as before roles existed.
-    if (principal.kind === 'platform-admin') return true;
-    return decide(principal);
-  });
+  const organizationRule = define(name, (principal) => decideForOrganization(principal, decide));
   organizationRules.add(organizationRule);
   return organizationRule;
 }
@@ -100,16 +107,27 @@ export function hasRole(minimum: MemberRole): PermissionRule {
   });
 }
 
-function canUse(resource: string, access: DataAccess): PermissionRule {
+function decideDataAccess(principal: Principal, resource: string, access: DataAccess): Decision {
   const scope = `${resource}:${access}`;
-  const dataRule = defineForOrganization(`can:${scope}`, (principal) => {
-    if (principal.kind !== 'api-key') return requireRole(MIN_ROLE_FOR[access]);
-    // A key that may write may read as well (as with Stripe's restricted keys).
-    if (principal.scopes.includes(scope) || (access === 'read' && principal.scopes.includes(`${resource}:write`))) return true;
-    return new ForbiddenError(`This API key lacks the ${scope} scope`, { reason: 'MISSING_SCOPE', requiredScope: scope });
-  });
-  scopeOfRule.set(dataRule, scope);
+  if (principal.kind !== 'api-key') return requireRole(MIN_ROLE_FOR[access]);
+  // A key that may write may read as well (as with Stripe's restricted keys).
+  if (principal.scopes.includes(scope) || (access === 'read' && principal.scopes.includes(`${resource}:write`))) return true;
+  return new ForbiddenError(`This API key lacks the ${scope} scope`, { reason: 'MISSING_SCOPE', requiredScope: scope });
+}
+
+function canUse(resource: string, access: DataAccess): PermissionRule {
+  const dataRule = defineForOrganization(`can:${resource}:${access}`, (principal) => decideDataAccess(principal, resource, access));
+  scopeOfRule.set(dataRule, `${resource}:${access}`);
   return dataRule;
+}
+
+/**
+ * canRead / canWrite for a REST route, inside the organization's scope (HttpRouteKit.withTenantScope):
+ * the same decision as the GraphQL rule, thrown when refused.
+ */
+export function assertDataAccess(principal: Principal, resource: string, access: DataAccess): void {
+  const decision = decideForOrganization(principal, (p) => decideDataAccess(p, resource, access));
+  if (decision !== true) throw decision;
 }
 
 /** Reading tenant data: VIEWER and up, or an API key with `<resource>:read` (or `:write`). */
@@ -118,13 +136,40 @@ export const canRead = (resource: string) => canUse(resource, 'read');
 /** Changing tenant data: MEMBER and up, or an API key with `<resource>:write`. */
 export const canWrite = (resource: string) => canUse(resource, 'write');
 
+/**
+ * For a resolver that waits on a slow network call (an LLM): `organizationRule` is decided in
+ * the organization's scope as usual, but that transaction closes before the resolver runs, so
+ * no pooled connection waits on the network; the resolver opens its own transactions
+ * (`runInRequestTenantScope`). Takes one organization rule (canRead, canWrite, hasRole).
+ */
+export function checkedThenReleased(organizationRule: PermissionRule): PermissionRule {
+  if (!organizationRules.has(organizationRule)) throw new Error('checkedThenReleased takes one organization rule');
+  const name = `released:${(organizationRule as { name: string }).name}`;
+  let marker = rulesByName.get(name);
+  if (!marker) {
+    // The permission layer decides in its place; were shield ever to run the marker itself, it refuses.
+    marker = rule(name, { cache: 'no_cache' })(() => new InternalError(`${name} must be applied by the permission layer`));
+    rulesByName.set(name, marker);
+    releasedRules.set(marker, organizationRule);
+  }
+  return marker;
+}
+
+/** What a `checkedThenReleased` marker decides (in the organization's scope); undefined for other rules. */
+export function releasedDecisionOf(permissionRule: PermissionRule): ((principal: Principal) => Decision) | undefined {
+  const organizationRule = releasedRules.get(permissionRule);
+  return organizationRule && decisionOfRule.get(organizationRule);
+}
+
 function childrenOf(permissionRule: PermissionRule): PermissionRule[] {
+  const released = releasedRules.get(permissionRule);
+  if (released) return [released];
   return 'getRules' in permissionRule ? permissionRule.getRules() : [];
 }
 
 /** Whether the rule (or any rule it combines) must run inside the organization's scope. */
 export function needsOrganization(permissionRule: PermissionRule): boolean {
-  return organizationRules.has(permissionRule) || childrenOf(permissionRule).some(needsOrganization);
+  return organizationRules.has(permissionRule) || releasedRules.has(permissionRule) || childrenOf(permissionRule).some(needsOrganization);
 }
 
 /** The API key scopes these rules check: exactly what a key may be granted. */

@@ -13,6 +13,9 @@ export {
   or,
   needsOrganization,
   apiKeyScopesOf,
+  assertDataAccess,
+  checkedThenReleased,
+  releasedDecisionOf,
   type PermissionRule,
   type PermissionTree,
 } from './access-rules';

@@ -36,7 +36,8 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
       ['invite-team', false],
       ['create-api-key', false],
       ['add-payment-method', false], // follows billing (a saved card or a paid plan), can still be ticked by hand
-      ['connect-channel', true],
+      ['email-channel-configured', false], // follows the support mailbox
+      ['whatsapp-configured', false],
       ['add-first-product', false], // follows the catalog
     ]);
 
@@ -44,7 +45,7 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
     expect((await app.gql(UpdateTenantSettingsDocument, { input: profile }, asOwner())).errors).toBeUndefined();
     const afterProfile = await status();
     expect(afterProfile.steps[0]).toMatchObject({ key: 'business-profile', completed: true, completedAt: expect.any(String) });
-    expect(afterProfile.completionPercentage).toBe(17);
+    expect(afterProfile.completionPercentage).toBe(14);
     // Real state: removing the phone makes the profile incomplete again.
     await app.gql(UpdateTenantSettingsDocument, { input: { phone: null } }, asOwner());
     expect((await done())['business-profile']).toBe(false);
@@ -59,20 +60,22 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
       'invite-team': true,
       'create-api-key': true,
       'add-payment-method': false,
-      'connect-channel': false,
+      'email-channel-configured': false,
+      'whatsapp-configured': false,
       'add-first-product': false,
     });
-    expect((await status()).completionPercentage).toBe(50);
+    expect((await status()).completionPercentage).toBe(43);
   });
 
   it('steps are ticked by hand; all done completes onboarding, and completion sticks', async () => {
     const unknown = await mark('conquer-the-world');
     expect(unknown.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_STEP' });
 
-    expect((await mark('add-payment-method')).data!.markOnboardingStep).toMatchObject({ completed: false, completionPercentage: 67 });
+    expect((await mark('add-payment-method')).data!.markOnboardingStep).toMatchObject({ completed: false, completionPercentage: 57 });
     // Marking twice changes nothing.
-    expect((await mark('add-payment-method')).data!.markOnboardingStep.completionPercentage).toBe(67);
-    await mark('connect-channel');
+    expect((await mark('add-payment-method')).data!.markOnboardingStep.completionPercentage).toBe(57);
+    await mark('email-channel-configured');
+    await mark('whatsapp-configured');
     const last = (await mark('add-first-product')).data!.markOnboardingStep;
     expect(last).toMatchObject({ completed: true, completionPercentage: 100 });
 
@@ -80,7 +83,7 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
     expect(finished.completedAt).not.toBeNull();
     // State that regresses later does not reopen onboarding.
     await app.gql(UpdateTenantSettingsDocument, { input: { address: null } }, asOwner());
-    expect(await status()).toMatchObject({ completed: true, completedAt: finished.completedAt, completionPercentage: 83 });
+    expect(await status()).toMatchObject({ completed: true, completedAt: finished.completedAt, completionPercentage: 86 });
   });
 
   it('members see the checklist; only ADMIN and OWNER tick steps', async () => {
@@ -88,7 +91,7 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
     await addMember(app, owner, viewer, 'VIEWER');
     const options = { bearer: viewer.token, org: owner.tenant.slug };
     expect((await app.gql(OnboardingStatusDocument, {}, options)).data!.onboardingStatus.completed).toBe(true);
-    const refused = await app.gql(MarkOnboardingStepDocument, { key: 'connect-channel' }, options);
+    const refused = await app.gql(MarkOnboardingStepDocument, { key: 'email-channel-configured' }, options);
     expect(refused.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', requiredRole: 'ADMIN' });
   });
 });

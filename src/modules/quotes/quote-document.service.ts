@@ -33,6 +33,17 @@ export class QuoteDocumentService {
     return Object.assign(new QuoteDocument(), { type, currentVersion: current.version, content: current.content, versions });
   }
 
+  /** The current version of each document (for the PDF). */
+  currentVersions(em: EntityManager, quoteId: string): Promise<QuoteDocumentVersion[]> {
+    return em
+      .createQueryBuilder(QuoteDocumentVersion, 'v')
+      .distinctOn(['v.type'])
+      .where('v.quoteId = :quoteId', { quoteId })
+      .orderBy('v.type')
+      .addOrderBy('v.version', 'DESC')
+      .getMany();
+  }
+
   async update(em: EntityManager, quoteId: string, type: QuoteDocumentType, content: string, author: string): Promise<QuoteDocument> {
     if (content.length > MAX_CONTENT) throw new BadUserInputError(`content is longer than ${MAX_CONTENT} characters`, { reason: 'TOO_LONG', field: 'content' });
     await this.lockDraft(em, quoteId);

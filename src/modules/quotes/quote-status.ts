@@ -1,6 +1,9 @@
 import { registerEnumType } from 'type-graphql';
 
-/** DRAFT → SENT → ACCEPTED / REJECTED. EXPIRED is never stored: it is read from `validUntil`. */
+/**
+ * DRAFT → SENT → ACCEPTED / REJECTED. A DRAFT or SENT quote is EXPIRED once `validUntil` has passed:
+ * read from the date at once, and stored by the daily quote-expiry job.
+ */
 export enum QuoteStatus {
   DRAFT = 'DRAFT',
   SENT = 'SENT',

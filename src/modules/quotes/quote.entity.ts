@@ -1,7 +1,7 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Timestamped } from '../../core/database/timestamped.entity';
-import { DecimalScalar } from '../catalog';
+import { Money, PricedLine } from './priced-line';
 import { QuoteStatus } from './quote-status';
 
 /** Amounts are numeric columns read as strings, computed by quote-totals.ts and stored with the quote. */
@@ -32,7 +32,7 @@ export class Quote extends Timestamped {
   @Column({ name: 'valid_until', type: 'date' })
   validUntil: string;
 
-  /** What was decided; `status` adds EXPIRED on read. */
+  /** As stored (EXPIRED once the daily job saw it); `status` also reads EXPIRED from the date. */
   @Column({ name: 'status', type: 'varchar', length: 10 })
   storedStatus: QuoteStatus;
 
@@ -47,21 +47,22 @@ export class Quote extends Timestamped {
   @Column({ name: 'decided_at', type: 'timestamptz', precision: 3, nullable: true })
   decidedAt: Date | null;
 
-  @Field(() => DecimalScalar)
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
-  subtotal: string;
+  @Field(() => String, { nullable: true, description: 'Who accepted or rejected it: user:<id>, api-key:<id> or platform-admin' })
+  @Column({ name: 'decided_by', type: 'varchar', length: 80, nullable: true })
+  decidedBy: string | null;
 
-  @Field(() => DecimalScalar)
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
-  discount: string;
+  @Field(() => Date, { nullable: true, description: 'When sendQuote mailed it to the customer' })
+  @Column({ name: 'sent_at', type: 'timestamptz', precision: 3, nullable: true })
+  sentAt: Date | null;
 
-  @Field(() => DecimalScalar)
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
-  tax: string;
+  @Field(() => String, { nullable: true, description: 'Who sent it (as decidedBy)' })
+  @Column({ name: 'sent_by', type: 'varchar', length: 80, nullable: true })
+  sentBy: string | null;
 
-  @Field(() => DecimalScalar)
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
-  total: string;
+  @Money() subtotal: string;
+  @Money() discount: string;
+  @Money() tax: string;
+  @Money() total: string;
 
   /** Loaded and saved by QuoteService with the quote (not a TypeORM relation: no implicit cascades). */
   @Field(() => [QuoteLineItem])
@@ -70,54 +71,7 @@ export class Quote extends Timestamped {
 
 @ObjectType()
 @Entity({ name: 'quote_line_items' })
-export class QuoteLineItem {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
+export class QuoteLineItem extends PricedLine {
   @Column({ name: 'quote_id', type: 'uuid' })
   quoteId: string;
-
-  @Field(() => Int, { description: '1-based order on the quote' })
-  @Column('int')
-  position: number;
-
-  @Field(() => ID, { nullable: true })
-  @Column({ name: 'product_id', type: 'uuid', nullable: true })
-  productId: string | null;
-
-  @Field()
-  @Column('text')
-  description: string;
-
-  @Field(() => DecimalScalar, { description: 'Up to 3 decimal places' })
-  @Column({ type: 'numeric', precision: 14, scale: 3 })
-  quantity: string;
-
-  @Field(() => DecimalScalar)
-  @Column({ name: 'unit_price', type: 'numeric', precision: 14, scale: 2 })
-  unitPrice: string;
-
-  @Field(() => DecimalScalar, { description: 'Percent, up to 3 decimal places' })
-  @Column({ name: 'discount_percent', type: 'numeric', precision: 6, scale: 3 })
-  discountPercent: string;
-
-  @Field(() => DecimalScalar, { description: 'Percent, up to 3 decimal places' })
-  @Column({ name: 'tax_rate', type: 'numeric', precision: 6, scale: 3 })
-  taxRate: string;
-
-  @Field(() => DecimalScalar, { description: 'quantity × unitPrice, rounded' })
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
-  subtotal: string;
-
-  @Field(() => DecimalScalar)
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
-  discount: string;
-
-  @Field(() => DecimalScalar)
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
-  tax: string;
-
-  @Field(() => DecimalScalar)
-  @Column({ type: 'numeric', precision: 16, scale: 2 })
-  total: string;
 }

@@ -10,6 +10,7 @@ export const quotePermissions: PermissionTree = {
   Mutation: {
     createQuote: canWrite('quotes'),
     updateQuote: canWrite('quotes'),
+    sendQuote: canWrite('quotes'),
     acceptQuote: canWrite('quotes'),
     rejectQuote: canWrite('quotes'),
     updateQuoteDocument: canWrite('quotes'),

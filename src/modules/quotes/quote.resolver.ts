@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import { selectsField } from '../../core/graphql/selection';
+import { actorLabel } from '../../core/http/actor-label';
 import type { RequestContext } from '../../core/http/request-context';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
@@ -10,14 +11,7 @@ import { QuoteDocumentService } from './quote-document.service';
 import { Quote } from './quote.entity';
 import { CreateQuoteInput, QuoteConnection, QuotesArgs, UpdateQuoteInput } from './quote.inputs';
 import { QuoteService } from './quote.service';
-
-/** Who a document version is attributed to. */
-const authorOf = (ctx: RequestContext): string => {
-  const { principal } = ctx;
-  if (principal.kind === 'user') return `user:${principal.userId}`;
-  if (principal.kind === 'api-key') return `api-key:${principal.apiKeyId}`;
-  return principal.kind;
-};
+import { QuoteSender } from './quote-sending.service';
 
 @Resolver(() => Quote)
 @TenantScoped()
@@ -25,6 +19,7 @@ export class QuoteResolver {
   constructor(
     private readonly quoteService: QuoteService,
     private readonly documentService: QuoteDocumentService,
+    private readonly sender: QuoteSender,
   ) {}
 
   @Query(() => Quote)
@@ -44,7 +39,7 @@ export class QuoteResolver {
     @Ctx() ctx: RequestContext,
     @Arg('input') input: CreateQuoteInput,
   ): Promise<Quote> {
-    return this.quoteService.create(em, { tenantId: tenant.id, author: authorOf(ctx) }, input);
+    return this.quoteService.create(em, { tenantId: tenant.id, author: actorLabel(ctx.principal) }, input);
   }
 
   @Mutation(() => Quote, { description: 'CONFLICT unless the quote is DRAFT' })
@@ -52,18 +47,27 @@ export class QuoteResolver {
     return this.quoteService.update(em, id, input);
   }
 
-  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is DRAFT or SENT (and not expired)' })
-  acceptQuote(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string): Promise<Quote> {
-    return this.quoteService.accept(em, id);
+  @Mutation(() => Quote, {
+    description:
+      "Emails the customer the quote's PDF and makes it SENT. CONFLICT (QUOTE_NOT_DRAFT, QUOTE_EXPIRED) unless it is a DRAFT; BAD_USER_INPUT (CUSTOMER_HAS_NO_EMAIL)",
+  })
+  sendQuote(@TenantManager() em: EntityManager, @Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Quote> {
+    return this.sender.send(em, id, actorLabel(ctx.principal));
   }
 
-  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is DRAFT or SENT (and not expired)' })
+  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is SENT (QUOTE_NOT_SENT for a DRAFT, QUOTE_EXPIRED)' })
+  acceptQuote(@TenantManager() em: EntityManager, @Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Quote> {
+    return this.quoteService.accept(em, id, actorLabel(ctx.principal));
+  }
+
+  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is SENT (QUOTE_NOT_SENT for a DRAFT, QUOTE_EXPIRED)' })
   rejectQuote(
     @TenantManager() em: EntityManager,
+    @Ctx() ctx: RequestContext,
     @Arg('id', () => ID) id: string,
     @Arg('reason', () => String, { nullable: true }) reason: string | null,
   ): Promise<Quote> {
-    return this.quoteService.reject(em, id, reason);
+    return this.quoteService.reject(em, id, reason, actorLabel(ctx.principal));
   }
 
   @Query(() => QuoteDocument)
@@ -83,7 +87,7 @@ export class QuoteResolver {
     @Arg('type', () => QuoteDocumentType) type: QuoteDocumentType,
     @Arg('content') content: string,
   ): Promise<QuoteDocument> {
-    return this.documentService.update(em, quoteId, type, content, authorOf(ctx));
+    return this.documentService.update(em, quoteId, type, content, actorLabel(ctx.principal));
   }
 
   @Mutation(() => QuoteDocument, { description: 'Copies an old version into a new one; CONFLICT unless the quote is DRAFT' })
@@ -94,6 +98,6 @@ export class QuoteResolver {
     @Arg('type', () => QuoteDocumentType) type: QuoteDocumentType,
     @Arg('version', () => Int) version: number,
   ): Promise<QuoteDocument> {
-    return this.documentService.restore(em, quoteId, type, version, authorOf(ctx));
+    return this.documentService.restore(em, quoteId, type, version, actorLabel(ctx.principal));
   }
 }

@@ -1,4 +1,6 @@
 import { In, type EntityManager } from 'typeorm';
+import { todayIn } from '../../core/calendar';
+import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
 import { isUuid } from '../../core/tenancy/tenant-schema';
@@ -46,7 +48,7 @@ export class QuoteService {
     if (input.validUntil < today) throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
     await this.deps.entitlements.consume(em, actor.tenantId, 'quotes');
     const quote = em.create(Quote, {
-      number: await this.nextNumber(em, Number(today.slice(0, 4))),
+      number: await nextYearlyNumber(em, 'quote_number_counters', 'Q', Number(today.slice(0, 4))),
       customerId: input.customerId,
       title: input.title.trim(),
       currency: input.currency,
@@ -54,6 +56,9 @@ export class QuoteService {
       storedStatus: QuoteStatus.DRAFT,
       rejectionReason: null,
       decidedAt: null,
+      decidedBy: null,
+      sentAt: null,
+      sentBy: null,
     });
     await this.price(em, quote, input.lineItems);
     const saved = await this.save(em, quote);
@@ -63,15 +68,17 @@ export class QuoteService {
 
   async update(em: EntityManager, id: string, input: UpdateQuoteInput): Promise<Quote> {
     const today = await this.today(em);
-    // The stored status decides: an expired draft may still be edited (e.g. to extend validUntil).
+    // An expired draft (never sent) may still be edited, e.g. to extend validUntil, which makes it a DRAFT again.
     const quote = await this.load(em, id, { lock: true });
-    if (quote.storedStatus !== QuoteStatus.DRAFT) {
+    const expiredDraft = quote.storedStatus === QuoteStatus.EXPIRED && !quote.sentAt;
+    if (quote.storedStatus !== QuoteStatus.DRAFT && !expiredDraft) {
       throw new ConflictError('Only a DRAFT quote can be edited', { reason: 'QUOTE_NOT_DRAFT', status: quote.storedStatus });
     }
     if (input.title !== undefined) quote.title = input.title.trim();
     if (input.validUntil !== undefined) {
       if (input.validUntil < today) throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
       quote.validUntil = input.validUntil;
+      quote.storedStatus = QuoteStatus.DRAFT;
     }
     if (input.lineItems) {
       await em.delete(QuoteLineItem, { quoteId: quote.id });
@@ -80,13 +87,37 @@ export class QuoteService {
     return this.withStatus(await this.save(em, quote), today);
   }
 
-  accept(em: EntityManager, id: string): Promise<Quote> {
-    return this.decide(em, id, QuoteStatus.ACCEPTED, null);
+  /**
+   * DRAFT → SENT, recording who sent it; the caller mails it in the same transaction (QuoteSender).
+   * The row stays locked until then, so a quote is sent once.
+   */
+  async markSent(em: EntityManager, id: string, author: string): Promise<Quote> {
+    const today = await this.today(em);
+    const quote = this.withStatus(await this.load(em, id, { lock: true }), today);
+    if (quote.status === QuoteStatus.EXPIRED) throw expiredError(quote);
+    if (quote.status !== QuoteStatus.DRAFT) throw new ConflictError('Only a DRAFT quote can be sent', { reason: 'QUOTE_NOT_DRAFT', status: quote.status });
+    quote.storedStatus = QuoteStatus.SENT;
+    quote.sentAt = this.deps.now();
+    quote.sentBy = author;
+    return this.withStatus(await em.save(quote), today);
   }
 
-  reject(em: EntityManager, id: string, reason: string | null): Promise<Quote> {
+  accept(em: EntityManager, id: string, author: string): Promise<Quote> {
+    return this.decide(em, id, { decision: QuoteStatus.ACCEPTED, reason: null, author });
+  }
+
+  reject(em: EntityManager, id: string, reason: string | null, author: string): Promise<Quote> {
     if (reason && reason.length > 2000) throw new BadUserInputError('reason is longer than 2000 characters', { reason: 'TOO_LONG', field: 'reason' });
-    return this.decide(em, id, QuoteStatus.REJECTED, reason?.trim() || null);
+    return this.decide(em, id, { decision: QuoteStatus.REJECTED, reason: reason?.trim() || null, author });
+  }
+
+  /** Stores EXPIRED on open quotes past validUntil (the daily job), so the table agrees with what the API reads. */
+  async expireOverdue(em: EntityManager): Promise<number> {
+    const [, affected] = await em.query(
+      "UPDATE quotes SET status = 'EXPIRED', updated_at = now() WHERE status IN ('DRAFT', 'SENT') AND valid_until < $1",
+      [await this.today(em)],
+    );
+    return affected;
   }
 
   async get(em: EntityManager, id: string): Promise<Quote> {
@@ -119,16 +150,18 @@ export class QuoteService {
     return { ...page, totalCount };
   }
 
-  private async decide(em: EntityManager, id: string, decision: QuoteStatus, reason: string | null): Promise<Quote> {
+  /** Only a SENT quote is decided: the customer answers what they received. */
+  private async decide(em: EntityManager, id: string, change: { decision: QuoteStatus; reason: string | null; author: string }): Promise<Quote> {
     const today = await this.today(em);
     const quote = this.withStatus(await this.load(em, id, { lock: true }), today);
-    // Not sent by mail yet (sendQuote comes later), so a DRAFT handed over otherwise may be decided too.
-    if (quote.status !== QuoteStatus.DRAFT && quote.status !== QuoteStatus.SENT) {
-      throw new ConflictError(`A ${quote.status} quote cannot be ${decision.toLowerCase()}`, { reason: 'QUOTE_NOT_OPEN', status: quote.status });
-    }
-    quote.storedStatus = decision;
-    quote.rejectionReason = reason;
+    const verb = change.decision.toLowerCase();
+    if (quote.status === QuoteStatus.EXPIRED) throw expiredError(quote);
+    if (quote.status === QuoteStatus.DRAFT) throw new ConflictError(`Send the quote before it is ${verb}`, { reason: 'QUOTE_NOT_SENT', status: quote.status });
+    if (quote.status !== QuoteStatus.SENT) throw new ConflictError(`A ${quote.status} quote cannot be ${verb}`, { reason: 'QUOTE_NOT_OPEN', status: quote.status });
+    quote.storedStatus = change.decision;
+    quote.rejectionReason = change.reason;
     quote.decidedAt = this.deps.now();
+    quote.decidedBy = change.author;
     return this.withStatus(await em.save(quote), today);
   }
 
@@ -180,16 +213,6 @@ export class QuoteService {
   }
 
   /** Numbers are gap-free per tenant and year: the counter row stays locked until the transaction ends. */
-  private async nextNumber(em: EntityManager, year: number): Promise<string> {
-    const [{ last_number: n }] = await em.query(
-      `INSERT INTO quote_number_counters (year, last_number) VALUES ($1, 1)
-       ON CONFLICT (year) DO UPDATE SET last_number = quote_number_counters.last_number + 1
-       RETURNING last_number`,
-      [year],
-    );
-    return `Q-${year}-${String(n).padStart(4, '0')}`;
-  }
-
   private withStatus(quote: Quote, today: string): Quote {
     quote.status = effectiveStatus(quote.storedStatus, quote.validUntil, today);
     return quote;
@@ -197,9 +220,12 @@ export class QuoteService {
 
   /** Today's date (YYYY-MM-DD) on the tenant's calendar. */
   private async today(em: EntityManager): Promise<string> {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: await this.deps.timezoneOf(em), year: 'numeric', month: '2-digit', day: '2-digit' }).format(this.deps.now());
+    return todayIn(await this.deps.timezoneOf(em), this.deps.now());
   }
 }
+
+const expiredError = (quote: Quote) =>
+  new ConflictError(`The quote expired after ${quote.validUntil}`, { reason: 'QUOTE_EXPIRED', status: QuoteStatus.EXPIRED, validUntil: quote.validUntil });
 
 const PERCENT_RANGE = { atLeast: 0n, atMost: 100n };
 

@@ -9,6 +9,7 @@ import {
   QuotesDocument,
   RejectQuoteDocument,
   RestoreQuoteDocumentVersionDocument,
+  SendQuoteDocument,
   UpdateQuoteDocument,
   UpdateQuoteDocumentDocument,
   UpdateTenantSettingsDocument,
@@ -28,7 +29,7 @@ describe('quotes (through HTTP, real PostgreSQL)', () => {
     app = await startTestApp();
     tenantA = await app.createTenant('quoter');
     await app.createTenant('other');
-    customerId = (await app.gql(CreateCustomerDocument, { input: { name: 'Buyer' } }, { org: 'quoter' })).data!.createCustomer.id;
+    customerId = (await app.gql(CreateCustomerDocument, { input: { name: 'Buyer', email: 'buyer@example.test' } }, { org: 'quoter' })).data!.createCustomer.id;
     const product = { name: 'Cat6 cable', sku: 'CAB-6', unitPrice: '0.10', currency: 'NPR', unit: 'metre', taxRate: '13' };
     productId = (await app.gql(CreateProductDocument, { input: product }, { org: 'quoter' })).data!.createProduct.id;
   });
@@ -90,20 +91,25 @@ describe('quotes (through HTTP, real PostgreSQL)', () => {
     expect(next.number).toBe(`Q-${year}-0003`);
   });
 
-  it('edits only DRAFT quotes; accept and reject decide once', async () => {
+  it('edits only DRAFT quotes; only a SENT quote is accepted or rejected, once', async () => {
     const quote = await createQuote([{ description: 'Survey', quantity: '1', unitPrice: '100' }]);
     const edited = await app.gql(UpdateQuoteDocument, { id: quote.id, input: { title: 'Survey and plan', lineItems: [{ description: 'Survey', quantity: '2', unitPrice: '100', taxRate: '13' }] } }, { org: 'quoter' });
     expect(edited.data!.updateQuote).toMatchObject({ title: 'Survey and plan', subtotal: '200.00', tax: '26.00', total: '226.00', number: quote.number });
     expect(edited.data!.updateQuote.lineItems).toHaveLength(1);
 
+    const early = await app.gql(AcceptQuoteDocument, { id: quote.id }, { org: 'quoter' });
+    expect(early.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_NOT_SENT', status: 'DRAFT' });
+    expect((await app.gql(SendQuoteDocument, { id: quote.id }, { org: 'quoter' })).data!.sendQuote).toMatchObject({ status: 'SENT', sentAt: expect.any(String), sentBy: 'platform-admin' });
     const accepted = await app.gql(AcceptQuoteDocument, { id: quote.id }, { org: 'quoter' });
-    expect(accepted.data!.acceptQuote).toMatchObject({ status: 'ACCEPTED', decidedAt: expect.any(String) });
+    expect(accepted.data!.acceptQuote).toMatchObject({ status: 'ACCEPTED', decidedAt: expect.any(String), decidedBy: 'platform-admin' });
     const lateEdit = await app.gql(UpdateQuoteDocument, { id: quote.id, input: { title: 'Changed' } }, { org: 'quoter' });
     expect(lateEdit.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_NOT_DRAFT' });
     const lateReject = await app.gql(RejectQuoteDocument, { id: quote.id, reason: 'Too late' }, { org: 'quoter' });
     expect(lateReject.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_NOT_OPEN' });
 
     const other = await createQuote([{ description: 'Extra', quantity: '1', unitPrice: '5' }]);
+    expect((await app.gql(RejectQuoteDocument, { id: other.id }, { org: 'quoter' })).errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_NOT_SENT' });
+    await app.gql(SendQuoteDocument, { id: other.id }, { org: 'quoter' });
     const rejected = await app.gql(RejectQuoteDocument, { id: other.id, reason: ' Too expensive ' }, { org: 'quoter' });
     expect(rejected.data!.rejectQuote).toMatchObject({ status: 'REJECTED', rejectionReason: 'Too expensive' });
   });
@@ -115,7 +121,9 @@ describe('quotes (through HTTP, real PostgreSQL)', () => {
     const expired = await app.gql(QuotesDocument, { filter: { status: 'EXPIRED' } }, { org: 'quoter' });
     expect(expired.data!.quotes.edges.map((e) => e.node.id)).toEqual([quote.id]);
     const accept = await app.gql(AcceptQuoteDocument, { id: quote.id }, { org: 'quoter' });
-    expect(accept.errors![0].extensions).toMatchObject({ code: 'CONFLICT', status: 'EXPIRED' });
+    expect(accept.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_EXPIRED', status: 'EXPIRED' });
+    const send = await app.gql(SendQuoteDocument, { id: quote.id }, { org: 'quoter' });
+    expect(send.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_EXPIRED' });
     const extended = await app.gql(UpdateQuoteDocument, { id: quote.id, input: { validUntil: '2099-01-01' } }, { org: 'quoter' });
     expect(extended.data!.updateQuote.status).toBe('DRAFT');
   });
@@ -145,6 +153,7 @@ describe('quotes (through HTTP, real PostgreSQL)', () => {
     expect((await app.gql(UpdateQuoteDocument, { id: quote.id, input: { title: 'Hijacked' } }, asB)).errors![0].extensions.code).toBe('NOT_FOUND');
     expect((await app.gql(AcceptQuoteDocument, { id: quote.id }, asB)).errors![0].extensions.code).toBe('NOT_FOUND');
     expect((await app.gql(RejectQuoteDocument, { id: quote.id }, asB)).errors![0].extensions.code).toBe('NOT_FOUND');
+    expect((await app.gql(SendQuoteDocument, { id: quote.id }, asB)).errors![0].extensions.code).toBe('NOT_FOUND');
     expect((await app.gql(QuotesDocument, {}, asB)).data!.quotes.totalCount).toBe(0);
     const foreignCustomer = await app.gql(CreateQuoteDocument, { input: quoteInput([{ description: 'x', quantity: '1', unitPrice: '1' }]) }, asB);
     expect(foreignCustomer.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', entity: 'Customer' });
@@ -204,7 +213,7 @@ describe('quotes (through HTTP, real PostgreSQL)', () => {
     expect((await app.gql(UpdateQuoteDocumentDocument, { quoteId: quote.id, type, content: 'x' }, asB)).errors![0].extensions.code).toBe('NOT_FOUND');
     expect((await app.gql(RestoreQuoteDocumentVersionDocument, { quoteId: quote.id, type, version: 1 }, asB)).errors![0].extensions.code).toBe('NOT_FOUND');
 
-    await app.gql(AcceptQuoteDocument, { id: quote.id }, { org: 'quoter' });
+    await app.gql(SendQuoteDocument, { id: quote.id }, { org: 'quoter' });
     const late = await app.gql(UpdateQuoteDocumentDocument, { quoteId: quote.id, type, content: 'After the fact' }, { org: 'quoter' });
     expect(late.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_NOT_DRAFT' });
     expect((await app.gql(QuoteDocumentDocument, { quoteId: quote.id, type }, { org: 'quoter' })).data!.quoteDocument.currentVersion).toBe(4);

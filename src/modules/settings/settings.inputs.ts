@@ -1,5 +1,20 @@
-import { IsEmail, IsISO4217CurrencyCode, IsLocale, IsOptional, IsPhoneNumber, IsTimeZone, IsUrl, Length, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsEmail,
+  IsISO4217CurrencyCode,
+  IsLocale,
+  IsOptional,
+  IsPhoneNumber,
+  IsTimeZone,
+  IsUrl,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { Field, InputType } from 'type-graphql';
+import { BusinessHours } from './business-hours';
 
 const NOT_BLANK = /\S/;
 
@@ -51,4 +66,14 @@ export class UpdateTenantSettingsInput {
   @IsEmail()
   @MaxLength(320)
   supportEmail?: string | null;
+
+  @Field(() => [BusinessHours], {
+    nullable: true,
+    description: 'The whole week, replacing the current hours; business-hours SLAs count only these minutes (in `timezone`)',
+  })
+  @IsOptional()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  businessHours?: BusinessHours[];
 }

@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import { BadUserInputError } from '../../core/errors/app-error';
 import type { OnboardingStepDefinition } from '../onboarding';
+import { normalizeBusinessHours, type BusinessHours } from './business-hours';
 import { TenantSettings } from './tenant-settings.entity';
 import type { UpdateTenantSettingsInput } from './settings.inputs';
 
 const OPTIONAL_FIELDS = ['legalName', 'address', 'phone', 'logoUrl', 'supportEmail'] as const;
-const REQUIRED_FIELDS = ['timezone', 'currency', 'locale'] as const;
+const REQUIRED_FIELDS = ['timezone', 'currency', 'locale', 'businessHours'] as const;
 /** What "business profile complete" means for onboarding. */
 const PROFILE_FIELDS = ['legalName', 'address', 'phone'] as const;
 
@@ -28,6 +29,7 @@ export class SettingsService {
     if (input.timezone !== undefined) settings.timezone = input.timezone.trim();
     if (input.currency !== undefined) settings.currency = input.currency.toUpperCase();
     if (input.locale !== undefined) settings.locale = Intl.getCanonicalLocales(input.locale)[0];
+    if (input.businessHours !== undefined) settings.businessHours = normalizeBusinessHours(input.businessHours);
     const complete = PROFILE_FIELDS.every((field) => !!settings[field]);
     settings.profileCompletedAt = complete ? (settings.profileCompletedAt ?? new Date()) : null;
     return manager.save(settings);
@@ -36,6 +38,12 @@ export class SettingsService {
   /** For scheduling in the tenant's local time (onboarding reminders). */
   async timezone(manager: EntityManager): Promise<string> {
     return (await this.get(manager)).timezone;
+  }
+
+  /** The opening hours and time zone business-hours SLAs count in. */
+  async businessCalendar(manager: EntityManager): Promise<{ timeZone: string; hours: BusinessHours[] }> {
+    const { timezone, businessHours } = await this.get(manager);
+    return { timeZone: timezone, hours: businessHours };
   }
 }
 

@@ -1,4 +1,11 @@
-import { TenantSettingsDocument, UpdateTenantSettingsDocument, type UpdateTenantSettingsInput } from '../../../test/generated/graphql';
+import {
+  BusinessHoursDocument,
+  TenantSettingsDocument,
+  UpdateBusinessHoursDocument,
+  UpdateTenantSettingsDocument,
+  type BusinessHoursInput,
+  type UpdateTenantSettingsInput,
+} from '../../../test/generated/graphql';
 import { addMember, signUp, type TestAccount } from '../../../test/support/accounts';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
@@ -15,6 +22,7 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
   const asOwner = () => ({ bearer: owner.token, org: owner.tenant.slug });
   const read = async () => (await app.gql(TenantSettingsDocument, {}, asOwner())).data!.tenantSettings;
   const update = (input: UpdateTenantSettingsInput, options = asOwner()) => app.gql(UpdateTenantSettingsDocument, { input }, options);
+  const hours = async () => (await app.gql(BusinessHoursDocument, {}, asOwner())).data!.tenantSettings.businessHours;
 
   it('starts with defaults and stores a complete, normalised business profile', async () => {
     expect(await read()).toMatchObject({ legalName: null, address: null, phone: null, timezone: 'UTC', currency: 'USD', locale: 'en', logoUrl: null, supportEmail: null });
@@ -65,6 +73,50 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
     const res = await update({ timezone: null });
     expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REQUIRED', field: 'timezone' });
     expect((await read()).timezone).toBe('Asia/Kathmandu');
+  });
+
+  it('has business hours Monday to Friday 09:00-17:00 by default, replaced whole and stored in week order', async () => {
+    const nineToFive = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'].map((day) => ({ day, opens: '09:00', closes: '17:00' }));
+    expect(await hours()).toEqual(nineToFive);
+    const res = await app.gql(
+      UpdateBusinessHoursDocument,
+      {
+        input: {
+          businessHours: [
+            { day: 'SATURDAY', opens: '10:00', closes: '24:00' },
+            { day: 'MONDAY', opens: '13:00', closes: '18:00' },
+            { day: 'MONDAY', opens: '08:00', closes: '12:00' },
+          ],
+        },
+      },
+      asOwner(),
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.updateTenantSettings.businessHours).toEqual([
+      { day: 'MONDAY', opens: '08:00', closes: '12:00' },
+      { day: 'MONDAY', opens: '13:00', closes: '18:00' },
+      { day: 'SATURDAY', opens: '10:00', closes: '24:00' },
+    ]);
+    expect((await update({ currency: 'NPR' })).errors).toBeUndefined(); // other fields leave them alone
+    expect(await hours()).toHaveLength(3);
+  });
+
+  it.each<[string, BusinessHoursInput[] | null, string]>([
+    ['closing before opening', [{ day: 'MONDAY', opens: '17:00', closes: '09:00' }], 'INVALID_BUSINESS_HOURS'],
+    ['an empty opening', [{ day: 'MONDAY', opens: '09:00', closes: '09:00' }], 'INVALID_BUSINESS_HOURS'],
+    ['overlapping openings', [{ day: 'TUESDAY', opens: '09:00', closes: '13:00' }, { day: 'TUESDAY', opens: '12:00', closes: '17:00' }], 'INVALID_BUSINESS_HOURS'],
+    ['under an hour a week', [{ day: 'MONDAY', opens: '09:00', closes: '09:59' }], 'INVALID_BUSINESS_HOURS'],
+    ['no openings at all', [], 'VALIDATION'],
+    ['a time without leading zero', [{ day: 'MONDAY', opens: '9:00', closes: '17:00' }], 'VALIDATION'],
+    ['opening at 24:00', [{ day: 'MONDAY', opens: '24:00', closes: '24:00' }], 'VALIDATION'],
+    ['clearing them', null, 'REQUIRED'],
+  ])('refuses %s with BAD_USER_INPUT and keeps the hours', async (_case, businessHours, reason) => {
+    const before = await hours();
+    const res = await app.gql(UpdateBusinessHoursDocument, { input: { businessHours } }, asOwner());
+    expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    if (reason === 'VALIDATION') expect(res.errors![0].extensions.validationErrors).toEqual([expect.objectContaining({ property: 'businessHours' })]);
+    else expect(res.errors![0].extensions).toMatchObject({ reason, field: 'businessHours' });
+    expect(await hours()).toEqual(before);
   });
 
   it('members read the profile; only ADMIN and OWNER change it', async () => {

@@ -1,5 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { BusinessHours } from './business-hours';
 
 /** The business profile: one row in each tenant's schema (created by its migration). */
 @ObjectType('TenantSettings', { description: "The organization's business profile" })
@@ -39,6 +40,10 @@ export class TenantSettings {
   @Field(() => String, { nullable: true })
   @Column({ name: 'support_email', type: 'varchar', length: 320, nullable: true })
   supportEmail: string | null;
+
+  @Field(() => [BusinessHours], { description: 'Weekly opening hours in `timezone`, by day and time (default Monday to Friday 09:00-17:00)' })
+  @Column({ name: 'business_hours', type: 'jsonb' })
+  businessHours: BusinessHours[];
 
   /** Since when legal name, address and phone are all filled in (the onboarding step); null while one is missing. */
   @Column({ name: 'profile_completed_at', type: 'timestamptz', precision: 3, nullable: true })

@@ -1,9 +1,13 @@
 export { Ticket, TicketMessage, TicketStatusChange } from './ticket.entity';
-export { TicketChannel, TicketPriority, TicketStatus } from './ticket-enums';
+export { DeliveryStatus, MessageAuthor, TicketChannel, TicketPriority, TicketStatus } from './ticket-enums';
+export type { InboundMessage, InboundOutcome, TicketReply, TicketReplyChannel } from './ticket-channel';
 export { TicketService, type TicketActor } from './ticket.service';
 export { TicketResolver } from './ticket.resolver';
 export { SlaPolicy } from './sla-policy.entity';
 export { SlaPolicyService } from './sla-policy.service';
 export { SlaPolicyResolver } from './sla-policy.resolver';
 export { SlaStatus } from './sla-status';
+export { SlaMonitor, type SlaCheckOutcome } from './sla-monitor.service';
+export { SlaReportService } from './sla-report.service';
+export { SlaReportResolver } from './sla-report.resolver';
 export { ticketPermissions } from './ticket.permissions';

@@ -27,7 +27,7 @@ export class SlaPolicy extends Timestamped {
   @Column({ type: 'integer', name: 'resolution_minutes' })
   resolutionMinutes: number;
 
-  @Field()
+  @Field({ description: "Targets count only the organization's business hours" })
   @Column({ name: 'business_hours_only', default: false })
   businessHoursOnly: boolean;
 }

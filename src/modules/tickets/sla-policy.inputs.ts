@@ -23,6 +23,9 @@ export class CreateSlaPolicyInput {
   @Max(YEAR_IN_MINUTES)
   resolutionMinutes: number;
 
-  @Field({ defaultValue: false, description: 'Not supported yet: true is refused (BAD_USER_INPUT)' })
+  @Field({
+    defaultValue: false,
+    description: "Count only the organization's business hours (tenant settings businessHours, in its timezone) instead of every minute",
+  })
   businessHoursOnly: boolean = false;
 }

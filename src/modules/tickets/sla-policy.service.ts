@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { BadUserInputError, ConflictError } from '../../core/errors/app-error';
+import { ConflictError } from '../../core/errors/app-error';
 import type { EntitlementService } from '../plans';
 import { SlaPolicy } from './sla-policy.entity';
 import type { CreateSlaPolicyInput } from './sla-policy.inputs';
@@ -10,9 +10,6 @@ export class SlaPolicyService {
 
   async create(em: EntityManager, tenantId: string, input: CreateSlaPolicyInput): Promise<SlaPolicy> {
     await this.entitlements.requireFeature(em, tenantId, 'sla_policies');
-    if (input.businessHoursOnly) {
-      throw new BadUserInputError('Business-hours SLAs are not supported yet', { reason: 'BUSINESS_HOURS_NOT_SUPPORTED' });
-    }
     if (await em.existsBy(SlaPolicy, { priority: input.priority })) {
       throw new ConflictError(`A policy for ${input.priority} tickets exists already`, { reason: 'SLA_POLICY_EXISTS' });
     }

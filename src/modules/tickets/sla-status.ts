@@ -10,16 +10,17 @@ export enum SlaStatus {
 }
 registerEnumType(SlaStatus, { name: 'SlaStatus' });
 
-/** AT_RISK once at most a fifth (20%) of a target's time is left; in integers, as 0.8 is not exact in floating point. */
-const AT_RISK_FRACTION_LEFT = 5;
-const MINUTE = 60_000;
-
-/** A ticket's SLA clock: due dates already moved on by the time spent PENDING. */
+/**
+ * A ticket's SLA clock: due dates and AT_RISK instants (80% of a target used, in wall-clock or
+ * business minutes: see sla-calendar.ts) already moved on by the time spent PENDING.
+ */
 export interface SlaClock {
   slaFirstResponseMinutes: number | null;
   slaResolutionMinutes: number | null;
   firstResponseDueAt: Date | null;
   resolutionDueAt: Date | null;
+  firstResponseAtRiskAt: Date | null;
+  resolutionAtRiskAt: Date | null;
   firstRespondedAt: Date | null;
   resolvedAt: Date | null;
   /** Set while PENDING: the clock stands still at this instant. */
@@ -27,7 +28,7 @@ export interface SlaClock {
 }
 
 interface Target {
-  minutes: number;
+  atRiskAt: Date;
   dueAt: Date;
   doneAt: Date | null;
 }
@@ -35,35 +36,57 @@ interface Target {
 /** Null when no policy applied to the ticket. */
 export function slaStatusOf(clock: SlaClock, now: Date): SlaStatus | null {
   const targets: Target[] = [];
-  if (clock.slaFirstResponseMinutes !== null && clock.firstResponseDueAt) {
+  if (clock.slaFirstResponseMinutes !== null && clock.firstResponseDueAt && clock.firstResponseAtRiskAt) {
     // A ticket resolved without a reply counts as answered when resolved.
-    targets.push({ minutes: clock.slaFirstResponseMinutes, dueAt: clock.firstResponseDueAt, doneAt: clock.firstRespondedAt ?? clock.resolvedAt });
+    targets.push({ atRiskAt: clock.firstResponseAtRiskAt, dueAt: clock.firstResponseDueAt, doneAt: clock.firstRespondedAt ?? clock.resolvedAt });
   }
-  if (clock.slaResolutionMinutes !== null && clock.resolutionDueAt) {
-    targets.push({ minutes: clock.slaResolutionMinutes, dueAt: clock.resolutionDueAt, doneAt: clock.resolvedAt });
+  if (clock.slaResolutionMinutes !== null && clock.resolutionDueAt && clock.resolutionAtRiskAt) {
+    targets.push({ atRiskAt: clock.resolutionAtRiskAt, dueAt: clock.resolutionDueAt, doneAt: clock.resolvedAt });
   }
   if (!targets.length) return null;
   const at = (clock.slaPausedAt ?? now).getTime();
   if (targets.some((t) => (t.doneAt ? t.doneAt.getTime() : at) > t.dueAt.getTime())) return SlaStatus.BREACHED;
   if (clock.resolvedAt) return SlaStatus.MET;
-  const atRisk = targets.some((t) => !t.doneAt && (t.dueAt.getTime() - at) * AT_RISK_FRACTION_LEFT <= t.minutes * MINUTE);
+  const atRisk = targets.some((t) => !t.doneAt && at >= t.atRiskAt.getTime());
   return atRisk ? SlaStatus.AT_RISK : SlaStatus.ON_TRACK;
 }
 
-export const addMinutes = (date: Date, minutes: number) => new Date(date.getTime() + minutes * MINUTE);
+/** An SLA target a ticket is measured against; alerts (sla_events) are per target. */
+export enum SlaTarget {
+  FIRST_RESPONSE = 'FIRST_RESPONSE',
+  RESOLUTION = 'RESOLUTION',
+}
+
+/** The SQL clock: paused tickets stand still; `:slaNow` is the service's clock. */
+const SQL_AT = 'coalesce(t.slaPausedAt, CAST(:slaNow AS timestamptz))';
+
+/** Each target's columns (TypeORM property names over the tickets alias `t`), as `slaStatusOf` reads them. */
+const SQL_TARGETS: Record<SlaTarget, { atRiskAt: string; dueAt: string; doneAt: string }> = {
+  [SlaTarget.FIRST_RESPONSE]: { atRiskAt: 't.firstResponseAtRiskAt', dueAt: 't.firstResponseDueAt', doneAt: 'coalesce(t.firstRespondedAt, t.resolvedAt)' },
+  [SlaTarget.RESOLUTION]: { atRiskAt: 't.resolutionAtRiskAt', dueAt: 't.resolutionDueAt', doneAt: 't.resolvedAt' },
+};
+const breachedSql = (target: SlaTarget) => `${SQL_TARGETS[target].dueAt} < coalesce(${SQL_TARGETS[target].doneAt}, ${SQL_AT})`;
+const atRiskSql = (target: SlaTarget) => {
+  const { atRiskAt, doneAt } = SQL_TARGETS[target];
+  return `(${doneAt} IS NULL AND ${SQL_AT} >= ${atRiskAt})`;
+};
+const TARGETS = Object.values(SlaTarget);
 
 /**
  * `slaStatusOf` as SQL over the tickets alias `t` (TypeORM property names), for filtering in the
  * database; `:slaNow` is the clock. The two are checked against each other in sla.spec.ts.
  */
-export const SLA_STATUS_SQL = (() => {
-  const at = 'coalesce(t.slaPausedAt, CAST(:slaNow AS timestamptz))';
-  return `CASE
+export const SLA_STATUS_SQL = `CASE
     WHEN t.slaResolutionMinutes IS NULL THEN NULL
-    WHEN t.firstResponseDueAt < coalesce(t.firstRespondedAt, t.resolvedAt, ${at}) OR t.resolutionDueAt < coalesce(t.resolvedAt, ${at}) THEN 'BREACHED'
+    WHEN ${TARGETS.map(breachedSql).join(' OR ')} THEN 'BREACHED'
     WHEN t.resolvedAt IS NOT NULL THEN 'MET'
-    WHEN (t.firstRespondedAt IS NULL AND (t.firstResponseDueAt - ${at}) * ${AT_RISK_FRACTION_LEFT} <= make_interval(mins => t.slaFirstResponseMinutes))
-      OR (t.resolutionDueAt - ${at}) * ${AT_RISK_FRACTION_LEFT} <= make_interval(mins => t.slaResolutionMinutes) THEN 'AT_RISK'
+    WHEN ${TARGETS.map(atRiskSql).join(' OR ')} THEN 'AT_RISK'
     ELSE 'ON_TRACK'
   END`;
-})();
+
+/** One target of an unfinished ticket as SQL: 'BREACHED', 'AT_RISK', or NULL (done, on track, or no SLA). */
+export const slaTargetAlertSql = (target: SlaTarget) => `CASE
+    WHEN ${SQL_TARGETS[target].doneAt} IS NOT NULL THEN NULL
+    WHEN ${breachedSql(target)} THEN 'BREACHED'
+    WHEN ${atRiskSql(target)} THEN 'AT_RISK'
+  END`;

@@ -23,3 +23,19 @@ export enum TicketChannel {
   WHATSAPP = 'WHATSAPP',
 }
 registerEnumType(TicketChannel, { name: 'TicketChannel', description: 'Where the ticket came from' });
+
+export enum MessageAuthor {
+  TEAM = 'TEAM',
+  CUSTOMER = 'CUSTOMER',
+}
+registerEnumType(MessageAuthor, { name: 'MessageAuthor', description: 'Who wrote a ticket message: the team (or an API key), or the customer through a channel' });
+
+/** How far a team reply on an email or WhatsApp ticket got; null for notes and API tickets. */
+export enum DeliveryStatus {
+  QUEUED = 'QUEUED',
+  SENT = 'SENT',
+  DELIVERED = 'DELIVERED',
+  READ = 'READ',
+  FAILED = 'FAILED',
+}
+registerEnumType(DeliveryStatus, { name: 'DeliveryStatus' });

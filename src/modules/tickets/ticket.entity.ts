@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Timestamped } from '../../core/database/timestamped.entity';
 import { SlaStatus, type SlaClock } from './sla-status';
-import { TicketChannel, TicketPriority, TicketStatus } from './ticket-enums';
+import { DeliveryStatus, MessageAuthor, TicketChannel, TicketPriority, TicketStatus } from './ticket-enums';
 
 @ObjectType()
 @Entity({ name: 'ticket_messages' })
@@ -25,6 +25,25 @@ export class TicketMessage {
   @Field(() => ID, { nullable: true, description: 'The team member who wrote it; null for the customer or an API key' })
   @Column('uuid', { name: 'author_user_id', nullable: true })
   authorUserId: string | null;
+
+  @Field(() => MessageAuthor)
+  @Column({ type: 'varchar', length: 8, default: MessageAuthor.TEAM })
+  author: MessageAuthor;
+
+  /** The channel's id of the message (email Message-ID, WhatsApp wamid): unique, so a redelivery is recognised. */
+  @Column({ type: 'varchar', length: 998, name: 'external_id', nullable: true })
+  externalId: string | null;
+
+  @Field(() => DeliveryStatus, { nullable: true, description: 'For team replies sent through email or WhatsApp' })
+  @Column({ type: 'varchar', length: 10, name: 'delivery_status', nullable: true })
+  deliveryStatus: DeliveryStatus | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the channel could not deliver it' })
+  @Column('text', { name: 'delivery_error', nullable: true })
+  deliveryError: string | null;
+
+  @Column({ type: 'timestamptz', precision: 3, name: 'delivery_updated_at', nullable: true })
+  deliveryUpdatedAt: Date | null;
 
   @Field()
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
@@ -102,6 +121,10 @@ export class Ticket extends Timestamped implements SlaClock {
   @Column('text', { array: true })
   tags: string[];
 
+  @Field(() => String, { nullable: true, description: 'Where replies go on its channel: the email address or WhatsApp number it came from' })
+  @Column({ type: 'varchar', length: 320, name: 'contact_address', nullable: true })
+  contactAddress: string | null;
+
   @Column({ type: 'integer', name: 'sla_first_response_minutes', nullable: true })
   slaFirstResponseMinutes: number | null;
 
@@ -115,6 +138,18 @@ export class Ticket extends Timestamped implements SlaClock {
   @Field(() => Date, { nullable: true, description: 'Null without an SLA policy for its priority; moved on by time spent PENDING' })
   @Column({ type: 'timestamptz', precision: 3, name: 'resolution_due_at', nullable: true })
   resolutionDueAt: Date | null;
+
+  @Field({ description: "Whether its SLA counts only the organization's business hours (the policy's businessHoursOnly when it opened)" })
+  @Column({ name: 'sla_business_hours_only', default: false })
+  slaBusinessHoursOnly: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'When the first response becomes AT_RISK (80% of its time used); moved on by time spent PENDING' })
+  @Column({ type: 'timestamptz', precision: 3, name: 'first_response_at_risk_at', nullable: true })
+  firstResponseAtRiskAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the resolution becomes AT_RISK (80% of its time used); moved on by time spent PENDING' })
+  @Column({ type: 'timestamptz', precision: 3, name: 'resolution_at_risk_at', nullable: true })
+  resolutionAtRiskAt: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'The first public reply of the team' })
   @Column({ type: 'timestamptz', precision: 3, name: 'first_responded_at', nullable: true })

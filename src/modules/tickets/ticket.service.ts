@@ -1,14 +1,18 @@
 import { In, type EntityManager } from 'typeorm';
-import { NotFoundError } from '../../core/errors/app-error';
+import { ConflictError, LimitExceededError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
 import { isUuid } from '../../core/tenancy/tenant-schema';
-import { Customer } from '../customers';
+import { Customer, type CustomerService } from '../customers';
 import type { EntitlementService } from '../plans';
 import { Membership } from '../users';
-import { addMinutes, SLA_STATUS_SQL, slaStatusOf } from './sla-status';
+import type { BusinessCalendar } from './business-hours';
+import { businessHoursCalendar, moveSlaOn, NO_SLA, slaOnOpening, WALL_CLOCK, type SlaCalendar } from './sla-calendar';
+import { SLA_STATUS_SQL, SlaStatus, slaStatusOf } from './sla-status';
 import { SlaPolicy } from './sla-policy.entity';
 import { Ticket, TicketMessage, TicketStatusChange } from './ticket.entity';
-import { TicketChannel, TicketStatus } from './ticket-enums';
+import type { InboundMessage, InboundOutcome, TicketReplyChannel } from './ticket-channel';
+import { DeliveryStatus, MessageAuthor, TicketChannel, TicketPriority, TicketStatus } from './ticket-enums';
+import { findCustomerByContact, findThreadTicket } from './ticket-threading';
 import type { CreateTicketInput, TicketFilter, UpdateTicketInput } from './ticket.inputs';
 
 /** Who does something to a ticket: the organization, and the member (null for an API key or the platform admin). */
@@ -33,11 +37,16 @@ export interface TicketListOptions {
 
 export interface TicketServiceDependencies {
   entitlements: Pick<EntitlementService, 'consume'>;
+  /** Creates the customer a first message comes from (it counts toward the customers limit). */
+  customers: Pick<CustomerService, 'create'>;
   /** The SLA clock (tests control it). */
   now?: () => Date;
+  /** The organization's business hours and time zone, for business-hours SLA policies. */
+  calendarOf: (em: EntityManager) => Promise<BusinessCalendar>;
 }
 
 const DONE = new Set([TicketStatus.RESOLVED, TicketStatus.CLOSED]);
+const UNFINISHED_SLA_STATUSES = new Set([SlaStatus.AT_RISK, SlaStatus.ON_TRACK]);
 
 const normalizeTags = (tags: string[]) => [...new Set(tags.map((tag) => tag.trim().toLowerCase()).filter(Boolean))];
 
@@ -48,25 +57,35 @@ const normalizeTags = (tags: string[]) => [...new Set(tags.map((tag) => tag.trim
  */
 export class TicketService {
   private readonly entitlements: Pick<EntitlementService, 'consume'>;
+  private readonly customers: Pick<CustomerService, 'create'>;
   private readonly now: () => Date;
+  private readonly calendarOf: (em: EntityManager) => Promise<BusinessCalendar>;
+  private readonly replyChannels = new Map<TicketChannel, TicketReplyChannel>();
 
   constructor(deps: TicketServiceDependencies) {
     this.entitlements = deps.entitlements;
+    this.customers = deps.customers;
     this.now = deps.now ?? (() => new Date());
+    this.calendarOf = deps.calendarOf;
+  }
+
+  /** Channel modules register how their tickets' public replies are sent. */
+  registerReplyChannel(channel: TicketReplyChannel): void {
+    this.replyChannels.set(channel.channel, channel);
   }
 
   async create(
     em: EntityManager,
     actor: TicketActor,
     input: CreateTicketInput,
-    options: { channel?: TicketChannel; thread?: TicketThreadSelection } = {},
+    options: { channel?: TicketChannel; contactAddress?: string; thread?: TicketThreadSelection } = {},
   ): Promise<Ticket> {
     await this.assertCustomer(em, input.customerId ?? null);
     await this.assertAssignee(em, actor.tenantId, input.assigneeId ?? null);
     await this.entitlements.consume(em, actor.tenantId, 'tickets');
     const [{ number }]: { number: string }[] = await em.query(`SELECT nextval('ticket_number_seq') AS number`);
     const policy = await em.findOneBy(SlaPolicy, { priority: input.priority });
-    const openedAt = this.now();
+    const sla = policy ? slaOnOpening(policy, await this.slaCalendar(em, policy.businessHoursOnly), this.now()) : NO_SLA;
     const ticket = await em.save(
       em.create(Ticket, {
         number: Number(number),
@@ -78,10 +97,8 @@ export class TicketService {
         customerId: input.customerId ?? null,
         assigneeId: input.assigneeId ?? null,
         tags: normalizeTags(input.tags),
-        slaFirstResponseMinutes: policy?.firstResponseMinutes ?? null,
-        slaResolutionMinutes: policy?.resolutionMinutes ?? null,
-        firstResponseDueAt: policy ? addMinutes(openedAt, policy.firstResponseMinutes) : null,
-        resolutionDueAt: policy ? addMinutes(openedAt, policy.resolutionMinutes) : null,
+        contactAddress: options.contactAddress ?? null,
+        ...sla,
         firstRespondedAt: null,
         resolvedAt: null,
         slaPausedAt: null,
@@ -115,16 +132,97 @@ export class TicketService {
     return this.withThread(em, ticket, thread);
   }
 
-  /** A team reply (not an internal note) on a NEW ticket opens it. */
+  /**
+   * A team reply (not an internal note) on a NEW ticket opens it. A public reply on an email or
+   * WhatsApp ticket is queued on that channel in this transaction (CONFLICT when it has none).
+   */
   async addMessage(em: EntityManager, actor: TicketActor, ticketId: string, body: string, internal: boolean): Promise<TicketMessage> {
     const ticket = await this.lock(em, ticketId);
-    const message = await em.save(em.create(TicketMessage, { ticketId, body, internal, authorUserId: actor.userId }));
+    const channel = !internal && ticket.channel !== TicketChannel.API ? this.replyChannels.get(ticket.channel) : undefined;
+    if (!internal && ticket.channel !== TicketChannel.API && !channel) {
+      throw new ConflictError(`Replies on ${ticket.channel} tickets cannot be sent: the channel is not available`, { reason: 'CHANNEL_NOT_CONFIGURED' });
+    }
+    const message = await em.save(
+      em.create(TicketMessage, { ticketId, body, internal, authorUserId: actor.userId, author: MessageAuthor.TEAM, deliveryStatus: channel ? DeliveryStatus.QUEUED : null }),
+    );
+    if (channel) {
+      const earlier: { externalId: string }[] = await em
+        .createQueryBuilder(TicketMessage, 'm')
+        .select('m.externalId', 'externalId')
+        .where('m.ticketId = :ticketId AND m.externalId IS NOT NULL', { ticketId })
+        .orderBy('m.createdAt', 'ASC')
+        .getRawMany();
+      const { externalId } = await channel.queueReply(em, { tenantId: actor.tenantId, ticket, message, threadExternalIds: earlier.map((m) => m.externalId) });
+      if (externalId) await em.update(TicketMessage, message.id, { externalId: (message.externalId = externalId) });
+    }
     if (!internal) {
       ticket.firstRespondedAt ??= this.now();
       if (ticket.status === TicketStatus.NEW) await this.changeStatus(em, ticket, TicketStatus.OPEN, actor.userId);
       await em.save(ticket);
     }
     return message;
+  }
+
+  /**
+   * A customer's message from a channel: appended to the ticket it answers (ticket number in the
+   * subject, In-Reply-To/References, or the sender's open WhatsApp ticket), else a new ticket
+   * (counted toward the tickets limit: LIMIT_EXCEEDED leaves the message to the caller). The
+   * sender becomes a customer when none has that address, unless the customers limit is reached.
+   * A reply reopens a PENDING or RESOLVED ticket; a CLOSED one gets a new ticket.
+   */
+  async receiveFromCustomer(em: EntityManager, tenantId: string, inbound: InboundMessage): Promise<InboundOutcome> {
+    // Two deliveries of one message at once (webhook retries) wait for each other here.
+    await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ticket-message:${inbound.externalId}`]);
+    if (await em.existsBy(TicketMessage, { externalId: inbound.externalId })) return { kind: 'duplicate' };
+    const threadId = await findThreadTicket(em, inbound);
+    const existing = threadId ? await this.lock(em, threadId) : null;
+    const customerId = existing?.customerId ?? (await this.customerFor(em, tenantId, inbound));
+    const ticket =
+      existing ??
+      (await this.create(
+        em,
+        { tenantId, userId: null },
+        { subject: inbound.subject.slice(0, 300) || '(no subject)', description: inbound.body, priority: TicketPriority.NORMAL, customerId, tags: [] },
+        { channel: inbound.channel, contactAddress: inbound.from.address },
+      ));
+    const message = await em.save(
+      em.create(TicketMessage, { ticketId: ticket.id, body: inbound.body, internal: false, authorUserId: null, author: MessageAuthor.CUSTOMER, externalId: inbound.externalId }),
+    );
+    if (existing && (existing.status === TicketStatus.PENDING || existing.status === TicketStatus.RESOLVED)) {
+      await this.changeStatus(em, existing, TicketStatus.OPEN, null);
+      await em.save(existing);
+    }
+    return { kind: existing ? 'appended' : 'created', ticketId: ticket.id, ticketNumber: ticket.number, messageId: message.id, customerId: ticket.customerId };
+  }
+
+  /**
+   * What a channel learnt about a team reply it sent: found by our message id (a sender that
+   * now knows the channel's id passes it as `externalId` to store) or by the channel's id
+   * (WhatsApp statuses). Returns false for an unknown message.
+   */
+  async recordDelivery(
+    em: EntityManager,
+    ref: { messageId: string } | { externalId: string },
+    status: DeliveryStatus,
+    details: { error?: string; externalId?: string } = {},
+  ): Promise<boolean> {
+    const where = 'messageId' in ref ? { id: ref.messageId } : { externalId: ref.externalId };
+    const change = { deliveryStatus: status, deliveryError: details.error ?? null, deliveryUpdatedAt: this.now(), ...(details.externalId ? { externalId: details.externalId } : {}) };
+    const result = await em.update(TicketMessage, { ...where, author: MessageAuthor.TEAM }, change);
+    return (result.affected ?? 0) > 0;
+  }
+
+  private async customerFor(em: EntityManager, tenantId: string, inbound: InboundMessage): Promise<string | null> {
+    const known = await findCustomerByContact(em, inbound.channel, inbound.from.address);
+    if (known) return known;
+    const contact = inbound.channel === TicketChannel.EMAIL ? { email: inbound.from.address } : { phone: `+${inbound.from.address}` };
+    try {
+      return (await this.customers.create(em, tenantId, { name: inbound.from.name?.trim() || inbound.from.address, ...contact })).id;
+    } catch (error) {
+      // A full customer list must not lose the customer's message: the ticket is kept without one.
+      if (error instanceof LimitExceededError) return null;
+      throw error;
+    }
   }
 
   async get(em: EntityManager, id: string, thread?: TicketThreadSelection): Promise<Ticket> {
@@ -149,6 +247,8 @@ export class TicketService {
       }
     }
     if (filter.slaStatus) query.andWhere(`(${SLA_STATUS_SQL}) = :slaStatus`, { slaStatus: filter.slaStatus, slaNow: this.now() });
+    // Only unfinished SLA tickets are AT_RISK or ON_TRACK: said outright, the planner can use their partial index (tickets_sla_open_idx).
+    if (filter.slaStatus && UNFINISHED_SLA_STATUSES.has(filter.slaStatus)) query.andWhere('t.resolvedAt IS NULL AND t.slaResolutionMinutes IS NOT NULL');
     if (filter.search?.trim()) {
       query.andWhere('(t.subject ILIKE :pattern OR t.description ILIKE :pattern)', { pattern: likePattern(filter.search.trim()) });
     }
@@ -166,9 +266,7 @@ export class TicketService {
     if (ticket.status === status) return;
     const now = this.now();
     if (ticket.slaPausedAt) {
-      const pausedMinutes = (now.getTime() - ticket.slaPausedAt.getTime()) / 60_000;
-      if (ticket.firstResponseDueAt && !ticket.firstRespondedAt) ticket.firstResponseDueAt = addMinutes(ticket.firstResponseDueAt, pausedMinutes);
-      if (ticket.resolutionDueAt) ticket.resolutionDueAt = addMinutes(ticket.resolutionDueAt, pausedMinutes);
+      moveSlaOn(ticket, await this.slaCalendar(em, ticket.slaBusinessHoursOnly), ticket.slaPausedAt, now);
       ticket.slaPausedAt = null;
     }
     if (status === TicketStatus.PENDING) ticket.slaPausedAt = now;
@@ -176,6 +274,11 @@ export class TicketService {
     else ticket.resolvedAt = null;
     await this.recordStatus(em, ticket.id, ticket.status, status, userId);
     ticket.status = status;
+  }
+
+  /** Business-hours SLAs count in the organization's hours as they are now. */
+  private async slaCalendar(em: EntityManager, businessHoursOnly: boolean): Promise<SlaCalendar> {
+    return businessHoursOnly ? businessHoursCalendar(await this.calendarOf(em)) : WALL_CLOCK;
   }
 
   private async recordStatus(em: EntityManager, ticketId: string, fromStatus: TicketStatus | null, toStatus: TicketStatus, userId: string | null) {

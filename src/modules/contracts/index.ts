@@ -1,0 +1,4 @@
+export { Contract, ContractLineItem } from './contract.entity';
+export { ContractStatus } from './contract-status';
+export { ContractService } from './contract.service';
+export { ContractResolver } from './contract.resolver';

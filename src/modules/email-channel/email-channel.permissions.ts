@@ -1,0 +1,14 @@
+import { hasRole, type PermissionTree } from '../memberships';
+import { MemberRole } from '../users';
+
+/** The mailbox is the organization's configuration: ADMINs see and change it (members read tickets, not settings). */
+export const emailChannelPermissions: PermissionTree = {
+  Query: {
+    emailChannel: hasRole(MemberRole.ADMIN),
+  },
+  Mutation: {
+    configureEmailChannel: hasRole(MemberRole.ADMIN),
+    testEmailChannel: hasRole(MemberRole.ADMIN),
+    removeEmailChannel: hasRole(MemberRole.ADMIN),
+  },
+};
