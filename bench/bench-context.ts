@@ -14,6 +14,8 @@ export interface BenchOptions {
   provisionSamples: number;
   /** Tenants present when the migration parts run. */
   migrationTenants: number;
+  /** BENCH_ONLY=load,helpdesk: run only the sections whose title contains one of these words (case-insensitive). */
+  only: string[];
 }
 
 /** What every section gets: one fresh database, the app's config and services on it. */
@@ -54,5 +56,6 @@ export function readBenchOptions(env: NodeJS.ProcessEnv = process.env): BenchOpt
     warmupSeconds: Math.min(3, Math.max(1, loadSeconds / 5)),
     provisionSamples: positiveNumber(env, 'BENCH_TENANTS', quick ? 30 : 100, true),
     migrationTenants: quick ? 100 : 1000,
+    only: (env.BENCH_ONLY ?? '').split(',').map((word) => word.trim().toLowerCase()).filter(Boolean),
   };
 }

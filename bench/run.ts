@@ -86,7 +86,9 @@ async function main(): Promise<number> {
       print,
     };
     const results: { section: BenchSection; result?: SectionResult; error?: unknown }[] = [];
-    for (const section of sections) {
+    const chosen = options.only.length ? sections.filter((s) => options.only.some((word) => s.title.toLowerCase().includes(word))) : sections;
+    if (!chosen.length) throw new Error(`BENCH_ONLY=${options.only.join(',')} names no section`);
+    for (const section of chosen) {
       print(`== ${section.title} ==`);
       try {
         const { result, ms } = await timed(() => section.run(context));
