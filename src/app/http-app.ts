@@ -18,6 +18,7 @@ import { healthHandler, readinessHandler, type JobsState } from '../core/http/he
 import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
 import type { Principal, RequestContext } from '../core/http/request-context';
 import { reportInternalError } from '../core/observability/error-reporting';
+import type { ScopedTenant } from '../core/tenancy/tenant-scope';
 import { graphqlObservabilityPlugin } from '../core/observability/graphql-observability.plugin';
 import { metrics, metricsHandler, observeDataSource } from '../core/observability/metrics';
 import {
@@ -143,7 +144,38 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     app.post('/webhooks/stripe', express.raw({ type: () => true, limit: config.maxRequestSize }), stripeWebhookHandler(deps.stripeWebhooks, logger));
   }
 
-  const routeKit = createHttpRouteKit({ config, logger, dataSource, apiKeys: deps.apiKeys });
+  /**
+   * Who is calling and what they may do, for /graphql and the REST routes alike: authentication,
+   * the request rate limit, and the tenant check that also counts the call toward `api_calls`.
+   */
+  const admitRequest = async (req: Request, res: Response) => {
+    const observation = requestObservation(res);
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    let principal: Principal;
+    try {
+      principal = await authenticate(req, config, deps.apiKeys);
+    } catch (error) {
+      await limitRate(res, `ip:${ip}`); // failed authentications use the IP's allowance
+      throw error;
+    }
+    observation.principal = describePrincipal(principal);
+    await limitRate(res, rateLimitKey(principal, ip));
+    const authorize = tenantAuthorizer(principal);
+    const meterRequest = deps.apiCalls?.forRequest(principal);
+    return {
+      principal,
+      ip,
+      observation,
+      // The tenant is known once its scope opens: note it for the request log and error reports, count the call.
+      authorizeTenant: async (tenant: ScopedTenant) => {
+        observation.tenantId = tenant.id;
+        await authorize(tenant);
+        meterRequest?.(tenant.id);
+      },
+    };
+  };
+
+  const routeKit = createHttpRouteKit({ config, logger, dataSource, admit: admitRequest });
   for (const mount of deps.routes ?? []) mount(app, routeKit);
 
   app.use(
@@ -153,19 +185,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     withRequestObservation,
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
-        const observation = requestObservation(res);
-        const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-        let principal: Principal;
-        try {
-          principal = await authenticate(req, config, deps.apiKeys);
-        } catch (error) {
-          await limitRate(res, `ip:${ip}`); // failed authentications use the IP's allowance
-          throw error;
-        }
-        observation.principal = describePrincipal(principal);
-        await limitRate(res, rateLimitKey(principal, ip));
-        const authorize = tenantAuthorizer(principal);
-        const meterRequest = deps.apiCalls?.forRequest(principal);
+        const { principal, ip, observation, authorizeTenant } = await admitRequest(req, res);
         return {
           requestId: observation.requestId,
           principal,
@@ -173,12 +193,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
           client: { ip, userAgent: req.get('user-agent')?.slice(0, 500) },
           logger: logger.child({ requestId: observation.requestId }),
           dataSource,
-          // The tenant is known once its scope opens: note it for the request log and error reports, count the call.
-          authorizeTenant: async (tenant) => {
-            observation.tenantId = tenant.id;
-            await authorize(tenant);
-            meterRequest?.(tenant.id);
-          },
+          authorizeTenant,
         };
       },
     }),

@@ -9,7 +9,6 @@ import type { Principal } from '../core/http/request-context';
 import { reportInternalError } from '../core/observability/error-reporting';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
 import { runInRequestTenantScope } from '../core/tenancy/tenant-scoped.middleware';
-import { authenticate, tenantAuthorizer, type ApiKeyAuthenticator } from './authenticate';
 
 export interface TenantRouteScope {
   manager: EntityManager;
@@ -22,11 +21,12 @@ export interface HttpRouteKit {
   config: AppConfig;
   logger: Logger;
   /**
-   * Authenticates the request (Bearer token, API key, admin secret), opens the scope of the
+   * Admits the request as /graphql does (Bearer token, API key or admin secret; the request rate
+   * limit, with Retry-After on `res`; the call counted toward `api_calls`), opens the scope of the
    * organization it names (X-Organization-ID, or an API key's own) and runs `work` in that
    * tenant's transaction. Throws the same errors GraphQL answers with.
    */
-  withTenantScope<T>(req: Request, work: (scope: TenantRouteScope) => Promise<T>): Promise<T>;
+  withTenantScope<T>(req: Request, res: Response, work: (scope: TenantRouteScope) => Promise<T>): Promise<T>;
   /** Answers `{ errors: [{ message, extensions: { code, ... } }] }` with the code's HTTP status; internal errors are masked. */
   sendError(res: Response, error: unknown): void;
 }
@@ -34,14 +34,17 @@ export interface HttpRouteKit {
 /** A module's REST routes, mounted before /graphql (see `services.httpRoutes`). */
 export type HttpRouteMount = (app: Express, kit: HttpRouteKit) => void;
 
-export function createHttpRouteKit(deps: { config: AppConfig; logger: Logger; dataSource: DataSource; apiKeys?: ApiKeyAuthenticator }): HttpRouteKit {
+/** The HTTP app's own admission of a request (authentication, rate limit, tenant check and metering). */
+export type AdmitRequest = (req: Request, res: Response) => Promise<{ principal: Principal; authorizeTenant: (tenant: ScopedTenant) => Promise<void> }>;
+
+export function createHttpRouteKit(deps: { config: AppConfig; logger: Logger; dataSource: DataSource; admit: AdmitRequest }): HttpRouteKit {
   const { config, logger, dataSource } = deps;
   return {
     config,
     logger,
-    async withTenantScope(req, work) {
-      const principal = await authenticate(req, config, deps.apiKeys);
-      const request = { principal, organizationRef: req.get('x-organization-id') || undefined, dataSource, authorizeTenant: tenantAuthorizer(principal) };
+    async withTenantScope(req, res, work) {
+      const { principal, authorizeTenant } = await deps.admit(req, res);
+      const request = { principal, organizationRef: req.get('x-organization-id') || undefined, dataSource, authorizeTenant };
       return runInRequestTenantScope(request, (manager, tenant) => work({ manager, tenant, principal }));
     },
     sendError(res, error) {

@@ -22,6 +22,8 @@ interface Answer {
 
 interface LimitedServer {
   post(headers?: Record<string, string>): Promise<Answer>;
+  /** A REST route (here a PDF download), admitted like /graphql. */
+  get(path: string, headers?: Record<string, string>): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -41,13 +43,19 @@ async function startLimitedServer(app: TestApp, redisUrl?: string): Promise<Limi
     jobsState: () => 'disabled',
     apiKeys: services.apiKeys,
     rateLimiter,
+    routes: services.httpRoutes,
   });
-  const url = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}/graphql`;
+  const origin = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
+  const url = `${origin}/graphql`;
+  const answer = async (response: Response): Promise<Answer> => ({
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Answer['body'],
+  });
   return {
-    post: async (headers = {}) => {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: QUERY }) });
-      return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Answer['body'] };
-    },
+    get: async (path, headers = {}) => answer(await fetch(`${origin}${path}`, { headers })),
+    post: async (headers = {}) =>
+      answer(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: QUERY }) })),
     close: async () => {
       await http.close();
       await rateLimiter.close();
@@ -102,6 +110,16 @@ describe('request rate limits shared by API processes (real PostgreSQL and Redis
       expect((await servers[1].post({ authorization: `Bearer ${bob.token}` })).status).toBe(200);
       const [row] = await app.dataSource.query(`SELECT points FROM public.rate_limits WHERE key = $1`, [`requests:user:${alice.userId}`]);
       expect(row.points).toBe(MAX + 2);
+    });
+
+    it('admits REST routes like /graphql: the same allowance, then RATE_LIMITED with Retry-After', async () => {
+      const dave = await signUp(app, 'dave@limits.example', 'Dave Co');
+      const headers = { authorization: `Bearer ${dave.token}`, 'x-organization-id': dave.tenant.id };
+      const path = '/quotes/00000000-0000-4000-8000-000000000000/pdf';
+      const answers = [await servers[0].post(headers), await servers[1].post(headers)];
+      for (let i = 2; i < MAX + 1; i++) answers.push(await servers[i % 2].get(path, headers));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 404, 404, 404, 429]);
+      expectRefused(answers[MAX]);
     });
 
     it('counts requests that fail authentication against their IP, like anonymous ones', async () => {

@@ -4,15 +4,15 @@ import { assertDataAccess } from '../memberships';
 import type { PdfFile, QuotePdf } from './quote-pdf';
 
 /**
- * `GET <path>` (with an `:id` parameter) answers a document's PDF as a download. It authenticates
- * and scopes like POST /graphql and needs `<resource>:read` (VIEWER and up, or an API key with the
+ * `GET <path>` (with an `:id` parameter) answers a document's PDF as a download. It is admitted
+ * (authentication, rate limit, metering) and scoped like POST /graphql and needs `<resource>:read` (VIEWER and up, or an API key with the
  * scope); another tenant's id is NOT_FOUND, as in GraphQL. Errors are JSON, like GraphQL's.
  */
 export function pdfDownloadRoute(path: string, resource: string, render: (em: EntityManager, id: string) => Promise<PdfFile>): HttpRouteMount {
   return (app, kit) => {
     app.get(path, async (req, res) => {
       try {
-        const file = await kit.withTenantScope(req, ({ manager, principal }) => {
+        const file = await kit.withTenantScope(req, res, ({ manager, principal }) => {
           assertDataAccess(principal, resource, 'read');
           return render(manager, String(req.params.id));
         });
