@@ -123,7 +123,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     logger,
   });
   const contracts = new ContractService({ quotes, timezoneOf: (manager) => settings.timezone(manager), now });
-  const invoices = new InvoiceService({ entitlements, quotes, timezoneOf: (manager) => settings.timezone(manager), now });
+  const invoices = new InvoiceService({ entitlements, quotes, termsOf: (manager) => settings.invoiceTerms(manager), now });
   const payments = createPaymentServices({ config, dataSource, plans, catalog: planCatalog, memberships, outbox: mailOutbox, templates, now });
   // Registers its reply channel with the tickets module.
   const whatsApp = createWhatsAppServices({ config, dataSource, secrets, entitlements, tickets, logger });
@@ -142,7 +142,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   });
   tickets.registerReplyChannel(new EmailReplyChannel({ channels: emailChannels, outbox: mailOutbox, templates, companyNameOf }));
   // Email replies become SENT or FAILED as the outbox settles them.
-  mailOutbox.onSettled(EMAIL_REPLY_KEY_PREFIX, recordEmailReplyDelivery({ dataSource, tickets }));
+  mailOutbox.onSettled(EMAIL_REPLY_KEY_PREFIX, recordEmailReplyDelivery({ dataSource, tickets, channels: emailChannels }));
   const onboarding = new OnboardingService({
     steps: onboardingSteps(),
     config,

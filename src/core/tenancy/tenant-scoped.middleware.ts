@@ -27,6 +27,15 @@ export function runInRequestTenantScope<T>(request: TenantRequest, work: (manage
   });
 }
 
+/** Runs `work` in one transaction of the request's organization (for resolvers released by `checkedThenReleased`). */
+export type TenantTransaction = <T>(work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>) => Promise<T>;
+
+/** The request's `TenantTransaction`: each call opens (and closes) its own scope. */
+export const requestTenantTransaction =
+  (request: TenantRequest): TenantTransaction =>
+  (work) =>
+    runInRequestTenantScope(request, work);
+
 /** Scopes a root resolver to the caller's organization; nested resolvers reuse the scope. */
 export const tenantScopeMiddleware: MiddlewareFn<RequestContext> = async ({ context }, next) => {
   if (currentTenantScope()) return next();

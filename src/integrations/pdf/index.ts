@@ -1,2 +1,2 @@
-export { renderPdf, winAnsi } from './pdf-renderer';
+export { renderPdf } from './pdf-renderer';
 export { logoFromDataUrl, type PdfBlock, type PdfBranding, type PdfDocumentModel } from './pdf-document';

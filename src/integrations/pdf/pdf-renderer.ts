@@ -1,39 +1,28 @@
 import PDFDocument from 'pdfkit';
 import type { PdfBlock, PdfDocumentModel, PdfTableBlock, PdfTextBlock, PdfTotalsBlock } from './pdf-document';
+import { registerFonts } from './pdf-fonts';
+import { drawLines, layoutText, lineHeight, type Span, type TextStyle } from './pdf-text-layout';
 
 type Doc = PDFKit.PDFDocument;
 
 const MARGIN = 50;
 const FOOTER_HEIGHT = 30;
-const FONT = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
 const GREY = '#555555';
 const CELL_PADDING = 4;
-
-/** Windows-1252 characters outside Latin-1 that the built-in fonts can draw. */
-const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+const TABLE_SIZE = 9;
 
 /**
- * The built-in Helvetica only knows Windows-1252 (WinAnsi): other characters (e.g. Devanagari)
- * are drawn as `?` rather than as broken glyphs. Bundling a Unicode font would lift this.
+ * Renders the model to an A4 PDF with page numbers. Deterministic: equal models give equal bytes.
+ * Text may mix Latin and Devanagari (see pdf-fonts.ts for the fonts and the `?` fallback).
  */
-export function winAnsi(text: string): string {
-  return [...text.replace(/\t/g, '    ')]
-    .map((c) => {
-      const code = c.codePointAt(0)!;
-      return c === '\n' || (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || CP1252_EXTRA.has(c) ? c : '?';
-    })
-    .join('');
-}
-
-/** Renders the model to an A4 PDF with page numbers. Deterministic: equal models give equal bytes. */
 export function renderPdf(model: PdfDocumentModel): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: MARGIN + FOOTER_HEIGHT },
     bufferPages: true,
-    info: { Title: winAnsi(model.title), Author: winAnsi(model.branding.companyName), Producer: 'tenantql', Creator: 'tenantql', CreationDate: model.createdAt },
+    info: { Title: model.title, Author: model.branding.companyName, Producer: 'tenantql', Creator: 'tenantql', CreationDate: model.createdAt },
   });
+  registerFonts(doc);
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -55,6 +44,31 @@ function ensureRoom(doc: Doc, height: number): void {
   if (doc.y + height > pageBottom(doc)) doc.addPage();
 }
 
+/** Moves the cursor down by `lines` lines of text of `size`. */
+function gap(doc: Doc, size: number, lines = 1): void {
+  doc.y += lineHeight(size) * lines;
+}
+
+interface WriteOptions {
+  size: number;
+  bold?: boolean;
+  color?: string;
+  /** Left edge; the text runs to the right margin. */
+  x?: number;
+}
+
+/** Flows text from the cursor, a new page whenever the next line does not fit; leaves the cursor below it. */
+function write(doc: Doc, text: string | Span[], options: WriteOptions): void {
+  const left = options.x ?? doc.page.margins.left;
+  const style: TextStyle = { size: options.size, width: contentWidth(doc) - (left - doc.page.margins.left) };
+  for (const line of layoutText(doc, typeof text === 'string' ? [{ text, bold: options.bold }] : text, style)) {
+    ensureRoom(doc, lineHeight(style.size));
+    doc.fillColor(options.color ?? 'black');
+    doc.y = drawLines(doc, [line], left, doc.y, style);
+  }
+  doc.x = doc.page.margins.left;
+}
+
 function drawHeader(doc: Doc, model: PdfDocumentModel): void {
   const { branding } = model;
   const left = doc.page.margins.left;
@@ -65,36 +79,33 @@ function drawHeader(doc: Doc, model: PdfDocumentModel): void {
     textLeft = left + 90;
   }
   const contact = [branding.address, branding.phone, branding.email].filter((part): part is string => !!part).join('\n');
-  doc.font(BOLD).fontSize(16).fillColor('black').text(winAnsi(branding.companyName), textLeft, top);
-  if (contact) doc.font(FONT).fontSize(9).fillColor(GREY).text(winAnsi(contact));
-  doc.x = left;
+  write(doc, branding.companyName, { size: 16, bold: true, x: textLeft });
+  if (contact) write(doc, contact, { size: 9, color: GREY, x: textLeft });
   doc.y = Math.max(doc.y, branding.logo ? top + 60 : 0) + 20;
-  doc.font(BOLD).fontSize(20).fillColor('black').text(winAnsi(model.title));
-  doc.moveDown(0.5);
-  for (const row of model.meta) {
-    doc.font(BOLD).fontSize(10).text(`${winAnsi(row.label)}: `, { continued: true }).font(FONT).text(winAnsi(row.value));
-  }
-  doc.moveDown();
+  write(doc, model.title, { size: 20, bold: true });
+  gap(doc, 20, 0.5);
+  for (const row of model.meta) write(doc, [{ text: `${row.label}: `, bold: true }, { text: row.value }], { size: 10 });
+  gap(doc, 10);
 }
 
 function drawBlock(doc: Doc, block: PdfBlock): void {
   if (block.kind === 'text') drawText(doc, block);
   else if (block.kind === 'table') drawTable(doc, block);
   else drawTotals(doc, block);
-  doc.moveDown();
+  gap(doc, 10);
 }
 
 function drawText(doc: Doc, block: PdfTextBlock): void {
   if (block.heading) {
     ensureRoom(doc, 40);
-    doc.font(BOLD).fontSize(13).fillColor('black').text(winAnsi(block.heading));
-    doc.moveDown(0.3);
+    write(doc, block.heading, { size: 13, bold: true });
+    gap(doc, 13, 0.3);
   }
-  for (const line of winAnsi(block.text).split('\n')) {
+  for (const line of block.text.split('\n')) {
     const heading = /^#+\s*(.*)$/.exec(line);
-    if (heading) doc.font(BOLD).fontSize(11).text(heading[1]);
-    else if (line.trim() === '') doc.moveDown(0.5);
-    else doc.font(FONT).fontSize(10).text(line);
+    if (heading) write(doc, heading[1], { size: 11, bold: true });
+    else if (line.trim() === '') gap(doc, 10, 0.5);
+    else write(doc, line, { size: 10 });
   }
 }
 
@@ -103,42 +114,47 @@ function drawTable(doc: Doc, block: PdfTableBlock): void {
   const left = doc.page.margins.left;
   const share = block.columns.reduce((sum, c) => sum + c.width, 0);
   const widths = block.columns.map((c) => (c.width / share) * contentWidth(doc));
-  const rowHeight = (cells: string[], font = FONT) =>
-    Math.max(...cells.map((c, i) => doc.font(font).fontSize(9).heightOfString(winAnsi(c), { width: widths[i] - 2 * CELL_PADDING }))) + 2 * CELL_PADDING;
-  const drawRow = (cells: string[], font: string, height = rowHeight(cells, font)) => {
-    doc.font(font).fontSize(9).fillColor('black');
+  const styles = block.columns.map((c, i): TextStyle => ({ size: TABLE_SIZE, width: widths[i] - 2 * CELL_PADDING, align: c.align ?? 'left' }));
+  const layoutRow = (cells: string[], bold = false) => {
+    const lines = cells.map((text, i) => layoutText(doc, [{ text, bold }], styles[i]));
+    return { lines, height: Math.max(...lines.map((cell) => cell.length)) * lineHeight(TABLE_SIZE) + 2 * CELL_PADDING };
+  };
+  const drawRow = (row: ReturnType<typeof layoutRow>) => {
     const top = doc.y;
     let x = left;
-    cells.forEach((text, i) => {
-      doc.text(winAnsi(text), x + CELL_PADDING, top + CELL_PADDING, { width: widths[i] - 2 * CELL_PADDING, align: block.columns[i].align ?? 'left' });
+    doc.fillColor('black');
+    row.lines.forEach((lines, i) => {
+      drawLines(doc, lines, x + CELL_PADDING, top + CELL_PADDING, styles[i]);
       x += widths[i];
     });
-    doc.moveTo(left, top + height).lineTo(left + contentWidth(doc), top + height).lineWidth(0.5).strokeColor('#bbbbbb').stroke();
+    doc.moveTo(left, top + row.height).lineTo(left + contentWidth(doc), top + row.height).lineWidth(0.5).strokeColor('#bbbbbb').stroke();
     doc.x = left;
-    doc.y = top + height;
+    doc.y = top + row.height;
   };
-  const header = block.columns.map((c) => c.header);
-  ensureRoom(doc, rowHeight(header, BOLD) + rowHeight(block.rows[0] ?? header));
-  drawRow(header, BOLD);
-  for (const row of block.rows) {
-    const height = rowHeight(row);
-    if (doc.y + height > pageBottom(doc)) {
+  const header = layoutRow(block.columns.map((c) => c.header), true);
+  const rows = block.rows.map((cells) => layoutRow(cells));
+  ensureRoom(doc, header.height + (rows[0] ?? header).height);
+  drawRow(header);
+  for (const row of rows) {
+    if (doc.y + row.height > pageBottom(doc)) {
       doc.addPage();
-      drawRow(header, BOLD);
+      drawRow(header);
     }
-    drawRow(row, FONT, height);
+    drawRow(row);
   }
 }
 
 function drawTotals(doc: Doc, block: PdfTotalsBlock): void {
   const width = 220;
   const left = doc.page.margins.left + contentWidth(doc) - width;
-  ensureRoom(doc, block.rows.length * 16);
+  ensureRoom(doc, block.rows.length * lineHeight(11));
+  doc.fillColor('black');
   for (const row of block.rows) {
     const top = doc.y;
-    doc.font(row.strong ? BOLD : FONT).fontSize(row.strong ? 11 : 10).fillColor('black');
-    doc.text(winAnsi(row.label), left, top, { width: width / 2 });
-    doc.text(winAnsi(row.value), left + width / 2, top, { width: width / 2, align: 'right' });
+    const size = row.strong ? 11 : 10;
+    const cell = (text: string, x: number, align: TextStyle['align']) =>
+      drawLines(doc, layoutText(doc, [{ text, bold: row.strong }], { size, width: width / 2, align }), x, top, { size, width: width / 2, align });
+    doc.y = Math.max(cell(row.label, left, 'left'), cell(row.value, left + width / 2, 'right'));
   }
   doc.x = doc.page.margins.left;
 }
@@ -148,14 +164,8 @@ function numberPages(doc: Doc): void {
   const { start, count } = doc.bufferedPageRange();
   for (let i = start; i < start + count; i++) {
     doc.switchToPage(i);
-    const bottom = doc.page.margins.bottom;
-    // Writing inside the bottom margin would start a new page.
-    doc.page.margins.bottom = 0;
-    doc.font(FONT).fontSize(8).fillColor(GREY).text(`Page ${i + 1} of ${count}`, doc.page.margins.left, doc.page.height - MARGIN, {
-      width: contentWidth(doc),
-      align: 'center',
-      lineBreak: false,
-    });
-    doc.page.margins.bottom = bottom;
+    const style: TextStyle = { size: 8, width: contentWidth(doc), align: 'center' };
+    doc.fillColor(GREY);
+    drawLines(doc, layoutText(doc, [{ text: `Page ${i + 1} of ${count}` }], style), doc.page.margins.left, doc.page.height - MARGIN, style);
   }
 }

@@ -1,4 +1,4 @@
-import { hasRole, type PermissionTree } from '../memberships';
+import { checkedThenReleased, hasRole, type PermissionTree } from '../memberships';
 import { MemberRole } from '../users';
 
 /** The mailbox is the organization's configuration: ADMINs see and change it (members read tickets, not settings). */
@@ -8,7 +8,8 @@ export const emailChannelPermissions: PermissionTree = {
   },
   Mutation: {
     configureEmailChannel: hasRole(MemberRole.ADMIN),
-    testEmailChannel: hasRole(MemberRole.ADMIN),
+    // Decided before the resolver, which logs in to the mailbox with no transaction open.
+    testEmailChannel: checkedThenReleased(hasRole(MemberRole.ADMIN)),
     removeEmailChannel: hasRole(MemberRole.ADMIN),
   },
 };

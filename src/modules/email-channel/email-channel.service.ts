@@ -1,6 +1,7 @@
-import type { EntityManager } from 'typeorm';
+import { Like, type EntityManager } from 'typeorm';
 import type { SecretBox } from '../../core/crypto/secret-box';
 import { BadUserInputError, NotFoundError } from '../../core/errors/app-error';
+import type { TenantTransaction } from '../../core/tenancy/tenant-scoped.middleware';
 import { MailboxError, type FetchedMessage, type FetchOptions, type FetchResult, type MailboxReader, type MailboxSettings, type ParsedMessage } from '../../integrations/imap';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import type { OnboardingStepDefinition } from '../onboarding';
@@ -10,6 +11,8 @@ import type { ConfigureEmailChannelInput, EmailChannelTestResult } from './email
 import { bareAddress, carriesOurLoop, isAutomatic } from './mail-automation';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Starts lastError when the outbox gave up on a team reply (as the WhatsApp channel words it). */
+const REPLY_FAILED = 'A reply could not be sent: ';
 /** Mail stamped by the IMAP server (whole seconds, its own clock) shortly before configuring is read too. */
 const CLOCK_SLACK_MS = 5 * 60_000;
 /** Only the `[#1042]` our own subjects carry threads by number: a bare "#5512" is often an order number. */
@@ -99,17 +102,21 @@ export class EmailChannelService {
    * Logs in and opens the folder now, and records the outcome as lastError. It runs within the
    * request's transaction, bounded by the reader's connect timeout (10 s).
    */
-  async test(em: EntityManager, tenantId: string): Promise<EmailChannelTestResult> {
-    const channel = await this.get(em);
-    if (!channel) throw new NotFoundError('Email channel');
+  /** Reads the settings, logs in with no transaction open (a mailbox may take seconds to answer), then records the outcome. */
+  async test(inTenant: TenantTransaction): Promise<EmailChannelTestResult> {
+    const settings = await inTenant(async (em, tenant) => {
+      const channel = await this.get(em);
+      if (!channel) throw new NotFoundError('Email channel');
+      return this.settingsOf(channel, tenant.id);
+    });
     let error: string | null = null;
     try {
-      await this.deps.reader.testConnection(this.settingsOf(channel, tenantId));
+      await this.deps.reader.testConnection(settings);
     } catch (failure) {
       if (!(failure instanceof MailboxError)) throw failure;
       error = failure.message;
     }
-    await this.recordError(em, error);
+    await inTenant((em) => this.recordError(em, error));
     return { ok: !error, error };
   }
 
@@ -154,6 +161,15 @@ export class EmailChannelService {
   /** After a poll: when it ran and what failed (null clears the error). */
   async recordPoll(em: EntityManager, error: string | null): Promise<void> {
     await em.update(EmailChannel, { id: 1 }, { lastPolledAt: this.now(), ...this.errorFields(error) });
+  }
+
+  /**
+   * After the outbox settled a team reply: a failure becomes lastError; a success clears only a
+   * reply's failure, since mail sent by SMTP says nothing of whether the mailbox can be read.
+   */
+  async recordReply(em: EntityManager, error: string | null): Promise<void> {
+    if (error) await this.recordError(em, `${REPLY_FAILED}${error}`);
+    else await em.update(EmailChannel, { id: 1, lastError: Like(`${REPLY_FAILED}%`) }, this.errorFields(null));
   }
 
   private async receive(em: EntityManager, tenantId: string, mailbox: MailboxToPoll, uidValidity: number, message: FetchedMessage): Promise<IngestOutcome> {

@@ -173,11 +173,46 @@ describe('email channel: IMAP mailbox polled into tickets, replies by SMTP (real
     await app.dataSource.query('UPDATE public.email_outbox SET next_attempt_at = now() WHERE idempotency_key = $1', [`ticket-reply:${acme.tenant.id}:${id}`]);
     expect(await app.services.mailOutbox.deliverDue()).toMatchObject({ sent: 0, failed: 1 });
     expect(await delivery()).toMatchObject({ deliveryStatus: 'FAILED', deliveryError: expect.stringContaining('451') });
+    // The channel shows it too, with a time.
+    expect(await channelOf(acme)).toMatchObject({ lastError: expect.stringMatching(/^A reply could not be sent: .*451/), lastErrorAt: expect.any(String) });
 
     // The reply of an organization deleted meanwhile is skipped, not an error.
-    const record = recordEmailReplyDelivery({ dataSource: app.dataSource, tickets: app.services.tickets });
+    const record = recordEmailReplyDelivery({ dataSource: app.dataSource, tickets: app.services.tickets, channels: app.services.emailChannels });
     await expect(record(`ticket-reply:${randomUUID()}:${id}`, { status: 'SENT' })).resolves.toBeUndefined();
     expect(await delivery()).toMatchObject({ deliveryStatus: 'FAILED' });
+  });
+
+  it("a failed reply's lastError is cleared by a later reply or poll that succeeds; a sent reply leaves a mailbox error alone", async () => {
+    const reply = async (body: string) => (await app.gql(AddTicketMessageDocument, { ticketId: pat.id, body }, as(acme))).data!.addTicketMessage;
+    const failReply = async () => {
+      await reply('This one bounces');
+      smtp.failNext(2);
+      await send();
+      await app.dataSource.query(`UPDATE public.email_outbox SET next_attempt_at = now() WHERE idempotency_key LIKE 'ticket-reply:%' AND status = 'PENDING'`);
+      expect(await app.services.mailOutbox.deliverDue()).toMatchObject({ failed: 1 });
+      expect((await channelOf(acme))!.lastError).toMatch(/^A reply could not be sent/);
+    };
+    await failReply(); // (the previous test's failure is still shown too)
+    await reply('This one leaves');
+    await send();
+    expect(await channelOf(acme)).toMatchObject({ lastError: null, lastErrorAt: null });
+
+    await failReply();
+    await poll();
+    expect(await channelOf(acme)).toMatchObject({ lastError: null, lastErrorAt: null });
+
+    // The mailbox cannot be read: a reply sent by SMTP says nothing about that.
+    const acmeMailbox = (password: string) => mailbox('support-a', { emailAddress: 'support@acme.test', password });
+    await configure(acme, acmeMailbox('not the password'));
+    await poll();
+    const unreadable = (await channelOf(acme))!;
+    expect(unreadable.lastError).toContain('Authentication failed');
+    await reply('Sent while the mailbox is broken');
+    await send();
+    expect(await channelOf(acme)).toMatchObject({ lastError: unreadable.lastError, lastErrorAt: unreadable.lastErrorAt });
+    await configure(acme, acmeMailbox(imap.password));
+    await poll();
+    expect((await channelOf(acme))!.lastError).toBeNull();
   });
 
   it('automatic mail is never acknowledged, so an out-of-office answer to the acknowledgement does not loop; our own looped mail is dropped', async () => {

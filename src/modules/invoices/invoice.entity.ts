@@ -11,7 +11,7 @@ export class Invoice extends QuoteCopy {
   @Column({ name: 'issue_date', type: 'date' })
   issueDate: string;
 
-  @Field({ description: 'YYYY-MM-DD: issueDate + 30 days' })
+  @Field({ description: "YYYY-MM-DD: as given at creation, else issueDate + the organization's paymentTermsDays then" })
   @Column({ name: 'due_date', type: 'date' })
   dueDate: string;
 

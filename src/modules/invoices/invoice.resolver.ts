@@ -7,7 +7,7 @@ import type { RequestContext } from '../../core/http/request-context';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
 import { Invoice } from './invoice.entity';
-import { InvoiceConnection, InvoicesArgs } from './invoice.inputs';
+import { CreateInvoiceArgs, InvoiceConnection, InvoicesArgs } from './invoice.inputs';
 import type { InvoiceSender } from './invoice-sending.service';
 import type { InvoiceService } from './invoice.service';
 
@@ -31,10 +31,10 @@ export class InvoiceResolver {
 
   @Mutation(() => Invoice, {
     description:
-      "A DRAFT invoice with the quote's lines and totals, due 30 days after issue; CONFLICT unless the quote is ACCEPTED and has no invoice that is not VOID; LIMIT_EXCEEDED when the plan's monthly invoices limit is reached",
+      "A DRAFT invoice with the quote's lines and totals, due on dueDate or after the organization's paymentTermsDays; BAD_USER_INPUT (DUE_BEFORE_ISSUE); CONFLICT unless the quote is ACCEPTED and has no invoice that is not VOID; LIMIT_EXCEEDED when the plan's monthly invoices limit is reached",
   })
-  createInvoiceFromQuote(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('quoteId', () => ID) quoteId: string): Promise<Invoice> {
-    return this.invoiceService.createFromQuote(em, tenant.id, quoteId);
+  createInvoiceFromQuote(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Args() { quoteId, dueDate }: CreateInvoiceArgs): Promise<Invoice> {
+    return this.invoiceService.createFromQuote(em, tenant.id, quoteId, dueDate);
   }
 
   @Mutation(() => Invoice, {

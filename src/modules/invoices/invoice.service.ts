@@ -10,14 +10,11 @@ import { Invoice, InvoiceLineItem } from './invoice.entity';
 import type { InvoiceFilter } from './invoice.inputs';
 import { InvoiceStatus, OPEN_INVOICE_STATUSES } from './invoice-status';
 
-/** Payment terms: an invoice is due this many days after it is issued (tenant settings have no payment terms yet). */
-const PAYMENT_TERMS_DAYS = 30;
-
 export interface InvoiceServiceDeps {
   entitlements: Pick<EntitlementService, 'consume'>;
   quotes: Pick<QuoteService, 'get'>;
-  /** The tenant's IANA time zone: issue and due dates follow its calendar. */
-  timezoneOf: (em: EntityManager) => Promise<string>;
+  /** The tenant's IANA time zone (issue and due dates follow its calendar) and payment terms. */
+  termsOf: (em: EntityManager) => Promise<{ timeZone: string; paymentTermsDays: number }>;
   now: () => Date;
 }
 
@@ -36,8 +33,11 @@ export interface InvoiceListOptions {
 export class InvoiceService {
   constructor(private readonly deps: InvoiceServiceDeps) {}
 
-  async createFromQuote(em: EntityManager, tenantId: string, quoteId: string): Promise<Invoice> {
-    const today = todayIn(await this.deps.timezoneOf(em), this.deps.now());
+  /** Due `dueDate` when given (not before today, the issue date), else after the tenant's payment terms. */
+  async createFromQuote(em: EntityManager, tenantId: string, quoteId: string, dueDate?: string | null): Promise<Invoice> {
+    const { timeZone, paymentTermsDays } = await this.deps.termsOf(em);
+    const today = todayIn(timeZone, this.deps.now());
+    if (dueDate && dueDate < today) throw new BadUserInputError('dueDate is before the issue date', { reason: 'DUE_BEFORE_ISSUE', field: 'dueDate', issueDate: today });
     const quote = await this.deps.quotes.get(em, quoteId);
     if (quote.status !== QuoteStatus.ACCEPTED) {
       throw new ConflictError('Only an ACCEPTED quote can be invoiced', { reason: 'QUOTE_NOT_ACCEPTED', status: quote.status });
@@ -50,7 +50,7 @@ export class InvoiceService {
         number: await nextYearlyNumber(em, 'invoice_number_counters', 'INV', Number(today.slice(0, 4))),
         ...copyQuote(quote),
         issueDate: today,
-        dueDate: addDays(today, PAYMENT_TERMS_DAYS),
+        dueDate: dueDate ?? addDays(today, paymentTermsDays),
         status: InvoiceStatus.DRAFT,
         sentAt: null,
         sentBy: null,

@@ -7,6 +7,7 @@ import {
   MarkInvoicePaidDocument,
   SendInvoiceDocument,
   UpdateCustomerDocument,
+  UpdatePaymentTermsDocument,
   UpdateTenantSettingsDocument,
   VoidInvoiceDocument,
   type CreateQuoteInput,
@@ -23,7 +24,8 @@ describe('invoices and sendInvoice (through HTTP, real PostgreSQL, real SMTP)', 
   const year = new Date().getUTCFullYear();
   // Tenants keep the default time zone (UTC).
   const today = new Date().toISOString().slice(0, 10);
-  const in30Days = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  const in30Days = inDays(30);
   const asA = { org: 'biller' };
   const asB = { org: 'outsider' };
 
@@ -198,6 +200,28 @@ describe('invoices and sendInvoice (through HTTP, real PostgreSQL, real SMTP)', 
       [small.id],
     );
     expect(written).toEqual({ lines: 20, numbered: 10, used: 10 });
+  });
+
+  it("dates new invoices by the organization's payment terms, or by a dueDate given that is not before the issue date", async () => {
+    const invoiced = async () => (await app.gql(InvoicesDocument, { first: 100 }, asA)).data!.invoices.totalCount;
+    const earlier = await invoiceFor((await acceptedQuote(app, 'biller', quoteInput())).id);
+    expect((await app.gql(UpdatePaymentTermsDocument, { input: { paymentTermsDays: 14 } }, asA)).data!.updateTenantSettings.paymentTermsDays).toBe(14);
+    expect(await invoiceFor((await acceptedQuote(app, 'biller', quoteInput())).id)).toMatchObject({ issueDate: today, dueDate: inDays(14) });
+    expect((await app.gql(InvoiceByIdDocument, { id: earlier.id }, asA)).data!.invoice.dueDate).toBe(in30Days); // already issued: unchanged
+    await app.gql(UpdatePaymentTermsDocument, { input: { paymentTermsDays: 0 } }, asA);
+    expect(await invoiceFor((await acceptedQuote(app, 'biller', quoteInput())).id)).toMatchObject({ issueDate: today, dueDate: today });
+
+    const quote = await acceptedQuote(app, 'biller', quoteInput());
+    const before = await invoiced();
+    const early = await app.gql(CreateInvoiceFromQuoteDocument, { quoteId: quote.id, dueDate: inDays(-1) }, asA);
+    expect(errorOf(early)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'DUE_BEFORE_ISSUE', field: 'dueDate', issueDate: today });
+    for (const dueDate of ['2030-02-30', '31/01/2030', '2030-01-31T00:00:00Z']) {
+      const malformed = await app.gql(CreateInvoiceFromQuoteDocument, { quoteId: quote.id, dueDate }, asA);
+      expect(errorOf(malformed)).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [expect.objectContaining({ property: 'dueDate' })] });
+    }
+    expect(await invoiced()).toBe(before); // nothing written, not even a number
+    const overridden = await app.gql(CreateInvoiceFromQuoteDocument, { quoteId: quote.id, dueDate: '2099-01-31' }, asA);
+    expect(overridden.data!.createInvoiceFromQuote).toMatchObject({ number: `INV-${year}-${String(before + 1).padStart(4, '0')}`, issueDate: today, dueDate: '2099-01-31' });
   });
 
   it("keeps tenants apart: B cannot read, list, invoice, pay or void A's data", async () => {

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { actorLabel } from '../../core/http/actor-label';
 import type { RequestContext } from '../../core/http/request-context';
-import { runInRequestTenantScope } from '../../core/tenancy/tenant-scoped.middleware';
+import { requestTenantTransaction } from '../../core/tenancy/tenant-scoped.middleware';
 import { GeneratedQuote, GenerateQuoteInput } from './quote-generation.inputs';
 import { QuoteGenerationService } from './quote-generation.service';
 
@@ -16,6 +16,6 @@ export class QuoteGenerationResolver {
   })
   generateQuote(@Ctx() ctx: RequestContext, @Arg('input') input: GenerateQuoteInput): Promise<GeneratedQuote> {
     // Attributed like createQuote's documents (QuoteDocumentVersion.createdBy).
-    return this.generation.generate((work) => runInRequestTenantScope(ctx, work), actorLabel(ctx.principal), input);
+    return this.generation.generate(requestTenantTransaction(ctx), actorLabel(ctx.principal), input);
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
+import type { TenantTransaction } from '../../core/tenancy/tenant-scoped.middleware';
 import { addDays, todayIn } from '../../core/calendar';
 import type { EntityManager } from 'typeorm';
 import { BadUserInputError } from '../../core/errors/app-error';
@@ -10,9 +10,6 @@ import type { CatalogMatch, ProductMatcher, ProposedLine } from './product-match
 import { fallbackReasonOf, parseAnswer, quotePrompt } from './quote-generation-llm';
 import { QuoteGenerationFallback, QuoteGenerator, type GeneratedQuote, type GenerateQuoteInput } from './quote-generation.inputs';
 import type { QuoteService } from './quote.service';
-
-/** Runs `work` in one transaction of the caller's organization (`runInRequestTenantScope`). */
-export type TenantTransaction = <T>(work: (em: EntityManager, tenant: ScopedTenant) => Promise<T>) => Promise<T>;
 
 /** A generated quote stays valid this long unless the caller says otherwise. */
 const DEFAULT_VALIDITY_DAYS = 30;

@@ -107,6 +107,17 @@ describe('quote PDFs and sendQuote (real SMTP, real PostgreSQL, through HTTP)', 
     expect(await outboxRows(quote.id)).toBe(0);
   });
 
+  it('prints a Devanagari customer name and line description with the embedded Noto Sans Devanagari', async () => {
+    const nepali = (await app.gql(CreateCustomerDocument, { input: { name: 'नमस्ते पोखरा', email: 'pokhara@everest.example' } }, asOwner())).data!.createCustomer.id;
+    const quote = await createQuote({ customerId: nepali, lineItems: [{ description: 'केबल जडान, क्षेत्र ३', quantity: '1', unitPrice: '100', taxRate: '13' }] });
+    const res = await download(`/quotes/${quote.id}/pdf`, { authorization: `Bearer ${owner.token}`, 'x-organization-id': owner.tenant.slug });
+    expect(res.status).toBe(200);
+    const pdf = Buffer.from(await res.arrayBuffer());
+    expect(pdf.toString('latin1')).toContain('+NotoSansDevanagari-Regular');
+    const text = await pdfText(pdf);
+    for (const expected of ['नमस्ते पोखरा', 'केबल जडान, क्षेत्र ३', 'Himalaya Networks Pvt Ltd', '113.00 NPR']) expect(text).toContain(expected);
+  });
+
   it('serves the PDF to members and scoped API keys only; another tenant gets no bytes', async () => {
     const quote = await createQuote({ title: 'Secret network' });
     const path = `/quotes/${quote.id}/pdf`;

@@ -2,6 +2,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsEmail,
+  IsInt,
   IsISO4217CurrencyCode,
   IsLocale,
   IsOptional,
@@ -10,10 +11,12 @@ import {
   IsUrl,
   Length,
   Matches,
+  Max,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
-import { Field, InputType } from 'type-graphql';
+import { Field, InputType, Int } from 'type-graphql';
 import { BusinessHours } from './business-hours';
 
 const NOT_BLANK = /\S/;
@@ -76,4 +79,11 @@ export class UpdateTenantSettingsInput {
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })
   businessHours?: BusinessHours[];
+
+  @Field(() => Int, { nullable: true, description: 'Days from issue to due date of new invoices, 0 (due on receipt) to 365' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  paymentTermsDays?: number;
 }

@@ -6,7 +6,7 @@ import { TenantSettings } from './tenant-settings.entity';
 import type { UpdateTenantSettingsInput } from './settings.inputs';
 
 const OPTIONAL_FIELDS = ['legalName', 'address', 'phone', 'logoUrl', 'supportEmail'] as const;
-const REQUIRED_FIELDS = ['timezone', 'currency', 'locale', 'businessHours'] as const;
+const REQUIRED_FIELDS = ['timezone', 'currency', 'locale', 'businessHours', 'paymentTermsDays'] as const;
 /** What "business profile complete" means for onboarding. */
 const PROFILE_FIELDS = ['legalName', 'address', 'phone'] as const;
 
@@ -30,6 +30,7 @@ export class SettingsService {
     if (input.currency !== undefined) settings.currency = input.currency.toUpperCase();
     if (input.locale !== undefined) settings.locale = Intl.getCanonicalLocales(input.locale)[0];
     if (input.businessHours !== undefined) settings.businessHours = normalizeBusinessHours(input.businessHours);
+    if (input.paymentTermsDays !== undefined) settings.paymentTermsDays = input.paymentTermsDays;
     const complete = PROFILE_FIELDS.every((field) => !!settings[field]);
     settings.profileCompletedAt = complete ? (settings.profileCompletedAt ?? new Date()) : null;
     return manager.save(settings);
@@ -44,6 +45,12 @@ export class SettingsService {
   async businessCalendar(manager: EntityManager): Promise<{ timeZone: string; hours: BusinessHours[] }> {
     const { timezone, businessHours } = await this.get(manager);
     return { timeZone: timezone, hours: businessHours };
+  }
+
+  /** The calendar and payment terms new invoices are dated by. */
+  async invoiceTerms(manager: EntityManager): Promise<{ timeZone: string; paymentTermsDays: number }> {
+    const { timezone, paymentTermsDays } = await this.get(manager);
+    return { timeZone: timezone, paymentTermsDays };
   }
 }
 

@@ -2,6 +2,7 @@ import {
   BusinessHoursDocument,
   TenantSettingsDocument,
   UpdateBusinessHoursDocument,
+  UpdatePaymentTermsDocument,
   UpdateTenantSettingsDocument,
   type BusinessHoursInput,
   type UpdateTenantSettingsInput,
@@ -117,6 +118,22 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
     if (reason === 'VALIDATION') expect(res.errors![0].extensions.validationErrors).toEqual([expect.objectContaining({ property: 'businessHours' })]);
     else expect(res.errors![0].extensions).toMatchObject({ reason, field: 'businessHours' });
     expect(await hours()).toEqual(before);
+  });
+
+  it('has payment terms of 30 days by default, from 0 to 365; out of range or cleared is refused and changes nothing', async () => {
+    const terms = (paymentTermsDays: number | null) => app.gql(UpdatePaymentTermsDocument, { input: { paymentTermsDays } }, asOwner());
+    expect((await read()).paymentTermsDays).toBe(30);
+    expect((await terms(0)).data!.updateTenantSettings.paymentTermsDays).toBe(0);
+    expect((await terms(365)).data!.updateTenantSettings).toEqual({ paymentTermsDays: 365, currency: 'NPR' });
+    expect((await update({ currency: 'NPR' })).errors).toBeUndefined(); // other fields leave them alone
+    expect((await read()).paymentTermsDays).toBe(365);
+    for (const outOfRange of [-1, 366]) {
+      const res = await terms(outOfRange);
+      expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].extensions.validationErrors).toEqual([expect.objectContaining({ property: 'paymentTermsDays' })]);
+    }
+    expect((await terms(null)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REQUIRED', field: 'paymentTermsDays' });
+    expect((await read()).paymentTermsDays).toBe(365);
   });
 
   it('members read the profile; only ADMIN and OWNER change it', async () => {

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { BusinessHours } from './business-hours';
 
@@ -44,6 +44,10 @@ export class TenantSettings {
   @Field(() => [BusinessHours], { description: 'Weekly opening hours in `timezone`, by day and time (default Monday to Friday 09:00-17:00)' })
   @Column({ name: 'business_hours', type: 'jsonb' })
   businessHours: BusinessHours[];
+
+  @Field(() => Int, { description: 'Invoices are due this many days after issue (0 to 365, default 30)' })
+  @Column({ name: 'payment_terms_days', type: 'smallint' })
+  paymentTermsDays: number;
 
   /** Since when legal name, address and phone are all filled in (the onboarding step); null while one is missing. */
   @Column({ name: 'profile_completed_at', type: 'timestamptz', precision: 3, nullable: true })
