@@ -66,6 +66,7 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     stops.push(() => metricsServer.close());
   }
   stops.push(() => services.auth.whenIdle()); // mails decided after an answer was sent (password reset)
+  stops.push(() => services.whatsApp.inbound.whenIdle()); // webhook events applied after their 200 was sent
   stops.push(() => services.jobs.stop());
   // API keys' lastUsedAt is batched in memory: write the last batch before the pool closes.
   stops.push(() => services.apiKeys.flushUsage());

@@ -89,6 +89,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       await http.close();
       await services.jobs.stop();
       await services.auth.whenIdle();
+      await services.whatsApp.inbound.whenIdle();
       await services.apiKeys.flushUsage();
       await services.apiCalls.flush();
       await db.close();
