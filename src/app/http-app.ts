@@ -99,6 +99,11 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   });
   const protection = armor.protect();
 
+  const formatError = createErrorFormatter({
+    isProduction: config.isProduction,
+    logger,
+    onInternalError: (error) => reportInternalError(error, currentRequestObservation()),
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     ...protection,
@@ -109,11 +114,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     // bootstrap owns SIGTERM: Apollo's own handler would stop the server, then re-raise the signal and kill
     // the process before jobs are drained, the pool closed and error reports flushed.
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter({
-      isProduction: config.isProduction,
-      logger,
-      onInternalError: (error) => reportInternalError(error, currentRequestObservation()),
-    }),
+    formatError,
     plugins: [
       ...protection.plugins,
       graphqlObservabilityPlugin(),
@@ -175,7 +176,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     };
   };
 
-  const routeKit = createHttpRouteKit({ config, logger, dataSource, admit: admitRequest });
+  const routeKit = createHttpRouteKit({ config, logger, dataSource, admit: admitRequest, formatError });
   for (const mount of deps.routes ?? []) mount(app, routeKit);
 
   app.use(

@@ -1,12 +1,10 @@
 import type { Express, Request, Response } from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../core/config/config';
-import { AppError } from '../core/errors/app-error';
 import { ErrorCode, httpStatusOf } from '../core/errors/error-code';
 import type { Principal } from '../core/http/request-context';
-import { reportInternalError } from '../core/observability/error-reporting';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
 import { runInRequestTenantScope } from '../core/tenancy/tenant-scoped.middleware';
 
@@ -27,7 +25,7 @@ export interface HttpRouteKit {
    * tenant's transaction. Throws the same errors GraphQL answers with.
    */
   withTenantScope<T>(req: Request, res: Response, work: (scope: TenantRouteScope) => Promise<T>): Promise<T>;
-  /** Answers `{ errors: [{ message, extensions: { code, ... } }] }` with the code's HTTP status; internal errors are masked. */
+  /** Answers `{ errors: [{ message, extensions: { code, ... } }] }` with the code's HTTP status, formatted (and internal errors logged and masked) as GraphQL's are. */
   sendError(res: Response, error: unknown): void;
 }
 
@@ -37,7 +35,10 @@ export type HttpRouteMount = (app: Express, kit: HttpRouteKit) => void;
 /** The HTTP app's own admission of a request (authentication, rate limit, tenant check and metering). */
 export type AdmitRequest = (req: Request, res: Response) => Promise<{ principal: Principal; authorizeTenant: (tenant: ScopedTenant) => Promise<void> }>;
 
-export function createHttpRouteKit(deps: { config: AppConfig; logger: Logger; dataSource: DataSource; admit: AdmitRequest }): HttpRouteKit {
+/** The app's one error formatter (src/core/errors/format-graphql-error.ts), so REST errors get the same codes, logging and masking. */
+export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+export function createHttpRouteKit(deps: { config: AppConfig; logger: Logger; dataSource: DataSource; admit: AdmitRequest; formatError: ErrorFormatter }): HttpRouteKit {
   const { config, logger, dataSource } = deps;
   return {
     config,
@@ -48,24 +49,11 @@ export function createHttpRouteKit(deps: { config: AppConfig; logger: Logger; da
       return runInRequestTenantScope(request, (manager, tenant) => work({ manager, tenant, principal }));
     },
     sendError(res, error) {
-      const { status, body } = restError(error, config.isProduction);
-      if (status >= 500) {
-        logger.error({ err: error }, 'REST route failed');
-        reportInternalError(error);
-      }
-      res.status(status).json({ errors: [body] });
+      const graphqlError = error instanceof GraphQLError ? error : undefined;
+      const { message, extensions } = deps.formatError({ message: error instanceof Error ? error.message : String(error), extensions: graphqlError?.extensions }, error);
+      // A request-level error (rate limit, authentication) carries its own status; otherwise the code's.
+      const status = (graphqlError?.extensions.http as { status?: number } | undefined)?.status ?? httpStatusOf[extensions?.code as ErrorCode] ?? 500;
+      res.status(status).json({ errors: [{ message, extensions }] });
     },
   };
-}
-
-function restError(error: unknown, isProduction: boolean): { status: number; body: { message: string; extensions: Record<string, unknown> } } {
-  if (error instanceof AppError && error.code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-    return { status: httpStatusOf[error.code], body: { message: error.message, extensions: { ...error.details, code: error.code } } };
-  }
-  if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
-    const { http, ...extensions } = error.extensions as { http?: { status?: number } } & Record<string, unknown>;
-    return { status: http?.status ?? httpStatusOf[error.extensions.code as ErrorCode] ?? 500, body: { message: error.message, extensions } };
-  }
-  const message = isProduction || !(error instanceof Error) ? 'Internal server error' : error.message;
-  return { status: 500, body: { message, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } } };
 }
