@@ -161,7 +161,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [QuoteResolver, new QuoteResolver(quotes, quoteDocuments, quoteSender)],
     [QuoteGenerationResolver, new QuoteGenerationResolver(quoteGeneration)],
     [ContractResolver, new ContractResolver(contracts)],
-    [InvoiceResolver, new InvoiceResolver(invoices, new InvoiceSender({ invoices, mailer: documentMailer, templates, settingsOf: (manager) => settings.get(manager) }))],
+    [InvoiceResolver, new InvoiceResolver(invoices, new InvoiceSender({ invoices, mailer: documentMailer, templates }))],
     [JobResolver, new JobResolver(new JobService(jobs))],
     [MembershipResolver, new MembershipResolver(memberships)],
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],

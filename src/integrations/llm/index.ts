@@ -3,8 +3,7 @@ import { AnthropicClient } from './anthropic-client';
 import type { LlmClient } from './llm-client';
 import { OpenAiCompatibleClient } from './openai-client';
 
-export { LlmRequestError, type LlmClient, type LlmFailure, type LlmPrompt } from './llm-client';
-export { AnthropicClient, OpenAiCompatibleClient };
+export { LlmRequestError, type LlmClient, type LlmPrompt } from './llm-client';
 
 /** The configured model, or undefined when no key is set. */
 export function createLlmClient(config: LlmConfig | undefined): LlmClient | undefined {

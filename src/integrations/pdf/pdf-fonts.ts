@@ -93,7 +93,7 @@ export function fontRuns(text: string, weight: Weight): TextRun[] {
  * The TrueType bytes inside a WOFF file. fontkit reads WOFF but inflates a whole table on every
  * access (each glyph read inflates `glyf` again), which makes rendering several times slower.
  */
-export function woffToSfnt(woff: Buffer): Buffer {
+function woffToSfnt(woff: Buffer): Buffer {
   const count = woff.readUInt16BE(12);
   const tables = Array.from({ length: count }, (_, i) => {
     const entry = 44 + 20 * i;

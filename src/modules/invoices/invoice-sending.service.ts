@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { MailTemplates } from '../../integrations/mail';
 import type { DocumentMailer } from '../quotes';
-import type { TenantSettings } from '../settings';
 import type { Invoice } from './invoice.entity';
 import { renderInvoicePdf } from './invoice-pdf';
 import type { InvoiceService } from './invoice.service';
@@ -10,7 +9,6 @@ export interface InvoiceSenderDeps {
   invoices: Pick<InvoiceService, 'markSent'>;
   mailer: Pick<DocumentMailer, 'send'>;
   templates: Pick<MailTemplates, 'invoiceSent'>;
-  settingsOf: (em: EntityManager) => Promise<TenantSettings>;
 }
 
 /**
@@ -27,7 +25,7 @@ export class InvoiceSender {
       kind: 'invoice',
       customerId: invoice.customerId,
       idempotencyKey: `invoice-sent:${invoice.id}`,
-      pdf: async (customer) => renderInvoicePdf(await this.deps.settingsOf(em), invoice, customer),
+      pdf: async (customer, settings) => renderInvoicePdf(settings, invoice, customer),
       content: (names) =>
         this.deps.templates.invoiceSent({ ...names, invoiceNumber: invoice.number, invoiceTitle: invoice.title, total: `${invoice.total} ${invoice.currency}`, dueDate: invoice.dueDate }),
     });

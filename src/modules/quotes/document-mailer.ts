@@ -18,7 +18,8 @@ export interface DocumentMail {
   /** A document leaves DRAFT once, so one key per document is one mail however often sending is tried. */
   idempotencyKey: string;
   content: (names: { customerName: string; companyName: string }) => MailContent;
-  pdf: (customer: Customer) => Promise<PdfFile>;
+  /** Given the settings the mailer already read, so a send reads them once. */
+  pdf: (customer: Customer, settings: TenantSettings) => Promise<PdfFile>;
 }
 
 /**
@@ -35,7 +36,7 @@ export class DocumentMailer {
       throw new BadUserInputError(`The customer has no email address to send the ${mail.kind} to`, { reason: 'CUSTOMER_HAS_NO_EMAIL', customerId: customer.id });
     }
     const settings = await this.deps.settingsOf(em);
-    const pdf = await mail.pdf(customer);
+    const pdf = await mail.pdf(customer, settings);
     await this.deps.outbox.enqueue(em, {
       ...mail.content({ customerName: customer.name, companyName: companyNameOf(settings) }),
       idempotencyKey: mail.idempotencyKey,

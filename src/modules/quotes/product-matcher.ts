@@ -4,7 +4,7 @@ import { requestParts, statedQuantity } from './product-matcher-request';
 /** Candidates kept per request part (the best one becomes its line; the LLM sees them all). */
 const CANDIDATES_PER_PART = 20;
 /** The LLM is shown at most this many products. */
-export const MAX_LLM_CANDIDATES = 50;
+const MAX_LLM_CANDIDATES = 50;
 
 /** An active catalog product in the quote's currency that matches words of the request. */
 export interface MatchedProduct {
@@ -87,7 +87,7 @@ export class ProductMatcher {
 }
 
 /** Each part takes its best candidate not already used by an earlier part. */
-export function chooseLines(parts: string[], candidatesByPart: MatchedProduct[][]): ProposedLine[] {
+function chooseLines(parts: string[], candidatesByPart: MatchedProduct[][]): ProposedLine[] {
   const used = new Set<string>();
   const lines: ProposedLine[] = [];
   for (const [i, candidates] of candidatesByPart.entries()) {

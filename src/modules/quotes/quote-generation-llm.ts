@@ -23,7 +23,7 @@ const answerSchema = z.object({
 });
 
 /** The answer named a product it was not offered (another tenant's, an inactive one, an invention). */
-export class UnknownProductError extends Error {}
+class UnknownProductError extends Error {}
 
 export function quotePrompt(request: string, candidates: MatchedProduct[]): LlmPrompt {
   const catalog = candidates.map((p) => JSON.stringify({ id: p.id, sku: p.sku, name: p.name, unit: p.unit, unitPrice: p.unitPrice, own: p.isOwnProduct }));

@@ -88,12 +88,11 @@ export class QuotePdf {
 
   async render(em: EntityManager, quoteId: string): Promise<PdfFile> {
     const quote = await this.deps.quotes.get(em, quoteId);
-    return this.renderQuote(em, quote, await this.deps.customers.get(em, quote.customerId));
+    return this.renderQuote(em, quote, await this.deps.customers.get(em, quote.customerId), await this.deps.settingsOf(em));
   }
 
-  /** For a quote (and its customer) the caller already holds, e.g. while sending it. */
-  async renderQuote(em: EntityManager, quote: Quote, customer: Customer): Promise<PdfFile> {
-    const settings = await this.deps.settingsOf(em);
+  /** For a quote (its customer and the tenant's settings) the caller already holds, e.g. while sending it. */
+  async renderQuote(em: EntityManager, quote: Quote, customer: Customer, settings: TenantSettings): Promise<PdfFile> {
     const versions = await this.deps.documents.currentVersions(em, quote.id);
     const contentOf = new Map(versions.map((v) => [v.type, v.content]));
     const localDate = (at: Date) => todayIn(settings.timezone, at);

@@ -26,7 +26,7 @@ export class QuoteSender {
       kind: 'quote',
       customerId: quote.customerId,
       idempotencyKey: `quote-sent:${quote.id}`,
-      pdf: (customer) => this.deps.pdf.renderQuote(em, quote, customer),
+      pdf: (customer, settings) => this.deps.pdf.renderQuote(em, quote, customer, settings),
       content: (names) =>
         this.deps.templates.quoteSent({ ...names, quoteNumber: quote.number, quoteTitle: quote.title, total: `${quote.total} ${quote.currency}`, validUntil: quote.validUntil }),
     });

@@ -212,7 +212,6 @@ export class QuoteService {
     Object.assign(quote, totals);
   }
 
-  /** Numbers are gap-free per tenant and year: the counter row stays locked until the transaction ends. */
   private withStatus(quote: Quote, today: string): Quote {
     quote.status = effectiveStatus(quote.storedStatus, quote.validUntil, today);
     return quote;

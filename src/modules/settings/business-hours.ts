@@ -38,10 +38,6 @@ export class BusinessHours {
 /** Minutes since local midnight of HH:MM. */
 export const minuteOfDay = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-export const DEFAULT_BUSINESS_HOURS: BusinessHours[] = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY].map(
-  (day) => ({ day, opens: '09:00', closes: '17:00' }),
-);
-
 /** Sorted by day and time; BAD_USER_INPUT (INVALID_BUSINESS_HOURS) for an empty or overlapping opening, or under an hour a week. */
 export function normalizeBusinessHours(hours: BusinessHours[]): BusinessHours[] {
   const week = Object.values(Weekday);
