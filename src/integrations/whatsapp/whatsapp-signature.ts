@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** `X-Hub-Signature-256` as Meta sends it: `sha256=<hex HMAC-SHA256(raw body, app secret)>`. */
-export function whatsAppSignature(rawBody: Buffer, appSecret: string): string {
+function whatsAppSignature(rawBody: Buffer, appSecret: string): string {
   return `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
 }
 

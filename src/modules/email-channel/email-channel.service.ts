@@ -51,7 +51,7 @@ export type IngestOutcome =
   | 'already-handled';
 
 export const passwordContext = (tenantId: string) => `email-channel:${tenantId}:password`;
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
+export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
 
 /** "Re: [#1042] Printer on fire" from any "Re:/Fwd:" and tag the subject already has. */
 export const replySubject = (ticketNumber: number, subject: string): string =>
@@ -98,10 +98,6 @@ export class EmailChannelService {
     return ((await em.delete(EmailChannel, { id: 1 })).affected ?? 0) > 0;
   }
 
-  /**
-   * Logs in and opens the folder now, and records the outcome as lastError. It runs within the
-   * request's transaction, bounded by the reader's connect timeout (10 s).
-   */
   /** Reads the settings, logs in with no transaction open (a mailbox may take seconds to answer), then records the outcome. */
   async test(inTenant: TenantTransaction): Promise<EmailChannelTestResult> {
     const settings = await inTenant(async (em, tenant) => {

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { ConflictError } from '../../core/errors/app-error';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import { TicketChannel, type TicketReply, type TicketReplyChannel } from '../tickets';
-import { replySubject, type EmailChannelService } from './email-channel.service';
+import { domainOf, replySubject, type EmailChannelService } from './email-channel.service';
 import { emailReplyKey } from './email-reply-delivery';
 
 export interface EmailReplyChannelDependencies {
@@ -30,7 +30,7 @@ export class EmailReplyChannel implements TicketReplyChannel {
     const mailbox = await this.deps.channels.get(em);
     if (!mailbox) throw new ConflictError('Email replies cannot be sent: no support mailbox is configured', { reason: 'CHANNEL_NOT_CONFIGURED' });
     if (!ticket.contactAddress) throw new ConflictError('The ticket has no email address to reply to', { reason: 'NO_CONTACT_ADDRESS' });
-    const messageId = `<ticket-message-${message.id}@${mailbox.emailAddress.slice(mailbox.emailAddress.lastIndexOf('@') + 1)}>`;
+    const messageId = `<ticket-message-${message.id}@${domainOf(mailbox.emailAddress)}>`;
     const references = threadExternalIds.length > MAX_REFERENCES ? [threadExternalIds[0], ...threadExternalIds.slice(1 - MAX_REFERENCES)] : threadExternalIds;
     const companyName = await this.deps.companyNameOf(em, tenantId);
     await this.deps.outbox.enqueue(em, {

@@ -74,6 +74,15 @@ class OpeningWalk {
   }
 }
 
+/** One walk per calendar object, so its memoized offsets serve every sum over it (an SLA report makes one per ticket). */
+const walks = new WeakMap<BusinessCalendar, OpeningWalk>();
+
+function walkOf(calendar: BusinessCalendar): OpeningWalk {
+  let walk = walks.get(calendar);
+  if (!walk) walks.set(calendar, (walk = new OpeningWalk(calendar)));
+  return walk;
+}
+
 /**
  * The instant at which `minutes` business minutes have passed since `start`: the earliest such
  * instant, so a target using up a day's last minute is due at closing, not at the next opening.
@@ -81,7 +90,7 @@ class OpeningWalk {
 export function addBusinessMinutes(start: Date, minutes: number, calendar: BusinessCalendar): Date {
   let left = Math.round(minutes * MINUTE);
   if (left <= 0) return start;
-  const walk = new OpeningWalk(calendar);
+  const walk = walkOf(calendar);
   for (let day = walk.dayOf(start.getTime()); ; day += 1) {
     for (const [opens, closes] of walk.openingsOn(day)) {
       const from = Math.max(opens, start.getTime());
@@ -95,7 +104,7 @@ export function addBusinessMinutes(start: Date, minutes: number, calendar: Busin
 /** Business minutes in [from, to); 0 when `to` is not after `from`. */
 export function businessMinutesBetween(from: Date, to: Date, calendar: BusinessCalendar): number {
   if (to.getTime() <= from.getTime()) return 0;
-  const walk = new OpeningWalk(calendar);
+  const walk = walkOf(calendar);
   let total = 0;
   for (let day = walk.dayOf(from.getTime()), last = walk.dayOf(to.getTime()); day <= last; day += 1) {
     for (const [opens, closes] of walk.openingsOn(day)) {

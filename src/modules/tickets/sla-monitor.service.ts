@@ -66,10 +66,11 @@ export class SlaMonitor {
       [crossings.map((c) => c.ticketId), crossings.map((c) => c.target), crossings.map((c) => c.status), now],
     );
     const recipients = await this.recipients(em, tenant.id, crossings);
-    const timeZone = await this.deps.timezoneOf(em);
+    const localTime = localTimeIn(await this.deps.timezoneOf(em));
+    const byTarget = new Map(crossings.map((c) => [`${c.ticketId}:${c.target}`, c]));
     let mails = 0;
     for (const event of recorded) {
-      const crossing = crossings.find((c) => c.ticketId === event.ticket_id && c.target === event.target)!;
+      const crossing = byTarget.get(`${event.ticket_id}:${event.target}`)!;
       const assignee = recipients.find((r) => r.userId === crossing.assigneeId);
       // An assignee who left the organization is no one to tell: the admins are.
       for (const to of assignee ? [assignee] : recipients.filter((r) => r.role === 'OWNER' || r.role === 'ADMIN')) {
@@ -83,7 +84,7 @@ export class SlaMonitor {
             ticketSubject: crossing.subject,
             target: TARGET_WORDS[crossing.target],
             breached: crossing.status === SlaStatus.BREACHED,
-            dueAt: localTime(crossing.dueAt, timeZone),
+            dueAt: localTime(crossing.dueAt),
             link: `${this.deps.config.frontendUrl}/tickets/${crossing.ticketId}`,
           }),
         });
@@ -142,7 +143,8 @@ export class SlaMonitor {
   }
 }
 
-function localTime(date: Date, timeZone: string): string {
+/** Formats due times in the organization's zone: built once per check, not per mail. */
+function localTimeIn(timeZone: string): (date: Date) => string {
   const format = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     day: 'numeric',
@@ -153,5 +155,5 @@ function localTime(date: Date, timeZone: string): string {
     hourCycle: 'h23',
     timeZoneName: 'short',
   });
-  return format.format(date);
+  return (date) => format.format(date);
 }

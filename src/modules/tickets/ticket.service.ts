@@ -138,8 +138,9 @@ export class TicketService {
    */
   async addMessage(em: EntityManager, actor: TicketActor, ticketId: string, body: string, internal: boolean): Promise<TicketMessage> {
     const ticket = await this.lock(em, ticketId);
-    const channel = !internal && ticket.channel !== TicketChannel.API ? this.replyChannels.get(ticket.channel) : undefined;
-    if (!internal && ticket.channel !== TicketChannel.API && !channel) {
+    const sendsThroughChannel = !internal && ticket.channel !== TicketChannel.API;
+    const channel = sendsThroughChannel ? this.replyChannels.get(ticket.channel) : undefined;
+    if (sendsThroughChannel && !channel) {
       throw new ConflictError(`Replies on ${ticket.channel} tickets cannot be sent: the channel is not available`, { reason: 'CHANNEL_NOT_CONFIGURED' });
     }
     const message = await em.save(
