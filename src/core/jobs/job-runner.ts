@@ -5,6 +5,7 @@ import { Agenda, type AgendaBackend, type Job, type JobState as AgendaJobState, 
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config';
+import { withTimeout } from '../observability/deadline';
 import type { JobsState } from '../http/health';
 import { metrics } from '../observability/metrics';
 import type { JobDefinition, JobQueue } from './job-definition';
@@ -171,9 +172,16 @@ export class JobRunner implements JobQueue {
       if (!wasRunning) return;
       const result = await agenda.drain({ timeout: this.options.config.shutdownGraceMs, closeConnection: false });
       if (result.timedOut) this.logger?.warn({ running: result.running }, 'jobs still running at the shutdown deadline');
-      else await this.releaseLocks(agenda).catch((error) => this.logger?.warn({ err: error }, 'could not release jobs locked ahead; their locks expire'));
+      else {
+        await withTimeout(this.releaseLocks(agenda), this.options.config.shutdownGraceMs).catch((error) =>
+          this.logger?.warn({ err: error }, 'could not release jobs locked ahead; their locks expire'),
+        );
+      }
     } finally {
-      await this.backend?.close();
+      // A connection the server dropped may never answer: shutdown must not wait on it for good.
+      await withTimeout(Promise.resolve(this.backend?.close()), this.options.config.shutdownGraceMs).catch((error) =>
+        this.logger?.warn({ err: error }, 'job queue connections did not close in time'),
+      );
       this.connection = undefined;
     }
   }
