@@ -7,17 +7,21 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../core/config/config';
 import { ErrorCode } from '../core/errors/error-code';
 import { createErrorFormatter } from '../core/errors/format-graphql-error';
+import { finalErrorHandler, notFoundHandler, refuseOversizeBody } from '../core/http/error-handler';
+import { graphqlEdgePlugin } from '../core/http/graphql-edge.plugin';
 import { healthHandler, readinessHandler, type JobsState } from '../core/http/health';
+import { rawJsonBody } from '../core/http/raw-json-body';
 import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
 import type { Principal, RequestContext } from '../core/http/request-context';
 import { reportInternalError } from '../core/observability/error-reporting';
+import { refuseIllFormedUrl } from '../core/http/well-formed-text';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
 import { graphqlObservabilityPlugin } from '../core/observability/graphql-observability.plugin';
 import { metrics, metricsHandler, observeDataSource } from '../core/observability/metrics';
@@ -61,22 +65,6 @@ export interface HttpApp {
   isShuttingDown(): boolean;
 }
 
-/** Body parser failures (bad JSON, too large) answered in GraphQL's error shape with a documented code. */
-function bodyErrorHandler(error: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) {
-  if (!error.type?.startsWith('entity.') && error.type !== 'encoding.unsupported' && error.type !== 'charset.unsupported') {
-    return next(error);
-  }
-  const tooLarge = error.type === 'entity.too.large';
-  res.status(tooLarge ? 413 : 400).json({
-    errors: [
-      {
-        message: tooLarge ? 'Request body is too large' : 'Request body is not valid JSON',
-        extensions: { code: ErrorCode.BAD_USER_INPUT, reason: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED_JSON' },
-      },
-    ],
-  });
-}
-
 export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp> {
   const { config, logger, dataSource, schema } = deps;
   let shuttingDown = false;
@@ -85,6 +73,8 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   // X-Forwarded-For decides req.ip (per-IP throttling) only when it comes from a proxy TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
   app.use(observeRequests(logger));
+  // The request edge, before any route: a body over the limit on its Content-Length alone, ill-formed URLs.
+  app.use(refuseOversizeBody(config.maxRequestSize), refuseIllFormedUrl);
   const httpServer = http.createServer(app);
   const stopObservingDatabase = observeDataSource(dataSource);
 
@@ -102,7 +92,11 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   const formatError = createErrorFormatter({
     isProduction: config.isProduction,
     logger,
-    onInternalError: (error) => reportInternalError(error, currentRequestObservation()),
+    onInternalError: (error) => {
+      const observation = currentRequestObservation();
+      if (observation) observation.internalError = true; // the request line is then logged as an error
+      reportInternalError(error, observation);
+    },
   });
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -117,6 +111,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     formatError,
     plugins: [
       ...protection.plugins,
+      graphqlEdgePlugin(),
       graphqlObservabilityPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
@@ -142,7 +137,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   app.get('/metrics', metricsHandler(config.metrics));
   if (deps.stripeWebhooks) {
     // Before any JSON parser: the signature is over the exact bytes Stripe sent.
-    app.post('/webhooks/stripe', express.raw({ type: () => true, limit: config.maxRequestSize }), stripeWebhookHandler(deps.stripeWebhooks, logger));
+    app.post('/webhooks/stripe', rawJsonBody(config.maxRequestSize), stripeWebhookHandler(deps.stripeWebhooks, logger));
   }
 
   /**
@@ -192,14 +187,15 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
           principal,
           organizationRef: req.get('x-organization-id') || undefined,
           client: { ip, userAgent: req.get('user-agent')?.slice(0, 500) },
-          logger: logger.child({ requestId: observation.requestId }),
+          logger, // its lines carry the request id, tenant, principal and operation (the logger's mixin)
           dataSource,
           authorizeTenant,
         };
       },
     }),
   );
-  app.use(bodyErrorHandler);
+  app.use(notFoundHandler);
+  app.use(finalErrorHandler(formatError, logger));
 
   return {
     app,

@@ -1,9 +1,11 @@
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../core/config/config';
 import { ErrorCode, httpStatusOf } from '../core/errors/error-code';
+import { sendJsonError } from '../core/http/json-error';
+import { rawJsonBody } from '../core/http/raw-json-body';
 import type { Principal } from '../core/http/request-context';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
 import { runInRequestTenantScope } from '../core/tenancy/tenant-scoped.middleware';
@@ -25,6 +27,11 @@ export interface HttpRouteKit {
    * tenant's transaction. Throws the same errors GraphQL answers with.
    */
   withTenantScope<T>(req: Request, res: Response, work: (scope: TenantRouteScope) => Promise<T>): Promise<T>;
+  /**
+   * The body parser of a signed webhook: the raw bytes (what the signature covers), with NUL and
+   * ill-formed Unicode refused (BAD_USER_INPUT `INVALID_CHARACTERS`) like every other input.
+   */
+  rawJsonBody(): RequestHandler[];
   /** Answers `{ errors: [{ message, extensions: { code, ... } }] }` with the code's HTTP status, formatted (and internal errors logged and masked) as GraphQL's are. */
   sendError(res: Response, error: unknown): void;
 }
@@ -48,12 +55,13 @@ export function createHttpRouteKit(deps: { config: AppConfig; logger: Logger; da
       const request = { principal, organizationRef: req.get('x-organization-id') || undefined, dataSource, authorizeTenant };
       return runInRequestTenantScope(request, (manager, tenant) => work({ manager, tenant, principal }));
     },
+    rawJsonBody: () => rawJsonBody(config.maxRequestSize),
     sendError(res, error) {
       const graphqlError = error instanceof GraphQLError ? error : undefined;
       const { message, extensions } = deps.formatError({ message: error instanceof Error ? error.message : String(error), extensions: graphqlError?.extensions }, error);
       // A request-level error (rate limit, authentication) carries its own status; otherwise the code's.
       const status = (graphqlError?.extensions.http as { status?: number } | undefined)?.status ?? httpStatusOf[extensions?.code as ErrorCode] ?? 500;
-      res.status(status).json({ errors: [{ message, extensions }] });
+      sendJsonError(res, status, message, { code: ErrorCode.INTERNAL_SERVER_ERROR, ...extensions });
     },
   };
 }

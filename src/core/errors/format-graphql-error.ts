@@ -1,12 +1,12 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { ArgumentValidationError } from 'type-graphql';
 import { QueryFailedError } from 'typeorm';
 import { AppError } from './app-error';
 import { ErrorCode } from './error-code';
 
-/** Apollo's own request-level codes; all of them mean the client sent something unusable. */
+/** Apollo's own request-level codes: the client sent something unusable. The code becomes the `reason`. */
 const APOLLO_INPUT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -16,14 +16,47 @@ const APOLLO_INPUT_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
 ]);
+/** Apollo's BAD_USER_INPUT means a variable that does not fit its type. */
+const APOLLO_REASONS: Record<string, string> = { BAD_USER_INPUT: 'INVALID_VARIABLE' };
+
+interface Refusal {
+  pattern: RegExp;
+  reason: string;
+  message: (match: RegExpExecArray) => string;
+}
+
+/**
+ * Query limits and protocol errors that graphql-js, graphql-armor and Apollo raise without a code
+ * (or worded as a "Syntax Error"), recognised by message: the caller's fault, worded as what it is.
+ */
+const REFUSALS: Refusal[] = [
+  { pattern: /Query depth limit of (\d+) exceeded/, reason: 'QUERY_TOO_DEEP', message: (m) => `The query is nested deeper than the depth limit of ${m[1]}` },
+  { pattern: /Aliases limit of (\d+) exceeded/, reason: 'TOO_MANY_ALIASES', message: (m) => `The query uses more aliases than the limit of ${m[1]}` },
+  { pattern: /Query Cost limit of (\d+) exceeded/, reason: 'QUERY_TOO_COMPLEX', message: (m) => `The query costs more than the limit of ${m[1]}` },
+  { pattern: /Directives limit of (\d+) exceeded/, reason: 'TOO_MANY_DIRECTIVES', message: (m) => `The query uses more directives than the limit of ${m[1]}` },
+  { pattern: /Document contains more than (\d+) tokens/, reason: 'TOO_MANY_TOKENS', message: (m) => `The query has more tokens than the limit of ${m[1]}` },
+  { pattern: /^Operation batching disabled/, reason: 'BATCH_NOT_SUPPORTED', message: () => 'Batched requests are not supported: send one operation per request' },
+  { pattern: /^Unsupported persisted query version/, reason: 'PERSISTED_QUERY_VERSION_UNSUPPORTED', message: () => 'Unsupported persisted query version (only 1 is)' },
+  { pattern: /^provided sha does not match query/, reason: 'PERSISTED_QUERY_HASH_MISMATCH', message: () => 'The persisted query hash does not match the query' },
+  { pattern: /^Too many errors processing variables/, reason: 'TOO_MANY_VARIABLE_ERRORS', message: () => 'Too many invalid variables; the others were not checked' },
+];
 
 /** PostgreSQL SQLSTATEs that are the caller's fault rather than ours. */
-const PG_CODES: Record<string, { code: ErrorCode; message: string }> = {
+const PG_CODES: Record<string, { code: ErrorCode; message: string; reason?: string }> = {
   '23505': { code: ErrorCode.CONFLICT, message: 'A record with the same unique value already exists' },
   '22P02': { code: ErrorCode.BAD_USER_INPUT, message: 'A value has an invalid format' },
   '22001': { code: ErrorCode.BAD_USER_INPUT, message: 'A value is too long' },
   '23503': { code: ErrorCode.CONFLICT, message: 'The record is referenced by or refers to a missing record' },
+  // Safety net behind the edge's checks: bad values a caller supplied that reached the database anyway.
+  '22021': { code: ErrorCode.BAD_USER_INPUT, message: 'A value contains characters that cannot be stored', reason: 'INVALID_CHARACTERS' },
+  '22P05': { code: ErrorCode.BAD_USER_INPUT, message: 'A value contains characters that cannot be stored', reason: 'INVALID_CHARACTERS' },
+  '22008': { code: ErrorCode.BAD_USER_INPUT, message: 'A date or time is out of range', reason: 'INVALID_DATE' },
+  '22007': { code: ErrorCode.BAD_USER_INPUT, message: 'A date or time has an invalid format', reason: 'INVALID_DATE' },
+  '22003': { code: ErrorCode.BAD_USER_INPUT, message: 'A number is out of range', reason: 'OUT_OF_RANGE' },
 };
+
+/** graphql-js's "Did you mean …" (fields, arguments, enum values, types): it describes the schema. */
+const SUGGESTION = / *Did you mean [^?]*\?/g;
 
 interface ValidationFailure {
   property: string;
@@ -31,12 +64,26 @@ interface ValidationFailure {
   children?: ValidationFailure[];
 }
 
-function simplifyValidation(errors: ValidationFailure[]): unknown[] {
-  return errors.map((e) => ({
+function simplifyValidation(errors: unknown): unknown[] {
+  if (!Array.isArray(errors)) return [];
+  return (errors as ValidationFailure[]).map((e) => ({
     property: e.property,
     constraints: e.constraints,
     ...(e.children?.length ? { children: simplifyValidation(e.children) } : {}),
   }));
+}
+
+/** The error thrown: a resolver's, or one a plugin hook threw that Apollo wrapped. */
+function originalOf(error: unknown): unknown {
+  const unwrapped = unwrapResolverError(error);
+  return unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
+}
+
+/** Extensions that only steer the transport (HTTP status) or leak internals (stack traces). */
+function publicExtensions(formatted: GraphQLFormattedError): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { http, stacktrace, ...extensions } = formatted.extensions ?? {};
+  return extensions;
 }
 
 export interface ErrorFormatterOptions {
@@ -46,52 +93,72 @@ export interface ErrorFormatterOptions {
   onInternalError?: (error: unknown) => void;
 }
 
+const INTERNAL = { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+
 /**
- * The single place where thrown errors become GraphQL errors: every error leaves
- * with a code from `ErrorCode`, internal details are logged and masked in production.
+ * The single place where thrown errors become GraphQL (and REST) errors: every error leaves with a
+ * code from `ErrorCode`; internal ones are logged (with the request's id, see log-context) and masked in
+ * production. It never throws: a failure while formatting is logged and answered as an internal error.
  */
 export function createErrorFormatter({ isProduction, logger, onInternalError = () => undefined }: ErrorFormatterOptions) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  const internal = (error: unknown, path: GraphQLFormattedError['path'], logMessage: string) => {
+    logger.error({ err: error, path }, logMessage);
+    onInternalError(error);
+  };
+  const publicMessage = (message: string) => (isProduction ? message.replace(SUGGESTION, '') : message);
+
+  const format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = originalOf(error);
+    const base = { message: publicMessage(formatted.message), locations: formatted.locations, path: formatted.path };
     const apolloCode = formatted.extensions?.code as string | undefined;
 
     if (original instanceof AppError) {
       // AppError messages are written for callers; an internal one is still worth a log line with its cause.
-      if (original.code === ErrorCode.INTERNAL_SERVER_ERROR) {
-        logger.error({ err: original, path: formatted.path }, original.message);
-        onInternalError(original);
-      }
+      if (original.code === ErrorCode.INTERNAL_SERVER_ERROR) internal(original, formatted.path, original.message);
       return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
     }
     if (original instanceof ArgumentValidationError) {
-      const failures = original.extensions.validationErrors as ValidationFailure[] | undefined;
       return {
         ...base,
         message: 'Argument validation failed',
-        extensions: { code: ErrorCode.BAD_USER_INPUT, validationErrors: simplifyValidation(failures ?? []) },
+        extensions: { code: ErrorCode.BAD_USER_INPUT, validationErrors: simplifyValidation(original.extensions.validationErrors) },
       };
     }
     if (original instanceof QueryFailedError) {
-      const mapped = PG_CODES[(original.driverError as { code?: string })?.code ?? ''];
-      if (mapped) return { ...base, message: mapped.message, extensions: { code: mapped.code } };
+      const sqlState = (original.driverError as { code?: string } | undefined)?.code ?? '';
+      const mapped = PG_CODES[sqlState];
+      if (mapped?.reason) logger.warn({ err: original, sqlState, path: formatted.path }, 'caller-supplied value refused by the database');
+      if (mapped) return { ...base, message: mapped.message, extensions: { code: mapped.code, ...(mapped.reason ? { reason: mapped.reason } : {}) } };
+    }
+    for (const refusal of REFUSALS) {
+      const match = refusal.pattern.exec(formatted.message);
+      if (match) return { ...base, message: refusal.message(match), extensions: { code: ErrorCode.BAD_USER_INPUT, reason: refusal.reason } };
     }
     if (apolloCode && APOLLO_INPUT_CODES.has(apolloCode)) {
-      return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: apolloCode } };
+      const extensions = publicExtensions(formatted);
+      const reason = extensions.reason ?? APOLLO_REASONS[apolloCode] ?? apolloCode;
+      return { ...base, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, reason } };
     }
     if (apolloCode && (Object.values(ErrorCode) as string[]).includes(apolloCode) && apolloCode !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      // Request-level errors we raised ourselves (authentication): keep their details, drop transport-only keys.
-      // eslint-disable-next-line @typescript-eslint/no-unused-vars
-      const { http, stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { ...base, extensions: { ...extensions, code: apolloCode } };
+      // Request-level errors we raised ourselves (authentication): keep their details.
+      return { ...base, extensions: { ...publicExtensions(formatted), code: apolloCode } };
     }
 
-    logger.error({ err: original, path: formatted.path }, 'unhandled error in GraphQL operation');
-    onInternalError(original);
-    return {
-      ...base,
-      message: isProduction ? 'Internal server error' : formatted.message,
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-    };
+    internal(original, formatted.path, 'unhandled error');
+    return { ...base, message: isProduction ? INTERNAL.message : formatted.message, extensions: INTERNAL.extensions };
+  };
+
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    try {
+      return format(formatted, error);
+    } catch (failure) {
+      try {
+        logger.error({ err: failure, original: error }, 'the error formatter failed; answered as an internal error');
+        onInternalError(failure);
+      } catch {
+        // Logging itself failed: the answer must still go out.
+      }
+      return { message: isProduction ? INTERNAL.message : String(formatted?.message ?? INTERNAL.message), extensions: INTERNAL.extensions };
+    }
   };
 }

@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { logContextFields } from './log-context';
 
 /** Paths never written to logs, whatever logs them. */
 export const REDACTED_PATHS = [
@@ -28,6 +29,8 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({ level, base: { service: 'tenantql', ...base }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/** Every line written inside a request carries its request id, principal, tenant and operation (see log-context). */
+export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+  const options = { level, base: { service: 'tenantql', ...base }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, mixin: logContextFields };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,10 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Principal } from '../http/request-context';
+import { logContext, type LogContext } from '../logging/log-context';
 import { metrics } from './metrics';
 
 /**
@@ -12,19 +13,17 @@ import { metrics } from './metrics';
  * as the request learns it: the id at once, the principal when authenticated,
  * the tenant when its scope opens, the operation when Apollo has resolved it.
  */
-export interface RequestObservation {
-  requestId: string;
-  principal?: string;
-  tenantId?: string;
-  operationName?: string;
+export interface RequestObservation extends LogContext {
   operationType?: string;
-  /** `success` or the code of the first GraphQL error. */
+  /** `success` or the code of the first error. */
   outcome?: string;
+  /** An error of ours (INTERNAL_SERVER_ERROR) was answered, whatever the HTTP status: the request line is an error. */
+  internalError?: boolean;
 }
 
-const storage = new AsyncLocalStorage<RequestObservation>();
+const storage = logContext as AsyncLocalStorage<RequestObservation>;
 
-/** The observation of the request being handled (inside `/graphql`), if any. */
+/** The observation of the request being handled, if any. */
 export function currentRequestObservation(): RequestObservation | undefined {
   return storage.getStore();
 }
@@ -51,7 +50,10 @@ export function describePrincipal(principal: Principal): string {
   return principal.kind;
 }
 
-/** Assigns the request id (echoed as X-Request-Id) and records HTTP metrics when the response is done. */
+/**
+ * Assigns the request id (echoed as X-Request-Id), records HTTP metrics when the response is done
+ * and runs the rest of the request in its log context (see `withRequestObservation` for after a body parser).
+ */
 function identifyAndMeasure(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.get('x-request-id');
   const observation: RequestObservation = { requestId: incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID() };
@@ -64,7 +66,7 @@ function identifyAndMeasure(req: Request, res: Response, next: NextFunction): vo
     metrics.httpRequests.inc(labels);
     metrics.httpRequestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
   });
-  next();
+  storage.run(observation, next);
 }
 
 /** One JSON line per request: id, principal, tenant, operation, status, duration. Headers and query strings are not logged. */
@@ -84,7 +86,7 @@ function requestLogger(logger: Logger): RequestHandler {
     customSuccessObject: (_req, res, fields) => withObservation(res, fields),
     customErrorObject: (_req, res, _error, fields) => withObservation(res, fields),
     customLogLevel: (req, res, error) => {
-      if (error || res.statusCode >= 500) return 'error';
+      if (error || res.statusCode >= 500 || requestObservation(res).internalError) return 'error';
       if (res.statusCode >= 400) return 'warn';
       return QUIET_ROUTES.has(requestPath(req)) ? 'debug' : 'info';
     },
@@ -99,8 +101,8 @@ export function observeRequests(logger: Logger): RequestHandler[] {
 }
 
 /**
- * Makes the observation reachable from Apollo's plugins and error formatter. Mounted
- * after the body parser: its stream callbacks would not carry the async context.
+ * Enters the request's log context again after a body parser: the parser calls on from the
+ * request stream's callbacks, which do not carry it.
  */
 export function withRequestObservation(_req: Request, res: Response, next: NextFunction): void {
   storage.run(requestObservation(res), next);

@@ -1,5 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { ErrorCode } from '../../core/errors/error-code';
+import { sendJsonError } from '../../core/http/json-error';
 import { reportInternalError } from '../../core/observability/error-reporting';
 import { WebhookSignatureError } from '../../integrations/stripe';
 import type { StripeWebhookService } from './stripe-webhook.service';
@@ -7,13 +9,15 @@ import type { StripeWebhookService } from './stripe-webhook.service';
 /**
  * `POST /webhooks/stripe`. Mounted with a raw body parser: the signature covers the
  * exact bytes Stripe sent. A bad signature is 400 before anything is read or written;
- * a processing failure is 500 (the transaction rolled back, the event id with it), so
- * Stripe delivers the event again.
+ * a validly signed event that lacks fields is recorded and acknowledged (MALFORMED: a
+ * redelivery would be the same); a processing failure is 500 (the transaction rolled back,
+ * the event id with it), so Stripe delivers the event again. Errors have the one JSON shape.
  */
 export function stripeWebhookHandler(webhooks: StripeWebhookService, logger: Logger): RequestHandler {
   return async (req: Request, res: Response) => {
     if (!webhooks.configured) {
-      res.status(503).json({ error: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)' });
+      const message = 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)';
+      sendJsonError(res, 503, message, { code: ErrorCode.INTERNAL_SERVER_ERROR, reason: 'STRIPE_NOT_CONFIGURED' });
       return;
     }
     let event;
@@ -22,17 +26,18 @@ export function stripeWebhookHandler(webhooks: StripeWebhookService, logger: Log
     } catch (error) {
       if (!(error instanceof WebhookSignatureError)) throw error;
       logger.warn({ reason: error.message }, 'stripe webhook refused: signature does not verify');
-      res.status(400).json({ error: 'Invalid signature' });
+      sendJsonError(res, 400, 'Invalid signature', { code: ErrorCode.BAD_USER_INPUT, reason: 'INVALID_SIGNATURE' });
       return;
     }
     try {
-      const outcome = await webhooks.process(event);
-      logger.info({ eventId: event.id, type: event.type, outcome }, 'stripe webhook');
+      const { outcome, invalidField } = await webhooks.process(event);
+      if (invalidField) logger.warn({ eventId: event.id, type: event.type, invalidField }, 'stripe webhook event malformed; recorded, not applied');
+      else logger.info({ eventId: event.id, type: event.type, outcome }, 'stripe webhook');
       res.json({ received: true, outcome });
     } catch (error) {
       logger.error({ err: error, eventId: event.id, type: event.type }, 'stripe webhook failed; Stripe will deliver it again');
       reportInternalError(error);
-      res.status(500).json({ error: 'Processing failed' });
+      sendJsonError(res, 500, 'Processing failed', { code: ErrorCode.INTERNAL_SERVER_ERROR });
     }
   };
 }

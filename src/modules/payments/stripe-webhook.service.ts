@@ -1,10 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../core/config/config';
-import type { StripeEvent, StripeGateway, StripeInvoice } from '../../integrations/stripe';
+import { WebhookSignatureError, type StripeEvent, type StripeGateway, type StripeInvoice } from '../../integrations/stripe';
 import { PlanCode, SubscriptionStatus, type PlanService } from '../plans';
 import type { BillingNotifier } from './billing-notifier';
 import { PaymentProvider } from './payment-transaction.entity';
 import { stripeCustomers, type StripeCustomerRecord } from './stripe-customers';
+import { malformedEventReason, storableEventId } from './stripe-event-shape';
 
 export interface StripeWebhookDependencies {
   dataSource: DataSource;
@@ -18,9 +19,19 @@ export interface StripeWebhookDependencies {
 /**
  * What became of an event: APPLIED; DUPLICATE (seen before, nothing done); STALE (older
  * than the subscription state already applied: recorded, state unchanged); IGNORED
- * (a type we do not act on, or a customer that is not one of ours).
+ * (a type we do not act on, or a customer that is not one of ours); MALFORMED (validly signed but
+ * missing fields or of wrong types: recorded and acknowledged, since a redelivery would be the same).
  */
-export type WebhookOutcome = 'APPLIED' | 'DUPLICATE' | 'STALE' | 'IGNORED';
+export type WebhookOutcome = 'APPLIED' | 'DUPLICATE' | 'STALE' | 'IGNORED' | 'MALFORMED';
+
+/** Stripe's own default tolerance for the signature's timestamp, applied both ways (a timestamp from the future too). */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/** `t=` of a `Stripe-Signature` header, in Unix seconds. */
+function signedAt(header: string | undefined): number | undefined {
+  const match = /(?:^|,)\s*t=(\d+)/.exec(header ?? '');
+  return match ? Number(match[1]) : undefined;
+}
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
 const fromUnix = (seconds: number) => new Date(seconds * 1000);
@@ -48,12 +59,29 @@ export class StripeWebhookService {
     return !!this.deps.gateway?.canVerifyWebhooks;
   }
 
-  /** Throws WebhookSignatureError unless the raw body carries Stripe's signature. */
-  verify(rawBody: Buffer, signatureHeader: string | undefined): StripeEvent {
+  /**
+   * Throws WebhookSignatureError unless the raw body carries Stripe's signature, timestamped within
+   * the tolerance of now (the client only checks the past: a signature from the future is refused here).
+   */
+  verify(rawBody: Buffer, signatureHeader: string | undefined, now = Date.now()): StripeEvent {
+    const timestamp = signedAt(signatureHeader);
+    if (timestamp !== undefined && timestamp - now / 1000 > SIGNATURE_TOLERANCE_SECONDS) {
+      throw new WebhookSignatureError('Timestamp is in the future, outside the tolerance zone');
+    }
     return this.deps.gateway!.constructEvent(rawBody, signatureHeader);
   }
 
-  process(event: StripeEvent): Promise<WebhookOutcome> {
+  /** Applies a verified event once; `invalidField` names what made a MALFORMED one unusable. */
+  async process(event: StripeEvent): Promise<{ outcome: WebhookOutcome; invalidField?: string }> {
+    const invalidField = malformedEventReason(event);
+    if (invalidField !== undefined) {
+      await this.recordMalformed(event);
+      return { outcome: 'MALFORMED', invalidField };
+    }
+    return { outcome: await this.applyOnce(event) };
+  }
+
+  private applyOnce(event: StripeEvent): Promise<WebhookOutcome> {
     return this.deps.dataSource.transaction(async (em) => {
       const customerId = idOf((event.data.object as { customer?: string | { id: string } | null }).customer);
       const customer = customerId ? await stripeCustomers.ofCustomer(em, customerId) : null;
@@ -67,6 +95,18 @@ export class StripeWebhookService {
       await em.query(`UPDATE public.webhook_events SET outcome = $2 WHERE provider = 'STRIPE' AND event_id = $1`, [event.id, outcome]);
       return outcome;
     });
+  }
+
+  /** Stored (when its id can be) so an operator can see it, and acknowledged: Stripe would redeliver the same bytes forever. */
+  private async recordMalformed(event: unknown): Promise<void> {
+    const stored = storableEventId(event);
+    if (stored) {
+      await this.deps.dataSource.query(
+        `INSERT INTO public.webhook_events (provider, event_id, type, outcome) VALUES ('STRIPE', $1, $2, 'MALFORMED')
+         ON CONFLICT (provider, event_id) DO NOTHING`,
+        [stored.id, stored.type],
+      );
+    }
   }
 
   private apply(em: EntityManager, customer: StripeCustomerRecord, event: StripeEvent): Promise<WebhookOutcome> {

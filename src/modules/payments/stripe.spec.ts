@@ -93,7 +93,7 @@ describe('Stripe billing and webhooks (real stripe client → local Stripe stand
     const signature = options.signature === undefined ? signer.generateTestHeaderString({ payload: body, secret: options.secret ?? FAKE_STRIPE_WEBHOOK_SECRET }) : options.signature;
     if (signature !== null) headers['stripe-signature'] = signature;
     const response = await fetch(`${app.url}/webhooks/stripe`, { method: 'POST', headers, body });
-    return { status: response.status, body: (await response.json()) as { outcome?: string; error?: string } };
+    return { status: response.status, body: (await response.json()) as { outcome?: string; errors?: unknown[] } };
   }
 
   const countRows = async (sql: string, params: unknown[]) => (await app.dataSource.query(`SELECT count(*)::int AS n FROM ${sql}`, params))[0].n as number;
@@ -203,11 +203,30 @@ describe('Stripe billing and webhooks (real stripe client → local Stripe stand
       await deliver(body.replace('"amount_paid":2900', '"amount_paid":1'), { signature: valid }),
       // A valid signature from long ago (replay): outside Stripe's tolerance.
       await deliver(forged, { signature: signer.generateTestHeaderString({ payload: body, secret: FAKE_STRIPE_WEBHOOK_SECRET, timestamp: nowSeconds() - 3600 }) }),
+      // …and one from an hour ahead: the tolerance holds both ways.
+      await deliver(forged, { signature: signer.generateTestHeaderString({ payload: body, secret: FAKE_STRIPE_WEBHOOK_SECRET, timestamp: nowSeconds() + 3600 }) }),
     ];
-    for (const attempt of attempts) expect(attempt).toEqual({ status: 400, body: { error: 'Invalid signature' } });
+    for (const attempt of attempts) expect(attempt).toEqual({ status: 400, body: { errors: [{ message: 'Invalid signature', extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_SIGNATURE' } }] } });
     expect(await subscriptionOf(tenant)).toEqual(before);
     expect(await countRows('public.webhook_events WHERE event_id = $1', [forged.id])).toBe(0);
     expect(await countRows('public.payment_transactions WHERE tenant_id = $1', [tenant.id])).toBe(0);
+  });
+
+  it('records and acknowledges a validly signed event that lacks fields or has wrong types (never 500, no redelivery)', async () => {
+    const tenant = await billingTenant('malformed', { card: true });
+    const before = await subscriptionOf(tenant);
+    const { lines: _lines, ...withoutLines } = invoice(tenant);
+    const broken = [
+      event('invoice.paid', { ...invoice(tenant), currency: 42 }),
+      event('invoice.paid', { ...withoutLines, lines: { data: [{ period: 'soon' }] } }),
+      event('invoice.payment_failed', { customer: tenant.customerId }),
+      { ...event('invoice.paid', invoice(tenant)), created: 'yesterday' },
+      { ...event('invoice.paid', invoice(tenant)), created: 1e15 },
+    ];
+    for (const malformed of broken) expect(await deliver(malformed)).toEqual({ status: 200, body: { received: true, outcome: 'MALFORMED' } });
+    expect(await deliver({ type: 'invoice.paid' })).toEqual({ status: 200, body: { received: true, outcome: 'MALFORMED' } });
+    expect(await countRows(`public.webhook_events WHERE outcome = 'MALFORMED' AND event_id = ANY($1)`, [broken.map((e) => e.id)])).toBe(broken.length);
+    expect(await subscriptionOf(tenant)).toEqual(before);
   });
 
   it('applies an event delivered three times once (also when the deliveries race)', async () => {
