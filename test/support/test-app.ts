@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../src/app/database';
 import { createHttpApp, type HttpApp } from '../../src/app/http-app';
@@ -41,10 +42,10 @@ export interface TestApp {
 }
 
 /** A full server (Express + Apollo + real PostgreSQL database of its own) on a free port. */
-export async function startTestApp(env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { now?: () => Date; logger?: Logger } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_SECRET: TEST_ADMIN_SECRET, DATABASE_URL: database.url, ...env });
-  const logger = createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel); // `logger`: a test that reads the log lines
   const db = await openDatabase(config, logger);
   // `now`: the services' clock (SLA, reminders, trials), for tests that move time on.
   const services = createServices(config, db.dataSource, db.url, { now: options.now });

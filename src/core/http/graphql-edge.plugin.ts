@@ -28,9 +28,9 @@ function illFormedLiteral(document: DocumentNode): string | null {
   if (found !== undefined) return found;
   found = null;
   visit(document, {
-    StringValue(node, _key, _parent, _path, ancestors) {
+    StringValue(node, _key, parent, _path, ancestors) {
       if (isWellFormedText(node.value)) return undefined;
-      found = literalPath(ancestors);
+      found = literalPath(parent ? [...ancestors, parent] : ancestors);
       return BREAK;
     },
   });

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { ErrorCode } from '../errors/error-code';
 import { matchesAdminSecret } from '../http/admin-secret';
+import { sendJsonError } from '../http/json-error';
 import { readJobQueueLag, type JobQueueLag } from './job-queue';
 import { withTimeout } from './deadline';
 
@@ -208,14 +210,14 @@ export interface MetricsAccess {
 export function metricsHandler(access: MetricsAccess) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!access.enabled) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+      sendJsonError(res, 404, 'Not found', { code: ErrorCode.NOT_FOUND, reason: 'METRICS_DISABLED' });
       return;
     }
     if (access.token) {
       const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
       // The admin-secret comparison is a generic constant-time one (both sides hashed first).
       if (!matchesAdminSecret(presented, access.token)) {
-        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="metrics"' }).end('Unauthorized\n');
+        sendJsonError(res, 401, 'Unauthorized', { code: ErrorCode.UNAUTHENTICATED }, { 'www-authenticate': 'Bearer realm="metrics"' });
         return;
       }
     }
@@ -234,10 +236,10 @@ export async function startMetricsServer(access: MetricsAccess, port: number, ho
   const handle = metricsHandler(access);
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      handle(req, res).catch(() => res.writeHead(500, { 'content-type': 'text/plain' }).end('Metrics unavailable\n'));
+      handle(req, res).catch(() => sendJsonError(res, 500, 'Metrics unavailable', { code: ErrorCode.INTERNAL_SERVER_ERROR }));
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+    sendJsonError(res, 404, 'Not found', { code: ErrorCode.NOT_FOUND, reason: 'ROUTE_NOT_FOUND' });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

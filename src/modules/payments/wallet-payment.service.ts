@@ -36,7 +36,8 @@ function gatewayFailure(provider: PaymentProvider, error: unknown): never {
 }
 
 function configured<T>(client: T | undefined, provider: PaymentProvider): T {
-  if (!client) throw new InternalError(`${GATEWAY_NAMES[provider]} payments are not configured`, { reason: 'PROVIDER_NOT_CONFIGURED' });
+  // The caller asked for a provider this server does not offer: their request to change, not our fault.
+  if (!client) throw new BadUserInputError(`${GATEWAY_NAMES[provider]} payments are not available on this server`, { reason: 'PROVIDER_NOT_CONFIGURED' });
   return client;
 }
 
