@@ -64,7 +64,7 @@ describe('request logging: every line inside a request carries its request id, p
   it('errors answered by the HTTP edge (final error handler, unknown routes) are logged with the request id', async () => {
     const gzipLie = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{}' });
     expect(gzipLie.status).toBe(400);
-    expect(await gzipLie.json()).toEqual({ errors: [{ message: 'The request body does not match its Content-Encoding', extensions: { code: 'BAD_USER_INPUT', reason: 'MALFORMED_ENCODING' } }] });
+    expect(await gzipLie.json()).toEqual({ errors: [{ message: 'The body does not match its Content-Encoding', extensions: { code: 'BAD_USER_INPUT', reason: 'MALFORMED_ENCODING' } }] });
     const refused = linesOf(gzipLie.headers.get('x-request-id'));
     expect(refused.find((l) => l.msg === 'request refused')).toMatchObject({ level: 40, reason: 'MALFORMED_ENCODING' });
     expect(refused.find((l) => l.msg === 'POST /graphql 400')).toMatchObject({ level: 40, outcome: 'BAD_USER_INPUT' });

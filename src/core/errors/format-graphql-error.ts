@@ -19,6 +19,8 @@ const APOLLO_INPUT_CODES = new Set([
 /** Apollo's BAD_USER_INPUT means a variable that does not fit its type. */
 const APOLLO_REASONS: Record<string, string> = { BAD_USER_INPUT: 'INVALID_VARIABLE' };
 
+const limit = (text: string) => (m: RegExpExecArray) => `The query ${text.replace('{n}', m[1])}`;
+
 interface Refusal {
   pattern: RegExp;
   reason: string;
@@ -28,18 +30,42 @@ interface Refusal {
 /**
  * Query limits and protocol errors that graphql-js, graphql-armor and Apollo raise without a code
  * (or worded as a "Syntax Error"), recognised by message: the caller's fault, worded as what it is.
+ * A limit's message names the configured limit (`{n}`).
  */
 const REFUSALS: Refusal[] = [
-  { pattern: /Query depth limit of (\d+) exceeded/, reason: 'QUERY_TOO_DEEP', message: (m) => `The query is nested deeper than the depth limit of ${m[1]}` },
-  { pattern: /Aliases limit of (\d+) exceeded/, reason: 'TOO_MANY_ALIASES', message: (m) => `The query uses more aliases than the limit of ${m[1]}` },
-  { pattern: /Query Cost limit of (\d+) exceeded/, reason: 'QUERY_TOO_COMPLEX', message: (m) => `The query costs more than the limit of ${m[1]}` },
-  { pattern: /Directives limit of (\d+) exceeded/, reason: 'TOO_MANY_DIRECTIVES', message: (m) => `The query uses more directives than the limit of ${m[1]}` },
-  { pattern: /Document contains more tha[nt] (\d+) tokens/, reason: 'TOO_MANY_TOKENS', message: (m) => `The query has more tokens than the limit of ${m[1]}` },
-  { pattern: /^Operation batching disabled/, reason: 'BATCH_NOT_SUPPORTED', message: () => 'Batched requests are not supported: send one operation per request' },
-  { pattern: /^Unsupported persisted query version/, reason: 'PERSISTED_QUERY_VERSION_UNSUPPORTED', message: () => 'Unsupported persisted query version (only 1 is)' },
-  { pattern: /^provided sha does not match query/, reason: 'PERSISTED_QUERY_HASH_MISMATCH', message: () => 'The persisted query hash does not match the query' },
-  { pattern: /^Too many errors processing variables/, reason: 'TOO_MANY_VARIABLE_ERRORS', message: () => 'Too many invalid variables; the others were not checked' },
+  { pattern: /Query depth limit of (\d+) exceeded/, reason: 'QUERY_TOO_DEEP',
+    message: limit('is nested deeper than the depth limit of {n}') },
+  { pattern: /Aliases limit of (\d+) exceeded/, reason: 'TOO_MANY_ALIASES',
+    message: limit('uses more aliases than the limit of {n}') },
+  { pattern: /Query Cost limit of (\d+) exceeded/, reason: 'QUERY_TOO_COMPLEX',
+    message: limit('costs more than the limit of {n}') },
+  { pattern: /Directives limit of (\d+) exceeded/, reason: 'TOO_MANY_DIRECTIVES',
+    message: limit('uses more directives than the limit of {n}') },
+  { pattern: /Document contains more tha[nt] (\d+) tokens/, reason: 'TOO_MANY_TOKENS',
+    message: limit('has more tokens than the limit of {n}') },
+  {
+    pattern: /^Operation batching disabled/,
+    reason: 'BATCH_NOT_SUPPORTED',
+    message: () => 'Batched requests are not supported: send one operation per request',
+  },
+  {
+    pattern: /^Unsupported persisted query version/,
+    reason: 'PERSISTED_QUERY_VERSION_UNSUPPORTED',
+    message: () => 'Unsupported persisted query version (only 1 is)',
+  },
+  {
+    pattern: /^provided sha does not match query/,
+    reason: 'PERSISTED_QUERY_HASH_MISMATCH',
+    message: () => 'The persisted query hash does not match the query',
+  },
+  {
+    pattern: /^Too many errors processing variables/,
+    reason: 'TOO_MANY_VARIABLE_ERRORS',
+    message: () => 'Too many invalid variables; the others were not checked',
+  },
 ];
+
+const UNSTORABLE = 'A value contains characters that cannot be stored';
 
 /** PostgreSQL SQLSTATEs that are the caller's fault rather than ours. */
 const PG_CODES: Record<string, { code: ErrorCode; message: string; reason?: string }> = {
@@ -48,8 +74,8 @@ const PG_CODES: Record<string, { code: ErrorCode; message: string; reason?: stri
   '22001': { code: ErrorCode.BAD_USER_INPUT, message: 'A value is too long' },
   '23503': { code: ErrorCode.CONFLICT, message: 'The record is referenced by or refers to a missing record' },
   // Safety net behind the edge's checks: bad values a caller supplied that reached the database anyway.
-  '22021': { code: ErrorCode.BAD_USER_INPUT, message: 'A value contains characters that cannot be stored', reason: 'INVALID_CHARACTERS' },
-  '22P05': { code: ErrorCode.BAD_USER_INPUT, message: 'A value contains characters that cannot be stored', reason: 'INVALID_CHARACTERS' },
+  '22021': { code: ErrorCode.BAD_USER_INPUT, message: UNSTORABLE, reason: 'INVALID_CHARACTERS' },
+  '22P05': { code: ErrorCode.BAD_USER_INPUT, message: UNSTORABLE, reason: 'INVALID_CHARACTERS' },
   '22008': { code: ErrorCode.BAD_USER_INPUT, message: 'A date or time is out of range', reason: 'INVALID_DATE' },
   '22007': { code: ErrorCode.BAD_USER_INPUT, message: 'A date or time has an invalid format', reason: 'INVALID_DATE' },
   '22003': { code: ErrorCode.BAD_USER_INPUT, message: 'A number is out of range', reason: 'OUT_OF_RANGE' },
@@ -76,7 +102,8 @@ function simplifyValidation(errors: unknown): unknown[] {
 /** The error thrown: a resolver's, or one a plugin hook threw that Apollo wrapped. */
 function originalOf(error: unknown): unknown {
   const unwrapped = unwrapResolverError(error);
-  return unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
+  const wrapsAppError = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError;
+  return wrapsAppError ? unwrapped.originalError : unwrapped;
 }
 
 /** Extensions that only steer the transport (HTTP status) or leak internals (stack traces). */
@@ -118,21 +145,22 @@ export function createErrorFormatter({ isProduction, logger, onInternalError = (
       return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
     }
     if (original instanceof ArgumentValidationError) {
-      return {
-        ...base,
-        message: 'Argument validation failed',
-        extensions: { code: ErrorCode.BAD_USER_INPUT, validationErrors: simplifyValidation(original.extensions.validationErrors) },
-      };
+      const validationErrors = simplifyValidation(original.extensions.validationErrors);
+      const extensions = { code: ErrorCode.BAD_USER_INPUT, validationErrors };
+      return { ...base, message: 'Argument validation failed', extensions };
     }
     if (original instanceof QueryFailedError) {
       const sqlState = (original.driverError as { code?: string } | undefined)?.code ?? '';
       const mapped = PG_CODES[sqlState];
-      if (mapped?.reason) logger.warn({ err: original, sqlState, path: formatted.path }, 'caller-supplied value refused by the database');
-      if (mapped) return { ...base, message: mapped.message, extensions: { code: mapped.code, ...(mapped.reason ? { reason: mapped.reason } : {}) } };
+      const path = formatted.path;
+      if (mapped?.reason) logger.warn({ err: original, sqlState, path }, 'the database refused a caller value');
+      const reason = mapped?.reason ? { reason: mapped.reason } : {};
+      if (mapped) return { ...base, message: mapped.message, extensions: { code: mapped.code, ...reason } };
     }
     for (const refusal of REFUSALS) {
       const match = refusal.pattern.exec(formatted.message);
-      if (match) return { ...base, message: refusal.message(match), extensions: { code: ErrorCode.BAD_USER_INPUT, reason: refusal.reason } };
+      const extensions = { code: ErrorCode.BAD_USER_INPUT, reason: refusal.reason };
+      if (match) return { ...base, message: refusal.message(match), extensions };
     }
     if (apolloCode && APOLLO_INPUT_CODES.has(apolloCode)) {
       const extensions = publicExtensions(formatted);
@@ -158,7 +186,8 @@ export function createErrorFormatter({ isProduction, logger, onInternalError = (
       } catch {
         // Logging itself failed: the answer must still go out.
       }
-      return { message: isProduction ? INTERNAL.message : String(formatted?.message ?? INTERNAL.message), extensions: INTERNAL.extensions };
+      if (isProduction) return INTERNAL;
+      return { message: String(formatted?.message ?? INTERNAL.message), extensions: INTERNAL.extensions };
     }
   };
 }

@@ -13,7 +13,7 @@ type Formatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFo
 const BODY_ERRORS: Record<string, [number, string, string]> = {
   'entity.too.large': [413, 'PAYLOAD_TOO_LARGE', 'Request body is too large'],
   'entity.parse.failed': [400, 'MALFORMED_JSON', 'Request body is not valid JSON'],
-  'encoding.unsupported': [415, 'UNSUPPORTED_ENCODING', 'This Content-Encoding is not supported (identity, gzip, deflate, br)'],
+  'encoding.unsupported': [415, 'UNSUPPORTED_ENCODING', 'Content-Encoding must be identity, gzip, deflate or br'],
   'charset.unsupported': [415, 'UNSUPPORTED_CHARSET', 'This charset is not supported'],
   'request.aborted': [400, 'REQUEST_ABORTED', 'The request body ended early'],
   'request.size.invalid': [400, 'MALFORMED_BODY', 'The request body does not match its Content-Length'],
@@ -29,7 +29,7 @@ interface HttpError extends Error {
 function callerFault(error: HttpError): [number, string, string] | undefined {
   if (error.type && BODY_ERRORS[error.type]) return BODY_ERRORS[error.type];
   // zlib: the body is not what its Content-Encoding says (a "gzip" body that is not gzip).
-  if (error.code?.startsWith('Z_')) return [400, 'MALFORMED_ENCODING', 'The request body does not match its Content-Encoding'];
+  if (error.code?.startsWith('Z_')) return [400, 'MALFORMED_ENCODING', 'The body does not match its Content-Encoding'];
   if (error instanceof URIError) return [400, 'MALFORMED_URL', 'The request path has a malformed percent-encoding'];
   if (error.status && error.status >= 400 && error.status < 500) return [error.status, 'BAD_REQUEST', error.message];
   return undefined;
@@ -37,7 +37,8 @@ function callerFault(error: HttpError): [number, string, string] | undefined {
 
 /** Unknown routes: the documented JSON error, never Express's HTML page. */
 export function notFoundHandler(req: Request, res: Response): void {
-  sendJsonError(res, 404, `No route for ${req.method} ${req.path}`, { code: ErrorCode.NOT_FOUND, reason: 'ROUTE_NOT_FOUND' });
+  const extensions = { code: ErrorCode.NOT_FOUND, reason: 'ROUTE_NOT_FOUND' };
+  sendJsonError(res, 404, `No route for ${req.method} ${req.path}`, extensions);
 }
 
 /**

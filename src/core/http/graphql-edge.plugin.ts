@@ -5,7 +5,9 @@ import { findIllFormedText, INVALID_CHARACTERS, invalidCharactersMessage, isWell
 
 /** A refusal of the whole operation before any resolver runs: 400 with a documented reason. */
 const refusal = (message: string, reason: string, details: Record<string, unknown> = {}) =>
-  new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, reason, ...details, http: { status: 400 } } });
+  new GraphQLError(message, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, reason, ...details, http: { status: 400 } },
+  });
 
 /** `createCustomer.input.name` for a literal: the names of the fields, arguments and input fields around it. */
 function literalPath(ancestors: readonly (ASTNode | readonly ASTNode[])[]): string {
@@ -55,15 +57,18 @@ export function graphqlEdgePlugin<TContext extends object>(): ApolloServerPlugin
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
-          if (operation?.operation === 'subscription') throw refusal('Subscriptions are not supported', 'SUBSCRIPTIONS_NOT_SUPPORTED');
+          if (operation?.operation === 'subscription') {
+            throw refusal('Subscriptions are not supported', 'SUBSCRIPTIONS_NOT_SUPPORTED');
+          }
           const field = findIllFormedText(request.variables, 'variables') ?? illFormedLiteral(document);
           if (field) throw refusal(invalidCharactersMessage(field), INVALID_CHARACTERS, { field });
         },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
-          if (!errors?.length || !nothingAnswered(data) || !errors.every((e) => e.extensions?.code === ErrorCode.RATE_LIMITED)) return;
-          const retryAfter = Math.max(1, ...errors.map((e) => Number(e.extensions?.retryAfter) || 1));
+          const refused = !!errors?.length && errors.every((e) => e.extensions?.code === ErrorCode.RATE_LIMITED);
+          if (!refused || !nothingAnswered(data)) return;
+          const retryAfter = Math.max(1, ...errors!.map((e) => Number(e.extensions?.retryAfter) || 1));
           response.http.status = 429;
           response.http.headers.set('retry-after', String(Math.ceil(retryAfter)));
         },

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { BadUserInputError } from '../errors/app-error';
 import { sendBadRequest } from './json-error';
 
-/** ES2024's `String.prototype.isWellFormed` (Node ≥ 20; not in TypeScript's ES2023 lib): native, ~50× faster than a regex. */
+/** ES2024's `String.prototype.isWellFormed` (Node ≥ 20, not in TypeScript's ES2023 lib): ~50× faster than a regex. */
 type MaybeWellFormed = string & { isWellFormed(): boolean };
 
 export const INVALID_CHARACTERS = 'INVALID_CHARACTERS';
@@ -11,7 +11,8 @@ export const INVALID_CHARACTERS = 'INVALID_CHARACTERS';
  * No NUL (PostgreSQL cannot store it) and no UTF-16 surrogate without its pair (ill-formed Unicode:
  * validators throw on it, encoders silently turn it into U+FFFD).
  */
-export const isWellFormedText = (text: string): boolean => (text as MaybeWellFormed).isWellFormed() && !text.includes('\u0000');
+export const isWellFormedText = (text: string): boolean =>
+  (text as MaybeWellFormed).isWellFormed() && !text.includes('\u0000');
 
 /** The path (`input.name`, `items.2.title`) of the first string, or object key, that is not well-formed text. */
 export function findIllFormedText(value: unknown, path = ''): string | undefined {

@@ -30,7 +30,8 @@ export const REDACTED_PATHS = [
 ];
 
 /** Every line written inside a request carries its request id, principal, tenant and operation (see log-context). */
-export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
-  const options = { level, base: { service: 'tenantql', ...base }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, mixin: logContextFields };
-  return destination ? pino(options, destination) : pino(options);
+export function createLogger(level: string, base: Record<string, unknown> = {}, to?: DestinationStream): Logger {
+  const redact = { paths: REDACTED_PATHS, censor: '[redacted]' };
+  const options = { level, base: { service: 'tenantql', ...base }, redact, mixin: logContextFields };
+  return to ? pino(options, to) : pino(options);
 }

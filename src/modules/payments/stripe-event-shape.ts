@@ -19,14 +19,20 @@ const invoicePaid = z
     amount_paid: z.number().int().min(0),
     currency: z.string().length(3),
     status_transitions: z.object({ paid_at: unixSeconds.nullish() }).passthrough().nullish(),
-    parent: z.object({ subscription_details: z.object({ subscription: idRef }).passthrough().nullish() }).passthrough().nullish(),
+    parent: z
+      .object({ subscription_details: z.object({ subscription: idRef }).passthrough().nullish() })
+      .passthrough()
+      .nullish(),
     lines: z
       .object({
         data: z.array(
           z
             .object({
               period: z.object({ start: unixSeconds, end: unixSeconds }).passthrough(),
-              pricing: z.object({ price_details: z.object({ price: idRef }).passthrough().nullish() }).passthrough().nullish(),
+              pricing: z
+                .object({ price_details: z.object({ price: idRef }).passthrough().nullish() })
+                .passthrough()
+                .nullish(),
             })
             .passthrough(),
         ),

@@ -31,8 +31,9 @@ export function stripeWebhookHandler(webhooks: StripeWebhookService, logger: Log
     }
     try {
       const { outcome, invalidField } = await webhooks.process(event);
-      if (invalidField) logger.warn({ eventId: event.id, type: event.type, invalidField }, 'stripe webhook event malformed; recorded, not applied');
-      else logger.info({ eventId: event.id, type: event.type, outcome }, 'stripe webhook');
+      const described = { eventId: event.id, type: event.type };
+      if (invalidField) logger.warn({ ...described, invalidField }, 'stripe webhook event malformed; recorded, not applied');
+      else logger.info({ ...described, outcome }, 'stripe webhook');
       res.json({ received: true, outcome });
     } catch (error) {
       logger.error({ err: error, eventId: event.id, type: event.type }, 'stripe webhook failed; Stripe will deliver it again');
