@@ -60,7 +60,9 @@ export async function send(base: string, c: HttpCase): Promise<Answer> {
   } catch {
     body = undefined;
   }
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', requestId: response.headers.get('x-request-id'), body, text };
+  const header = (name: string) => response.headers.get(name);
+  const contentType = header('content-type') ?? '';
+  return { status: response.status, contentType, requestId: header('x-request-id'), body, text };
 }
 
 type ErrorBody = { errors?: { message?: unknown; extensions?: { code?: unknown } }[] };
@@ -70,7 +72,8 @@ export function faultsOf(answer: Answer, mustRefuse = false): string[] {
   const faults: string[] = [];
   if (answer.status >= 500) faults.push(`HTTP ${answer.status}`);
   const errors = (answer.body as ErrorBody | undefined)?.errors;
-  if (answer.status >= 400 && !answer.contentType.includes('json')) faults.push(`non-JSON error body (${answer.contentType}): ${answer.text.slice(0, 80)}`);
+  const json = answer.contentType.includes('json');
+  if (answer.status >= 400 && !json) faults.push(`non-JSON error body ${answer.text.slice(0, 60)}`);
   if (answer.status >= 400 && !errors?.length) faults.push(`error without {errors:[…]}: ${answer.text.slice(0, 120)}`);
   for (const error of errors ?? []) {
     const code = String(error.extensions?.code);
@@ -95,13 +98,13 @@ export function unlogged(answer: Answer, lines: LogLine[]): string | undefined {
  * A request whose headers announce `contentLength` bytes and that sends a few: the answer must come
  * on the headers alone (413), within `timeoutMs`. Raw socket: fetch would want to send the body.
  */
-export function announceHugeBody(port: number, method: string, path: string, contentLength: number, timeoutMs = 3000): Promise<Answer> {
-  return new Promise((resolve, reject) => {
+export function announceHugeBody(port: number, method: string, path: string, length: number, timeoutMs = 3000) {
+  return new Promise<Answer>((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let raw = '';
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`${method} ${path}: no answer within ${timeoutMs} ms to Content-Length ${contentLength}`));
+      reject(new Error(`${method} ${path}: no answer within ${timeoutMs} ms to Content-Length ${length}`));
     }, timeoutMs);
     socket.on('data', (chunk) => (raw += chunk.toString('latin1')));
     socket.on('error', () => undefined);
@@ -109,18 +112,23 @@ export function announceHugeBody(port: number, method: string, path: string, con
       clearTimeout(timer);
       const [head, ...rest] = raw.split('\r\n\r\n');
       const headers = head.split('\r\n');
-      const header = (name: string) => headers.find((h) => h.toLowerCase().startsWith(`${name}:`))?.split(':').slice(1).join(':').trim() ?? null;
+      const line = (name: string) => headers.find((h) => h.toLowerCase().startsWith(`${name}:`));
+      const header = (name: string) => line(name)?.slice(name.length + 1).trim() ?? null;
       let text = rest.join('\r\n\r\n');
-      if (/chunked/i.test(header('transfer-encoding') ?? '')) text = text.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '');
+      const chunked = /chunked/i.test(header('transfer-encoding') ?? '');
+      if (chunked) text = text.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '');
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
         body = undefined;
       }
-      resolve({ status: Number(headers[0]?.split(' ')[1] ?? 0), contentType: header('content-type') ?? '', requestId: header('x-request-id'), body, text });
+      const status = Number(headers[0]?.split(' ')[1] ?? 0);
+      resolve({ status, contentType: header('content-type') ?? '', requestId: header('x-request-id'), body, text });
     });
-    socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{"a":`);
+    const head = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json'];
+    head.push(`Content-Length: ${length}`);
+    socket.write(`${head.join('\r\n')}\r\n\r\n{"a":`);
   });
 }
 

@@ -50,9 +50,13 @@ function sampleText(name: string): string {
 
 /** The id argument's entity: `quoteId` → quote; `id` of `updateCustomer` → customer. */
 function sampleId(name: string, field: string, ids: IdPool): string {
-  const entity = name === 'id' ? Object.keys(ids).find((e) => field.toLowerCase().includes(e)) : name.replace(/Id$/, '').toLowerCase();
+  const named = name.replace(/Id$/, '').toLowerCase();
+  const entity = name === 'id' ? Object.keys(ids).find((e) => field.toLowerCase().includes(e)) : named;
   return (entity && ids[entity]) || randomUUID();
 }
+
+const isRequired = (input: { type: GraphQLInputType; defaultValue?: unknown }) =>
+  isNonNullType(input.type) && input.defaultValue === undefined;
 
 class ValueBuilder {
   constructor(
@@ -63,12 +67,13 @@ class ValueBuilder {
   build(type: GraphQLInputType, name: string, override?: Override): unknown {
     if (override && override.path.length === 0) return override.value;
     if (isNonNullType(type)) return this.build(type.ofType, name, override);
-    if (isListType(type)) return [this.build(type.ofType, name, override && { ...override, path: override.path.slice(1) })];
+    const inner = override && { ...override, path: override.path.slice(1) };
+    if (isListType(type)) return [this.build(type.ofType, name, inner)];
     if (isInputObjectType(type)) {
       const value: Record<string, unknown> = {};
       for (const field of Object.values(type.getFields())) {
-        if (override?.path[0] === field.name) value[field.name] = this.build(field.type, field.name, { ...override, path: override.path.slice(1) });
-        else if (isNonNullType(field.type) && field.defaultValue === undefined) value[field.name] = this.build(field.type, field.name);
+        if (override?.path[0] === field.name) value[field.name] = this.build(field.type, field.name, inner);
+        else if (isRequired(field)) value[field.name] = this.build(field.type, field.name);
       }
       return value;
     }
@@ -111,14 +116,17 @@ function positions(type: GraphQLInputType, at: Key[], depth = 0): { text: Key[][
   return found;
 }
 
-function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>, args: readonly GraphQLArgument[]): string {
+type RootField = GraphQLField<unknown, unknown>;
+
+function operation(kind: 'query' | 'mutation', field: RootField, args: readonly GraphQLArgument[]): string {
   const defs = args.map((a) => `$${a.name}: ${a.type}`).join(', ');
   const call = args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join(', ')})` : '';
   const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
   return `${kind} Hostile${defs ? `(${defs})` : ''} { ${field.name}${call}${selection} }`;
 }
 
-export const loadSchema = (): GraphQLSchema => buildSchema(readFileSync(path.join(__dirname, '../../schema.graphql'), 'utf8'));
+export const loadSchema = (): GraphQLSchema =>
+  buildSchema(readFileSync(path.join(__dirname, '../../schema.graphql'), 'utf8'));
 
 /** Required names and titles: blank must be refused, not stored as "". */
 const NAME_FIELD = /^(name|title|subject|businessName|firstName|lastName)$/;
@@ -131,7 +139,12 @@ export interface HostileValues {
  * Every root field's operations with one hostile value each: every String/ID/string-scalar argument and
  * input field with each of `values`; every nullable input field with explicit null; every `after` with `cursors`.
  */
-export function schemaCases(schema: GraphQLSchema, values: HostileValues, cursors: Record<string, string>, ids: IdPool): GraphQLCase[] {
+export function schemaCases(
+  schema: GraphQLSchema,
+  values: HostileValues,
+  cursors: Record<string, string>,
+  ids: IdPool,
+): GraphQLCase[] {
   const cases: GraphQLCase[] = [];
   for (const [kind, root] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()]] as const) {
     for (const field of Object.values(root!.getFields())) {
@@ -140,13 +153,19 @@ export function schemaCases(schema: GraphQLSchema, values: HostileValues, cursor
         const variables: Record<string, unknown> = {};
         for (const arg of field.args) {
           if (override?.arg === arg.name) variables[arg.name] = builder.build(arg.type, arg.name, override);
-          else if (isNonNullType(arg.type) && arg.defaultValue === undefined) variables[arg.name] = builder.build(arg.type, arg.name);
+          else if (isRequired(arg)) variables[arg.name] = builder.build(arg.type, arg.name);
         }
         return variables;
       };
       const query = operation(kind, field, field.args);
       const add = (caseKind: string, arg: string, at: Key[], value: unknown, mustRefuse = false) =>
-        cases.push({ kind: caseKind, target: `${field.name}(${[arg, ...at].join('.')})`, query, variables: variablesWith({ arg, path: at, value }), mustRefuse });
+        cases.push({
+          kind: caseKind,
+          target: `${field.name}(${[arg, ...at].join('.')})`,
+          query,
+          variables: variablesWith({ arg, path: at, value }),
+          mustRefuse,
+        });
       for (const arg of field.args) {
         const found = positions(arg.type, []);
         for (const at of found.text) {
@@ -157,7 +176,8 @@ export function schemaCases(schema: GraphQLSchema, values: HostileValues, cursor
         }
         for (const at of found.nullable) add('explicit null', arg.name, at, null);
         if (!isNonNullType(arg.type)) add('explicit null', arg.name, [], null);
-        if (arg.name === 'after') for (const [cursorKind, cursor] of Object.entries(cursors)) add(`cursor ${cursorKind}`, arg.name, [], cursor);
+        if (arg.name !== 'after') continue;
+        for (const [cursorKind, cursor] of Object.entries(cursors)) add(`cursor ${cursorKind}`, arg.name, [], cursor);
       }
     }
   }

@@ -13,7 +13,9 @@ function formatterWithLog(isProduction = true) {
   return { format, lines, internal };
 }
 
-const pgError = (code: string) => new QueryFailedError('SELECT 1', [], Object.assign(new Error(`pg ${code}`), { code }));
+const INTERNAL = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+const pgError = (code: string) =>
+  new QueryFailedError('SELECT 1', [], Object.assign(new Error(`pg ${code}`), { code }));
 
 describe('the error formatter', () => {
   it('never throws: a failure while formatting is logged and answered as INTERNAL_SERVER_ERROR', () => {
@@ -23,7 +25,7 @@ describe('the error formatter', () => {
         throw new Error('boom');
       },
     };
-    expect(format(hostile as never, new Error('x'))).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(format(hostile as never, new Error('x'))).toEqual(INTERNAL);
     expect(lines[0]).toMatchObject({ level: 50, msg: 'the error formatter failed; answered as an internal error' });
     expect(internal).toHaveLength(1);
   });
@@ -41,7 +43,7 @@ describe('the error formatter', () => {
     ['22008', 'INVALID_DATE'],
     ['22007', 'INVALID_DATE'],
     ['22003', 'OUT_OF_RANGE'],
-  ])('maps SQLSTATE %s (a bad value the caller supplied) to BAD_USER_INPUT %s, logged as a warning', (sqlState, reason) => {
+  ])('maps SQLSTATE %s (a bad value of the caller) to BAD_USER_INPUT %s, logged as a warning', (sqlState, reason) => {
     const { format, lines, internal } = formatterWithLog();
     expect(format({ message: 'x' }, pgError(sqlState)).extensions).toEqual({ code: 'BAD_USER_INPUT', reason });
     expect(lines[0]).toMatchObject({ level: 40, sqlState });
@@ -50,7 +52,7 @@ describe('the error formatter', () => {
 
   it('an error it cannot classify is logged at error level and masked in production', () => {
     const { format, lines, internal } = formatterWithLog();
-    expect(format({ message: 'secret detail' }, new Error('secret detail'))).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(format({ message: 'secret detail' }, new Error('secret detail'))).toEqual(INTERNAL);
     expect(lines[0]).toMatchObject({ level: 50, msg: 'unhandled error' });
     expect(internal).toHaveLength(1);
   });
@@ -58,8 +60,10 @@ describe('the error formatter', () => {
   it('hides "Did you mean" suggestions in production only', () => {
     const message = 'Value "ACTIV" does not exist in "TenantStatus" enum. Did you mean the enum value "ACTIVE"?';
     const validation = new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-    expect(formatterWithLog(true).format({ message, extensions: validation.extensions }, validation).message).toBe('Value "ACTIV" does not exist in "TenantStatus" enum.');
-    expect(formatterWithLog(false).format({ message, extensions: validation.extensions }, validation).message).toBe(message);
+    const formatted = { message, extensions: validation.extensions };
+    const hidden = 'Value "ACTIV" does not exist in "TenantStatus" enum.';
+    expect(formatterWithLog(true).format(formatted, validation).message).toBe(hidden);
+    expect(formatterWithLog(false).format(formatted, validation).message).toBe(message);
   });
 
   it('protocol errors without a code get BAD_USER_INPUT with a documented reason, never INTERNAL', () => {
