@@ -211,7 +211,9 @@ describe('hostile input over HTTP, production mode: never a 5xx, always a docume
     const listed = stack.flatMap(({ route }) =>
       route ? Object.keys(route.methods).map((method) => ({ method: method.toUpperCase(), path: route.path })) : [],
     );
-    return [...listed, { method: 'POST', path: '/graphql' }, { method: 'GET', path: '/no-such-route/:id' }];
+    // /graphql (mounted with use), methods no route has, and a route that does not exist.
+    const others = [['POST', '/graphql'], ['PUT', '/graphql'], ['DELETE', '/graphql'], ['PATCH', '/health'], ['GET', '/no-such/:id']];
+    return [...listed, ...others.map(([method, path]) => ({ method, path }))];
   }
 
   it('every REST route with malformed paths, query strings, bodies and encodings', async () => {

@@ -50,7 +50,7 @@ describe('request logging: every line inside a request carries its request id, p
 
   const linesOf = (requestId: string | null) => lines.filter((l) => l.requestId === requestId);
 
-  it('the "unhandled error" line carries them; an INTERNAL_SERVER_ERROR answer logs its request line at error', async () => {
+  it('the "unhandled error" line carries them; INTERNAL_SERVER_ERROR logs the request line at error', async () => {
     const account = await signUp(app, 'logged@example.com', 'Logged Co');
     const schemaOf = 'SELECT schema_name FROM public.tenants WHERE id = $1';
     const [{ schema_name: schema }] = await app.dataSource.query(schemaOf, [account.tenant.id]);
