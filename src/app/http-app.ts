@@ -20,8 +20,8 @@ import { healthHandler, readinessHandler, type JobsState } from '../core/http/he
 import { rawJsonBody } from '../core/http/raw-json-body';
 import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
 import type { Principal, RequestContext } from '../core/http/request-context';
-import { reportInternalError } from '../core/observability/error-reporting';
 import { refuseIllFormedUrl } from '../core/http/well-formed-text';
+import { reportInternalError } from '../core/observability/error-reporting';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
 import { graphqlObservabilityPlugin } from '../core/observability/graphql-observability.plugin';
 import { metrics, metricsHandler, observeDataSource } from '../core/observability/metrics';

@@ -10,8 +10,9 @@ import type { WhatsAppInbound } from './whatsapp-inbound.service';
  * GET is Meta's subscription handshake: `hub.mode=subscribe` and a verify token some
  * organization chose echo `hub.challenge`; anything else is 403.
  * POST takes the raw bytes (the signature covers them exactly): a body that is not a webhook
- * payload (or has NUL or ill-formed Unicode in it) is 400, a signature that does not verify with the app secret of every number named
- * in it is 401, and both store nothing. A verified delivery is stored, then answered 200 before
+ * payload (MALFORMED_WEBHOOK; NUL or ill-formed Unicode in it: INVALID_CHARACTERS) is 400, a
+ * signature that does not verify with the app secret of every number named in it is 401
+ * (INVALID_SIGNATURE), and none stores anything; errors have the one JSON shape. A verified delivery is stored, then answered 200 before
  * its events become tickets, so Meta never waits on our work. Numbers no organization has
  * (e.g. removed) are answered 200 and dropped: Meta would otherwise retry them for days.
  * Failing to store is 500, so Meta delivers again.
