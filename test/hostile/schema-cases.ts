@@ -39,7 +39,7 @@ export type IdPool = Record<string, string>;
 function sampleText(name: string): string {
   if (/email/i.test(name)) return 'hostile@example.com';
   if (/password/i.test(name)) return 'a perfectly fine passphrase';
-  if (/slug/i.test(name)) return `hostile-${randomUUID().slice(0, 8)}`;
+  if (/slug|sku/i.test(name)) return `hostile-${randomUUID().slice(0, 8)}`; // unique: a repeat would be CONFLICT
   if (/phone/i.test(name)) return '15550001111';
   if (/currency/i.test(name)) return 'USD';
   if (/url/i.test(name)) return 'https://example.com/';
