@@ -101,6 +101,30 @@ describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
     expect(twice.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_MEMBER' });
   });
 
+  it("answers NOT_FOUND for an unknown, already revoked or another organization's invitation, and revokes nothing", async () => {
+    const owner = await signUp(app, 'rita@example.com', 'Rita Rugs');
+    const other = await signUp(app, 'oscar@example.com', 'Oscar Oils');
+    const erin = await signUp(app, 'erin@example.com', 'Erin Eggs');
+    const invitation = (await app.gql(InviteMemberDocument, { email: erin.email, role: 'MEMBER' }, as(owner))).data!.inviteMember;
+
+    const foreign = await app.gql(RevokeInvitationDocument, { id: invitation.id }, as(other));
+    expect(foreign.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    const unknown = await app.gql(RevokeInvitationDocument, { id: '00000000-0000-4000-8000-000000000000' }, as(owner));
+    expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await app.gql(InvitationsDocument, {}, as(owner))).data!.invitations.map((i) => i.id)).toEqual([invitation.id]);
+
+    expect((await app.gql(RevokeInvitationDocument, { id: invitation.id }, as(owner))).data!.revokeInvitation).toBe(true);
+    const twice = await app.gql(RevokeInvitationDocument, { id: invitation.id }, as(owner));
+    expect(twice.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+
+    // The other organization's attempt left the invitation valid until its owner revoked it: a fresh one is accepted.
+    const fresh = (await app.gql(InviteMemberDocument, { email: erin.email, role: 'VIEWER' }, as(owner))).data!.inviteMember;
+    expect((await app.gql(RevokeInvitationDocument, { id: fresh.id }, as(other))).errors![0].extensions.code).toBe('NOT_FOUND');
+    const accepted = await app.gql(AcceptInvitationDocument, { token: await invitationToken(app, fresh.id) }, { bearer: erin.token });
+    expect(accepted.errors).toBeUndefined();
+    expect(accepted.data!.acceptInvitation.role).toBe('VIEWER');
+  });
+
   describe('role checks', () => {
     let owner: TestAccount;
     let admin: TestAccount;
