@@ -16,6 +16,7 @@ import {
   type CreateQuoteInput,
   type QuoteLineItemInput,
 } from '../../../test/generated/graphql';
+import { blankRefused, dateOutOfRange, nullRefused } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('quotes (through HTTP, real PostgreSQL)', () => {
@@ -217,5 +218,25 @@ describe('quotes (through HTTP, real PostgreSQL)', () => {
     const late = await app.gql(UpdateQuoteDocumentDocument, { quoteId: quote.id, type, content: 'After the fact' }, { org: 'quoter' });
     expect(late.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_NOT_DRAFT' });
     expect((await app.gql(QuoteDocumentDocument, { quoteId: quote.id, type }, { org: 'quoter' })).data!.quoteDocument.currentVersion).toBe(4);
+  });
+
+  it('refuses null title, validUntil or lineItems, blank titles and dates outside years 1900-9999; the quote is unchanged', async () => {
+    const quote = await createQuote([{ description: 'Survey', quantity: '1', unitPrice: '100' }], { title: 'Kept' });
+    const update = (input: Record<string, unknown>) => app.gql(UpdateQuoteDocument, { id: quote.id, input }, { org: 'quoter' });
+    for (const property of ['title', 'validUntil', 'lineItems']) {
+      expect((await update({ [property]: null })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [nullRefused(property)] });
+    }
+    expect((await update({ title: '  ' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [blankRefused('title')] });
+    for (const validUntil of ['0000-01-01', '1899-12-31']) {
+      expect((await update({ validUntil })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [dateOutOfRange('validUntil')] });
+    }
+    const stored = (await app.gql(QuoteByIdDocument, { id: quote.id }, { org: 'quoter' })).data!.quote;
+    expect(stored).toMatchObject({ title: 'Kept', validUntil: '2099-12-31', total: quote.total });
+    expect((await update({ validUntil: '9999-12-31' })).data!.updateQuote.validUntil).toBe('9999-12-31');
+
+    const before = (await app.gql(QuotesDocument, {}, { org: 'quoter' })).data!.quotes.totalCount;
+    const blank = await app.gql(CreateQuoteDocument, { input: quoteInput([{ description: 'x', quantity: '1', unitPrice: '1' }], { title: '\n' }) }, { org: 'quoter' });
+    expect(blank.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [blankRefused('title')] });
+    expect((await app.gql(QuotesDocument, {}, { org: 'quoter' })).data!.quotes.totalCount).toBe(before);
   });
 });
