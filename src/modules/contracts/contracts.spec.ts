@@ -12,6 +12,7 @@ import {
   type CreateQuoteInput,
 } from '../../../test/generated/graphql';
 import { acceptedQuote } from '../../../test/support/accepted-quote';
+import { dateOutOfRange } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('contracts (through HTTP, real PostgreSQL)', () => {
@@ -185,5 +186,18 @@ describe('contracts (through HTTP, real PostgreSQL)', () => {
     expect((await app.gql(ContractsDocument, {}, asB)).data!.contracts.totalCount).toBe(0);
     const still = (await app.gql(ContractByIdDocument, { id: contract.id }, asA)).data!.contract;
     expect(still).toMatchObject({ status: 'ACTIVE', renewalQuoteId: null, title: 'Secret of A' });
+  });
+
+  it('refuses term dates outside years 1900-9999, given or derived (DATE_OUT_OF_RANGE), and writes no contract', async () => {
+    const quote = await acceptedQuote(app, 'contractor', quoteInput());
+    const before = (await app.gql(ContractsDocument, {}, asA)).data!.contracts.totalCount;
+    const generate = (terms: { startDate?: string; endDate?: string }) => app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id, terms }, asA);
+    for (const [property, terms] of [['startDate', { startDate: '1000-01-01' }], ['endDate', { endDate: '0000-12-31' }]] as const) {
+      expect((await generate(terms)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [dateOutOfRange(property)] });
+    }
+    // 12 months after this start would be year 10000.
+    expect((await generate({ startDate: '9999-06-01' })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'DATE_OUT_OF_RANGE', field: 'endDate' });
+    expect((await app.gql(ContractsDocument, {}, asA)).data!.contracts.totalCount).toBe(before);
+    expect((await generate({ startDate: '9999-01-01', endDate: '9999-12-31' })).data!.generateContractFromQuote).toMatchObject({ endDate: '9999-12-31' });
   });
 });

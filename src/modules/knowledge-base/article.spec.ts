@@ -16,6 +16,7 @@ import {
   type CreateArticleInput,
 } from '../../../test/generated/graphql';
 import { signUp, type TestAccount } from '../../../test/support/accounts';
+import { blankRefused, nullRefused } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('knowledge base (through HTTP, real PostgreSQL)', () => {
@@ -141,5 +142,20 @@ describe('knowledge base (through HTTP, real PostgreSQL)', () => {
     expect((await app.gql(ArticlesDocument, { search: 'x'.repeat(201) }, org)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
     const t = await ticket('Anything');
     expect((await app.gql(SuggestedArticlesDocument, { ticketId: t.id, limit: 21 }, org)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses null title, body or status and blank titles or bodies; null clears category and tags', async () => {
+    const kept = await article({ title: 'Kept', body: 'Body', category: 'How-to', tags: ['x'] });
+    const update = (input: Record<string, unknown>) => app.gql(UpdateArticleDocument, { id: kept.id, input }, org);
+    for (const property of ['title', 'body', 'status']) {
+      expect((await update({ [property]: null })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [nullRefused(property)] });
+    }
+    for (const property of ['title', 'body']) {
+      expect((await update({ [property]: ' \n ' })).errors![0].extensions).toMatchObject({ validationErrors: [blankRefused(property)] });
+    }
+    expect((await app.gql(ArticleByIdDocument, { id: kept.id }, org)).data!.article).toMatchObject({ title: 'Kept', body: 'Body', category: 'How-to', tags: ['x'] });
+    expect((await update({ category: null, tags: null })).data!.updateArticle).toMatchObject({ title: 'Kept', category: null, tags: [] });
+    const blank = await app.gql(CreateArticleDocument, { input: { title: ' ', body: 'b' } }, org);
+    expect(blank.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', validationErrors: [blankRefused('title')] });
   });
 });
