@@ -73,8 +73,9 @@ export function decodeCursor(raw: string): KeysetCursor {
   }
   const [createdAt, id] = Array.isArray(parsed) && parsed.length === 2 ? parsed : [];
   const date = typeof createdAt === 'string' ? new Date(createdAt) : null;
-  if (!date || Number.isNaN(date.getTime()) || !isDateInRange(date) || typeof id !== 'string' || !isUuid(id)) throw invalid();
-  return { createdAt: date, id };
+  const dateValid = !!date && !Number.isNaN(date.getTime()) && isDateInRange(date);
+  if (!dateValid || typeof id !== 'string' || !isUuid(id)) throw invalid();
+  return { createdAt: date!, id };
 }
 
 /** Builds a page from `first + 1` fetched rows. */

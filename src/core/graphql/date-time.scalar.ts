@@ -16,7 +16,8 @@ function inRange(date: Date): Date {
  */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   ...GraphQLDateTimeISO.toConfig(),
-  description: `${GraphQLDateTimeISO.description} Inputs must be within ${DATE_RANGE_TEXT} (BAD_USER_INPUT, DATE_OUT_OF_RANGE).`,
+  description: `${GraphQLDateTimeISO.description} Inputs must be within ${DATE_RANGE_TEXT} (BAD_USER_INPUT).`,
   parseValue: (value: unknown) => inRange(GraphQLDateTimeISO.parseValue(value)),
-  parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => inRange(GraphQLDateTimeISO.parseLiteral(ast, variables)),
+  parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) =>
+    inRange(GraphQLDateTimeISO.parseLiteral(ast, variables)),
 });

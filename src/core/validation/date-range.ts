@@ -27,7 +27,8 @@ export function parseCalendarDate(value: unknown): Date | null {
 export function assertCalendarDateInRange(value: string, field: string): string {
   const date = parseCalendarDate(value);
   if (!date || !isDateInRange(date)) {
-    throw new BadUserInputError(`${field} would fall outside ${DATE_RANGE_TEXT}`, { reason: 'DATE_OUT_OF_RANGE', field });
+    const message = `${field} would fall outside ${DATE_RANGE_TEXT}`;
+    throw new BadUserInputError(message, { reason: 'DATE_OUT_OF_RANGE', field });
   }
   return value;
 }

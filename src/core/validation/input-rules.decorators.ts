@@ -31,7 +31,12 @@ class NullNotAllowedConstraint implements ValidatorConstraintInterface {
 /** Null is refused, omission allowed. Registered as an IS_DEFINED check: the only kind class-validator runs on null. */
 function NullNotAllowed(): PropertyDecorator {
   return (target, property) =>
-    registerDecorator({ name: IS_DEFINED, target: target.constructor, propertyName: String(property), validator: NullNotAllowedConstraint });
+    registerDecorator({
+      name: IS_DEFINED,
+      target: target.constructor,
+      propertyName: String(property),
+      validator: NullNotAllowedConstraint,
+    });
 }
 
 export interface PatchFieldOptions {
@@ -76,7 +81,10 @@ export function CalendarDate(): PropertyDecorator {
       name: 'INVALID_DATE',
       target: target.constructor,
       propertyName,
-      validator: { validate: (value: unknown) => !!parseCalendarDate(value), defaultMessage: () => `${propertyName} must be a date YYYY-MM-DD` },
+      validator: {
+        validate: (value: unknown) => !!parseCalendarDate(value),
+        defaultMessage: () => `${propertyName} must be a date YYYY-MM-DD`,
+      },
     });
     registerDecorator({
       name: 'DATE_OUT_OF_RANGE',

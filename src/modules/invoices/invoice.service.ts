@@ -80,7 +80,8 @@ export class InvoiceService {
     if (paidAt && paidAt > now) throw new BadUserInputError('paidAt is in the future', { reason: 'PAID_AT_FUTURE', field: 'paidAt' });
     const invoice = await this.loadOpen(em, id, 'paid');
     if (paidAt && todayIn((await this.deps.termsOf(em)).timeZone, paidAt) < invoice.issueDate) {
-      throw new BadUserInputError('paidAt is before the issue date', { reason: 'PAID_BEFORE_ISSUE', field: 'paidAt', issueDate: invoice.issueDate });
+      const details = { reason: 'PAID_BEFORE_ISSUE', field: 'paidAt', issueDate: invoice.issueDate };
+      throw new BadUserInputError('paidAt is before the issue date', details);
     }
     invoice.status = InvoiceStatus.PAID;
     invoice.paidAt = paidAt ?? now;

@@ -24,7 +24,13 @@ const resolvedCountsSql = (where: string) =>
 export class ArticleService {
   async create(em: EntityManager, input: CreateArticleInput): Promise<Article> {
     return em.save(
-      em.create(Article, { title: input.title.trim(), body: input.body, category: input.category?.trim() || null, tags: normalizeTags(input.tags), status: input.status }),
+      em.create(Article, {
+        title: input.title.trim(),
+        body: input.body,
+        category: input.category?.trim() || null,
+        tags: normalizeTags(input.tags),
+        status: input.status,
+      }),
     );
   }
 
@@ -104,7 +110,8 @@ export class ArticleService {
   /** False when there was no such link. */
   async unlink(em: EntityManager, ticketId: string, articleId: string): Promise<boolean> {
     if (!isUuid(ticketId) || !isUuid(articleId)) return false;
-    const { affected } = await rawWrite(em, 'DELETE FROM ticket_articles WHERE ticket_id = $1 AND article_id = $2', [ticketId, articleId]);
+    const sql = 'DELETE FROM ticket_articles WHERE ticket_id = $1 AND article_id = $2';
+    const { affected } = await rawWrite(em, sql, [ticketId, articleId]);
     return affected > 0;
   }
 

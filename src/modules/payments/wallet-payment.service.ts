@@ -180,7 +180,8 @@ export class WalletPaymentService {
     const { affected } = await rawWrite(
       em,
       `UPDATE public.payment_transactions
-          SET status = $2, verification = $3, failure_reason = $4, completed_at = CASE WHEN $5::boolean THEN now() END, updated_at = now()
+          SET status = $2, verification = $3, failure_reason = $4,
+              completed_at = CASE WHEN $5::boolean THEN now() END, updated_at = now()
         WHERE id = $1 AND status = 'PENDING'`,
       [transaction.id, completed ? PaymentStatus.COMPLETED : PaymentStatus.FAILED, verdict.verification, completed ? null : verdict.reason, completed],
     );

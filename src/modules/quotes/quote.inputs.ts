@@ -1,5 +1,14 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsOptional,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ConnectionType, PaginationArgs } from '../../core/graphql/connection';
 import { CalendarDate, NotBlank, PatchField } from '../../core/validation/input-rules.decorators';
 import { DecimalScalar } from '../catalog';

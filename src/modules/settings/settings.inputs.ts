@@ -30,7 +30,10 @@ export class UpdateTenantSettingsInput {
   @NotBlank()
   address?: string | null;
 
-  @PatchField(() => String, { clearable: true, description: 'International format with the country code, e.g. +977 1 4412345' })
+  @PatchField(() => String, {
+    clearable: true,
+    description: 'International format with the country code, e.g. +977 1 4412345',
+  })
   @MaxLength(40)
   @IsPhoneNumber(undefined, { message: 'phone must be a phone number in international format (+ and country code)' })
   phone?: string | null;
