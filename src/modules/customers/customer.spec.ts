@@ -6,6 +6,7 @@ import {
   UpdateCustomerDocument,
 } from '../../../test/generated/graphql';
 import { blankRefused, nullRefused, refusal } from '../../../test/support/input-errors';
+import { waitFor } from '../../../test/support/jobs';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 /** A cursor as encodeCursor writes it, with any date text and id. */
@@ -14,9 +15,10 @@ const cursorOf = (createdAt: string, id = '00000000-0000-4000-8000-000000000000'
 
 describe('customers (through HTTP, real PostgreSQL)', () => {
   let app: TestApp;
+  let acmeSchema: string;
   beforeAll(async () => {
     app = await startTestApp();
-    await app.createTenant('acme');
+    acmeSchema = (await app.createTenant('acme')).schemaName;
   });
   afterAll(() => app.close());
 
@@ -122,7 +124,16 @@ describe('customers (through HTTP, real PostgreSQL)', () => {
   it('tells only one of five concurrent deletes that it deleted; the others get NOT_FOUND', async () => {
     const acme = { org: 'acme' };
     const { id } = (await app.gql(CreateCustomerDocument, { input: { name: 'Raced' } }, acme)).data!.createCustomer;
-    const answers = await Promise.all(Array.from({ length: 5 }, () => app.gql(DeleteCustomerDocument, { id }, acme)));
+    // Hold the row so that all five have read it and wait in their DELETE: the race made certain.
+    const holder = app.dataSource.createQueryRunner();
+    await holder.startTransaction();
+    await holder.query(`SELECT 1 FROM "${acmeSchema}".customers WHERE id = $1 FOR UPDATE`, [id]);
+    const deletes = Promise.all(Array.from({ length: 5 }, () => app.gql(DeleteCustomerDocument, { id }, acme)));
+    const waiting = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    await waitFor(async () => (await app.dataSource.query(waiting))[0].n >= 5, 'five deletes waiting on the row');
+    await holder.commitTransaction();
+    await holder.release();
+    const answers = await deletes;
     expect(answers.filter((a) => a.data?.deleteCustomer?.id === id)).toHaveLength(1);
     expect(answers.filter((a) => refusal(a)?.code === 'NOT_FOUND')).toHaveLength(4);
   });
