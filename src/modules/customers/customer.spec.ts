@@ -129,7 +129,8 @@ describe('customers (through HTTP, real PostgreSQL)', () => {
     await holder.startTransaction();
     await holder.query(`SELECT 1 FROM "${acmeSchema}".customers WHERE id = $1 FOR UPDATE`, [id]);
     const deletes = Promise.all(Array.from({ length: 5 }, () => app.gql(DeleteCustomerDocument, { id }, acme)));
-    const waiting = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    const waiting = `SELECT count(*)::int AS n FROM pg_stat_activity
+                      WHERE datname = current_database() AND wait_event_type = 'Lock'`;
     await waitFor(async () => (await app.dataSource.query(waiting))[0].n >= 5, 'five deletes waiting on the row');
     await holder.commitTransaction();
     await holder.release();
