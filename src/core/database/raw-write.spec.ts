@@ -18,8 +18,9 @@ describe('rawWrite (TypeORM on real PostgreSQL)', () => {
   it('answers the rows and the count an UPDATE or DELETE changed, also when it changed none', async () => {
     await db.query("INSERT INTO things VALUES (1, 'a'), (2, 'b')");
     // What the mistake read: a bare UPDATE that matched nothing still answers an array of length 2.
-    expect(await db.query("UPDATE things SET name = 'x' WHERE id = 99 RETURNING id")).toHaveLength(2);
-    expect(await rawWrite(db, "UPDATE things SET name = 'x' WHERE id = 99 RETURNING id")).toEqual({ rows: [], affected: 0 });
+    const none = "UPDATE things SET name = 'x' WHERE id = 99 RETURNING id";
+    expect(await db.query(none)).toHaveLength(2);
+    expect(await rawWrite(db, none)).toEqual({ rows: [], affected: 0 });
     expect(await rawWrite(db, "UPDATE things SET name = 'x' WHERE id >= $1 RETURNING id", [1])).toEqual({
       rows: [{ id: 1 }, { id: 2 }],
       affected: 2,
@@ -29,6 +30,7 @@ describe('rawWrite (TypeORM on real PostgreSQL)', () => {
 
   it('refuses statements that answer plain rows', async () => {
     await expect(rawWrite(db, 'SELECT 1 AS a, 2 AS b')).rejects.toThrow('bare UPDATE or DELETE');
-    await expect(rawWrite(db, "INSERT INTO things VALUES (3, 'c') RETURNING id")).rejects.toThrow('bare UPDATE or DELETE');
+    const insert = "INSERT INTO things VALUES (3, 'c') RETURNING id";
+    await expect(rawWrite(db, insert)).rejects.toThrow('bare UPDATE or DELETE');
   });
 });
