@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
+import { DateTimeScalar } from '../core/graphql/date-time.scalar';
 import { ApiKeyResolver } from '../modules/api-keys';
 import { AuthResolver } from '../modules/auth';
 import { ProductResolver } from '../modules/catalog';
@@ -57,6 +58,8 @@ export async function buildAppSchema(container?: ContainerType): Promise<GraphQL
   const schema = await buildSchema({
     resolvers: [...resolvers],
     container,
+    // Every date-time input is range-checked by one scalar.
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Validation errors must not echo the submitted object back.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });

@@ -82,8 +82,10 @@ export type CreateArticleInput = {
 };
 
 export type CreateCustomerInput = {
+  /** Optional; null clears it */
   email?: string | null | undefined;
   name: string;
+  /** Optional; null clears it */
   phone?: string | null | undefined;
 };
 
@@ -98,7 +100,7 @@ export type CreateProductInput = {
   sku: string;
   /** Percent, 0 to 100, up to 3 decimal places; defaults to 0 */
   taxRate?: string | null | undefined;
-  /** Defaults to "unit" on create */
+  /** Defaults to "unit" */
   unit?: string | null | undefined;
   /** Non-negative, at most 2 decimal places */
   unitPrice: string;
@@ -344,75 +346,99 @@ export type TicketStatus =
   | 'PENDING'
   | 'RESOLVED';
 
-/** Only the fields given are changed; null clears the category */
+/** Only the fields given are changed */
 export type UpdateArticleInput = {
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   body?: string | null | undefined;
+  /** Optional; null clears it */
   category?: string | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   status?: ArticleStatus | null | undefined;
+  /** Optional; null clears it */
   tags?: Array<string> | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   title?: string | null | undefined;
 };
 
-/** Only the fields given are changed; null clears email or phone */
+/** Only the fields given are changed */
 export type UpdateCustomerInput = {
+  /** Optional; null clears it */
   email?: string | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   name?: string | null | undefined;
+  /** Optional; null clears it */
   phone?: string | null | undefined;
 };
 
-/** Only the fields given are changed; null clears the description */
+/** Only the fields given are changed */
 export type UpdateProductInput = {
-  /** Defaults to true */
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   active?: boolean | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   currency?: string | null | undefined;
+  /** Optional; null clears it */
   description?: string | null | undefined;
-  /** Defaults to true */
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   isOwnProduct?: boolean | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   name?: string | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   sku?: string | null | undefined;
-  /** Percent, 0 to 100, up to 3 decimal places; defaults to 0 */
+  /** Percent, 0 to 100, up to 3 decimal places. Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   taxRate?: string | null | undefined;
-  /** Defaults to "unit" on create */
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   unit?: string | null | undefined;
+  /** Non-negative, at most 2 decimal places. Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   unitPrice?: string | null | undefined;
 };
 
 /** Only while DRAFT. Fields given are changed; lineItems, when given, replace all lines */
 export type UpdateQuoteInput = {
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   lineItems?: Array<QuoteLineItemInput> | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   title?: string | null | undefined;
+  /** Last valid day, YYYY-MM-DD; not in the past. Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   validUntil?: string | null | undefined;
 };
 
-/** Only the fields given change; null clears an optional field */
+/** Only the fields given change */
 export type UpdateTenantSettingsInput = {
+  /** Optional; null clears it */
   address?: string | null | undefined;
-  /** The whole week, replacing the current hours; business-hours SLAs count only these minutes (in `timezone`) */
+  /** The whole week, replacing the current hours; business-hours SLAs count only these minutes (in `timezone`). Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   businessHours?: Array<BusinessHoursInput> | null | undefined;
-  /** ISO 4217 currency code, e.g. NPR */
+  /** ISO 4217 currency code, e.g. NPR. Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   currency?: string | null | undefined;
+  /** Optional; null clears it */
   legalName?: string | null | undefined;
-  /** BCP 47 language tag, e.g. ne-NP */
+  /** BCP 47 language tag, e.g. ne-NP. Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   locale?: string | null | undefined;
-  /** https:// URL of the logo image */
+  /** https:// URL of the logo image. Optional; null clears it */
   logoUrl?: string | null | undefined;
-  /** Days from issue to due date of new invoices, 0 (due on receipt) to 365 */
+  /** Days from issue to due date of new invoices, 0 (due on receipt) to 365. Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   paymentTermsDays?: number | null | undefined;
-  /** International format with the country code, e.g. +977 1 4412345 */
+  /** International format with the country code, e.g. +977 1 4412345. Optional; null clears it */
   phone?: string | null | undefined;
+  /** Optional; null clears it */
   supportEmail?: string | null | undefined;
-  /** IANA time zone, e.g. Asia/Kathmandu */
+  /** IANA time zone, e.g. Asia/Kathmandu. Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   timezone?: string | null | undefined;
 };
 
-/** Only the fields given are changed; null clears the customer */
+/** Only the fields given are changed */
 export type UpdateTicketInput = {
+  /** Optional; null clears it */
   customerId?: string | number | null | undefined;
+  /** Optional; null clears it */
   description?: string | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   priority?: TicketPriority | null | undefined;
-  /** Every change is kept in statusHistory */
+  /** Every change is kept in statusHistory. Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   status?: TicketStatus | null | undefined;
+  /** Omit to keep; null is refused (NULL_NOT_ALLOWED) */
   subject?: string | null | undefined;
+  /** Optional; null clears it */
   tags?: Array<string> | null | undefined;
 };
 

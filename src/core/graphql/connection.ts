@@ -1,6 +1,8 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
 import { BadUserInputError } from '../errors/app-error';
+import { isUuid } from '../tenancy/tenant-schema';
+import { isDateInRange } from '../validation/date-range';
 
 /** Relay-style pagination shared by every list. Cursors are opaque to clients. */
 @ObjectType()
@@ -60,15 +62,20 @@ export function encodeCursor(cursor: KeysetCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
 }
 
+/** Only what `encodeCursor` can have written passes: anything else would fail in SQL (22008, 22P02) instead. */
 export function decodeCursor(raw: string): KeysetCursor {
+  const invalid = () => new BadUserInputError('Invalid pagination cursor', { reason: 'INVALID_CURSOR' });
+  let parsed: unknown;
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
-    return { createdAt: date, id };
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {
-    throw new BadUserInputError('Invalid pagination cursor', { reason: 'INVALID_CURSOR' });
+    throw invalid();
   }
+  const [createdAt, id] = Array.isArray(parsed) && parsed.length === 2 ? parsed : [];
+  const date = typeof createdAt === 'string' ? new Date(createdAt) : null;
+  const dateValid = !!date && !Number.isNaN(date.getTime()) && isDateInRange(date);
+  if (!dateValid || typeof id !== 'string' || !isUuid(id)) throw invalid();
+  return { createdAt: date!, id };
 }
 
 /** Builds a page from `first + 1` fetched rows. */

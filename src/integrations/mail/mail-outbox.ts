@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
+import { rawWrite } from '../../core/database/raw-write';
 import type { MailContent } from './mail-templates';
 import type { MailEnvelope, MailTransport } from './mail-transport';
 
@@ -180,7 +181,8 @@ export class MailOutbox {
     const delayMs = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (message.attempts - 1));
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
     // Only while this attempt still owns the message (the lease may have been taken over).
-    const [, owned]: [unknown, number] = await this.dataSource.query(
+    const { affected: owned } = await rawWrite(
+      this.dataSource,
       `UPDATE public.email_outbox
           SET status = $2, next_attempt_at = now() + $3 * interval '1 millisecond', last_error = $4, updated_at = now()
         WHERE id = $1 AND status = 'SENDING' AND attempts = $5`,

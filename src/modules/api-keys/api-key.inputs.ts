@@ -1,12 +1,13 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length } from 'class-validator';
 import { Field, InputType, ObjectType } from 'type-graphql';
+import { NotBlank } from '../../core/validation/input-rules.decorators';
 import { ApiKey } from './api-key.entity';
 
 @InputType()
 export class CreateApiKeyInput {
   @Field({ description: 'What the key is for, 1 to 100 characters' })
   @Length(1, 100)
-  @Matches(/\S/, { message: 'name must not be blank' })
+  @NotBlank()
   name: string;
 
   @Field(() => [String], { description: 'At least one, e.g. customers:read, customers:write' })

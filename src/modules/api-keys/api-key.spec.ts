@@ -9,6 +9,7 @@ import {
 } from '../../../test/generated/graphql';
 import { apiKeyScopes } from '../../app/permissions';
 import { signUp, type TestAccount } from '../../../test/support/accounts';
+import { blankRefused, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('API keys (HTTP, real PostgreSQL)', () => {
@@ -115,6 +116,16 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
     expect(past.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'EXPIRY_IN_PAST' });
     const none = await create({ name: 'x', scopes: [] });
     expect(none.errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    const blank = await create({ name: '  ', scopes: ['customers:read'] });
+    expect(refusal(blank)).toMatchObject(blankRefused('name'));
+    const beyond = await create({ name: 'far', scopes: ['customers:read'], expiresAt: '+010000-01-01T00:00:00.000Z' });
+    expect(refusal(beyond)?.code).toBe('BAD_USER_INPUT');
+    const tooFar = await create({ name: 'far', scopes: ['customers:read'], expiresAt: '1899-01-01T00:00:00.000Z' });
+    expect(refusal(tooFar)?.code).toBe('BAD_USER_INPUT');
+    expect(tooFar.errors![0].message).toContain('years 1900 to 9999');
+    const named = "SELECT count(*)::int AS written FROM public.api_keys WHERE name IN ('far', '  ')";
+    const [{ written }] = await app.dataSource.query(named);
+    expect(written).toBe(0);
     const future = await create({ name: 'dated', scopes: ['customers:read'], expiresAt: '2099-01-01T00:00:00.000Z' });
     expect(future.data!.createApiKey.apiKey.expiresAt).toBe('2099-01-01T00:00:00.000Z');
   });

@@ -6,6 +6,7 @@ import {
   UpdateProductDocument,
   type CreateProductInput,
 } from '../../../test/generated/graphql';
+import { blankRefused, nullRefused, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('catalog (through HTTP, real PostgreSQL)', () => {
@@ -101,5 +102,27 @@ describe('catalog (through HTTP, real PostgreSQL)', () => {
     // The same SKU is free in another tenant.
     expect((await create({ ...cable, sku: 'ISO-1' }, 'shop-b')).errors).toBeUndefined();
     expect((await app.gql(ProductByIdDocument, { id: a.id }, { org: 'shop-a' })).data!.product.name).toBe('Isolated router');
+  });
+
+  it('refuses null where a value cannot be empty and blank names; null clears the description', async () => {
+    const shopA = { org: 'shop-a' };
+    const product = (await create({ ...cable, sku: 'NULL-1', description: 'Kept' })).data!.createProduct;
+    const update = (input: Record<string, unknown>) => app.gql(UpdateProductDocument, { id: product.id, input }, shopA);
+    for (const property of ['name', 'sku', 'unitPrice', 'currency', 'unit', 'taxRate', 'isOwnProduct', 'active']) {
+      expect(refusal(await update({ name: 'Changed', [property]: null }))).toMatchObject(nullRefused(property));
+    }
+    for (const property of ['name', 'unit']) {
+      expect(refusal(await update({ [property]: ' ' }))).toMatchObject(blankRefused(property));
+    }
+    const stored = (await app.gql(ProductByIdDocument, { id: product.id }, shopA)).data!.product;
+    expect(stored).toMatchObject({ name: 'Cat6 cable', sku: 'NULL-1', unit: 'metre', description: 'Kept' });
+    expect((await update({ description: null })).data!.updateProduct.description).toBeNull();
+
+    expect(refusal(await create({ ...cable, sku: 'NULL-2', name: '   ' }))).toMatchObject(blankRefused('name'));
+    // On create, null is the default.
+    const nulls = { unit: null, taxRate: null, isOwnProduct: null, active: null };
+    const defaults = await create({ ...cable, sku: 'NULL-3', ...nulls });
+    const created = defaults.data!.createProduct;
+    expect(created).toMatchObject({ unit: 'unit', taxRate: '0.000', isOwnProduct: true, active: true });
   });
 });

@@ -1,24 +1,21 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { IsISO8601, IsOptional, Matches, ValidateNested } from 'class-validator';
+import { IsOptional, ValidateNested } from 'class-validator';
 import { ConnectionType, PaginationArgs } from '../../core/graphql/connection';
+import { CalendarDate } from '../../core/validation/input-rules.decorators';
 import { Contract } from './contract.entity';
 import { ContractStatus } from './contract-status';
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 @InputType({ description: 'Defaults: startDate today (tenant time zone), endDate 12 months after startDate' })
 export class ContractTermsInput {
-  @Field({ nullable: true, description: 'YYYY-MM-DD' })
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD' })
   @IsOptional()
-  @IsISO8601({ strict: true })
-  @Matches(ISO_DATE, { message: 'startDate must be a date YYYY-MM-DD' })
-  startDate?: string;
+  @CalendarDate()
+  startDate?: string | null;
 
-  @Field({ nullable: true, description: 'YYYY-MM-DD, after startDate and not in the past' })
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD, after startDate and not in the past' })
   @IsOptional()
-  @IsISO8601({ strict: true })
-  @Matches(ISO_DATE, { message: 'endDate must be a date YYYY-MM-DD' })
-  endDate?: string;
+  @CalendarDate()
+  endDate?: string | null;
 }
 
 @InputType()

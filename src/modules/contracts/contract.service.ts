@@ -4,6 +4,7 @@ import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, toConnection } from '../../core/graphql/connection';
 import { isUuid } from '../../core/tenancy/tenant-schema';
+import { assertCalendarDateInRange } from '../../core/validation/date-range';
 import { asQuoteLineInputs, copyLines, copyQuote, QuoteStatus, type Quote, type QuoteService } from '../quotes';
 import { Contract, ContractLineItem } from './contract.entity';
 import type { ContractFilter, ContractTermsInput } from './contract.inputs';
@@ -44,7 +45,7 @@ export class ContractService {
     const existing = await em.findOneBy(Contract, { quoteId: quote.id });
     if (existing) throw new ConflictError('The quote already has a contract', { reason: 'CONTRACT_EXISTS', contractId: existing.id });
     const startDate = terms.startDate ?? today;
-    const endDate = terms.endDate ?? addMonths(startDate, DEFAULT_TERM_MONTHS);
+    const endDate = terms.endDate ?? assertCalendarDateInRange(addMonths(startDate, DEFAULT_TERM_MONTHS), 'endDate');
     if (endDate <= startDate) throw new BadUserInputError('endDate must be after startDate', { reason: 'END_NOT_AFTER_START', field: 'endDate' });
     if (endDate < today) throw new BadUserInputError('endDate is in the past', { reason: 'END_DATE_PAST', field: 'endDate' });
     const contract = await em.save(

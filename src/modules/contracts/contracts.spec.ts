@@ -12,6 +12,7 @@ import {
   type CreateQuoteInput,
 } from '../../../test/generated/graphql';
 import { acceptedQuote } from '../../../test/support/accepted-quote';
+import { dateOutOfRange, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('contracts (through HTTP, real PostgreSQL)', () => {
@@ -185,5 +186,21 @@ describe('contracts (through HTTP, real PostgreSQL)', () => {
     expect((await app.gql(ContractsDocument, {}, asB)).data!.contracts.totalCount).toBe(0);
     const still = (await app.gql(ContractByIdDocument, { id: contract.id }, asA)).data!.contract;
     expect(still).toMatchObject({ status: 'ACTIVE', renewalQuoteId: null, title: 'Secret of A' });
+  });
+
+  it('refuses term dates outside years 1900-9999, given or derived, and writes no contract', async () => {
+    const quote = await acceptedQuote(app, 'contractor', quoteInput());
+    const count = async () => (await app.gql(ContractsDocument, {}, asA)).data!.contracts.totalCount;
+    const before = await count();
+    const generate = (terms: { startDate?: string; endDate?: string }) =>
+      app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id, terms }, asA);
+    expect(refusal(await generate({ startDate: '1000-01-01' }))).toMatchObject(dateOutOfRange('startDate'));
+    expect(refusal(await generate({ endDate: '0000-12-31' }))).toMatchObject(dateOutOfRange('endDate'));
+    // 12 months after this start would be year 10000.
+    const derived = await generate({ startDate: '9999-06-01' });
+    expect(refusal(derived)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'DATE_OUT_OF_RANGE', field: 'endDate' });
+    expect(await count()).toBe(before);
+    const last = await generate({ startDate: '9999-01-01', endDate: '9999-12-31' });
+    expect(last.data!.generateContractFromQuote).toMatchObject({ endDate: '9999-12-31' });
   });
 });

@@ -1,20 +1,20 @@
 import { ArgsType, Field, InputType, Int, ObjectType } from 'type-graphql';
 import { IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { ConnectionType, PaginationArgs } from '../../core/graphql/connection';
+import { NotBlank, PatchField } from '../../core/validation/input-rules.decorators';
 import { Customer } from './customer.entity';
 
 const PHONE = /^\+?[0-9 ()./-]{3,40}$/;
 
+/** Email and phone may be left out or null (none) on create, and cleared with null on update. */
 @InputType('CustomerContactInput')
 abstract class CustomerContactInput {
-  @Field(() => String, { nullable: true })
-  @IsOptional()
+  @PatchField(() => String, { clearable: true })
   @IsEmail()
   @MaxLength(320)
   email?: string | null;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
+  @PatchField(() => String, { clearable: true })
   @Matches(PHONE, { message: 'phone must be digits, spaces and + ( ) . / - only' })
   phone?: string | null;
 }
@@ -23,14 +23,15 @@ abstract class CustomerContactInput {
 export class CreateCustomerInput extends CustomerContactInput {
   @Field()
   @Length(1, 200)
+  @NotBlank()
   name: string;
 }
 
-@InputType({ description: 'Only the fields given are changed; null clears email or phone' })
+@InputType({ description: 'Only the fields given are changed' })
 export class UpdateCustomerInput extends CustomerContactInput {
-  @Field({ nullable: true })
-  @IsOptional()
+  @PatchField(() => String)
   @Length(1, 200)
+  @NotBlank()
   name?: string;
 }
 

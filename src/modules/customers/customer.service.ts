@@ -37,8 +37,10 @@ export class CustomerService {
 
   async delete(em: EntityManager, tenantId: string, id: string): Promise<Customer> {
     const customer = await this.get(em, id);
+    // A concurrent delete of the same customer waits for this one, then finds nothing to delete.
     const { affected } = await em.delete(Customer, { id });
-    if (affected) await this.entitlements.release(em, tenantId, 'customers');
+    if (!affected) throw new NotFoundError('Customer', id);
+    await this.entitlements.release(em, tenantId, 'customers');
     return customer;
   }
 

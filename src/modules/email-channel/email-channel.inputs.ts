@@ -1,5 +1,6 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
 import { IsEmail, IsOptional, Length, Matches, Max, Min } from 'class-validator';
+import { NotBlank } from '../../core/validation/input-rules.decorators';
 
 /** A DNS name or an IPv4 address (no scheme, no port). */
 const HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
@@ -22,6 +23,7 @@ export class ConfigureEmailChannelInput {
 
   @Field()
   @Length(1, 320)
+  @NotBlank()
   username: string;
 
   @Field(() => String, { nullable: true, description: 'Required the first time; omitted later: the stored one is kept' })
@@ -32,6 +34,7 @@ export class ConfigureEmailChannelInput {
   @Field({ defaultValue: 'INBOX' })
   @Length(1, 200)
   @Matches(FOLDER, { message: 'folder must not contain control characters' })
+  @NotBlank()
   folder: string = 'INBOX';
 
   @Field(() => String, { nullable: true, description: 'The mailbox address; defaults to username when that is an email address' })

@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { IsISO8601, IsOptional, Matches, ValidateNested } from 'class-validator';
+import { IsOptional, ValidateNested } from 'class-validator';
 import { ConnectionType, PaginationArgs } from '../../core/graphql/connection';
+import { CalendarDate } from '../../core/validation/input-rules.decorators';
 import { Invoice } from './invoice.entity';
 import { InvoiceStatus } from './invoice-status';
 
@@ -11,8 +12,7 @@ export class CreateInvoiceArgs {
 
   @Field(() => String, { nullable: true, description: "YYYY-MM-DD, not before the issue date (today); defaults to the organization's payment terms" })
   @IsOptional()
-  @IsISO8601({ strict: true })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'dueDate must be a date YYYY-MM-DD' })
+  @CalendarDate()
   dueDate?: string | null;
 }
 

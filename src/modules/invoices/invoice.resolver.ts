@@ -44,7 +44,9 @@ export class InvoiceResolver {
     return this.sender.send(em, id, actorLabel(ctx.principal));
   }
 
-  @Mutation(() => Invoice, { description: 'DRAFT or SENT → PAID (paidAt defaults to now, not in the future); CONFLICT otherwise' })
+  @Mutation(() => Invoice, {
+    description: 'DRAFT or SENT → PAID; paidAt defaults to now (PAID_AT_FUTURE, PAID_BEFORE_ISSUE); CONFLICT otherwise',
+  })
   markInvoicePaid(
     @TenantManager() em: EntityManager,
     @Arg('id', () => ID) id: string,

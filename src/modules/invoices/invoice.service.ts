@@ -74,11 +74,15 @@ export class InvoiceService {
     return em.save(invoice);
   }
 
-  /** `paidAt` defaults to now and cannot be in the future. */
+  /** `paidAt` defaults to now; it cannot be in the future nor before the issue date (on the tenant's calendar). */
   async markPaid(em: EntityManager, id: string, paidAt?: Date | null): Promise<Invoice> {
     const now = this.deps.now();
     if (paidAt && paidAt > now) throw new BadUserInputError('paidAt is in the future', { reason: 'PAID_AT_FUTURE', field: 'paidAt' });
     const invoice = await this.loadOpen(em, id, 'paid');
+    if (paidAt && todayIn((await this.deps.termsOf(em)).timeZone, paidAt) < invoice.issueDate) {
+      const details = { reason: 'PAID_BEFORE_ISSUE', field: 'paidAt', issueDate: invoice.issueDate };
+      throw new BadUserInputError('paidAt is before the issue date', details);
+    }
     invoice.status = InvoiceStatus.PAID;
     invoice.paidAt = paidAt ?? now;
     return em.save(invoice);

@@ -13,6 +13,7 @@ import {
   type CreateQuoteInput,
 } from '../../../test/generated/graphql';
 import { acceptedQuote } from '../../../test/support/accepted-quote';
+import { dateOutOfRange } from '../../../test/support/input-errors';
 import { startMailTestApp, type MailTestApp } from '../../../test/support/mail-test-app';
 import { pdfText } from '../../../test/support/pdf-text';
 import { TEST_ADMIN_SECRET, type TestApp } from '../../../test/support/test-app';
@@ -104,7 +105,7 @@ describe('invoices and sendInvoice (through HTTP, real PostgreSQL, real SMTP)', 
     const draftInvoice = await invoiceFor((await acceptedQuote(app, 'biller', quoteInput())).id);
     const future = new Date(Date.now() + 3_600_000).toISOString();
     expect(errorOf(await app.gql(MarkInvoicePaidDocument, { id: draftInvoice.id, paidAt: future }, asA))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PAID_AT_FUTURE' });
-    const paidAt = '2026-01-15T10:30:00.000Z';
+    const paidAt = `${today}T00:00:00.000Z`; // the issue day (UTC tenant), not in the future
     expect((await app.gql(MarkInvoicePaidDocument, { id: draftInvoice.id, paidAt }, asA)).data!.markInvoicePaid).toEqual({ id: draftInvoice.id, status: 'PAID', paidAt });
     expect(errorOf(await app.gql(MarkInvoicePaidDocument, { id: draftInvoice.id }, asA))).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_NOT_OPEN', status: 'PAID' });
     expect(errorOf(await app.gql(VoidInvoiceDocument, { id: draftInvoice.id }, asA))).toMatchObject({ code: 'CONFLICT', reason: 'INVOICE_NOT_OPEN', status: 'PAID' });
@@ -120,6 +121,29 @@ describe('invoices and sendInvoice (through HTTP, real PostgreSQL, real SMTP)', 
     await app.gql(VoidInvoiceDocument, { id: voided.id }, asA);
     expect(errorOf(await app.gql(MarkInvoicePaidDocument, { id: voided.id }, asA))).toMatchObject({ code: 'CONFLICT', status: 'VOID' });
     expect(errorOf(await app.gql(VoidInvoiceDocument, { id: voided.id }, asA))).toMatchObject({ code: 'CONFLICT', status: 'VOID' });
+  });
+
+  it('markInvoicePaid refuses a paid date before the issue day or outside years 1900-9999; it stays open', async () => {
+    const { id } = await invoiceFor((await acceptedQuote(app, 'biller', quoteInput())).id);
+    const early = await app.gql(MarkInvoicePaidDocument, { id, paidAt: `${inDays(-1)}T23:59:59.000Z` }, asA);
+    expect(errorOf(early)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PAID_BEFORE_ISSUE', issueDate: today });
+    for (const paidAt of ['0000-01-01T00:00:00Z', '1899-12-31T23:59:59Z']) {
+      const ancient = await app.gql(MarkInvoicePaidDocument, { id, paidAt }, asA);
+      expect(ancient.status).toBe(400);
+      expect(errorOf(ancient)?.code).toBe('BAD_USER_INPUT');
+      expect(ancient.errors![0].message).toContain('years 1900 to 9999');
+    }
+    const inline = `mutation { markInvoicePaid(id: "${id}", paidAt: "0000-01-01T00:00:00Z") { id } }`;
+    const literal = await app.gql(inline, {}, asA);
+    expect(errorOf(literal)?.code).toBe('BAD_USER_INPUT');
+    const stored = (await app.gql(InvoiceByIdDocument, { id }, asA)).data!.invoice;
+    expect(stored).toMatchObject({ status: 'DRAFT', paidAt: null });
+
+    const quote = await acceptedQuote(app, 'biller', quoteInput());
+    const create = (dueDate: string) => app.gql(CreateInvoiceFromQuoteDocument, { quoteId: quote.id, dueDate }, asA);
+    const malformed = errorOf(await create('10000-01-01'));
+    expect(malformed).toMatchObject({ validationErrors: [expect.objectContaining({ property: 'dueDate' })] });
+    expect(errorOf(await create('0001-01-01'))).toMatchObject(dateOutOfRange('dueDate'));
   });
 
   it('lists with filters and cursors', async () => {

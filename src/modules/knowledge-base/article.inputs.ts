@@ -1,16 +1,19 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
 import { ConnectionType, PaginationArgs } from '../../core/graphql/connection';
+import { NotBlank, PatchField } from '../../core/validation/input-rules.decorators';
 import { Article, ArticleStatus } from './article.entity';
 
 @InputType()
 export class CreateArticleInput {
   @Field()
   @Length(1, 300)
+  @NotBlank()
   title: string;
 
   @Field()
   @Length(1, 200_000)
+  @NotBlank()
   body: string;
 
   @Field(() => String, { nullable: true })
@@ -27,30 +30,28 @@ export class CreateArticleInput {
   status: ArticleStatus = ArticleStatus.DRAFT;
 }
 
-@InputType({ description: 'Only the fields given are changed; null clears the category' })
+@InputType({ description: 'Only the fields given are changed' })
 export class UpdateArticleInput {
-  @Field({ nullable: true })
-  @IsOptional()
+  @PatchField(() => String)
   @Length(1, 300)
+  @NotBlank()
   title?: string;
 
-  @Field({ nullable: true })
-  @IsOptional()
+  @PatchField(() => String)
   @Length(1, 200_000)
+  @NotBlank()
   body?: string;
 
-  @Field(() => String, { nullable: true })
-  @IsOptional()
+  @PatchField(() => String, { clearable: true })
   @Length(1, 100)
   category?: string | null;
 
-  @Field(() => [String], { nullable: true })
-  @IsOptional()
+  @PatchField(() => [String], { clearable: true })
   @ArrayMaxSize(20)
   @Length(1, 50, { each: true })
-  tags?: string[];
+  tags?: string[] | null;
 
-  @Field(() => ArticleStatus, { nullable: true })
+  @PatchField(() => ArticleStatus)
   status?: ArticleStatus;
 }
 

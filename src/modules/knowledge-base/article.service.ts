@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import { rawWrite } from '../../core/database/raw-write';
 import { NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, toConnection } from '../../core/graphql/connection';
 import { isUuid } from '../../core/tenancy/tenant-schema';
@@ -23,7 +24,13 @@ const resolvedCountsSql = (where: string) =>
 export class ArticleService {
   async create(em: EntityManager, input: CreateArticleInput): Promise<Article> {
     return em.save(
-      em.create(Article, { title: input.title.trim(), body: input.body, category: input.category?.trim() ?? null, tags: normalizeTags(input.tags), status: input.status }),
+      em.create(Article, {
+        title: input.title.trim(),
+        body: input.body,
+        category: input.category?.trim() || null,
+        tags: normalizeTags(input.tags),
+        status: input.status,
+      }),
     );
   }
 
@@ -31,9 +38,9 @@ export class ArticleService {
     const article = await this.get(em, id);
     if (input.title !== undefined) article.title = input.title.trim();
     if (input.body !== undefined) article.body = input.body;
-    if (input.category !== undefined) article.category = input.category?.trim() ?? null;
-    if (input.tags) article.tags = normalizeTags(input.tags);
-    if (input.status) article.status = input.status;
+    if (input.category !== undefined) article.category = input.category?.trim() || null;
+    if (input.tags !== undefined) article.tags = normalizeTags(input.tags ?? []);
+    if (input.status !== undefined) article.status = input.status;
     return em.save(article);
   }
 
@@ -103,7 +110,8 @@ export class ArticleService {
   /** False when there was no such link. */
   async unlink(em: EntityManager, ticketId: string, articleId: string): Promise<boolean> {
     if (!isUuid(ticketId) || !isUuid(articleId)) return false;
-    const [, affected]: [unknown, number] = await em.query('DELETE FROM ticket_articles WHERE ticket_id = $1 AND article_id = $2', [ticketId, articleId]);
+    const sql = 'DELETE FROM ticket_articles WHERE ticket_id = $1 AND article_id = $2';
+    const { affected } = await rawWrite(em, sql, [ticketId, articleId]);
     return affected > 0;
   }
 

@@ -16,6 +16,7 @@ import {
   type CreateArticleInput,
 } from '../../../test/generated/graphql';
 import { signUp, type TestAccount } from '../../../test/support/accounts';
+import { blankRefused, nullRefused, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('knowledge base (through HTTP, real PostgreSQL)', () => {
@@ -141,5 +142,23 @@ describe('knowledge base (through HTTP, real PostgreSQL)', () => {
     expect((await app.gql(ArticlesDocument, { search: 'x'.repeat(201) }, org)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
     const t = await ticket('Anything');
     expect((await app.gql(SuggestedArticlesDocument, { ticketId: t.id, limit: 21 }, org)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses null title, body or status and blank titles or bodies; null clears category and tags', async () => {
+    const input = { title: 'Kept', body: 'Body', category: 'How-to', tags: ['x'] };
+    const kept = await article(input);
+    const update = (patch: Record<string, unknown>) =>
+      app.gql(UpdateArticleDocument, { id: kept.id, input: patch }, org);
+    for (const property of ['title', 'body', 'status']) {
+      expect(refusal(await update({ [property]: null }))).toMatchObject(nullRefused(property));
+    }
+    for (const property of ['title', 'body']) {
+      expect(refusal(await update({ [property]: ' \n ' }))).toMatchObject(blankRefused(property));
+    }
+    expect((await app.gql(ArticleByIdDocument, { id: kept.id }, org)).data!.article).toMatchObject(input);
+    const cleared = (await update({ category: null, tags: null })).data!.updateArticle;
+    expect(cleared).toMatchObject({ title: 'Kept', category: null, tags: [] });
+    const blank = await app.gql(CreateArticleDocument, { input: { title: ' ', body: 'b' } }, org);
+    expect(refusal(blank)).toMatchObject(blankRefused('title'));
   });
 });

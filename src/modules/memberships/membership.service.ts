@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../core/config/config';
+import { rawWrite } from '../../core/database/raw-write';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../core/errors/app-error';
 import type { Principal } from '../../core/http/request-context';
 import { isUuid } from '../../core/tenancy/tenant-schema';
@@ -121,14 +122,15 @@ export class MembershipService {
   }
 
   async revokeInvitation(manager: EntityManager, tenantId: string, invitationId: string): Promise<boolean> {
-    const revoked: unknown[] = isUuid(invitationId)
-      ? await manager.query(
+    const { affected } = isUuid(invitationId)
+      ? await rawWrite(
+          manager,
           `UPDATE public.invitations SET revoked_at = now()
-            WHERE id = $1 AND tenant_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL RETURNING id`,
+            WHERE id = $1 AND tenant_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL`,
           [invitationId, tenantId],
         )
-      : [];
-    if (!revoked.length) throw new NotFoundError('Invitation', invitationId);
+      : { affected: 0 };
+    if (!affected) throw new NotFoundError('Invitation', invitationId);
     return true;
   }
 

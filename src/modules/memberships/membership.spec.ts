@@ -101,6 +101,33 @@ describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
     expect(twice.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_MEMBER' });
   });
 
+  it("answers NOT_FOUND for an unknown, revoked or other organization's invitation, revoking nothing", async () => {
+    const owner = await signUp(app, 'rita@example.com', 'Rita Rugs');
+    const other = await signUp(app, 'oscar@example.com', 'Oscar Oils');
+    const erin = await signUp(app, 'erin@example.com', 'Erin Eggs');
+    const invite = async (role: 'MEMBER' | 'VIEWER') =>
+      (await app.gql(InviteMemberDocument, { email: erin.email, role }, as(owner))).data!.inviteMember;
+    const revoke = (id: string, by: TestAccount) => app.gql(RevokeInvitationDocument, { id }, as(by));
+    const invitation = await invite('MEMBER');
+
+    expect((await revoke(invitation.id, other)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    const unknown = await revoke('00000000-0000-4000-8000-000000000000', owner);
+    expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    const pending = (await app.gql(InvitationsDocument, {}, as(owner))).data!.invitations;
+    expect(pending.map((i) => i.id)).toEqual([invitation.id]);
+
+    expect((await revoke(invitation.id, owner)).data!.revokeInvitation).toBe(true);
+    expect((await revoke(invitation.id, owner)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+
+    // The other organization's attempt leaves the invitation valid: it is accepted afterwards.
+    const fresh = await invite('VIEWER');
+    expect((await revoke(fresh.id, other)).errors![0].extensions.code).toBe('NOT_FOUND');
+    const token = await invitationToken(app, fresh.id);
+    const accepted = await app.gql(AcceptInvitationDocument, { token }, { bearer: erin.token });
+    expect(accepted.errors).toBeUndefined();
+    expect(accepted.data!.acceptInvitation.role).toBe('VIEWER');
+  });
+
   describe('role checks', () => {
     let owner: TestAccount;
     let admin: TestAccount;

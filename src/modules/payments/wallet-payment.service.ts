@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { rawWrite } from '../../core/database/raw-write';
 import { BadUserInputError, ConflictError, InternalError, NotFoundError } from '../../core/errors/app-error';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { EsewaSignatureError, type EsewaClient } from '../../integrations/esewa';
@@ -177,17 +178,15 @@ export class WalletPaymentService {
   private async settle(em: EntityManager, transaction: PaymentTransaction, verdict: Verdict): Promise<PaymentTransaction> {
     if (verdict.kind === 'pending') return transaction;
     const completed = verdict.kind === 'paid';
-    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count], never an empty list.
-    const changed: unknown[] = await em.query(
-      `WITH settled AS (
-         UPDATE public.payment_transactions
-            SET status = $2, verification = $3, failure_reason = $4, completed_at = CASE WHEN $5::boolean THEN now() END, updated_at = now()
-          WHERE id = $1 AND status = 'PENDING'
-         RETURNING id)
-       SELECT id FROM settled`,
+    const { affected } = await rawWrite(
+      em,
+      `UPDATE public.payment_transactions
+          SET status = $2, verification = $3, failure_reason = $4,
+              completed_at = CASE WHEN $5::boolean THEN now() END, updated_at = now()
+        WHERE id = $1 AND status = 'PENDING'`,
       [transaction.id, completed ? PaymentStatus.COMPLETED : PaymentStatus.FAILED, verdict.verification, completed ? null : verdict.reason, completed],
     );
-    if (changed.length && completed) await this.activate(em, transaction);
+    if (affected && completed) await this.activate(em, transaction);
     return em.findOneByOrFail(PaymentTransaction, { id: transaction.id });
   }
 

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { IsISO8601, IsOptional, Length, Matches } from 'class-validator';
+import { IsOptional, Length, Matches } from 'class-validator';
+import { CalendarDate, NotBlank } from '../../core/validation/input-rules.decorators';
 import { Quote } from './quote.entity';
 
 export enum QuoteGenerator {
@@ -38,10 +39,12 @@ export class GenerateQuoteInput {
 
   @Field({ description: 'Free text, e.g. "50 metres of Cat6 cable, 3 access points"; each part separated by a comma, "and" or a line becomes a line' })
   @Length(1, 4000)
+  @NotBlank()
   customerRequest: string;
 
   @Field()
   @Length(1, 200)
+  @NotBlank()
   quoteTitle: string;
 
   @Field(() => String, { nullable: true, description: "Defaults to the organization's currency; only products priced in it are proposed" })
@@ -51,8 +54,7 @@ export class GenerateQuoteInput {
 
   @Field(() => String, { nullable: true, description: "Last valid day, YYYY-MM-DD; defaults to 30 days from today (the organization's calendar)" })
   @IsOptional()
-  @IsISO8601({ strict: true })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'validUntil must be a date YYYY-MM-DD' })
+  @CalendarDate()
   validUntil?: string | null;
 }
 

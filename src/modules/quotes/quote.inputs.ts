@@ -1,6 +1,16 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { ArrayMaxSize, ArrayMinSize, IsISO8601, IsOptional, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsOptional,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ConnectionType, PaginationArgs } from '../../core/graphql/connection';
+import { CalendarDate, NotBlank, PatchField } from '../../core/validation/input-rules.decorators';
 import { DecimalScalar } from '../catalog';
 import { Quote } from './quote.entity';
 import { QuoteStatus } from './quote-status';
@@ -42,6 +52,7 @@ export class CreateQuoteInput {
 
   @Field()
   @Length(1, 200)
+  @NotBlank()
   title: string;
 
   @Field()
@@ -49,8 +60,7 @@ export class CreateQuoteInput {
   currency: string;
 
   @Field({ description: 'Last valid day, YYYY-MM-DD; not in the past' })
-  @IsISO8601({ strict: true })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'validUntil must be a date YYYY-MM-DD' })
+  @CalendarDate()
   validUntil: string;
 
   @Field(() => [QuoteLineItemInput])
@@ -62,19 +72,16 @@ export class CreateQuoteInput {
 
 @InputType({ description: 'Only while DRAFT. Fields given are changed; lineItems, when given, replace all lines' })
 export class UpdateQuoteInput {
-  @Field({ nullable: true })
-  @IsOptional()
+  @PatchField(() => String)
   @Length(1, 200)
+  @NotBlank()
   title?: string;
 
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'validUntil must be a date YYYY-MM-DD' })
+  @PatchField(() => String, { description: 'Last valid day, YYYY-MM-DD; not in the past' })
+  @CalendarDate()
   validUntil?: string;
 
-  @Field(() => [QuoteLineItemInput], { nullable: true })
-  @IsOptional()
+  @PatchField(() => [QuoteLineItemInput])
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
   @ValidateNested({ each: true })

@@ -1,5 +1,6 @@
 import { In, type EntityManager } from 'typeorm';
 import { todayIn } from '../../core/calendar';
+import { rawWrite } from '../../core/database/raw-write';
 import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
@@ -113,7 +114,8 @@ export class QuoteService {
 
   /** Stores EXPIRED on open quotes past validUntil (the daily job), so the table agrees with what the API reads. */
   async expireOverdue(em: EntityManager): Promise<number> {
-    const [, affected] = await em.query(
+    const { affected } = await rawWrite(
+      em,
       "UPDATE quotes SET status = 'EXPIRED', updated_at = now() WHERE status IN ('DRAFT', 'SENT') AND valid_until < $1",
       [await this.today(em)],
     );

@@ -16,6 +16,7 @@ import {
   type CreateQuoteInput,
   type QuoteLineItemInput,
 } from '../../../test/generated/graphql';
+import { blankRefused, dateOutOfRange, nullRefused, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('quotes (through HTTP, real PostgreSQL)', () => {
@@ -217,5 +218,28 @@ describe('quotes (through HTTP, real PostgreSQL)', () => {
     const late = await app.gql(UpdateQuoteDocumentDocument, { quoteId: quote.id, type, content: 'After the fact' }, { org: 'quoter' });
     expect(late.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'QUOTE_NOT_DRAFT' });
     expect((await app.gql(QuoteDocumentDocument, { quoteId: quote.id, type }, { org: 'quoter' })).data!.quoteDocument.currentVersion).toBe(4);
+  });
+
+  it('refuses null title, validUntil or lineItems, blank titles, years outside 1900-9999', async () => {
+    const quoter = { org: 'quoter' };
+    const line = { description: 'x', quantity: '1', unitPrice: '1' };
+    const quote = await createQuote([line], { title: 'Kept' });
+    const update = (input: Record<string, unknown>) => app.gql(UpdateQuoteDocument, { id: quote.id, input }, quoter);
+    for (const property of ['title', 'validUntil', 'lineItems']) {
+      expect(refusal(await update({ [property]: null }))).toMatchObject(nullRefused(property));
+    }
+    expect(refusal(await update({ title: '  ' }))).toMatchObject(blankRefused('title'));
+    for (const validUntil of ['0000-01-01', '1899-12-31']) {
+      expect(refusal(await update({ validUntil }))).toMatchObject(dateOutOfRange('validUntil'));
+    }
+    const stored = (await app.gql(QuoteByIdDocument, { id: quote.id }, quoter)).data!.quote;
+    expect(stored).toMatchObject({ title: 'Kept', validUntil: '2099-12-31', total: quote.total });
+    expect((await update({ validUntil: '9999-12-31' })).data!.updateQuote.validUntil).toBe('9999-12-31');
+
+    const count = async () => (await app.gql(QuotesDocument, {}, quoter)).data!.quotes.totalCount;
+    const before = await count();
+    const blank = await app.gql(CreateQuoteDocument, { input: quoteInput([line], { title: '\n' }) }, quoter);
+    expect(refusal(blank)).toMatchObject(blankRefused('title'));
+    expect(await count()).toBe(before);
   });
 });

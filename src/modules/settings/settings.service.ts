@@ -1,12 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { BadUserInputError } from '../../core/errors/app-error';
 import type { OnboardingStepDefinition } from '../onboarding';
 import { normalizeBusinessHours, type BusinessHours } from './business-hours';
 import { TenantSettings } from './tenant-settings.entity';
 import type { UpdateTenantSettingsInput } from './settings.inputs';
 
 const OPTIONAL_FIELDS = ['legalName', 'address', 'phone', 'logoUrl', 'supportEmail'] as const;
-const REQUIRED_FIELDS = ['timezone', 'currency', 'locale', 'businessHours', 'paymentTermsDays'] as const;
 /** What "business profile complete" means for onboarding. */
 const PROFILE_FIELDS = ['legalName', 'address', 'phone'] as const;
 
@@ -22,9 +20,6 @@ export class SettingsService {
     const settings = await manager.findOneOrFail(TenantSettings, { where: { id: 1 }, lock: { mode: 'pessimistic_write' } });
     for (const field of OPTIONAL_FIELDS) {
       if (input[field] !== undefined) settings[field] = trimmed(input[field]) ?? null;
-    }
-    for (const field of REQUIRED_FIELDS) {
-      if (input[field] === null) throw new BadUserInputError(`${field} cannot be cleared`, { field, reason: 'REQUIRED' });
     }
     if (input.timezone !== undefined) settings.timezone = input.timezone.trim();
     if (input.currency !== undefined) settings.currency = input.currency.toUpperCase();

@@ -8,6 +8,7 @@ import {
   type UpdateTenantSettingsInput,
 } from '../../../test/generated/graphql';
 import { addMember, signUp, type TestAccount } from '../../../test/support/accounts';
+import { nullRefused, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('tenant settings (HTTP, real PostgreSQL)', () => {
@@ -70,10 +71,10 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
     expect(await read()).toEqual(before);
   });
 
-  it('refuses to clear the time zone, currency or locale', async () => {
-    const res = await update({ timezone: null });
-    expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REQUIRED', field: 'timezone' });
-    expect((await read()).timezone).toBe('Asia/Kathmandu');
+  it.each(['timezone', 'currency', 'locale'])('refuses to clear the %s, changing nothing', async (property) => {
+    const before = await read();
+    expect(refusal(await update({ legalName: 'Changed Ltd', [property]: null }))).toMatchObject(nullRefused(property));
+    expect(await read()).toEqual(before);
   });
 
   it('has business hours Monday to Friday 09:00-17:00 by default, replaced whole and stored in week order', async () => {
@@ -110,12 +111,13 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
     ['no openings at all', [], 'VALIDATION'],
     ['a time without leading zero', [{ day: 'MONDAY', opens: '9:00', closes: '17:00' }], 'VALIDATION'],
     ['opening at 24:00', [{ day: 'MONDAY', opens: '24:00', closes: '24:00' }], 'VALIDATION'],
-    ['clearing them', null, 'REQUIRED'],
+    ['clearing them', null, 'NULL_NOT_ALLOWED'],
   ])('refuses %s with BAD_USER_INPUT and keeps the hours', async (_case, businessHours, reason) => {
     const before = await hours();
     const res = await app.gql(UpdateBusinessHoursDocument, { input: { businessHours } }, asOwner());
     expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
     if (reason === 'VALIDATION') expect(res.errors![0].extensions.validationErrors).toEqual([expect.objectContaining({ property: 'businessHours' })]);
+    else if (reason === 'NULL_NOT_ALLOWED') expect(refusal(res)).toMatchObject(nullRefused('businessHours'));
     else expect(res.errors![0].extensions).toMatchObject({ reason, field: 'businessHours' });
     expect(await hours()).toEqual(before);
   });
@@ -132,7 +134,7 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
       expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
       expect(res.errors![0].extensions.validationErrors).toEqual([expect.objectContaining({ property: 'paymentTermsDays' })]);
     }
-    expect((await terms(null)).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REQUIRED', field: 'paymentTermsDays' });
+    expect(refusal(await terms(null))).toMatchObject(nullRefused('paymentTermsDays'));
     expect((await read()).paymentTermsDays).toBe(365);
   });
 

@@ -1,12 +1,13 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
-import { IsNotEmpty, Length, Matches, NotContains } from 'class-validator';
+import { Length, Matches, NotContains } from 'class-validator';
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../core/tenancy/tenant-schema';
+import { NotBlank } from '../../core/validation/input-rules.decorators';
 
 @InputType()
 export class CreateTenantInput {
   @Field({ description: 'Display name, 1 to 200 characters' })
-  @IsNotEmpty()
   @Length(1, 200)
+  @NotBlank()
   name: string;
 
   @Field({ description: 'Lowercase letters, digits and single hyphens, 3 to 63 characters' })

@@ -109,7 +109,9 @@ export class TenantService {
     }
     await this.dataSource.transaction(async (em) => {
       await em.query(`DROP SCHEMA IF EXISTS "${assertTenantSchema(tenant.schemaName)}" CASCADE`);
-      await em.delete(Tenant, { id: tenant.id });
+      // A concurrent delete of the same tenant waits for this one, then finds nothing: it rolls back.
+      const { affected } = await em.delete(Tenant, { id: tenant.id });
+      if (!affected) throw new NotFoundError('Organization', id);
     });
     return { deleted: true, backupPath };
   }

@@ -9,6 +9,7 @@ import {
   SuspendTenantDocument,
   TenantsDocument,
 } from '../../../test/generated/graphql';
+import { blankRefused, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 const schemaExists = async (app: TestApp, schema: string) =>
@@ -75,5 +76,17 @@ describe('tenant lifecycle (platform admin)', () => {
     expect(after.errors![0].extensions.code).toBe('NOT_FOUND');
     const again = await app.gql(DeleteTenantDocument, { id: tenant.id });
     expect(again.errors![0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses a blank name and creates nothing; of concurrent deletes of one tenant only one succeeds', async () => {
+    const blank = await app.gql(CreateTenantDocument, { input: { name: '   ', slug: 'blank-name' } });
+    expect(refusal(blank)).toMatchObject(blankRefused('name'));
+    expect((await app.gql(TenantsDocument, {})).data!.tenants.map((t) => t.slug)).not.toContain('blank-name');
+
+    const raced = await app.gql(CreateTenantDocument, { input: { name: 'Raced', slug: 'raced' } });
+    const { id } = raced.data!.createTenant;
+    const answers = await Promise.all(Array.from({ length: 3 }, () => app.gql(DeleteTenantDocument, { id })));
+    expect(answers.filter((a) => a.data?.deleteTenant?.deleted)).toHaveLength(1);
+    expect(answers.filter((a) => refusal(a)?.code === 'NOT_FOUND')).toHaveLength(2);
   });
 });

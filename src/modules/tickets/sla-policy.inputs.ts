@@ -1,5 +1,6 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { Length, Max, Min } from 'class-validator';
+import { NotBlank } from '../../core/validation/input-rules.decorators';
 import { TicketPriority } from './ticket-enums';
 
 const YEAR_IN_MINUTES = 525_600;
@@ -8,6 +9,7 @@ const YEAR_IN_MINUTES = 525_600;
 export class CreateSlaPolicyInput {
   @Field()
   @Length(1, 200)
+  @NotBlank()
   name: string;
 
   @Field(() => TicketPriority, { description: 'CONFLICT if the priority already has a policy' })

@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ArrayMaxSize, IsOptional, Length, MaxLength, ValidateNested } from 'class-validator';
 import { ConnectionType, PaginationArgs } from '../../core/graphql/connection';
+import { NotBlank, PatchField } from '../../core/validation/input-rules.decorators';
 import { SlaStatus } from './sla-status';
 import { Ticket } from './ticket.entity';
 import { TicketChannel, TicketPriority, TicketStatus } from './ticket-enums';
@@ -9,6 +10,7 @@ import { TicketChannel, TicketPriority, TicketStatus } from './ticket-enums';
 export class CreateTicketInput {
   @Field()
   @Length(1, 300)
+  @NotBlank()
   subject: string;
 
   @Field({ defaultValue: '' })
@@ -30,32 +32,30 @@ export class CreateTicketInput {
   tags: string[];
 }
 
-@InputType({ description: 'Only the fields given are changed; null clears the customer' })
+@InputType({ description: 'Only the fields given are changed' })
 export class UpdateTicketInput {
-  @Field({ nullable: true })
-  @IsOptional()
+  @PatchField(() => String)
   @Length(1, 300)
+  @NotBlank()
   subject?: string;
 
-  @Field({ nullable: true })
-  @IsOptional()
+  @PatchField(() => String, { clearable: true })
   @MaxLength(100_000)
-  description?: string;
+  description?: string | null;
 
-  @Field(() => TicketStatus, { nullable: true, description: 'Every change is kept in statusHistory' })
+  @PatchField(() => TicketStatus, { description: 'Every change is kept in statusHistory' })
   status?: TicketStatus;
 
-  @Field(() => TicketPriority, { nullable: true })
+  @PatchField(() => TicketPriority)
   priority?: TicketPriority;
 
-  @Field(() => ID, { nullable: true })
+  @PatchField(() => ID, { clearable: true })
   customerId?: string | null;
 
-  @Field(() => [String], { nullable: true })
-  @IsOptional()
+  @PatchField(() => [String], { clearable: true })
   @ArrayMaxSize(20)
   @Length(1, 50, { each: true })
-  tags?: string[];
+  tags?: string[] | null;
 }
 
 @InputType()
@@ -105,6 +105,7 @@ export class AddTicketMessageArgs {
 
   @Field()
   @Length(1, 100_000)
+  @NotBlank()
   body: string;
 
   @Field({ defaultValue: false, description: 'A note for the team only, never sent to the customer' })

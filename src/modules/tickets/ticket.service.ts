@@ -115,10 +115,10 @@ export class TicketService {
       ticket.customerId = input.customerId;
     }
     if (input.subject !== undefined) ticket.subject = input.subject.trim();
-    if (input.description !== undefined) ticket.description = input.description;
-    if (input.priority) ticket.priority = input.priority;
-    if (input.tags) ticket.tags = normalizeTags(input.tags);
-    if (input.status) await this.changeStatus(em, ticket, input.status, actor.userId);
+    if (input.description !== undefined) ticket.description = input.description ?? '';
+    if (input.priority !== undefined) ticket.priority = input.priority;
+    if (input.tags !== undefined) ticket.tags = normalizeTags(input.tags ?? []);
+    if (input.status !== undefined) await this.changeStatus(em, ticket, input.status, actor.userId);
     await em.save(ticket);
     return this.withThread(em, ticket, thread);
   }

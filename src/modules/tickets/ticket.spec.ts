@@ -13,6 +13,7 @@ import {
   type CreateTicketInput,
 } from '../../../test/generated/graphql';
 import { addMember, signUp, type TestAccount } from '../../../test/support/accounts';
+import { blankRefused, nullRefused, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('tickets (through HTTP, real PostgreSQL)', () => {
@@ -213,5 +214,25 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     const onFree = await app.gql(CreateSlaPolicyDocument, { input: { ...urgent, priority: 'LOW' } }, at);
     expect(onFree.errors![0].extensions).toMatchObject({ code: 'PLAN_UPGRADE_REQUIRED', feature: 'sla_policies', requiredPlan: 'PROFESSIONAL' });
     expect((await app.gql(SlaPoliciesDocument, {}, at)).errors![0].extensions.code).toBe('PLAN_UPGRADE_REQUIRED');
+  });
+
+  it('refuses null subject, status or priority, blank subjects or replies; null clears the rest', async () => {
+    const customer = await app.gql(CreateCustomerDocument, { input: { name: 'Nulla' } }, org);
+    const customerId = customer.data!.createCustomer.id;
+    const ticket = await create({ subject: 'Kept', description: 'Details', customerId, tags: ['a'] });
+    const update = (input: Record<string, unknown>) => app.gql(UpdateTicketDocument, { id: ticket.id, input }, org);
+    for (const property of ['subject', 'status', 'priority']) {
+      expect(refusal(await update({ [property]: null }))).toMatchObject(nullRefused(property));
+    }
+    expect(refusal(await update({ subject: '\t' }))).toMatchObject(blankRefused('subject'));
+    const reply = await app.gql(AddTicketMessageDocument, { ticketId: ticket.id, body: '  ' }, org);
+    expect(refusal(reply)).toMatchObject(blankRefused('body'));
+    const stored = (await app.gql(TicketByIdDocument, { id: ticket.id }, org)).data!.ticket;
+    expect(stored).toMatchObject({ subject: 'Kept', description: 'Details', status: 'NEW', customerId, tags: ['a'] });
+
+    const cleared = await update({ description: null, customerId: null, tags: null });
+    expect(cleared.data!.updateTicket).toMatchObject({ subject: 'Kept', description: '', customerId: null, tags: [] });
+    const blank = await app.gql(CreateTicketDocument, { input: { subject: '   ' } }, org);
+    expect(refusal(blank)).toMatchObject(blankRefused('subject'));
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SecretBox } from '../../core/crypto/secret-box';
+import { rawWrite } from '../../core/database/raw-write';
 import { ConflictError } from '../../core/errors/app-error';
 import type { EntitlementService } from '../plans';
 import { WHATSAPP_WEBHOOK_PATH, type ConfigureWhatsAppChannelInput, type WhatsAppChannel } from './whatsapp-channel.types';
@@ -86,8 +87,7 @@ export class WhatsAppChannelService {
 
   /** Replies still queued then fail (CHANNEL_REMOVED); events already received are still applied. */
   async remove(em: EntityManager, tenantId: string): Promise<boolean> {
-    // TypeORM answers a DELETE with [rows, affected].
-    const [, affected]: [unknown, number] = await em.query('DELETE FROM public.whatsapp_channels WHERE tenant_id = $1', [tenantId]);
+    const { affected } = await rawWrite(em, 'DELETE FROM public.whatsapp_channels WHERE tenant_id = $1', [tenantId]);
     return affected > 0;
   }
 

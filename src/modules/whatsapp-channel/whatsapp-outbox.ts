@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
+import { rawWrite } from '../../core/database/raw-write';
 import { ConflictError } from '../../core/errors/app-error';
 import { runInTenantScope } from '../../core/tenancy/tenant-scope';
 import { WhatsAppSendError, type WhatsAppClient } from '../../integrations/whatsapp';
@@ -128,7 +129,8 @@ export class WhatsAppOutbox implements TicketReplyChannel {
       this.deps.dataSource,
       { id: reply.tenant_id },
       async (em) => {
-        const [, owned]: [unknown, number] = await em.query(
+        const { affected: owned } = await rawWrite(
+          em,
           `UPDATE public.whatsapp_outbox SET status = $2, wamid = $3, last_error = $4, updated_at = now()
             WHERE id = $1 AND status = 'SENDING' AND attempts = $5`,
           [reply.id, outcome.status, outcome.wamid, outcome.error, reply.attempts],
