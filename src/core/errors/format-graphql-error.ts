@@ -106,6 +106,11 @@ function originalOf(error: unknown): unknown {
   return wrapsAppError ? unwrapped.originalError : unwrapped;
 }
 
+function reasonOfCause(error: unknown): unknown {
+  const cause = error instanceof GraphQLError ? error.originalError : undefined;
+  return cause instanceof GraphQLError ? cause.extensions.reason : undefined;
+}
+
 /** Extensions that only steer the transport (HTTP status) or leak internals (stack traces). */
 function publicExtensions(formatted: GraphQLFormattedError): Record<string, unknown> {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -164,7 +169,8 @@ export function createErrorFormatter({ isProduction, logger, onInternalError = (
     }
     if (apolloCode && APOLLO_INPUT_CODES.has(apolloCode)) {
       const extensions = publicExtensions(formatted);
-      const reason = extensions.reason ?? APOLLO_REASONS[apolloCode] ?? apolloCode;
+      // A scalar's own refusal (e.g. DATE_OUT_OF_RANGE) arrives wrapped by graphql-js's variable coercion.
+      const reason = extensions.reason ?? reasonOfCause(error) ?? APOLLO_REASONS[apolloCode] ?? apolloCode;
       return { ...base, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, reason } };
     }
     if (apolloCode && (Object.values(ErrorCode) as string[]).includes(apolloCode) && apolloCode !== ErrorCode.INTERNAL_SERVER_ERROR) {
