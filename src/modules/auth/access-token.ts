@@ -34,9 +34,10 @@ export class InvalidAccessTokenError extends Error {}
 /**
  * Only the configured algorithm is accepted (`alg: none`, other HMAC sizes and
  * asymmetric algorithms are refused before any signature work), and `exp`,
- * `iss` and `aud` must be present and right.
+ * `iss` and `aud` must be present and right. A token without `sid` (none is
+ * issued any more) is invalid: its holder signs in again.
  */
-export async function verifyAccessToken(token: string, config: JwtConfig): Promise<UserPrincipal> {
+export async function verifyAccessToken(token: string, config: JwtConfig): Promise<UserPrincipal & { sessionFamilyId: string }> {
   try {
     const { payload } = await jwtVerify(token, keyOf(config), {
       algorithms: [config.algorithm],
