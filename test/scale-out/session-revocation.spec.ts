@@ -20,7 +20,7 @@ import {
 import { TEST_PASSWORD } from '../support/accounts';
 import { startSmtpTestServer, tokenFromLink, type SmtpTestServer } from '../support/smtp-test-server';
 import { TEST_ADMIN_SECRET } from '../support/test-app';
-import { AppProcessGroup, type ApiProcess } from './app-process';
+import { AppProcessGroup, sharedProcessEnv, type ApiProcess } from './app-process';
 
 /**
  * Ending a session ends its access token in every API process: each way a session ends is
@@ -48,21 +48,11 @@ describe('session revocation across API processes', () => {
   beforeAll(async () => {
     [postgres, smtp] = await Promise.all([startDedicatedPostgres(), startSmtpTestServer()]);
     check = await postgres.connect();
-    env = {
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: postgres.url,
-      DATABASE_POOL_MAX: '5',
-      MIGRATE_ON_START: 'false',
-      ADMIN_SECRET: TEST_ADMIN_SECRET,
-      JWT_SECRET_KEY: 'revocation-shared-jwt-secret-0123456789abcdef',
+    env = sharedProcessEnv(postgres.url, smtp.env, {
       FRONTEND_URL: 'https://app.revocation.test',
-      AUTH_RATE_LIMIT_PER_HOUR: '1000',
       RATE_LIMIT_MAX: '10000',
       EMAIL_OUTBOX_INTERVAL: '1 second',
-      SHUTDOWN_GRACE_MS: '2000',
-      ...smtp.env,
-    };
+    });
     const [port1, port2] = [await freePort(), await freePort()];
     // API 1 also runs the jobs (the mail outbox); API 2 only serves.
     [api1, api2] = await Promise.all([processes.startApi('api-1', port1, env), processes.startApi('api-2', port2, { ...env, JOBS_ENABLED: 'false' })]);
