@@ -31,7 +31,9 @@ export class CreateEndedSessions1764000004500 implements MigrationInterface {
       CREATE TRIGGER auth_sessions_deleted AFTER DELETE ON public.auth_sessions
         FOR EACH ROW WHEN (OLD.revoked_at IS NULL)
         EXECUTE FUNCTION public.record_ended_session()`);
-    await q.query('ALTER TABLE public.users ADD COLUMN suspended_at timestamptz(3), ADD COLUMN suspended_reason varchar(500)');
+    await q.query(`ALTER TABLE public.users
+      ADD COLUMN suspended_at timestamptz(3),
+      ADD COLUMN suspended_reason varchar(500)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

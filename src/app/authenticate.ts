@@ -66,7 +66,8 @@ export async function authenticate(req: Request, config: AppConfig, apiKeys?: Ap
     }
     // Logged out, revoked, password reset, refresh token reused, user suspended or deleted.
     if (await apiKeys?.endedSessions?.isRevoked(principal.sessionFamilyId)) {
-      throw requestError(ErrorCode.UNAUTHENTICATED, 'This session has ended: sign in again', 401, { reason: 'SESSION_ENDED' });
+      const reason = 'SESSION_ENDED';
+      throw requestError(ErrorCode.UNAUTHENTICATED, 'This session has ended: sign in again', 401, { reason });
     }
     return principal;
   }

@@ -8,7 +8,14 @@ import { createMailTransport, MailOutbox, MailTemplates } from '../integrations/
 import { MailboxReader } from '../integrations/imap';
 import { createLlmClient } from '../integrations/llm';
 import { ApiKeyResolver, ApiKeyService, ApiKeyUsageRecorder, createApiKeyStep } from '../modules/api-keys';
-import { AuthResolver, AuthService, AuthThrottle, createEndedSessions, PasswordHasher, SessionService } from '../modules/auth';
+import {
+  AuthResolver,
+  AuthService,
+  AuthThrottle,
+  createEndedSessions,
+  PasswordHasher,
+  SessionService,
+} from '../modules/auth';
 import { JobRunner } from '../core/jobs/job-runner';
 import { SecretBox } from '../core/crypto/secret-box';
 import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
@@ -106,7 +113,9 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     entitlements,
   });
   // Access tokens end with their session: API processes hold the ended ones (LISTEN needs a direct connection).
-  const endedSessions = createEndedSessions({ dataSource, listenUrl: config.database.jobsUrl ?? databaseUrl, jwt: config.jwt, logger });
+  const listenUrl = config.database.jobsUrl ?? databaseUrl;
+  const endedSessions = createEndedSessions({ dataSource, listenUrl, jwt: config.jwt, logger });
+  const userAdmin = new UserAdminService(dataSource, (em, userId) => sessions.revokeAll(em, userId, 'USER_SUSPENDED'));
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
   const slaMonitor = new SlaMonitor({ outbox: mailOutbox, templates, config, now, timezoneOf: (manager) => settings.timezone(manager) });
   const quoteDocuments = new QuoteDocumentService((manager) => settings.get(manager));
@@ -157,7 +166,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
 
   const resolverInstances = new Map<Function, unknown>([
     [TenantResolver, new TenantResolver(tenants, (user, input) => auth.createOwnedTenant(user, input))],
-    [UserResolver, new UserResolver(users, new UserAdminService(dataSource, (em, userId) => sessions.revokeAll(em, userId, 'USER_SUSPENDED')))],
+    [UserResolver, new UserResolver(users, userAdmin)],
     [AuthResolver, new AuthResolver(auth)],
     [CustomerResolver, new CustomerResolver(customers)],
     [ProductResolver, new ProductResolver(products)],

@@ -37,7 +37,11 @@ export interface ApiProcess extends AppProcess {
  * What every process of a scale-out test shares: one database (migrated by the test, so no
  * process migrates on start), one JWT secret, the admin secret, and the SMTP server's `smtpEnv`.
  */
-export function sharedProcessEnv(databaseUrl: string, smtpEnv: Record<string, string>, env: Record<string, string>): Record<string, string> {
+export function sharedProcessEnv(
+  databaseUrl: string,
+  smtpEnv: Record<string, string>,
+  env: Record<string, string>,
+): Record<string, string> {
   return {
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',

@@ -76,7 +76,11 @@ export class RevocationFeed {
 
   private async connect(): Promise<void> {
     const { connectionString, source, retentionMs, applicationName } = this.options;
-    const client = new Client({ connectionString, keepAlive: true, application_name: applicationName ?? 'tenantql-revocations' });
+    const client = new Client({
+      connectionString,
+      keepAlive: true,
+      application_name: applicationName ?? 'tenantql-revocations',
+    });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => {
@@ -101,7 +105,7 @@ export class RevocationFeed {
     if (this.client !== client || this.closed) return;
     this.client = undefined;
     this.downSince = Date.now();
-    this.options.logger.warn({ err: error }, 'revocation listener lost; reconnecting (checks ask the database meanwhile)');
+    this.options.logger.warn({ err: error }, 'revocation listener lost; reconnecting (checks ask the database then)');
     void client.end().catch(() => undefined);
     this.scheduleReconnect(0);
   }
@@ -113,7 +117,8 @@ export class RevocationFeed {
         await this.connect();
         this.options.logger.info('revocation listener reconnected and reloaded');
       } catch (error) {
-        this.options.logger.warn({ err: error, retryInMs: this.reconnectDelayMs }, 'revocation listener reconnect failed');
+        const retryInMs = this.reconnectDelayMs;
+        this.options.logger.warn({ err: error, retryInMs }, 'revocation listener reconnect failed');
         this.scheduleReconnect(this.reconnectDelayMs);
         this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, RECONNECT_MAX_MS);
       }
@@ -129,7 +134,8 @@ export class RevocationFeed {
     if (!client) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`listener probe unanswered after ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+      const unanswered = new Error(`listener probe unanswered after ${PROBE_TIMEOUT_MS} ms`);
+      timer = setTimeout(() => reject(unanswered), PROBE_TIMEOUT_MS);
     });
     try {
       await Promise.race([client.query('SELECT 1'), timeout]);

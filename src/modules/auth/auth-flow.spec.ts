@@ -46,7 +46,8 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
 
   /** An ended session's access token is refused within 1 s (the ending is heard through NOTIFY). */
   const expectSessionEnded = async (accessToken: string) => {
-    const refusal = await waitFor('the access token refused', async () => (await app.gql(MeDocument, {}, { bearer: accessToken })).errors?.[0], 1_000, 20);
+    const refused = async () => (await app.gql(MeDocument, {}, { bearer: accessToken })).errors?.[0];
+    const refusal = await waitFor('the access token refused', refused, 1_000, 20);
     expect(refusal.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SESSION_ENDED' });
   };
 

@@ -69,7 +69,7 @@ describe('access tokens: only a valid HS256 token with our iss/aud, unexpired, i
     await expectRejected(await sign('HS256', { exp: Math.floor(Date.now() / 1000) - 3600 }), 'Access token expired');
   });
 
-  it('rejects a token that names no session (issued before tokens carried `sid`): its holder signs in again', async () => {
+  it('rejects a token that names no session (issued before tokens carried `sid`): sign in again', async () => {
     await expectRejected(await sign('HS256', { payload: { ev: claims.ev } }));
   });
 

@@ -19,7 +19,8 @@ function endedSessionsSource(dataSource: DataSource): RevocationSource {
           [withinMs],
         )
       ).rows,
-    lookup: async (id) => (await dataSource.query('SELECT 1 FROM public.ended_sessions WHERE session_id = $1', [id])).length > 0,
+    lookup: async (id) =>
+      (await dataSource.query('SELECT 1 FROM public.ended_sessions WHERE session_id = $1', [id])).length > 0,
   };
 }
 
@@ -27,7 +28,12 @@ function endedSessionsSource(dataSource: DataSource): RevocationSource {
  * The sessions that ended (logout, revocation, password reset, refresh-token reuse, suspended or
  * deleted user), as every API process knows them: access tokens naming one are refused.
  */
-export function createEndedSessions(options: { dataSource: DataSource; listenUrl: string; jwt: AppConfig['jwt']; logger: Logger }): RevocationFeed {
+export function createEndedSessions(options: {
+  dataSource: DataSource;
+  listenUrl: string;
+  jwt: AppConfig['jwt'];
+  logger: Logger;
+}): RevocationFeed {
   return new RevocationFeed({
     connectionString: options.listenUrl,
     source: endedSessionsSource(options.dataSource),

@@ -37,7 +37,8 @@ export class UserAdminService {
       const [soleOwner]: { tenant_id: string }[] = await em.query(
         `SELECT m.tenant_id FROM public.memberships m
           WHERE m.user_id = $1 AND m.role = 'OWNER'
-            AND NOT EXISTS (SELECT 1 FROM public.memberships o WHERE o.tenant_id = m.tenant_id AND o.role = 'OWNER' AND o.user_id <> $1)
+            AND NOT EXISTS (SELECT 1 FROM public.memberships o
+                             WHERE o.tenant_id = m.tenant_id AND o.role = 'OWNER' AND o.user_id <> $1)
           LIMIT 1`,
         [userId],
       );
@@ -57,7 +58,7 @@ export class UserAdminService {
     return (await em.query('SELECT 1 FROM public.users WHERE id = $1 FOR UPDATE', [userId])).length > 0;
   }
 
-  private async setSuspension(em: EntityManager, userId: string, reason: string | null, suspended: boolean): Promise<void> {
+  private async setSuspension(em: EntityManager, userId: string, reason: string | null, suspended: boolean) {
     const [rows]: [unknown[], number] = await em.query(
       `UPDATE public.users SET suspended_at = CASE WHEN $2 THEN coalesce(suspended_at, now()) END,
               suspended_reason = $3, updated_at = now()

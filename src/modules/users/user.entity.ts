@@ -35,7 +35,10 @@ export class User extends Timestamped {
     return !!this.emailVerifiedAt;
   }
 
-  @Field(() => Date, { nullable: true, description: 'Set while a platform admin has suspended the account: signing in is refused' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Set while a platform admin has suspended the account: signing in is refused',
+  })
   @Column({ name: 'suspended_at', type: 'timestamptz', precision: 3, nullable: true })
   suspendedAt: Date | null;
 

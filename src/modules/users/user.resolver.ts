@@ -23,8 +23,13 @@ export class UserResolver {
     return this.userService.memberships(user.id);
   }
 
-  @Mutation(() => User, { description: 'Platform admin: refuse the user\'s sign-ins and end their sessions (access tokens included)' })
-  suspendUser(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<User> {
+  @Mutation(() => User, {
+    description: "Platform admin: refuse the user's sign-ins and end their sessions (access tokens included)",
+  })
+  suspendUser(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ): Promise<User> {
     return this.admin.suspend(id, reason);
   }
 
@@ -33,7 +38,9 @@ export class UserResolver {
     return this.admin.reinstate(id);
   }
 
-  @Mutation(() => Boolean, { description: 'Platform admin: delete the user, their memberships and sessions (not the last owner of an organization)' })
+  @Mutation(() => Boolean, {
+    description: "Platform admin: delete the user, memberships and sessions too (not an organization's last owner)",
+  })
   deleteUser(@Arg('id', () => ID) id: string): Promise<boolean> {
     return this.admin.delete(id);
   }
