@@ -101,7 +101,7 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
       processes.startWorker('worker-1', env),
       processes.startWorker('worker-2', env),
     ]);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await processes.killAll(); // also after a failure, and children that never got ready

@@ -63,7 +63,7 @@ describe('session revocation across API processes', () => {
       processes.startApi('api-1', port1, env),
       processes.startApi('api-2', port2, { ...env, JOBS_ENABLED: 'false' }),
     ]);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await processes.killAll();
@@ -221,5 +221,5 @@ describe('session revocation across API processes', () => {
       const { errors } = await api3.gql(MeDocument, {}, bearer(token));
       expect({ what, reason: errors?.[0].extensions.reason }).toEqual({ what, reason: 'SESSION_ENDED' });
     }
-  });
+  }, 120_000);
 });
