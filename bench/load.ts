@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createHttpApp } from '../src/app/http-app';
 import type { ApiKeyAuthenticator } from '../src/app/authenticate';
 import { buildAppSchema } from '../src/app/schema';
+import type { RevocationFeed } from '../src/core/revocation/revocation-feed';
 import { runInSchema } from '../src/core/tenancy/tenant-scope';
 import { signAccessToken } from '../src/modules/auth/access-token';
 import type { BenchContext, BenchSection } from './bench-context';
@@ -20,6 +21,7 @@ const ROUND_TRIP_SAMPLE = 40;
 const SCOPED_TO_UNSCOPED_TARGET = 0.75;
 /** Ended sessions the JWT variants' processes hold (a busy day's logouts), none of them the bench user's. */
 const ENDED_SESSIONS = 10_000;
+const CHECK_CALLS = 1_000_000;
 
 const QUERY = '{ customers(first: 10) { edges { node { id name email } } pageInfo { hasNextPage endCursor } } }';
 
@@ -69,8 +71,17 @@ function tenantRequests(credential: Record<string, string>, slugs: string[]): au
   }));
 }
 
+/** What one check of a live feed costs, timed over many calls (the request-level figures are noisier). */
+async function checkCostNs(feed: Pick<RevocationFeed, 'isRevoked'>, sessionId: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < CHECK_CALLS; i++) {
+    if (await feed.isRevoked(sessionId)) throw new Error('the bench session is live, yet refused');
+  }
+  return Number(process.hrtime.bigint() - started) / CHECK_CALLS;
+}
+
 /** A signed-in user who is a MEMBER of every bench tenant, with one live session, among many ended ones. */
-async function memberAccessToken(context: BenchContext, tenantIds: string[]): Promise<string> {
+async function memberSession(context: BenchContext, tenantIds: string[]) {
   const { dataSource, config } = context;
   const [{ id: userId }] = await dataSource.query(
     `INSERT INTO public.users (email, password_hash, first_name, last_name, email_verified_at)
@@ -88,7 +99,7 @@ async function memberAccessToken(context: BenchContext, tenantIds: string[]): Pr
     `INSERT INTO public.ended_sessions (session_id, user_id) SELECT gen_random_uuid(), $1 FROM generate_series(1, $2)`,
     [userId, ENDED_SESSIONS],
   );
-  return (await signAccessToken(config.jwt, { userId, sessionId, emailVerified: true })).token;
+  return { token: (await signAccessToken(config.jwt, { userId, sessionId, emailVerified: true })).token, sessionId };
 }
 
 async function send(baseUrl: string, request: autocannon.Request): Promise<{ status: number; body: string }> {
@@ -164,9 +175,10 @@ async function run(context: BenchContext): Promise<SectionResult> {
 
   const appSchema = await buildAppSchema(services.container);
   const slugs = tenants.map((t) => t.slug);
-  const memberToken = await memberAccessToken(context, tenants.map((t) => t.id));
-  const userRequests = tenantRequests({ authorization: `Bearer ${memberToken}` }, slugs);
+  const member = await memberSession(context, tenants.map((t) => t.id));
+  const userRequests = tenantRequests({ authorization: `Bearer ${member.token}` }, slugs);
   await services.endedSessions.start();
+  const checkNs = await checkCostNs(services.endedSessions, member.sessionId);
   const variants: Variant[] = [
     { key: 'scoped', label: 'a. scoped: X-Organization-ID → tenant transaction', schema: appSchema },
     {
@@ -241,6 +253,7 @@ async function run(context: BenchContext): Promise<SectionResult> {
   const notes = [
     `the tenant switch per request (scoped − unscoped): round trips +${(scoped.roundTrips - unscoped.roundTrips).toFixed(2)}, ` +
       `server CPU ${difference((f) => f.serverCpuMs)}, PostgreSQL CPU ${difference((f) => f.databaseCpuMs)}, p50 ${difference((f) => f.p50)}`,
+    `the ended-sessions check alone: ${checkNs.toFixed(0)} ns per call (${formatCount(CHECK_CALLS)} calls, live set)`,
     `the ended-sessions check per JWT request (e − d): ` +
       `round trips ${signed(jwt.roundTrips - jwtUnchecked.roundTrips)}, ` +
       `throughput ${formatRatio(checkedRatio)} of unchecked`,
