@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 /** Longest the feed trusts its set while its listener is down; past it, `isRevoked` asks the database. */
 export const STALE_AFTER_MS = 500;
 /** How often the listener connection is probed (a silently dead one is found this way) and old entries dropped. */
-export const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_MS = 5_000;
 const PROBE_TIMEOUT_MS = 2_000;
 const RECONNECT_MAX_MS = 5_000;
 
