@@ -1,8 +1,11 @@
 import autocannon from 'autocannon';
 import type { GraphQLSchema } from 'graphql';
 import { createHttpApp } from '../src/app/http-app';
+import type { ApiKeyAuthenticator } from '../src/app/authenticate';
 import { buildAppSchema } from '../src/app/schema';
+import type { RevocationFeed } from '../src/core/revocation/revocation-feed';
 import { runInSchema } from '../src/core/tenancy/tenant-scope';
+import { signAccessToken } from '../src/modules/auth/access-token';
 import type { BenchContext, BenchSection } from './bench-context';
 import { buildBenchSchema, ConstantCustomerResolver, UnscopedCustomerResolver } from './bench-resolvers';
 import { provisionTenants } from './bench-tenants';
@@ -16,13 +19,19 @@ const CUSTOMERS_PER_TENANT = 50;
 /** Sequential requests per variant whose PostgreSQL round trips are counted. */
 const ROUND_TRIP_SAMPLE = 40;
 const SCOPED_TO_UNSCOPED_TARGET = 0.75;
+/** Ended sessions the JWT variants' processes hold (a busy day's logouts), none of them the bench user's. */
+const ENDED_SESSIONS = 10_000;
+const CHECK_CALLS = 1_000_000;
 
 const QUERY = '{ customers(first: 10) { edges { node { id name email } } pageInfo { hasNextPage endCursor } } }';
 
 interface Variant {
-  key: 'scoped' | 'unscoped' | 'constant';
+  key: 'scoped' | 'unscoped' | 'constant' | 'jwt-unchecked' | 'jwt';
   label: string;
   schema: GraphQLSchema;
+  /** Default: the admin secret's requests. */
+  requests?: autocannon.Request[];
+  credentials?: ApiKeyAuthenticator;
 }
 
 interface LoadFigures {
@@ -52,14 +61,45 @@ async function seedCustomers(context: BenchContext, schema: string): Promise<voi
 }
 
 /** One request per tenant; autocannon cycles through them on every connection. */
-function tenantRequests(adminSecret: string, slugs: string[]): autocannon.Request[] {
+function tenantRequests(credential: Record<string, string>, slugs: string[]): autocannon.Request[] {
   const body = JSON.stringify({ query: QUERY });
   return slugs.map((slug) => ({
     method: 'POST',
     path: '/graphql',
-    headers: { 'content-type': 'application/json', 'x-admin-secret': adminSecret, 'x-organization-id': slug },
+    headers: { 'content-type': 'application/json', ...credential, 'x-organization-id': slug },
     body,
   }));
+}
+
+/** What one check of a live feed costs, timed over many calls (the request-level figures are noisier). */
+async function checkCostNs(feed: Pick<RevocationFeed, 'isRevoked'>, sessionId: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < CHECK_CALLS; i++) {
+    if (await feed.isRevoked(sessionId)) throw new Error('the bench session is live, yet refused');
+  }
+  return Number(process.hrtime.bigint() - started) / CHECK_CALLS;
+}
+
+/** A signed-in user who is a MEMBER of every bench tenant, with one live session, among many ended ones. */
+async function memberSession(context: BenchContext, tenantIds: string[]) {
+  const { dataSource, config } = context;
+  const [{ id: userId }] = await dataSource.query(
+    `INSERT INTO public.users (email, password_hash, first_name, last_name, email_verified_at)
+     VALUES ('load-member@bench.test', 'not used', 'Load', 'Member', now()) RETURNING id`,
+  );
+  await dataSource.query(
+    `INSERT INTO public.memberships (tenant_id, user_id, role) SELECT unnest($1::uuid[]), $2, 'MEMBER'`,
+    [tenantIds, userId],
+  );
+  const [{ id: sessionId }] = await dataSource.query(
+    `INSERT INTO public.auth_sessions (user_id, expires_at) VALUES ($1, now() + interval '1 day') RETURNING id`,
+    [userId],
+  );
+  await dataSource.query(
+    `INSERT INTO public.ended_sessions (session_id, user_id) SELECT gen_random_uuid(), $1 FROM generate_series(1, $2)`,
+    [userId, ENDED_SESSIONS],
+  );
+  return { token: (await signAccessToken(config.jwt, { userId, sessionId, emailVerified: true })).token, sessionId };
 }
 
 async function send(baseUrl: string, request: autocannon.Request): Promise<{ status: number; body: string }> {
@@ -90,9 +130,12 @@ function fire(baseUrl: string, requests: autocannon.Request[], seconds: number):
 const perRequest = (before: number | undefined, after: number | undefined, requests: number) =>
   before === undefined || after === undefined || !requests ? undefined : (after - before) / requests;
 
-async function measure(context: BenchContext, variant: Variant, requests: autocannon.Request[]): Promise<LoadFigures> {
+async function measure(context: BenchContext, variant: Variant, adminRequests: autocannon.Request[]) {
   const { options, config, logger, dataSource } = context;
-  const http = await createHttpApp({ config, logger, dataSource, schema: variant.schema, jobsState: () => 'disabled' });
+  const requests = variant.requests ?? adminRequests;
+  const { schema, credentials } = variant;
+  const jobsState = () => 'disabled' as const;
+  const http = await createHttpApp({ config, logger, dataSource, schema, jobsState, apiKeys: credentials });
   try {
     const baseUrl = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
     const page = expectPage(variant, await send(baseUrl, requests[0]));
@@ -130,24 +173,53 @@ async function run(context: BenchContext): Promise<SectionResult> {
   const tenants = await provisionTenants(context, 'load', TENANTS);
   for (const tenant of tenants) await seedCustomers(context, tenant.schemaName);
 
+  const appSchema = await buildAppSchema(services.container);
+  const slugs = tenants.map((t) => t.slug);
+  const member = await memberSession(context, tenants.map((t) => t.id));
+  const userRequests = tenantRequests({ authorization: `Bearer ${member.token}` }, slugs);
+  await services.endedSessions.start();
+  const checkNs = await checkCostNs(services.endedSessions, member.sessionId);
   const variants: Variant[] = [
-    { key: 'scoped', label: 'a. scoped: X-Organization-ID → tenant transaction', schema: await buildAppSchema(services.container) },
+    { key: 'scoped', label: 'a. scoped: X-Organization-ID → tenant transaction', schema: appSchema },
     {
       key: 'unscoped',
       label: 'b. unscoped: qualified table, no transaction',
       schema: await buildBenchSchema(new UnscopedCustomerResolver(new Map(tenants.map((t) => [t.slug, t.schemaName])))),
     },
     { key: 'constant', label: 'c. constant resolver, no database', schema: await buildBenchSchema(new ConstantCustomerResolver(CUSTOMERS_PER_TENANT)) },
+    // The same read by a member with an access token: without, then with the ended-sessions check (issue 16).
+    {
+      key: 'jwt-unchecked',
+      label: 'd. scoped, JWT member, no session check',
+      schema: appSchema,
+      requests: userRequests,
+    },
+    {
+      key: 'jwt',
+      label: `e. scoped, JWT member, ended-sessions check (${formatCount(ENDED_SESSIONS)} held)`,
+      schema: appSchema,
+      requests: userRequests,
+      credentials: services.credentials,
+    },
   ];
-  const requests = tenantRequests(config.adminSecret!, tenants.map((t) => t.slug));
+  const requests = tenantRequests({ 'x-admin-secret': config.adminSecret! }, slugs);
   const figures = new Map<Variant['key'], LoadFigures>();
   // Scoped last: the tenant scope's AsyncLocalStorage, once used, taxes every promise in the
   // process, so measuring it first would charge part of the switch to the baselines.
-  for (const variant of [...variants].reverse()) figures.set(variant.key, await measure(context, variant, requests));
+  const order: Variant['key'][] = ['constant', 'unscoped', 'scoped', 'jwt-unchecked', 'jwt'];
+  try {
+    for (const key of order) figures.set(key, await measure(context, variants.find((v) => v.key === key)!, requests));
+  } finally {
+    await services.endedSessions.close();
+  }
   const scoped = figures.get('scoped')!;
   const unscoped = figures.get('unscoped')!;
   const constant = figures.get('constant')!;
+  const [jwtUnchecked, jwt] = [figures.get('jwt-unchecked')!, figures.get('jwt')!];
   if (scoped.page !== unscoped.page) throw new Error('The scoped and unscoped variants return different pages for the same tenant');
+  if (jwt.page !== scoped.page || jwtUnchecked.page !== scoped.page) {
+    throw new Error('The JWT variants return another page than the admin secret');
+  }
   const vsConstant = (f: LoadFigures) => f.requestsPerSecond / constant.requestsPerSecond;
   const scopedRatio = scoped.requestsPerSecond / unscoped.requestsPerSecond;
 
@@ -176,9 +248,15 @@ async function run(context: BenchContext): Promise<SectionResult> {
     const [a, b] = [pick(scoped), pick(unscoped)];
     return a === undefined || b === undefined ? 'n/a' : `${a >= b ? '+' : '−'}${formatMs(Math.abs(a - b))}`;
   };
+  const checkedRatio = jwt.requestsPerSecond / jwtUnchecked.requestsPerSecond;
+  const signed = (n: number) => `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(2)}`;
   const notes = [
     `the tenant switch per request (scoped − unscoped): round trips +${(scoped.roundTrips - unscoped.roundTrips).toFixed(2)}, ` +
       `server CPU ${difference((f) => f.serverCpuMs)}, PostgreSQL CPU ${difference((f) => f.databaseCpuMs)}, p50 ${difference((f) => f.p50)}`,
+    `the ended-sessions check alone: ${checkNs.toFixed(0)} ns per call (${formatCount(CHECK_CALLS)} calls, live set)`,
+    `the ended-sessions check per JWT request (e − d): ` +
+      `round trips ${signed(jwt.roundTrips - jwtUnchecked.roundTrips)}, ` +
+      `throughput ${formatRatio(checkedRatio)} of unchecked`,
   ];
   for (const variant of variants) {
     const failures = figures.get(variant.key)!.failures;
@@ -191,6 +269,13 @@ async function run(context: BenchContext): Promise<SectionResult> {
       { section, measurement: variants[0].label, figure: figure(scoped), comparison: `${formatRatio(vsConstant(scoped))} constant` },
       { section, measurement: variants[1].label, figure: figure(unscoped), comparison: `${formatRatio(vsConstant(unscoped))} constant` },
       { section, measurement: variants[2].label, figure: figure(constant), comparison: 'baseline' },
+      {
+        section,
+        measurement: variants[3].label,
+        figure: figure(jwtUnchecked),
+        comparison: `${formatRatio(vsConstant(jwtUnchecked))} constant`,
+      },
+      { section, measurement: variants[4].label, figure: figure(jwt), comparison: `${formatRatio(checkedRatio)} d` },
       { section, measurement: 'scoped / unscoped throughput', figure: formatRatio(scopedRatio), comparison: `target ≥ ${SCOPED_TO_UNSCOPED_TARGET}` },
     ],
     targets: [

@@ -5,11 +5,18 @@ import { ForbiddenError } from '../core/errors/app-error';
 import { ErrorCode } from '../core/errors/error-code';
 import { matchesAdminSecret } from '../core/http/admin-secret';
 import type { Principal, RequestContext } from '../core/http/request-context';
+import type { RevocationFeed } from '../core/revocation/revocation-feed';
 import { API_KEY_PREFIX, InvalidApiKeyError, type ApiKeyService } from '../modules/api-keys';
 import { InvalidAccessTokenError, verifyAccessToken } from '../modules/auth';
 
-/** What checks API keys: a lookup per request, so a new key works and a revoked one stops at once. */
-export type ApiKeyAuthenticator = Pick<ApiKeyService, 'authenticate'>;
+/**
+ * What checks credentials beyond a signature: API keys (a lookup per request, so a new key works and a
+ * revoked one stops at once) and, when given, ended sessions (in memory, kept current by NOTIFY), so an
+ * access token stops with its session. The HTTP app takes both as its `apiKeys` dependency.
+ */
+export interface ApiKeyAuthenticator extends Pick<ApiKeyService, 'authenticate'> {
+  endedSessions?: Pick<RevocationFeed, 'isRevoked'>;
+}
 
 /** A request-level failure (before any resolver runs): answered with its HTTP status and a documented code. */
 export function requestError(code: ErrorCode, message: string, status: number, extra: Record<string, unknown> = {}) {
@@ -49,13 +56,20 @@ export async function authenticate(req: Request, config: AppConfig, apiKeys?: Ap
     }
   }
   if (bearer !== undefined) {
+    let principal;
     try {
-      return await verifyAccessToken(bearer, config.jwt);
+      principal = await verifyAccessToken(bearer, config.jwt);
     } catch (error) {
       if (!(error instanceof InvalidAccessTokenError)) throw error;
       // "expired" tells a client to use its refresh token; anything else means signing in again.
       throw requestError(ErrorCode.UNAUTHENTICATED, error.message === 'expired' ? 'Access token expired' : 'Invalid access token', 401);
     }
+    // Logged out, revoked, password reset, refresh token reused, user suspended or deleted.
+    if (await apiKeys?.endedSessions?.isRevoked(principal.sessionFamilyId)) {
+      const reason = 'SESSION_ENDED';
+      throw requestError(ErrorCode.UNAUTHENTICATED, 'This session has ended: sign in again', 401, { reason });
+    }
+    return principal;
   }
   return { kind: 'anonymous' };
 }

@@ -38,13 +38,14 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     const schema = await buildAppSchema(services.container);
     const rateLimiter = createRequestRateLimiter({ ...config.rateLimit, redisUrl: config.redisUrl, dataSource: db.dataSource, logger });
     await rateLimiter.ready();
+    await services.endedSessions.start(); // before serving: tokens of sessions ended earlier are refused at once
     const http = await createHttpApp({
       config,
       logger,
       dataSource: db.dataSource,
       schema,
       jobsState: () => services.jobs.state(),
-      apiKeys: services.apiKeys,
+      apiKeys: services.credentials,
       rateLimiter,
       apiCalls: services.apiCalls,
       stripeWebhooks: services.payments.stripeWebhooks,
@@ -57,6 +58,7 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     );
     stops.push(() => http.close());
     stops.push(() => rateLimiter.close());
+    stops.push(() => services.endedSessions.close());
   }
   if (role === 'worker' && config.metrics.port) {
     // Workers have no HTTP server: Prometheus scrapes them (job counters, queue lag, pool) on a port of their own.

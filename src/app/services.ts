@@ -8,7 +8,14 @@ import { createMailTransport, MailOutbox, MailTemplates } from '../integrations/
 import { MailboxReader } from '../integrations/imap';
 import { createLlmClient } from '../integrations/llm';
 import { ApiKeyResolver, ApiKeyService, ApiKeyUsageRecorder, createApiKeyStep } from '../modules/api-keys';
-import { AuthResolver, AuthService, AuthThrottle, PasswordHasher, SessionService } from '../modules/auth';
+import {
+  AuthResolver,
+  AuthService,
+  AuthThrottle,
+  createEndedSessions,
+  PasswordHasher,
+  SessionService,
+} from '../modules/auth';
 import { JobRunner } from '../core/jobs/job-runner';
 import { SecretBox } from '../core/crypto/secret-box';
 import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
@@ -26,7 +33,7 @@ import { DocumentMailer, ProductMatcher, QuoteDocumentService, QuoteGenerationRe
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
 import { SlaMonitor, SlaPolicyResolver, SlaPolicyService, SlaReportResolver, SlaReportService, TicketResolver, TicketService } from '../modules/tickets';
-import { UserResolver, UserService } from '../modules/users';
+import { UserAdminService, UserResolver, UserService } from '../modules/users';
 import { createWhatsAppServices, WhatsAppChannelResolver, whatsAppConfiguredStep } from '../modules/whatsapp-channel';
 import type { HttpRouteMount } from './http-routes';
 import { apiKeyScopes } from './permissions';
@@ -70,6 +77,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const secrets = SecretBox.fromKey(config.encryptionKey, config.isProduction, config.previousEncryptionKeys);
   const mailOutbox = new MailOutbox(dataSource, createMailTransport(config, logger), logger, { maxAttempts: config.email.outboxMaxAttempts });
   const users = new UserService(dataSource);
+  const sessions = new SessionService(dataSource, config.jwt.refreshExpirationDays);
   const templates = new MailTemplates(config.productName);
   const planCatalog = new PlanCatalog(dataSource, config.plans.cacheTtlMs);
   const usageWarnings = new UsageWarnings({ outbox: mailOutbox, templates, config, now });
@@ -85,7 +93,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     config,
     users,
     tenants,
-    sessions: new SessionService(dataSource, config.jwt.refreshExpirationDays),
+    sessions,
     // The app's own pool (looked up when first used), so throttling shares its connections.
     throttle: new AuthThrottle({ query: (q) => ((dataSource.driver as PostgresDriver).master as Pool).query(q) }, {
       loginMaxFailures: config.auth.loginMaxFailures,
@@ -104,6 +112,10 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     usage: new ApiKeyUsageRecorder(dataSource, logger, config.apiKeys.usageFlushMs),
     entitlements,
   });
+  // Access tokens end with their session: API processes hold the ended ones (LISTEN needs a direct connection).
+  const listenUrl = config.database.jobsUrl ?? databaseUrl;
+  const endedSessions = createEndedSessions({ dataSource, listenUrl, jwt: config.jwt, logger });
+  const userAdmin = new UserAdminService(dataSource, (em, userId) => sessions.revokeAll(em, userId, 'USER_SUSPENDED'));
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
   const slaMonitor = new SlaMonitor({ outbox: mailOutbox, templates, config, now, timezoneOf: (manager) => settings.timezone(manager) });
   const quoteDocuments = new QuoteDocumentService((manager) => settings.get(manager));
@@ -154,7 +166,7 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
 
   const resolverInstances = new Map<Function, unknown>([
     [TenantResolver, new TenantResolver(tenants, (user, input) => auth.createOwnedTenant(user, input))],
-    [UserResolver, new UserResolver(users)],
+    [UserResolver, new UserResolver(users, userAdmin)],
     [AuthResolver, new AuthResolver(auth)],
     [CustomerResolver, new CustomerResolver(customers)],
     [ProductResolver, new ProductResolver(products)],
@@ -209,6 +221,9 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     auth,
     mailOutbox,
     apiKeys,
+    endedSessions,
+    /** What the HTTP app checks credentials with: API keys, and access tokens against ended sessions. */
+    credentials: { authenticate: (secret: string) => apiKeys.authenticate(secret), endedSessions },
     memberships,
     settings,
     onboarding,

@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import type { GraphQLResponse } from '../support/test-app';
+import { TEST_ADMIN_SECRET, type GraphQLResponse } from '../support/test-app';
 
 const root = path.resolve(__dirname, '../..');
-/** A process that has not logged that it is ready by then is reported as failed (it is killed with the group). */
-const READY_TIMEOUT_MS = 45_000;
+/** Not ready by then (a loaded 2-core machine needs long): reported as failed, and killed with the group. */
+const READY_TIMEOUT_MS = 90_000;
 
 /** One pino line of a child, parsed. */
 export interface LogLine {
@@ -31,6 +31,30 @@ export interface AppProcess {
 export interface ApiProcess extends AppProcess {
   url: string;
   gql<T, V>(document: TypedDocumentNode<T, V>, variables: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+}
+
+/**
+ * What every process of a scale-out test shares: one database (migrated by the test, so no
+ * process migrates on start), one JWT secret, the admin secret, and the SMTP server's `smtpEnv`.
+ */
+export function sharedProcessEnv(
+  databaseUrl: string,
+  smtpEnv: Record<string, string>,
+  env: Record<string, string>,
+): Record<string, string> {
+  return {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: '5',
+    MIGRATE_ON_START: 'false',
+    ADMIN_SECRET: TEST_ADMIN_SECRET,
+    JWT_SECRET_KEY: 'scale-out-shared-jwt-secret-0123456789abcdef',
+    AUTH_RATE_LIMIT_PER_HOUR: '1000',
+    SHUTDOWN_GRACE_MS: '2000',
+    ...smtpEnv,
+    ...env,
+  };
 }
 
 /**

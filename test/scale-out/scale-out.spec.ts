@@ -18,8 +18,7 @@ import {
 } from '../generated/graphql';
 import { TEST_PASSWORD } from '../support/accounts';
 import { startSmtpTestServer, tokenFromLink, type ReceivedMail, type SmtpTestServer } from '../support/smtp-test-server';
-import { TEST_ADMIN_SECRET } from '../support/test-app';
-import { AppProcessGroup, type ApiProcess, type AppProcess, type LogLine } from './app-process';
+import { AppProcessGroup, sharedProcessEnv, type ApiProcess, type AppProcess, type LogLine } from './app-process';
 
 /**
  * Two API processes and two worker processes (src/main.ts, src/worker.ts as real children)
@@ -88,23 +87,13 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
   beforeAll(async () => {
     [postgres, smtp] = await Promise.all([startDedicatedPostgres(), startSmtpTestServer()]);
     check = await postgres.connect();
-    env = {
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: postgres.url,
-      DATABASE_POOL_MAX: '5',
-      MIGRATE_ON_START: 'false', // startDedicatedPostgres applied them; four processes need not race to
-      ADMIN_SECRET: TEST_ADMIN_SECRET,
-      JWT_SECRET_KEY: 'scale-out-shared-jwt-secret-0123456789abcdef',
+    env = sharedProcessEnv(postgres.url, smtp.env, {
       FRONTEND_URL: FRONTEND,
-      AUTH_RATE_LIMIT_PER_HOUR: '1000',
       LOGIN_MAX_FAILURES: String(LOGIN_MAX_FAILURES),
       RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
       RATE_LIMIT_WINDOW: '60000',
       EMAIL_OUTBOX_INTERVAL: OUTBOX_EVERY,
-      SHUTDOWN_GRACE_MS: '2000',
-      ...smtp.env,
-    };
+    });
     const [port1, port2] = [await freePort(), await freePort()];
     [api1, api2, ...workers] = await Promise.all([
       processes.startApi('api-1', port1, { ...env, JOBS_ENABLED: 'false' }),
@@ -112,7 +101,7 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
       processes.startWorker('worker-1', env),
       processes.startWorker('worker-2', env),
     ]);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await processes.killAll(); // also after a failure, and children that never got ready

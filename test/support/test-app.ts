@@ -50,13 +50,14 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   // `now`: the services' clock (SLA, reminders, trials), for tests that move time on.
   const services = createServices(config, db.dataSource, db.url, { now: options.now });
   const schema = await buildAppSchema(services.container);
+  await services.endedSessions.start();
   const http = await createHttpApp({
     config,
     logger,
     dataSource: db.dataSource,
     schema,
     jobsState: () => services.jobs.state(),
-    apiKeys: services.apiKeys,
+    apiKeys: services.credentials,
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,
     routes: services.httpRoutes,
@@ -91,6 +92,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       await services.jobs.stop();
       await services.auth.whenIdle();
       await services.whatsApp.inbound.whenIdle();
+      await services.endedSessions.close();
       await services.apiKeys.flushUsage();
       await services.apiCalls.flush();
       await db.close();

@@ -4,7 +4,8 @@ import type { Principal } from '../../core/http/request-context';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 
 type JwtConfig = AppConfig['jwt'];
-type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+/** A user as an access token names them: always with the session it belongs to. */
+type SessionPrincipal = Extract<Principal, { kind: 'user' }> & { sessionFamilyId: string };
 
 export interface AccessTokenClaims {
   userId: string;
@@ -34,9 +35,10 @@ export class InvalidAccessTokenError extends Error {}
 /**
  * Only the configured algorithm is accepted (`alg: none`, other HMAC sizes and
  * asymmetric algorithms are refused before any signature work), and `exp`,
- * `iss` and `aud` must be present and right.
+ * `iss` and `aud` must be present and right. A token without `sid` (none is
+ * issued any more) is invalid: its holder signs in again.
  */
-export async function verifyAccessToken(token: string, config: JwtConfig): Promise<UserPrincipal> {
+export async function verifyAccessToken(token: string, config: JwtConfig): Promise<SessionPrincipal> {
   try {
     const { payload } = await jwtVerify(token, keyOf(config), {
       algorithms: [config.algorithm],

@@ -14,6 +14,7 @@ import {
   SessionsDocument,
   VerifyEmailDocument,
 } from '../../../test/generated/graphql';
+import { waitFor } from '../../../test/faults/dedicated-postgres';
 import { startMailTestApp, TEST_FRONTEND_URL, type MailTestApp } from '../../../test/support/mail-test-app';
 import { tokenFromLink, type SmtpTestServer } from '../../../test/support/smtp-test-server';
 import type { TestApp } from '../../../test/support/test-app';
@@ -42,6 +43,13 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
 
   const login = (email: string, password: string) => app.gql(LoginDocument, { input: { email, password } }, { admin: false });
   const refresh = (token: string) => app.gql(RefreshTokenDocument, { token }, { admin: false });
+
+  /** An ended session's access token is refused within 1 s (the ending is heard through NOTIFY). */
+  const expectSessionEnded = async (accessToken: string) => {
+    const refused = async () => (await app.gql(MeDocument, {}, { bearer: accessToken })).errors?.[0];
+    const refusal = await waitFor('the access token refused', refused, 1_000, 20);
+    expect(refusal.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SESSION_ENDED' });
+  };
 
   const verifyByMail = async (email: string) => {
     await deliverMail();
@@ -97,12 +105,14 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
     expect(sessions).toHaveLength(1);
     expect(sessions[0]).toMatchObject({ current: true, ipAddress: expect.stringContaining('127.0.0.1') });
 
-    const meNow = await app.gql(MeDocument, {}, { bearer: second.accessToken });
+    // The revoked family's access tokens end with it.
+    await expectSessionEnded(second.accessToken);
+    const meNow = await app.gql(MeDocument, {}, { bearer: signUp.accessToken });
     expect(meNow.data!.me).toMatchObject({ email, emailVerified: true, emailVerifiedAt: expect.any(String) });
 
     expect((await app.gql(LogoutDocument, { refreshToken: signUp.refreshToken }, { admin: false })).data!.logout).toBe(true);
     expect((await refresh(signUp.refreshToken)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
-    expect((await app.gql(SessionsDocument, {}, { bearer: signUp.accessToken })).data!.sessions).toEqual([]);
+    await expectSessionEnded(signUp.accessToken);
   });
 
   it('password reset through the mailed link: old sessions end, a notice is mailed, only the new password works', async () => {
@@ -128,6 +138,7 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
 
     for (const session of [signUp, otherDevice]) {
       expect((await refresh(session.refreshToken)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+      await expectSessionEnded(session.accessToken);
     }
     await deliverMail();
     expect(smtp.to(email).map((m) => m.subject)).toContain('Your Acme Cloud password was changed');
@@ -187,6 +198,7 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
 
     expect((await app.gql(RevokeSessionDocument, { id: laptopSession.id }, { bearer: signUp.accessToken })).data!.revokeSession).toBe(true);
     expect((await refresh(laptop.refreshToken)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    await expectSessionEnded(laptop.accessToken);
 
     // Someone else's session is not yours to end: it is simply not found.
     const stranger = await register('tony@example.com', 'hoare triples all day', 'Quicksort Inc');
@@ -198,5 +210,7 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
 
     expect((await app.gql(LogoutAllSessionsDocument, {}, { bearer: signUp.accessToken })).data!.logoutAllSessions).toBe(true);
     expect((await refresh(stillAlive.data!.refreshToken.refreshToken)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    await expectSessionEnded(signUp.accessToken);
+    await expectSessionEnded(stillAlive.data!.refreshToken.accessToken);
   });
 });

@@ -24,8 +24,8 @@ describe('access tokens: only a valid HS256 token with our iss/aud, unexpired, i
   afterAll(() => app.close());
 
   const secret = () => new TextEncoder().encode(app.config.jwt.secret);
-  const sign = (alg: string, overrides: { iss?: string; aud?: string; exp?: number } = {}) =>
-    new SignJWT({ sid: claims.sid, ev: claims.ev })
+  const sign = (alg: string, overrides: { iss?: string; aud?: string; exp?: number; payload?: object } = {}) =>
+    new SignJWT({ ...(overrides.payload ?? { sid: claims.sid, ev: claims.ev }) })
       .setProtectedHeader({ alg })
       .setSubject(claims.sub)
       .setIssuer(overrides.iss ?? app.config.jwt.issuer)
@@ -67,6 +67,10 @@ describe('access tokens: only a valid HS256 token with our iss/aud, unexpired, i
 
   it('rejects an expired token, saying it expired (the client should refresh)', async () => {
     await expectRejected(await sign('HS256', { exp: Math.floor(Date.now() / 1000) - 3600 }), 'Access token expired');
+  });
+
+  it('rejects a token that names no session (issued before tokens carried `sid`): sign in again', async () => {
+    await expectRejected(await sign('HS256', { payload: { ev: claims.ev } }));
   });
 
   it('rejects a wrong audience or issuer', async () => {

@@ -97,7 +97,15 @@ export class AuthService {
     await throttle.recordLoginSuccess(input.email);
     const rehash = hasher.needsRehash(user.passwordHash) ? await hasher.hash(input.password) : undefined;
     const session = await this.deps.dataSource.transaction(async (em) => {
-      await em.query('UPDATE public.users SET last_login_at = now(), password_hash = coalesce($2, password_hash) WHERE id = $1', [user.id, rehash ?? null]);
+      // The row lock orders this against a suspension: one committed first is seen here, a later one ends this session.
+      const [[row]]: [{ suspended_at: Date | null }[], number] = await em.query(
+        `UPDATE public.users SET last_login_at = now(), password_hash = coalesce($2, password_hash)
+          WHERE id = $1 RETURNING suspended_at`,
+        [user.id, rehash ?? null],
+      );
+      if (row?.suspended_at) {
+        throw new UnauthenticatedError('This account is suspended', { reason: 'ACCOUNT_SUSPENDED' });
+      }
       return this.deps.sessions.start(em, user.id, client);
     });
     metrics.logins.inc({ outcome: 'success' });

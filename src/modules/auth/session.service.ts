@@ -23,7 +23,13 @@ export interface SessionRow {
   ipAddress: string | null;
 }
 
-export type RevokeReason = 'LOGOUT' | 'LOGOUT_ALL' | 'REVOKED' | 'PASSWORD_RESET' | 'REFRESH_TOKEN_REUSED';
+export type RevokeReason =
+  | 'LOGOUT'
+  | 'LOGOUT_ALL'
+  | 'REVOKED'
+  | 'PASSWORD_RESET'
+  | 'REFRESH_TOKEN_REUSED'
+  | 'USER_SUSPENDED';
 
 type RotationOutcome = { kind: 'rotated'; userId: string; session: IssuedSession } | { kind: 'invalid' };
 

@@ -35,6 +35,16 @@ export class User extends Timestamped {
     return !!this.emailVerifiedAt;
   }
 
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Set while a platform admin has suspended the account: signing in is refused',
+  })
+  @Column({ name: 'suspended_at', type: 'timestamptz', precision: 3, nullable: true })
+  suspendedAt: Date | null;
+
+  @Column({ name: 'suspended_reason', type: 'varchar', length: 500, nullable: true })
+  suspendedReason: string | null;
+
   @Column({ name: 'password_changed_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   passwordChangedAt: Date;
 

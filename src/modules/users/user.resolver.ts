@@ -1,12 +1,16 @@
-import { FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { CurrentUser, type UserPrincipal } from './current-user';
 import { Membership } from './membership.entity';
 import { User } from './user.entity';
+import type { UserAdminService } from './user-admin.service';
 import { UserService } from './user.service';
 
 @Resolver(() => User)
 export class UserResolver {
-  constructor(private readonly userService: UserService) {}
+  constructor(
+    private readonly userService: UserService,
+    private readonly admin: UserAdminService,
+  ) {}
 
   @Query(() => User, { description: 'The signed-in user' })
   me(@CurrentUser() principal: UserPrincipal): Promise<User> {
@@ -17,5 +21,27 @@ export class UserResolver {
   @FieldResolver(() => [Membership], { description: 'Organizations the user belongs to, oldest first' })
   memberships(@Root() user: User): Promise<Membership[]> {
     return this.userService.memberships(user.id);
+  }
+
+  @Mutation(() => User, {
+    description: "Platform admin: refuse the user's sign-ins and end their sessions (access tokens included)",
+  })
+  suspendUser(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ): Promise<User> {
+    return this.admin.suspend(id, reason);
+  }
+
+  @Mutation(() => User, { description: 'Platform admin: let a suspended user sign in again' })
+  reinstateUser(@Arg('id', () => ID) id: string): Promise<User> {
+    return this.admin.reinstate(id);
+  }
+
+  @Mutation(() => Boolean, {
+    description: "Platform admin: delete the user, memberships and sessions too (not an organization's last owner)",
+  })
+  deleteUser(@Arg('id', () => ID) id: string): Promise<boolean> {
+    return this.admin.delete(id);
   }
 }
