@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -14,8 +13,9 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../core/config/config';
 import { ErrorCode } from '../core/errors/error-code';
 import { createErrorFormatter } from '../core/errors/format-graphql-error';
-import { healthHandler, readinessHandler, type JobsState } from '../core/http/health';
+import { healthHandler, readinessHandler, versionVisibility, type JobsState } from '../core/http/health';
 import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
+import { ServerDrain } from '../core/http/server-drain';
 import type { Principal, RequestContext } from '../core/http/request-context';
 import { reportInternalError } from '../core/observability/error-reporting';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
@@ -56,7 +56,9 @@ export interface HttpApp {
   httpServer: http.Server;
   /** Starts listening; resolves with the bound port (0 picks a free one). */
   listen(port: number, host?: string): Promise<number>;
-  /** Stops taking requests and waits for in-flight ones (bounded by the drain plugin). */
+  /** Shutdown, first step: /ready answers 503 and responses close their connections; requests are still served. */
+  beginDrain(): void;
+  /** Stops accepting, closes idle keep-alive sockets and waits for in-flight requests (at most SHUTDOWN_GRACE_MS). */
   close(): Promise<void>;
   isShuttingDown(): boolean;
 }
@@ -79,13 +81,13 @@ function bodyErrorHandler(error: Error & { type?: string; status?: number }, _re
 
 export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp> {
   const { config, logger, dataSource, schema } = deps;
-  let shuttingDown = false;
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For decides req.ip (per-IP throttling) only when it comes from a proxy TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
   app.use(observeRequests(logger));
   const httpServer = http.createServer(app);
+  const drain = new ServerDrain(httpServer);
   const stopObservingDatabase = observeDataSource(dataSource);
 
   const armor = new ApolloArmor({
@@ -118,7 +120,6 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     plugins: [
       ...protection.plugins,
       graphqlObservabilityPlugin(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -136,7 +137,13 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     throw requestError(ErrorCode.RATE_LIMITED, 'Too many requests', 429, { retryAfter, limiter: 'requests' });
   };
 
-  const health = { dataSource, version: config.version, jobsState: deps.jobsState, isShuttingDown: () => shuttingDown };
+  const health = {
+    dataSource,
+    version: config.version,
+    jobsState: deps.jobsState,
+    isShuttingDown: () => drain.isDraining(),
+    showsVersionTo: versionVisibility(config),
+  };
   app.get('/health', healthHandler(health));
   app.get('/ready', readinessHandler(health));
   app.get('/metrics', metricsHandler(config.metrics));
@@ -204,14 +211,15 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   return {
     app,
     httpServer,
-    isShuttingDown: () => shuttingDown,
+    isShuttingDown: () => drain.isDraining(),
+    beginDrain: () => drain.begin(),
     listen: (port, host = config.host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     close: async () => {
-      shuttingDown = true;
+      await drain.close(config.shutdownGraceMs);
       await apollo.stop();
       stopObservingDatabase();
     },
