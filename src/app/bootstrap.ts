@@ -56,7 +56,8 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     const log = (error: unknown) => logger.error({ err: error }, 'error while stopping');
     if (http) {
       http.beginDrain();
-      logger.info({ signal, readyDelayMs: config.shutdownReadyDelayMs }, 'shutting down: /ready answers 503, still serving');
+      const readyDelayMs = config.shutdownReadyDelayMs;
+      logger.info({ signal, readyDelayMs }, 'shutting down: /ready answers 503, still serving');
       await sleep(config.shutdownReadyDelayMs);
     }
     logger.info({ signal }, 'shutting down: no new connections, draining requests and jobs');
@@ -85,7 +86,9 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     drains.push(() => services.jobs.stop());
     if (config.migrateOnStart) await migrateOnStart(db, services, logger);
     // Every process can enqueue; workers always run jobs, the API unless JOBS_ENABLED=false.
-    if (role === 'worker' || config.jobsEnabled) await services.jobs.start({ definitions: createJobDefinitions(services), logger });
+    if (role === 'worker' || config.jobsEnabled) {
+      await services.jobs.start({ definitions: createJobDefinitions(services), logger });
+    }
     if (role === 'api') http = await startApi(config, logger, db, services, drains);
     if (role === 'worker' && config.metrics.port) {
       // Workers have no HTTP server: Prometheus scrapes them (job counters, queue lag, pool) on a port of their own.
@@ -100,9 +103,10 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
 
 type Drains = (() => Promise<void>)[];
 
-async function startApi(config: AppConfig, logger: Logger, db: Database, services: Services, drains: Drains): Promise<HttpApp> {
+async function startApi(config: AppConfig, logger: Logger, db: Database, services: Services, drains: Drains) {
   const schema = await buildAppSchema(services.container);
-  const rateLimiter = createRequestRateLimiter({ ...config.rateLimit, redisUrl: config.redisUrl, dataSource: db.dataSource, logger });
+  const { rateLimit, redisUrl } = config;
+  const rateLimiter = createRequestRateLimiter({ ...rateLimit, redisUrl, dataSource: db.dataSource, logger });
   await rateLimiter.ready();
   const http = await createHttpApp({
     config,

@@ -40,8 +40,10 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
     const { logger, lines } = captureLogger();
     const seen: Record<string, { customers: number; scope: string }> = {};
     const reported: number[] = [];
-    const context = { logger, touch: async () => undefined, reportTenantFailures: (n: number) => void reported.push(n) };
-    const summary = await forEachActiveTenant({ dataSource: db.dataSource, tenants }, context, async (manager, tenant) => {
+    const reportTenantFailures = (n: number) => void reported.push(n);
+    const context = { logger, touch: async () => undefined, reportTenantFailures };
+    const deps = { dataSource: db.dataSource, tenants };
+    const summary = await forEachActiveTenant(deps, context, async (manager, tenant) => {
       await manager.query(`INSERT INTO customers (name) VALUES ('added by the job')`);
       const [{ count }] = await manager.query('SELECT count(*)::int AS count FROM customers');
       seen[tenant.slug] = { customers: count, scope: requireTenantScope().tenant.slug };
@@ -68,7 +70,8 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
 
   it('a sweep run by the job runner counts its failed tenants in tenantql_job_tenant_failures_total', async () => {
     const name = 'test.sweep.failing';
-    const failures = async () => (await metrics.jobTenantFailures.get()).values.find((v) => v.labels.name === name)?.value;
+    const failures = async () =>
+      (await metrics.jobTenantFailures.get()).values.find((v) => v.labels.name === name)?.value;
     const runs = async (outcome: string) =>
       (await metrics.jobs.get()).values.find((v) => v.labels.name === name && v.labels.outcome === outcome)?.value ?? 0;
     const sweep = tenantSweepJob({
@@ -95,8 +98,13 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
     // Routine lines are debug; the summary logged at stop is info and names the failed tenants' count.
     expect(lines).toContainEqual(expect.objectContaining({ level: 20, job: name, msg: 'job finished' }));
     expect(lines).toContainEqual(
-      expect.objectContaining({ level: 30, msg: 'job runs summary', jobs: { [name]: { runs: 1, failures: 0, tenantFailures: 2 } } }),
+      expect.objectContaining({
+        level: 30,
+        msg: 'job runs summary',
+        jobs: { [name]: { runs: 1, failures: 0, tenantFailures: 2 } },
+      }),
     );
-    expect(lines.filter((l) => (l.level as number) === 30).map((l) => l.msg)).toEqual(['job runner started', 'swept', 'job runs summary']);
+    const infoLines = lines.filter((l) => (l.level as number) === 30).map((l) => l.msg);
+    expect(infoLines).toEqual(['job runner started', 'swept', 'job runs summary']);
   });
 });

@@ -94,7 +94,8 @@ describe('npm start under a supervisor', () => {
     npm.stdout!.on('data', (d) => (output += d));
     npm.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
-    await waitFor('/health to answer 200', () => fetch(`http://127.0.0.1:${port}/health`).then((r) => (r.ok ? true : undefined)), 150_000, 250);
+    const healthy = () => fetch(`http://127.0.0.1:${port}/health`).then((r) => (r.ok ? true : undefined));
+    await waitFor('/health to answer 200', healthy, 150_000, 250);
     const tree = processTree(npm.pid!);
     started.push(...tree.keys());
     return { npm, output: () => output, exited, tree };
@@ -104,12 +105,14 @@ describe('npm start under a supervisor', () => {
     expect(await run.exited).toBe(0);
     expect(await portOpen(port)).toBe(false);
     // PostgreSQL's processes may take a moment to be reaped after the server saw it exit.
-    await waitFor('every process npm start started to end', async () => (running(run.tree.keys()).length ? undefined : true), 5000).catch(() => undefined);
+    const allEnded = async () => (running(run.tree.keys()).length ? undefined : true);
+    await waitFor('every process npm start started to end', allEnded, 5000).catch(() => undefined);
     expect(running(run.tree.keys()).map((pid) => run.tree.get(pid))).toEqual([]);
     const output = run.output();
     expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m); // no stack trace
     expect(output.split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
-    const messages = output.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const logLines = output.split('\n').filter((l) => l.startsWith('{'));
+    const messages = logLines.map((l) => (JSON.parse(l) as { msg: string }).msg);
     expect(messages.filter((m) => m.startsWith('shutting down') || m === 'stopped')).toEqual([
       'shutting down: /ready answers 503, still serving',
       'shutting down: no new connections, draining requests and jobs',

@@ -23,16 +23,21 @@ function serviceSection(file: string): Record<string, string[]> {
 
 /** `Environment=A=1 B=2` lines as one object (`%i` of a template as instance 1). */
 const environmentOf = (unit: Record<string, string[]>) =>
-  Object.fromEntries((unit.Environment ?? []).flatMap((line) => line.split(/\s+/)).map((pair) => pair.replace('%i', '1').split('=') as [string, string]));
+  Object.fromEntries(
+    (unit.Environment ?? [])
+      .flatMap((line) => line.split(/\s+/))
+      .map((pair) => pair.replace('%i', '1').split('=') as [string, string]),
+  );
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, { command?: string[] }> };
 const documented = new Set(read('.env.example').split('\n').map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1]));
 const defaults = loadConfig({});
 const FINAL_STEPS_MS = 5000; // src/app/bootstrap.ts: flushes, pool, embedded database after the drain
 
+const workerStopMs = defaults.shutdownGraceMs + FINAL_STEPS_MS;
 const units = [
-  { file: 'deploy/tenantql-api.service', service: 'api', stopsWithinMs: defaults.shutdownReadyDelayMs + defaults.shutdownGraceMs + FINAL_STEPS_MS },
-  { file: 'deploy/tenantql-worker@.service', service: 'worker', stopsWithinMs: defaults.shutdownGraceMs + FINAL_STEPS_MS },
+  { file: 'deploy/tenantql-api.service', service: 'api', stopsWithinMs: defaults.shutdownReadyDelayMs + workerStopMs },
+  { file: 'deploy/tenantql-worker@.service', service: 'worker', stopsWithinMs: workerStopMs },
 ];
 
 describe.each(units)('$file', ({ file, service, stopsWithinMs }) => {
@@ -45,14 +50,19 @@ describe.each(units)('$file', ({ file, service, stopsWithinMs }) => {
   });
 
   it('signals node alone with SIGTERM and waits longer than the drain before SIGKILL', () => {
-    expect({ signal: unit.KillSignal, mode: unit.KillMode, restart: unit.Restart }).toEqual({ signal: ['SIGTERM'], mode: ['mixed'], restart: ['always'] });
+    const stop = { signal: unit.KillSignal, mode: unit.KillMode, restart: unit.Restart };
+    expect(stop).toEqual({ signal: ['SIGTERM'], mode: ['mixed'], restart: ['always'] });
     expect(Number(unit.TimeoutStopSec[0]) * 1000).toBeGreaterThan(stopsWithinMs);
   });
 
   it('sets only documented variables, which production accepts with the operator-provided ones', () => {
     const environment = environmentOf(unit);
     expect(Object.keys(environment).filter((name) => !documented.has(name))).toEqual([]);
-    const operator = { JWT_SECRET_KEY: 'j'.repeat(48), ENCRYPTION_KEY: 'e'.repeat(64), DATABASE_URL: 'postgres://db.internal/tenantql' };
+    const operator = {
+      JWT_SECRET_KEY: 'j'.repeat(48),
+      ENCRYPTION_KEY: 'e'.repeat(64),
+      DATABASE_URL: 'postgres://db.internal/tenantql',
+    };
     expect(loadConfig({ ...operator, ...environment })).toMatchObject({ isProduction: true, migrateOnStart: false });
   });
 

@@ -32,7 +32,11 @@ const LB_LAG_MS = 300;
 const WARM_UP_MS = 600;
 const TRIALS = 3;
 /** What the process logs at each step of its shutdown. */
-const STEPS = ['shutting down: /ready answers 503, still serving', 'shutting down: no new connections, draining requests and jobs', 'stopped'];
+const STEPS = [
+  'shutting down: /ready answers 503, still serving',
+  'shutting down: no new connections, draining requests and jobs',
+  'stopped',
+];
 
 interface Trial {
   requests: LoadRequest[];
@@ -95,7 +99,8 @@ describe('shutdown drains an API under load without failing a request', () => {
       SHUTDOWN_GRACE_MS: '5000',
     };
     const api = await processes.startApi('api-setup', await freeLocalPort(), env);
-    const created = await api.gql(CreateTenantDocument, { input: { name: 'Drain', slug: 'drain' } }, { 'x-admin-secret': TEST_ADMIN_SECRET });
+    const input = { name: 'Drain', slug: 'drain' };
+    const created = await api.gql(CreateTenantDocument, { input }, { 'x-admin-secret': TEST_ADMIN_SECRET });
     expect(created.errors).toBeUndefined();
     api.child.kill('SIGTERM');
     await api.exited;
@@ -106,20 +111,26 @@ describe('shutdown drains an API under load without failing a request', () => {
     await database?.drop();
   });
 
-  it(`answers every request sent before the client saw /ready turn 503 (+${LB_LAG_MS} ms), ${TRIALS} trials`, async () => {
+  it(`answers every request sent up to ${LB_LAG_MS} ms after the client saw /ready 503 (${TRIALS} trials)`, async () => {
     for (let i = 1; i <= TRIALS; i++) {
       // One after the other: starting three at once on a busy 2-core machine takes longer than the three.
       const api = await processes.startApi(`api-${i}`, await freeLocalPort(), env);
       const { requests, failed, notReadyAt, exit } = await trial(api, 'drain');
       const served = requests.filter((r) => !failedRequest(r));
-      const failures = failed.map((r) => ({ sentAfterNotReadyMs: r.sentAt - notReadyAt, status: r.status, error: r.error, body: r.body?.slice(0, 200) }));
+      const failures = failed.map((r) => ({
+        sentAfterNotReadyMs: r.sentAt - notReadyAt,
+        status: r.status,
+        error: r.error,
+        body: r.body?.slice(0, 200),
+      }));
       // When the server (same clock) began each step, relative to the moment the client saw /ready turn 503.
       const stepAt = (msg: string) => (api.logs.find((l) => l.msg === msg)?.time ?? NaN) - notReadyAt;
       const steps = { notReady: stepAt(STEPS[0]), listenerClosed: stepAt(STEPS[1]), exit };
       expect({ api: api.name, failures, steps }).toEqual({ api: api.name, failures: [], steps });
       // Every connection was busy, and requests sent after /ready said 503 were still served (the delay).
       const servedAfterNotReady = served.filter((r) => r.sentAt > notReadyAt).length;
-      console.log(`${api.name}: ${requests.length} requests, ${failed.length} failed, ${servedAfterNotReady} sent after /ready 503`);
+      const figures = `${requests.length} requests, ${failed.length} failed`;
+      console.log(`${api.name}: ${figures}, ${servedAfterNotReady} sent after /ready 503`);
       expect(served.length).toBeGreaterThan(CONNECTIONS);
       expect(servedAfterNotReady).toBeGreaterThan(0);
       expect(exit).toBe(0);

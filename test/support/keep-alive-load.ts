@@ -26,8 +26,10 @@ export interface KeepAliveLoadOptions {
 function send(agent: http.Agent, options: KeepAliveLoadOptions): Promise<LoadRequest> {
   const sentAt = Date.now();
   return new Promise((resolve) => {
-    const done = (result: Omit<LoadRequest, 'sentAt' | 'endedAt'>) => resolve({ sentAt, endedAt: Date.now(), ...result });
-    const req = http.request(options.url, { method: 'POST', agent, headers: options.headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
+    const done = (result: Omit<LoadRequest, 'sentAt' | 'endedAt'>) =>
+      resolve({ sentAt, endedAt: Date.now(), ...result });
+    const timeout = options.timeoutMs ?? 10_000;
+    const req = http.request(options.url, { method: 'POST', agent, headers: options.headers, timeout }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

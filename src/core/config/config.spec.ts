@@ -48,7 +48,8 @@ describe('configuration', () => {
   });
 
   it('reports malformed values and production rules in one error', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', PORT: 'eighty', ADMIN_SECRET: 'short', METRICS_TOKEN: 'tiny' });
+    const env = { NODE_ENV: 'production', PORT: 'eighty', ADMIN_SECRET: 'short', METRICS_TOKEN: 'tiny' };
+    const problems = problemsOf(env);
     expect(problems).toEqual([
       'PORT: Expected number, received nan',
       'JWT_SECRET_KEY: required in production, at least 32 bytes (256 bits)',
@@ -58,7 +59,8 @@ describe('configuration', () => {
       expect.stringMatching(/^DATABASE_URL: required in production .*ALLOW_EMBEDDED_DATABASE=true/),
     ]);
     // A malformed secret is reported once, as malformed.
-    expect(problemsOf({ ...production, ENCRYPTION_KEY: 'xyz' })).toEqual(['ENCRYPTION_KEY: must be 32 bytes as 64 hex characters']);
+    const malformed = problemsOf({ ...production, ENCRYPTION_KEY: 'xyz' });
+    expect(malformed).toEqual(['ENCRYPTION_KEY: must be 32 bytes as 64 hex characters']);
   });
 
   it('refuses production without DATABASE_URL unless the embedded database is allowed explicitly', () => {
@@ -76,6 +78,7 @@ describe('configuration', () => {
   it('waits SHUTDOWN_READY_DELAY_MS with /ready at 503 before it stops accepting (default 1 s)', () => {
     expect(loadConfig({}).shutdownReadyDelayMs).toBe(1000);
     expect(loadConfig({ SHUTDOWN_READY_DELAY_MS: '0' }).shutdownReadyDelayMs).toBe(0);
-    expect(problemsOf({ SHUTDOWN_READY_DELAY_MS: '-1' })).toEqual([expect.stringMatching(/^SHUTDOWN_READY_DELAY_MS: /)]);
+    const negative = problemsOf({ SHUTDOWN_READY_DELAY_MS: '-1' });
+    expect(negative).toEqual([expect.stringMatching(/^SHUTDOWN_READY_DELAY_MS: /)]);
   });
 });

@@ -4,7 +4,13 @@ import { startTestApp, TEST_ADMIN_SECRET, type TestApp } from '../../../test/sup
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
 /** One request on a connection of its own; resolves with the status, the Connection header and the body. */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; connection?: string; body: string }> {
+interface Answer {
+  status: number;
+  connection?: string;
+  body: string;
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers, agent: new http.Agent({ keepAlive: true }) }, (res) => {
       let body = '';
@@ -18,25 +24,29 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 describe('/health and /ready in production', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ NODE_ENV: 'production', JWT_SECRET_KEY: 'p'.repeat(48), ENCRYPTION_KEY: 'a'.repeat(64), METRICS_TOKEN });
+    const secrets = { JWT_SECRET_KEY: 'p'.repeat(48), ENCRYPTION_KEY: 'a'.repeat(64) };
+    app = await startTestApp({ NODE_ENV: 'production', ...secrets, METRICS_TOKEN });
   });
   afterAll(() => app.close());
 
   it('shows the version only to a caller with the metrics token or the admin secret', async () => {
-    const health = async (headers: Record<string, string> = {}) => JSON.parse((await get(`${app.url}/health`, headers)).body);
-    expect(await health()).toEqual({ status: 'healthy', uptime: expect.any(Number), database: 'connected', jobs: 'disabled' });
+    const health = async (headers: Record<string, string> = {}) => 
+      JSON.parse((await get(`${app.url}/health`, headers)).body);
+    const anonymous = { status: 'healthy', uptime: expect.any(Number), database: 'connected', jobs: 'disabled' };
+    expect(await health()).toEqual(anonymous);
     expect(await health({ authorization: 'Bearer wrong-token-0123456789abcdef' })).not.toHaveProperty('version');
     expect(await health({ authorization: `Bearer ${METRICS_TOKEN}` })).toMatchObject({ version: app.config.version });
     expect(await health({ 'x-admin-secret': TEST_ADMIN_SECRET })).toMatchObject({ version: app.config.version });
   });
 
-  it('draining: /ready answers 503 and every response closes its connection, while requests are still served', async () => {
+  it('draining: /ready answers 503, every response closes its connection, requests are still served', async () => {
     expect((await get(`${app.url}/ready`)).connection).toBe('keep-alive');
     app.http.beginDrain();
     const ready = await get(`${app.url}/ready`);
-    expect({ status: ready.status, connection: ready.connection, body: JSON.parse(ready.body) }).toEqual({ status: 503, connection: 'close', body: { ready: false } });
+    const closing = { status: 503, connection: 'close', body: { ready: false } };
+    expect({ ...ready, body: JSON.parse(ready.body) }).toEqual(closing);
     const health = await get(`${app.url}/health`);
-    expect({ status: health.status, body: JSON.parse(health.body) }).toMatchObject({ status: 503, body: { shuttingDown: true } });
+    expect({ ...health, body: JSON.parse(health.body) }).toMatchObject({ status: 503, body: { shuttingDown: true } });
     const served = await app.gql('{ __typename }');
     expect(served).toMatchObject({ status: 200, data: { __typename: 'Query' } });
   });

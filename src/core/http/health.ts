@@ -23,7 +23,8 @@ export function versionVisibility(config: Pick<AppConfig, 'isProduction' | 'admi
   return (req: Request): boolean => {
     if (!config.isProduction) return true;
     const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    return matchesAdminSecret(bearer, config.metrics.token) || matchesAdminSecret(req.get('x-admin-secret') ?? '', config.adminSecret);
+    const adminSecret = req.get('x-admin-secret') ?? '';
+    return matchesAdminSecret(bearer, config.metrics.token) || matchesAdminSecret(adminSecret, config.adminSecret);
   };
 }
 
