@@ -7,7 +7,7 @@ import { flushErrorReports, initErrorReporting } from '../core/observability/err
 import { observeDataSource, startMetricsServer } from '../core/observability/metrics';
 import { createJobDefinitions } from '../jobs';
 import { openDatabase, type Database } from './database';
-import { createHttpApp } from './http-app';
+import { createHttpApp, type HttpApp } from './http-app';
 import { buildAppSchema } from './schema';
 import { createServices, type Services } from './services';
 
@@ -22,75 +22,111 @@ async function migrateOnStart(db: Database, services: Services, logger: Logger):
   if (summary.total) logger.info({ ...summary, failed: summary.failed.map((f) => f.tenant.slug) }, 'tenant migrations applied');
 }
 
-/** Starts one process: the API (HTTP + jobs unless JOBS_ENABLED=false) or a worker (jobs only). Exits cleanly on SIGTERM/SIGINT. */
+/** After the drain: flushing what was batched in memory, closing the pool and the embedded database. */
+const FINAL_STEPS_MS = 5000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts one process: the API (HTTP + jobs unless JOBS_ENABLED=false) or a worker (jobs only).
+ * On SIGTERM/SIGINT it drains, in this order: /ready answers 503 for SHUTDOWN_READY_DELAY_MS while
+ * requests are still served; then the listener closes, in-flight requests and jobs finish (at most
+ * SHUTDOWN_GRACE_MS); then what is batched in memory is written; the pool ends last, then the embedded
+ * database stops; exit 0.
+ */
 export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
   const config: AppConfig = loadProcessConfig();
   const logger = createLogger(config.logLevel, { role });
-  if (initErrorReporting(config)) logger.info('internal errors are reported to Sentry');
-  const db = await openDatabase(config, logger, `tenantql-${role}`);
-  const services = createServices(config, db.dataSource, db.url);
-  if (config.migrateOnStart) await migrateOnStart(db, services, logger);
-  // Every process can enqueue; workers always run jobs, the API unless JOBS_ENABLED=false.
-  if (role === 'worker' || config.jobsEnabled) await services.jobs.start({ definitions: createJobDefinitions(services), logger });
-
-  const stops: (() => Promise<void>)[] = [];
-  if (role === 'api') {
-    const schema = await buildAppSchema(services.container);
-    const rateLimiter = createRequestRateLimiter({ ...config.rateLimit, redisUrl: config.redisUrl, dataSource: db.dataSource, logger });
-    await rateLimiter.ready();
-    await services.endedSessions.start(); // before serving: tokens of sessions ended earlier are refused at once
-    const http = await createHttpApp({
-      config,
-      logger,
-      dataSource: db.dataSource,
-      schema,
-      jobsState: () => services.jobs.state(),
-      apiKeys: services.credentials,
-      rateLimiter,
-      apiCalls: services.apiCalls,
-      stripeWebhooks: services.payments.stripeWebhooks,
-      routes: services.httpRoutes,
-    });
-    const port = await http.listen(config.port);
-    logger.info(
-      { port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox, rateLimits: rateLimiter.store },
-      `tenantql ${config.version} listening on http://localhost:${port}/graphql`,
-    );
-    stops.push(() => http.close());
-    stops.push(() => rateLimiter.close());
-    stops.push(() => services.endedSessions.close());
-  }
-  if (role === 'worker' && config.metrics.port) {
-    // Workers have no HTTP server: Prometheus scrapes them (job counters, queue lag, pool) on a port of their own.
-    observeDataSource(db.dataSource);
-    const metricsServer = await startMetricsServer(config.metrics, config.metrics.port, config.host);
-    logger.info({ port: metricsServer.port }, 'metrics listener started');
-    stops.push(() => metricsServer.close());
-  }
-  stops.push(() => services.auth.whenIdle()); // mails decided after an answer was sent (password reset)
-  stops.push(() => services.whatsApp.inbound.whenIdle()); // webhook events applied after their 200 was sent
-  stops.push(() => services.jobs.stop());
-  // API keys' lastUsedAt is batched in memory: write the last batch before the pool closes.
-  stops.push(() => services.apiKeys.flushUsage());
-  // API calls are counted in memory too: add the last counts to the usage counters.
-  stops.push(() => services.apiCalls.flush());
-  stops.push(() => db.close());
-  stops.push(() => flushErrorReports().then(() => undefined));
-
+  let http: HttpApp | undefined;
+  /** Stopped together once no new request can arrive: they are independent. */
+  const drains: Drains = [];
+  /** Then one after the other: the pool and the database last. */
+  const finalSteps: (() => Promise<void>)[] = [];
+  let startup: Promise<void> | undefined;
   let stopping = false;
+
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) return logger.info({ signal }, 'already shutting down');
     stopping = true;
-    logger.info({ signal }, 'shutting down: no new requests, draining');
     const force = setTimeout(() => {
       logger.error('shutdown grace period exceeded; exiting');
       process.exit(1);
-    }, config.shutdownGraceMs);
+    }, config.shutdownReadyDelayMs + config.shutdownGraceMs + FINAL_STEPS_MS);
     force.unref();
-    for (const stop of stops) await stop().catch((error) => logger.error({ err: error }, 'error while stopping'));
+    await startup?.catch(() => undefined);
+    const log = (error: unknown) => logger.error({ err: error }, 'error while stopping');
+    if (http) {
+      http.beginDrain();
+      const readyDelayMs = config.shutdownReadyDelayMs;
+      logger.info({ signal, readyDelayMs }, 'shutting down: /ready answers 503, still serving');
+      await sleep(config.shutdownReadyDelayMs);
+    }
+    logger.info({ signal }, 'shutting down: no new connections, draining requests and jobs');
+    await Promise.all(drains.map((drain) => drain().catch(log)));
+    for (const step of finalSteps) await step().catch(log);
     logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // Ours from the start (a signal while starting stops what started), and every repeat is ignored:
+  // Ctrl-C under npm delivers SIGINT twice (the terminal's and npm's forwarded one).
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+
+  startup = (async () => {
+    if (initErrorReporting(config)) logger.info('internal errors are reported to Sentry');
+    const db = await openDatabase(config, logger, `tenantql-${role}`);
+    const services = createServices(config, db.dataSource, db.url);
+    finalSteps.push(
+      () => services.auth.whenIdle(), // mails decided after an answer was sent (password reset)
+      () => services.whatsApp.inbound.whenIdle(), // webhook events applied after their 200 was sent
+      // API keys' lastUsedAt and API calls are batched in memory: write the last batch before the pool closes.
+      () => services.apiKeys.flushUsage(),
+      () => services.apiCalls.flush(),
+      () => db.close(),
+      () => flushErrorReports().then(() => undefined),
+    );
+    drains.push(() => services.jobs.stop());
+    if (config.migrateOnStart) await migrateOnStart(db, services, logger);
+    // Every process can enqueue; workers always run jobs, the API unless JOBS_ENABLED=false.
+    if (role === 'worker' || config.jobsEnabled) {
+      await services.jobs.start({ definitions: createJobDefinitions(services), logger });
+    }
+    if (role === 'api') http = await startApi(config, logger, db, services, drains);
+    if (role === 'worker' && config.metrics.port) {
+      // Workers have no HTTP server: Prometheus scrapes them (job counters, queue lag, pool) on a port of their own.
+      observeDataSource(db.dataSource);
+      const metricsServer = await startMetricsServer(config.metrics, config.metrics.port, config.host);
+      logger.info({ port: metricsServer.port }, 'metrics listener started');
+      drains.push(() => metricsServer.close());
+    }
+  })();
+  await startup;
+}
+
+type Drains = (() => Promise<void>)[];
+
+async function startApi(config: AppConfig, logger: Logger, db: Database, services: Services, drains: Drains) {
+  const schema = await buildAppSchema(services.container);
+  const { rateLimit, redisUrl } = config;
+  const rateLimiter = createRequestRateLimiter({ ...rateLimit, redisUrl, dataSource: db.dataSource, logger });
+  await rateLimiter.ready();
+  await services.endedSessions.start(); // before serving: tokens of sessions ended earlier are refused at once
+  const http = await createHttpApp({
+    config,
+    logger,
+    dataSource: db.dataSource,
+    schema,
+    jobsState: () => services.jobs.state(),
+    apiKeys: services.credentials,
+    rateLimiter,
+    apiCalls: services.apiCalls,
+    stripeWebhooks: services.payments.stripeWebhooks,
+    routes: services.httpRoutes,
+  });
+  // The rate limiter answers every request: it closes once the last one was answered.
+  drains.push(() => http.close().then(() => Promise.all([rateLimiter.close(), services.endedSessions.close()])).then(() => undefined));
+  const port = await http.listen(config.port);
+  logger.info(
+    { port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox, rateLimits: rateLimiter.store },
+    `tenantql ${config.version} listening on http://localhost:${port}/graphql`,
+  );
+  return http;
 }

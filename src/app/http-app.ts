@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -16,9 +15,10 @@ import { ErrorCode } from '../core/errors/error-code';
 import { createErrorFormatter } from '../core/errors/format-graphql-error';
 import { finalErrorHandler, notFoundHandler, refuseOversizeBody } from '../core/http/error-handler';
 import { graphqlEdgePlugin } from '../core/http/graphql-edge.plugin';
-import { healthHandler, readinessHandler, type JobsState } from '../core/http/health';
+import { healthHandler, readinessHandler, versionVisibility, type JobsState } from '../core/http/health';
 import { rawJsonBody } from '../core/http/raw-json-body';
 import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
+import { ServerDrain } from '../core/http/server-drain';
 import type { Principal, RequestContext } from '../core/http/request-context';
 import { refuseIllFormedUrl } from '../core/http/well-formed-text';
 import { reportInternalError } from '../core/observability/error-reporting';
@@ -60,14 +60,15 @@ export interface HttpApp {
   httpServer: http.Server;
   /** Starts listening; resolves with the bound port (0 picks a free one). */
   listen(port: number, host?: string): Promise<number>;
-  /** Stops taking requests and waits for in-flight ones (bounded by the drain plugin). */
+  /** Shutdown, first step: /ready answers 503 and responses close their connections; requests are still served. */
+  beginDrain(): void;
+  /** Stops accepting, closes idle keep-alive sockets and waits for in-flight requests (at most SHUTDOWN_GRACE_MS). */
   close(): Promise<void>;
   isShuttingDown(): boolean;
 }
 
 export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp> {
   const { config, logger, dataSource, schema } = deps;
-  let shuttingDown = false;
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For decides req.ip (per-IP throttling) only when it comes from a proxy TRUST_PROXY names.
@@ -76,6 +77,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   // The request edge, before any route: a body over the limit on its Content-Length alone, ill-formed URLs.
   app.use(refuseOversizeBody(config.maxRequestSize), refuseIllFormedUrl);
   const httpServer = http.createServer(app);
+  const drain = new ServerDrain(httpServer);
   const stopObservingDatabase = observeDataSource(dataSource);
 
   const armor = new ApolloArmor({
@@ -113,7 +115,6 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
       ...protection.plugins,
       graphqlEdgePlugin(),
       graphqlObservabilityPlugin(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -131,7 +132,13 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     throw requestError(ErrorCode.RATE_LIMITED, 'Too many requests', 429, { retryAfter, limiter: 'requests' });
   };
 
-  const health = { dataSource, version: config.version, jobsState: deps.jobsState, isShuttingDown: () => shuttingDown };
+  const health = {
+    dataSource,
+    version: config.version,
+    jobsState: deps.jobsState,
+    isShuttingDown: () => drain.isDraining(),
+    showsVersionTo: versionVisibility(config),
+  };
   app.get('/health', healthHandler(health));
   app.get('/ready', readinessHandler(health));
   app.get('/metrics', metricsHandler(config.metrics));
@@ -200,14 +207,15 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   return {
     app,
     httpServer,
-    isShuttingDown: () => shuttingDown,
+    isShuttingDown: () => drain.isDraining(),
+    beginDrain: () => drain.begin(),
     listen: (port, host = config.host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     close: async () => {
-      shuttingDown = true;
+      await drain.close(config.shutdownGraceMs);
       await apollo.stop();
       stopObservingDatabase();
     },

@@ -80,7 +80,9 @@ export function mailboxPollJob(deps: MailboxPollDependencies): JobDefinition {
         return summary;
       });
       const failed = summaries.filter((s) => !s || s.error).length;
-      context.logger.info({ mailboxes: due.length, failed }, 'mailboxes polled');
+      // A mailbox that fails is mostly the organization's settings (shown on its channel), internal errors are
+      // logged above: a routine poll is debug.
+      context.logger[failed ? 'info' : 'debug']({ mailboxes: due.length, failed }, 'mailboxes polled');
     },
   };
 }

@@ -1,11 +1,12 @@
 import pino from 'pino';
-import { captureLogger } from '../../test/support/jobs';
+import { captureLogger, startTestRunner, waitFor } from '../../test/support/jobs';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { openDatabase, type Database } from '../app/database';
 import { loadConfig } from '../core/config/config';
 import { requireTenantScope, runInSchema } from '../core/tenancy/tenant-scope';
 import { TenantMigrator, TenantService } from '../modules/tenants';
-import { forEachActiveTenant } from './tenant-fan-out';
+import { metrics } from '../core/observability/metrics';
+import { forEachActiveTenant, tenantSweepJob } from './tenant-fan-out';
 
 describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
   let database: TestDatabase;
@@ -38,7 +39,11 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
   it('runs each active tenant in its own schema and transaction; one failing does not stop the others', async () => {
     const { logger, lines } = captureLogger();
     const seen: Record<string, { customers: number; scope: string }> = {};
-    const summary = await forEachActiveTenant({ dataSource: db.dataSource, tenants }, { logger, touch: async () => undefined }, async (manager, tenant) => {
+    const reported: number[] = [];
+    const reportTenantFailures = (n: number) => void reported.push(n);
+    const context = { logger, touch: async () => undefined, reportTenantFailures };
+    const deps = { dataSource: db.dataSource, tenants };
+    const summary = await forEachActiveTenant(deps, context, async (manager, tenant) => {
       await manager.query(`INSERT INTO customers (name) VALUES ('added by the job')`);
       const [{ count }] = await manager.query('SELECT count(*)::int AS count FROM customers');
       seen[tenant.slug] = { customers: count, scope: requireTenantScope().tenant.slug };
@@ -60,5 +65,46 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
       expect.objectContaining({ level: 50, tenantId: ids.beta, tenantSlug: 'beta', err: expect.objectContaining({ message: 'beta is broken' }) }),
     );
     expect(lines).toContainEqual(expect.objectContaining({ level: 40, tenants: 3, failed: 1, failedTenants: [ids.beta] }));
+    expect(reported).toEqual([1]);
+  });
+
+  it('a sweep run by the job runner counts its failed tenants in tenantql_job_tenant_failures_total', async () => {
+    const name = 'test.sweep.failing';
+    const failures = async () =>
+      (await metrics.jobTenantFailures.get()).values.find((v) => v.labels.name === name)?.value;
+    const runs = async (outcome: string) =>
+      (await metrics.jobs.get()).values.find((v) => v.labels.name === name && v.labels.outcome === outcome)?.value ?? 0;
+    const sweep = tenantSweepJob({
+      name,
+      every: '1 hour',
+      deps: { dataSource: db.dataSource, tenants },
+      message: 'swept',
+      visit: async (_manager, tenant) => {
+        if (tenant.slug !== 'alpha') throw new Error(`${tenant.slug} is broken`);
+        return { swept: 1 };
+      },
+    });
+    const { logger, lines } = captureLogger();
+    const runner = await startTestRunner(db.url, [sweep], logger);
+    try {
+      expect(await failures()).toBe(0); // the series exists from the start, for alerts
+      await waitFor(async () => (await runs('success')) >= 1, 'the sweep to run');
+    } finally {
+      await runner.stop();
+    }
+    // The run succeeded (one tenant's failure does not fail it) and its two failed tenants were counted.
+    expect(await runs('failure')).toBe(0);
+    expect(await failures()).toBe(2);
+    // Routine lines are debug; the summary logged at stop is info and names the failed tenants' count.
+    expect(lines).toContainEqual(expect.objectContaining({ level: 20, job: name, msg: 'job finished' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 30,
+        msg: 'job runs summary',
+        jobs: { [name]: { runs: 1, failures: 0, tenantFailures: 2 } },
+      }),
+    );
+    const infoLines = lines.filter((l) => (l.level as number) === 30).map((l) => l.msg);
+    expect(infoLines).toEqual(['job runner started', 'swept', 'job runs summary']);
   });
 });

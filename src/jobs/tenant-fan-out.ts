@@ -27,7 +27,8 @@ const TOUCH_EVERY_MS = 30_000;
 /**
  * Runs `work` for every ACTIVE tenant, each in its own transaction scoped to its schema
  * (and in its tenant scope), a few tenants at a time. One tenant failing rolls back only
- * its own work: it is logged with the tenant and reported, and the others carry on.
+ * its own work: it is logged with the tenant and reported (`reportTenantFailures`: the
+ * `tenantql_job_tenant_failures_total` metric), and the others carry on.
  */
 export async function forEachActiveTenant(
   deps: TenantFanOutDependencies,
@@ -52,8 +53,10 @@ export async function forEachActiveTenant(
   });
   const summary = { tenants: tenants.length, failed };
   const log = { tenants: summary.tenants, failed: failed.length, failedTenants: failed.map((f) => f.tenant.id) };
-  if (failed.length) context.logger.warn(log, 'tenant fan-out finished with failures');
-  else context.logger.info(log, 'tenant fan-out finished');
+  if (failed.length) {
+    context.reportTenantFailures?.(failed.length);
+    context.logger.warn(log, 'tenant fan-out finished with failures');
+  } else context.logger.debug(log, 'tenant fan-out finished');
   return summary;
 }
 

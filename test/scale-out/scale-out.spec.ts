@@ -98,8 +98,9 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     [api1, api2, ...workers] = await Promise.all([
       processes.startApi('api-1', port1, { ...env, JOBS_ENABLED: 'false' }),
       processes.startApi('api-2', port2, { ...env, JOBS_ENABLED: 'false' }),
-      processes.startWorker('worker-1', env),
-      processes.startWorker('worker-2', env),
+      // Debug: each run's "job finished" line (routine runs are not logged at info) is what jobRuns() reads.
+      processes.startWorker('worker-1', { ...env, LOG_LEVEL: 'debug' }),
+      processes.startWorker('worker-2', { ...env, LOG_LEVEL: 'debug' }),
     ]);
   }, 120_000);
 
@@ -405,7 +406,7 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
 
   it('outbox, the at-least-once edge: a worker killed after the SMTP server accepted, before recording it, sends it again with the same Message-ID', async () => {
     // The orchestrator replaces the worker killed above: two workers again.
-    workers.push(await processes.startWorker('worker-3', env));
+    workers.push(await processes.startWorker('worker-3', { ...env, LOG_LEVEL: 'debug' }));
 
     const interruption = await interruptDelivery('accepted-then-killed@scale.test', { acceptedFirst: true });
     expect(messagesWithId(smtp, interruption.held.messageId)).toHaveLength(1); // accepted before the kill

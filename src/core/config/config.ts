@@ -113,6 +113,8 @@ const schema = z
     ADMIN_SECRET: optionalString,
     JOBS_ENABLED: bool.default('true'),
     SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+    SHUTDOWN_READY_DELAY_MS: int(0, 600_000).default(1000),
+    ALLOW_EMBEDDED_DATABASE: bool.default('false'),
     BACKUP_DIR: z.string().default('.data/backups'),
     PG_DUMP_PATH: z.string().default('pg_dump'),
     MIGRATE_ON_START: bool.optional(),
@@ -127,23 +129,34 @@ const schema = z
     WHATSAPP_API_BASE_URL: absoluteUrl.default('https://graph.facebook.com/v21.0'),
     WHATSAPP_OUTBOX_INTERVAL: z.string().min(1).default('5 seconds'),
     WHATSAPP_MAX_ATTEMPTS: int(1, 100).default(8),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    const secret = env.JWT_SECRET_KEY ?? env.SECRET_KEY;
-    if (!secret || Buffer.byteLength(secret) < 32) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET_KEY'], message: 'required in production, at least 32 bytes (256 bits)' });
-    }
-    if (!env.ENCRYPTION_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'required in production (32 bytes hex)' });
-    }
-    if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 24) {
-      ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'must be at least 24 characters in production' });
-    }
-    if (env.ADMIN_SECRET && env.ADMIN_SECRET.length < 24) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_SECRET'], message: 'must be at least 24 characters in production' });
-    }
   });
+
+/**
+ * Production rules, read from the raw values so that they are reported in the same error as
+ * the malformed ones (a refinement on the schema would only run once every type is right).
+ */
+function productionProblems(source: NodeJS.ProcessEnv): string[] {
+  if (source.NODE_ENV?.trim() !== 'production') return [];
+  const value = (name: string) => source[name]?.trim() || undefined;
+  const problems: string[] = [];
+  const secret = value('JWT_SECRET_KEY') ?? value('SECRET_KEY');
+  if (!secret || Buffer.byteLength(secret) < 32) {
+    problems.push('JWT_SECRET_KEY: required in production, at least 32 bytes (256 bits)');
+  }
+  if (!value('ENCRYPTION_KEY')) problems.push('ENCRYPTION_KEY: required in production (32 bytes hex)');
+  for (const name of ['METRICS_TOKEN', 'ADMIN_SECRET']) {
+    const token = value(name);
+    if (token && token.length < 24) problems.push(`${name}: must be at least 24 characters in production`);
+  }
+  const allowEmbedded = bool.safeParse(value('ALLOW_EMBEDDED_DATABASE') ?? '');
+  if (!value('DATABASE_URL') && !(allowEmbedded.success && allowEmbedded.data)) {
+    problems.push(
+      'DATABASE_URL: required in production (the embedded PostgreSQL is for development; ' +
+        'ALLOW_EMBEDDED_DATABASE=true to use it anyway)',
+    );
+  }
+  return problems;
+}
 
 export type Env = z.infer<typeof schema>;
 
@@ -259,10 +272,13 @@ export interface AppConfig {
   mongodbUrl?: string;
   adminSecret?: string;
   jobsEnabled: boolean;
+  /** SIGTERM: how long an API answers /ready with 503 (still serving) before it stops accepting connections. */
+  shutdownReadyDelayMs: number;
+  /** SIGTERM: how long in-flight requests and jobs may take to finish before the process exits anyway. */
   shutdownGraceMs: number;
   backupDir: string;
   pgDumpPath: string;
-  /** Apply pending migrations when a process starts (default: on, except in production). */
+  /** Apply pending migrations when a process starts (default: on, except in production with a DATABASE_URL). */
   migrateOnStart: boolean;
   /** The model asked to draft quotes (see llmConfig); undefined: generateQuote uses the matcher only. */
   llm?: LlmConfig;
@@ -305,12 +321,13 @@ export class ConfigError extends Error {
   }
 }
 
-
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = schema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
+    ...productionProblems(source),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
   const frontendUrl = e.FRONTEND_URL.replace(/\/+$/, '');
@@ -401,10 +418,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     mongodbUrl: e.MONGODB_URL,
     adminSecret: e.ADMIN_SECRET,
     jobsEnabled: e.JOBS_ENABLED,
+    shutdownReadyDelayMs: e.SHUTDOWN_READY_DELAY_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     backupDir: e.BACKUP_DIR,
     pgDumpPath: e.PG_DUMP_PATH,
-    migrateOnStart: e.MIGRATE_ON_START ?? !isProduction,
+    // An embedded database belongs to this process alone: nobody else would migrate it.
+    migrateOnStart: e.MIGRATE_ON_START ?? (!isProduction || !e.DATABASE_URL),
     llm: llmConfig(e),
     whatsapp: { apiBaseUrl: e.WHATSAPP_API_BASE_URL.replace(/\/+$/, ''), outboxInterval: e.WHATSAPP_OUTBOX_INTERVAL, maxAttempts: e.WHATSAPP_MAX_ATTEMPTS },
   };

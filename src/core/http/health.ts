@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/config';
+import { matchesAdminSecret } from './admin-secret';
 
 export type JobsState = 'running' | 'stopped' | 'disabled';
 
@@ -8,6 +10,22 @@ export interface HealthDependencies {
   version: string;
   jobsState: () => JobsState;
   isShuttingDown: () => boolean;
+  /** Whether this caller may read the version (see `versionVisibility`). */
+  showsVersionTo: (req: Request) => boolean;
+}
+
+/**
+ * The version tells an attacker which known bugs to try: anonymous callers see it outside production
+ * only; in production a caller presenting the metrics token (`Authorization: Bearer`) or the admin
+ * secret (`X-Admin-Secret`) does.
+ */
+export function versionVisibility(config: Pick<AppConfig, 'isProduction' | 'adminSecret' | 'metrics'>) {
+  return (req: Request): boolean => {
+    if (!config.isProduction) return true;
+    const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    const adminSecret = req.get('x-admin-secret') ?? '';
+    return matchesAdminSecret(bearer, config.metrics.token) || matchesAdminSecret(adminSecret, config.adminSecret);
+  };
 }
 
 const DB_CHECK_TIMEOUT_MS = 2000;
@@ -25,7 +43,7 @@ async function databaseReachable(dataSource: DataSource): Promise<boolean> {
 
 /** `GET /health`: what an operator reads. 503 names the failing part. */
 export function healthHandler(deps: HealthDependencies) {
-  return async (_req: Request, res: Response) => {
+  return async (req: Request, res: Response) => {
     const database = (await databaseReachable(deps.dataSource)) ? 'connected' : 'disconnected';
     const jobs = deps.jobsState();
     const healthy = database === 'connected' && jobs !== 'stopped' && !deps.isShuttingDown();
@@ -34,7 +52,7 @@ export function healthHandler(deps: HealthDependencies) {
       uptime: Math.round(process.uptime()),
       database,
       jobs,
-      version: deps.version,
+      ...(deps.showsVersionTo(req) ? { version: deps.version } : {}),
       ...(deps.isShuttingDown() ? { shuttingDown: true } : {}),
     });
   };

@@ -20,6 +20,11 @@ export interface JobRunContext {
   logger: Logger;
   /** Long jobs call this to keep their lock while they work. */
   touch(): Promise<void>;
+  /**
+   * Jobs that work tenant by tenant report how many tenants this run failed for (metric and summary);
+   * the job runner provides it, a CLI that reuses a job's code need not.
+   */
+  reportTenantFailures?(count: number): void;
 }
 
 /** What services use to ask for work to be done later (email delivery, retries). */

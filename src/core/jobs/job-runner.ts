@@ -9,6 +9,7 @@ import { withTimeout } from '../observability/deadline';
 import type { JobsState } from '../http/health';
 import { metrics } from '../observability/metrics';
 import type { JobDefinition, JobQueue } from './job-definition';
+import { JobRunSummary } from './job-run-summary';
 
 /** What an operator sees of a job row (`celery inspect`-like). */
 export type JobState = 'SCHEDULED' | 'RUNNING' | 'FAILED' | 'COMPLETED' | 'DISABLED';
@@ -42,7 +43,11 @@ export interface JobRunnerStartOptions {
   logger: Logger;
   /** Poll interval for due jobs in ms (default 5 s); on PostgreSQL, NOTIFY wakes workers sooner. */
   processEvery?: number;
+  /** How often the info-level summary of job runs is logged (default 10 minutes). */
+  summaryEveryMs?: number;
 }
+
+const SUMMARY_EVERY_MS = 10 * 60_000;
 
 /** Polling, saves and the LISTEN connection (held for good) of one process. */
 const POSTGRES_POOL_MAX = 4;
@@ -108,6 +113,7 @@ export class JobRunner implements JobQueue {
   private connection?: Promise<Agenda>;
   private backend?: JobBackend;
   private logger?: Logger;
+  private summary?: JobRunSummary;
   private current: JobsState = 'disabled';
 
   constructor(private readonly options: JobRunnerOptions) {}
@@ -118,13 +124,15 @@ export class JobRunner implements JobQueue {
   }
 
   /** Registers the definitions, declares the repeating ones and starts taking jobs. */
-  async start({ definitions, logger, processEvery }: JobRunnerStartOptions): Promise<void> {
+  async start({ definitions, logger, processEvery, summaryEveryMs }: JobRunnerStartOptions): Promise<void> {
     if (this.current !== 'disabled') throw new Error(`The job runner cannot start: it is ${this.current}`);
     const agenda = await this.connect();
     this.logger = logger;
+    this.summary = new JobRunSummary(logger, summaryEveryMs ?? SUMMARY_EVERY_MS);
     if (processEvery) agenda.processEvery(processEvery);
     agenda.on('error', (error) => logger.error({ err: error }, 'job scheduler error'));
     for (const definition of definitions) {
+      metrics.jobTenantFailures.inc({ name: definition.name }, 0); // the series alerts compare against exist at zero
       const concurrency = definition.concurrency ?? agenda.attrs.defaultConcurrency;
       // Locking no more than it can run leaves the rest to other workers and little to release on stop.
       agenda.define(definition.name, (job: Job) => this.run(definition, job, logger), {
@@ -183,6 +191,8 @@ export class JobRunner implements JobQueue {
         this.logger?.warn({ err: error }, 'job queue connections did not close in time'),
       );
       this.connection = undefined;
+      this.summary?.close();
+      this.summary = undefined;
     }
   }
 
@@ -193,16 +203,23 @@ export class JobRunner implements JobQueue {
     const finished = (outcome: 'success' | 'failure') => {
       metrics.jobs.inc({ name: definition.name, outcome });
       metrics.jobDuration.observe({ name: definition.name }, (Date.now() - started) / 1000);
+      this.summary?.recordRun(definition.name, outcome);
       return Date.now() - started;
     };
+    const reportTenantFailures = (count: number) => {
+      metrics.jobTenantFailures.inc({ name: definition.name }, count);
+      this.summary?.recordTenantFailures(definition.name, count);
+    };
     try {
-      await definition.run((job.attrs.data ?? {}) as Record<string, unknown>, { logger: log, touch: () => job.touch() });
+      const data = (job.attrs.data ?? {}) as Record<string, unknown>;
+      await definition.run(data, { logger: log, touch: () => job.touch(), reportTenantFailures });
     } catch (error) {
       // Agenda records the failure on the row: fail_count, fail_reason, failed_at.
       log.error({ err: error, durationMs: finished('failure') }, 'job failed');
       throw error;
     }
-    log.info({ durationMs: finished('success') }, 'job finished');
+    // Routine: the periodic summary reports runs at info level.
+    log.debug({ durationMs: finished('success') }, 'job finished');
   }
 
   /** Rows this process locked ahead of their run time and will not run now: free them at once. */

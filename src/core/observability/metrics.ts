@@ -101,6 +101,13 @@ export const metrics = {
     buckets: JOB_BUCKETS,
     registers,
   }),
+  // `name`, like the other job series: a `job` label would clash with the one Prometheus sets on every target.
+  jobTenantFailures: new Counter({
+    name: 'tenantql_job_tenant_failures_total',
+    help: 'Tenants a job run failed for, by job name (the run itself may still count as a success)',
+    labelNames: ['name'] as const,
+    registers,
+  }),
   // Before the gauges that query: a scrape reads the pool before its own queries occupy it.
   dbPool: new Gauge({
     name: 'tenantql_db_pool_connections',

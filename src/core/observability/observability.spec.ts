@@ -166,7 +166,12 @@ describe('metrics access', () => {
   });
 
   it('is disabled in production without a token', async () => {
-    const production = loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'k'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32) });
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      SECRET_KEY: 'k'.repeat(40),
+      ENCRYPTION_KEY: 'ab'.repeat(32),
+      DATABASE_URL: 'postgres://db.internal/tenantql',
+    });
     expect(production.metrics.enabled).toBe(false);
     const server = await startMetricsServer(production.metrics, 0, '127.0.0.1');
     try {
