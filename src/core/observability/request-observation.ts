@@ -42,6 +42,7 @@ const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
 const pathOf = (url: string | undefined) => (url ?? '/').split('?')[0];
 /** Express rewrites `req.url` inside mounted routers; the original is what the client asked for. */
 const requestPath = (req: IncomingMessage) => pathOf((req as Request).originalUrl ?? req.url);
+const isProbe = (req: IncomingMessage) => QUIET_ROUTES.has(requestPath(req));
 
 export function describePrincipal(principal: Principal): string {
   if (principal.kind === 'user') return `user:${principal.userId}`;
@@ -84,11 +85,14 @@ function requestLogger(logger: Logger): RequestHandler {
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
     customSuccessObject: (_req, res, fields) => withObservation(res, fields),
-    customErrorObject: (_req, res, _error, fields) => withObservation(res, fields),
+    // A probe answering 503 reports a state (draining, database down), not a fault of ours: no stack trace.
+    customErrorObject: (req, res, _error, fields) =>
+      withObservation(res, isProbe(req) ? { ...fields, err: undefined } : fields),
     customLogLevel: (req, res, error) => {
+      if (isProbe(req) && !error) return res.statusCode >= 500 ? 'warn' : 'debug';
       if (error || res.statusCode >= 500 || requestObservation(res).internalError) return 'error';
       if (res.statusCode >= 400) return 'warn';
-      return QUIET_ROUTES.has(requestPath(req)) ? 'debug' : 'info';
+      return 'info';
     },
     customSuccessMessage: (req, res) => `${req.method} ${requestPath(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${requestPath(req)} ${res.statusCode}`,
