@@ -89,10 +89,10 @@ function requestLogger(logger: Logger): RequestHandler {
     customErrorObject: (req, res, _error, fields) =>
       withObservation(res, isProbe(req) ? { ...fields, err: undefined } : fields),
     customLogLevel: (req, res, error) => {
-      if (isProbe(req) && !error) return res.statusCode >= 500 ? 'warn' : 'debug';
+      if (isProbe(req) && !error && res.statusCode >= 500) return 'warn';
       if (error || res.statusCode >= 500 || requestObservation(res).internalError) return 'error';
       if (res.statusCode >= 400) return 'warn';
-      return 'info';
+      return isProbe(req) ? 'debug' : 'info';
     },
     customSuccessMessage: (req, res) => `${req.method} ${requestPath(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${requestPath(req)} ${res.statusCode}`,
