@@ -18,6 +18,8 @@ import { healthHandler, readinessHandler, type JobsState } from '../core/http/he
 import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
 import type { Principal, RequestContext } from '../core/http/request-context';
 import { reportInternalError } from '../core/observability/error-reporting';
+import { OperationScope } from '../core/tenancy/operation-scope';
+import { operationScopePlugin } from '../core/tenancy/operation-scope.plugin';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
 import { graphqlObservabilityPlugin } from '../core/observability/graphql-observability.plugin';
 import { metrics, metricsHandler, observeDataSource } from '../core/observability/metrics';
@@ -116,6 +118,8 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     stopOnTerminationSignals: false,
     formatError,
     plugins: [
+      // First, so the other plugins see the outcome of the commit (the operation's tenant scope closes here).
+      operationScopePlugin(),
       ...protection.plugins,
       graphqlObservabilityPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -195,6 +199,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
           logger: logger.child({ requestId: observation.requestId }),
           dataSource,
           authorizeTenant,
+          tenantScope: new OperationScope(),
         };
       },
     }),

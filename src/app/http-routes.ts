@@ -6,7 +6,7 @@ import type { AppConfig } from '../core/config/config';
 import { ErrorCode, httpStatusOf } from '../core/errors/error-code';
 import type { Principal } from '../core/http/request-context';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
-import { runInRequestTenantScope } from '../core/tenancy/tenant-scoped.middleware';
+import { runInRequestTenantScope } from '../core/tenancy/tenant-request';
 
 export interface TenantRouteScope {
   manager: EntityManager;

@@ -2,12 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import type { MemberRole } from '../authorization/member-role';
 import { ForbiddenError, InternalError, NotFoundError } from '../errors/app-error';
 import { assertTenantSchema, isUuid, type TenantRef } from './tenant-schema';
 
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'SUSPENDED' | 'FAILED' | 'ARCHIVED';
-/** Values of `public.memberships.role`. */
-export type TenantMemberRole = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';
 
 /** What the tenancy layer knows of a tenant: the row in `public.tenants` that scopes a request. */
 export interface ScopedTenant {
@@ -16,7 +15,7 @@ export interface ScopedTenant {
   status: TenantStatus;
   schema: string;
   /** With `memberUserId`: that user's role here, null when they are not a member. */
-  memberRole?: TenantMemberRole | null;
+  memberRole?: MemberRole | null;
 }
 
 export interface TenantScope {
@@ -82,20 +81,31 @@ export interface TenantScopeOptions {
   memberUserId?: string;
 }
 
+/** A tenant transaction that is open: its manager, and `close` to commit (or roll back) and release it. */
+export interface OpenTenantScope extends TenantScope {
+  /** Commits when `failure` is absent, rolls back otherwise; always gives the connection back. Throws when commit fails. */
+  close(failure?: unknown): Promise<void>;
+}
+
 /**
- * Runs `work` on one pooled connection inside one transaction scoped to the tenant:
- * commit on success, roll back on any error, always release the connection.
+ * Opens one pooled connection and one transaction scoped to the tenant (one round trip, see
+ * `openingStatement`), checks its status and `authorize`s the caller. On any failure here the
+ * transaction is rolled back and the connection released before the error is thrown.
  */
-export async function runInTenantScope<T>(
-  dataSource: DataSource,
-  ref: TenantRef,
-  work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>,
-  options: TenantScopeOptions = {},
-): Promise<T> {
+export async function openTenantScope(dataSource: DataSource, ref: TenantRef, options: TenantScopeOptions = {}): Promise<OpenTenantScope> {
   if (options.memberUserId !== undefined && !isUuid(options.memberUserId)) throw new InternalError('memberUserId must be a uuid');
   const runner = dataSource.createQueryRunner() as PostgresQueryRunner;
   const client = (await runner.connect()) as PoolClient;
   let releaseError: Error | undefined;
+  // A connection whose rollback failed is broken: hand the error to the pool so it is discarded.
+  const close = async (failure?: unknown) => {
+    try {
+      if (failure === undefined) await runner.commitTransaction();
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch((e: Error) => (releaseError = e));
+      await releaseConnection(runner, releaseError);
+    }
+  };
   try {
     let results: QueryResult[];
     try {
@@ -106,7 +116,7 @@ export async function runInTenantScope<T>(
     }
     adoptOpenTransaction(runner);
     const row = results[1].rows[0] as
-      | { id: string; slug: string; status: TenantStatus; schema_name: string; member_role?: TenantMemberRole | null }
+      | { id: string; slug: string; status: TenantStatus; schema_name: string; member_role?: MemberRole | null }
       | undefined;
     if (!row) throw new NotFoundError('Organization');
     const tenant: ScopedTenant = { id: row.id, slug: row.slug, status: row.status, schema: assertTenantSchema(row.schema_name) };
@@ -115,18 +125,33 @@ export async function runInTenantScope<T>(
       throw new ForbiddenError(`Organization is ${tenant.status.toLowerCase()}`, { reason: `TENANT_${tenant.status}` });
     }
     await options.authorize?.(tenant);
-    const result = await scopeStorage.run({ tenant, manager: runner.manager }, () => work(runner.manager, tenant));
-    await runner.commitTransaction();
-    return result;
+    return { tenant, manager: runner.manager, close };
   } catch (error) {
-    if (runner.isTransactionActive) {
-      await runner.rollbackTransaction().catch((e: Error) => (releaseError = e));
-    }
+    await close(error);
     throw error;
-  } finally {
-    // A connection whose rollback failed is broken: hand the error to the pool so it is discarded.
-    await releaseConnection(runner, releaseError);
   }
+}
+
+/**
+ * Runs `work` on one pooled connection inside one transaction scoped to the tenant:
+ * commit on success, roll back on any error, always release the connection.
+ */
+export async function runInTenantScope<T>(
+  dataSource: DataSource,
+  ref: TenantRef,
+  work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>,
+  options: TenantScopeOptions = {},
+): Promise<T> {
+  const scope = await openTenantScope(dataSource, ref, options);
+  let result: T;
+  try {
+    result = await scopeStorage.run({ tenant: scope.tenant, manager: scope.manager }, () => work(scope.manager, scope.tenant));
+  } catch (error) {
+    await scope.close(error);
+    throw error;
+  }
+  await scope.close();
+  return result;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TenantTransaction } from '../../core/tenancy/tenant-scoped.middleware';
+import type { TenantTransaction } from '../../core/tenancy/tenant-request';
 import { addDays, todayIn } from '../../core/calendar';
 import type { EntityManager } from 'typeorm';
 import { BadUserInputError } from '../../core/errors/app-error';

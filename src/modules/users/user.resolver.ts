@@ -1,3 +1,4 @@
+import { Policy, signedIn } from '../../core/authorization';
 import { FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { CurrentUser, type UserPrincipal } from './current-user';
 import { Membership } from './membership.entity';
@@ -8,6 +9,7 @@ import { UserService } from './user.service';
 export class UserResolver {
   constructor(private readonly userService: UserService) {}
 
+  @Policy(signedIn)
   @Query(() => User, { description: 'The signed-in user' })
   me(@CurrentUser() principal: UserPrincipal): Promise<User> {
     return this.userService.getSignedIn(principal.userId);

@@ -1,5 +1,0 @@
-import { signedIn, type PermissionTree } from '../memberships';
-
-export const userPermissions: PermissionTree = {
-  Query: { me: signedIn },
-};
