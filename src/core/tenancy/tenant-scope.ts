@@ -72,6 +72,26 @@ function releaseConnection(runner: PostgresQueryRunner, error?: Error): Promise<
   return (runner as unknown as { releasePostgresConnection(err?: Error): Promise<void> }).releasePostgresConnection(error);
 }
 
+/**
+ * The fields of one operation query concurrently through its one connection: pg would queue them
+ * itself but deprecates that (pg 9 drops it), so the scope queues them in order until it is released.
+ */
+function queueQueries(client: PoolClient): () => void {
+  const own = Object.getOwnPropertyDescriptor(client, 'query');
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  const queued = (...args: unknown[]) => {
+    const run = tail.then(() => query(...args));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  Object.assign(client, { query: queued });
+  return () => {
+    if (own) Object.defineProperty(client, 'query', own);
+    else delete (client as { query?: unknown }).query;
+  };
+}
+
 export interface TenantScopeOptions {
   /** Throws when the caller may not act for this tenant; runs inside the transaction, before any work. */
   authorize?: (tenant: ScopedTenant) => void | Promise<void>;
@@ -96,6 +116,7 @@ export async function openTenantScope(dataSource: DataSource, ref: TenantRef, op
   if (options.memberUserId !== undefined && !isUuid(options.memberUserId)) throw new InternalError('memberUserId must be a uuid');
   const runner = dataSource.createQueryRunner() as PostgresQueryRunner;
   const client = (await runner.connect()) as PoolClient;
+  const unqueue = queueQueries(client);
   let releaseError: Error | undefined;
   // A connection whose rollback failed is broken: hand the error to the pool so it is discarded.
   const close = async (failure?: unknown) => {
@@ -103,6 +124,7 @@ export async function openTenantScope(dataSource: DataSource, ref: TenantRef, op
       if (failure === undefined) await runner.commitTransaction();
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch((e: Error) => (releaseError = e));
+      unqueue();
       await releaseConnection(runner, releaseError);
     }
   };

@@ -29,7 +29,8 @@ export function CustomerConnectionResolver<A extends PaginationArgs, C extends o
 
     @Policy(canRead(field.resource))
     @FieldResolver(() => field.connection, { name: field.name, nullable: true, description: `The customer's ${field.name}, oldest first; arguments as the root ${field.name} list` })
-    page(@Root() customer: Customer, @Args(() => field.args) args: A, @Info() info: GraphQLResolveInfo, @OperationTenant() scope: OperationScope): Promise<C> {
+    // Named as the field: type-graphql pairs a field resolver with its field by method name.
+    [field.name](@Root() customer: Customer, @Args(() => field.args) args: A, @Info() info: GraphQLResolveInfo, @OperationTenant() scope: OperationScope): Promise<C> {
       return scope.load(this.pages, { parentId: customer.id, args: { ...args, withTotalCount: selectsField(info, 'totalCount') } });
     }
   }
