@@ -132,6 +132,13 @@ describe('relation fields in the operation scope (HTTP, real PostgreSQL)', () =>
     expect(await transactionsOpenedBy(() => app.gql('{ plans { code } }', {}, { org }))).toBe(0);
   });
 
+  it('refuses a nested fan-out by its cost before anything runs, and serves a 50-ticket screen', async () => {
+    const fanOut = await app.gql('{ customers(first: 100) { edges { node { tickets(first: 100) { edges { node { id } } } } } } }', {}, { org });
+    expect(fanOut.status).toBe(400);
+    expect(fanOut.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_COST_EXCEEDED', maxCost: 5000 });
+    expect((await app.gql(TicketsScreenDocument, { first: 50 }, { org })).errors).toBeUndefined();
+  });
+
   it('pages nested connections and validates their arguments like root lists', async () => {
     const first = data(await app.gql(CustomersWithTicketsDocument, { first: 2, ticketsFirst: 2 }, { org })).customers.edges[0].node.tickets!;
     expect(first).toMatchObject({ totalCount: 6, pageInfo: { hasNextPage: true } });

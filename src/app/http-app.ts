@@ -14,6 +14,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../core/config/config';
 import { ErrorCode } from '../core/errors/error-code';
 import { createErrorFormatter } from '../core/errors/format-graphql-error';
+import { queryCostPlugin } from '../core/graphql/query-cost';
 import { healthHandler, readinessHandler, type JobsState } from '../core/http/health';
 import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
 import type { Principal, RequestContext } from '../core/http/request-context';
@@ -93,7 +94,8 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   const armor = new ApolloArmor({
     maxDepth: { n: config.graphql.maxDepth },
     maxAliases: { n: config.graphql.maxAliases },
-    costLimit: { maxCost: config.graphql.maxCost },
+    // Replaced by queryCostPlugin: armor's cost ignores list sizes (`first`) and grows with depth.
+    costLimit: { enabled: false },
     maxDirectives: { n: 50 },
     // Token limit is enforced by graphql's own parser (parseOptions) so it answers 400, not 500.
     maxTokens: { enabled: false },
@@ -120,6 +122,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     plugins: [
       // First, so the other plugins see the outcome of the commit (the operation's tenant scope closes here).
       operationScopePlugin(),
+      queryCostPlugin(config.graphql.maxCost),
       ...protection.plugins,
       graphqlObservabilityPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
