@@ -89,34 +89,35 @@ export const canRead = (resource: string) => dataRule(resource, 'read');
 /** Changing tenant data: MEMBER and up, or an API key with `<resource>:write`. */
 export const canWrite = (resource: string) => dataRule(resource, 'write');
 
-/** Allowed when one of the rules allows; otherwise the first rule's refusal. */
-export function anyOf(...rules: AccessRule[]): AccessRule {
+/** A rule made of `rules`, decided by `decide` over their decisions (taken in order, lazily). */
+function combined(rules: AccessRule[], separator: string, decide: (decisions: Iterable<Decision>) => Decision): AccessRule {
   return {
-    name: rules.map((r) => r.name).join('|'),
+    name: rules.map((r) => r.name).join(separator),
     needsOrganization: rules.some((r) => r.needsOrganization),
     apiKeyScopes: rules.flatMap((r) => r.apiKeyScopes),
-    decide(principal, role) {
-      const decisions = rules.map((r) => r.decide(principal, role));
-      return decisions.find((d) => d === true) ?? decisions[0];
-    },
+    decide: (principal, role) => decide((function* () {
+      for (const r of rules) yield r.decide(principal, role);
+    })()),
   };
 }
 
+/** Allowed when one of the rules allows; otherwise the first rule's refusal. */
+export const anyOf = (...rules: AccessRule[]): AccessRule =>
+  combined(rules, '|', (decisions) => {
+    let first: Decision | undefined;
+    for (const decision of decisions) {
+      if (decision === true) return true;
+      first ??= decision;
+    }
+    return first ?? true;
+  });
+
 /** Allowed when every rule allows (e.g. what reads two kinds of data); otherwise the first refusal. */
-export function allOf(...rules: AccessRule[]): AccessRule {
-  return {
-    name: rules.map((r) => r.name).join('&'),
-    needsOrganization: rules.some((r) => r.needsOrganization),
-    apiKeyScopes: rules.flatMap((r) => r.apiKeyScopes),
-    decide(principal, role) {
-      for (const r of rules) {
-        const decision = r.decide(principal, role);
-        if (decision !== true) return decision;
-      }
-      return true;
-    },
-  };
-}
+export const allOf = (...rules: AccessRule[]): AccessRule =>
+  combined(rules, '&', (decisions) => {
+    for (const decision of decisions) if (decision !== true) return decision;
+    return true;
+  });
 
 /** For a REST route inside the organization's scope (HttpRouteKit.withTenantScope): the rule's refusal, thrown. */
 export function assertAllowed(accessRule: AccessRule, principal: Principal, role?: MemberRole | null): void {

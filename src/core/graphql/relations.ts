@@ -1,6 +1,6 @@
 import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { defineBatchLoad, type BatchLoad } from '../tenancy/operation-scope';
-import { decodeCursor, type KeysetCursor } from './connection';
+import { decodeCursor, toConnection, type KeysetCursor } from './connection';
 
 /** For a batched load: the row of each key (null when missing), in the keys' order. */
 export function oneEach<K, V>(keys: readonly K[], rows: readonly V[], keyOf: (row: V) => K): (V | null)[] {
@@ -36,9 +36,9 @@ export function byArguments<A>(keys: readonly PageKey<A>[]): { args: A; parentId
 
 /**
  * Keyset pages of many parents in ONE query: `query` (already filtered, alias `alias`) ranked per
- * `parentProperty` by (createdAt, id) after the cursor, at most `first + 1` rows each (so
- * `toConnection` sees whether there is a next page); with `withTotalCount`, one more query counts
- * each parent's matches. Answers in the parents' order, rows in page order.
+ * `parentProperty` by (createdAt, id) after the cursor, at most `first + 1` rows each (whether there
+ * is a next page); with `withTotalCount`, one more query counts each parent's matches. Answers each
+ * parent's connection, in the parents' order.
  */
 export async function pagesPerParent<T extends ObjectLiteral & KeysetCursor>(
   query: SelectQueryBuilder<T>,
@@ -46,7 +46,7 @@ export async function pagesPerParent<T extends ObjectLiteral & KeysetCursor>(
   parentProperty: keyof T & string,
   parentIds: readonly string[],
   page: { first: number; after?: string; withTotalCount?: boolean },
-): Promise<{ rows: T[]; totalCount: number }[]> {
+): Promise<(ReturnType<typeof toConnection<T>> & { totalCount: number })[]> {
   const parent = `${alias}.${parentProperty}`;
   query.andWhere(`${parent} IN (:...pageParentIds)`, { pageParentIds: parentIds });
   const counts = new Map<string, number>();
@@ -69,8 +69,14 @@ export async function pagesPerParent<T extends ObjectLiteral & KeysetCursor>(
     .orderBy(`${alias}.createdAt`, 'ASC')
     .addOrderBy(`${alias}.id`, 'ASC')
     .getMany();
-  return allEach(parentIds, rows, (row) => row[parentProperty] as string).map((own, i) => ({ rows: own, totalCount: counts.get(parentIds[i]) ?? 0 }));
+  return allEach(parentIds, rows, (row) => row[parentProperty] as string).map((own, i) => ({
+    ...toConnection(own, page.first),
+    totalCount: counts.get(parentIds[i]) ?? 0,
+  }));
 }
+
+/** The nodes of many connections, for loading what they need in one query. */
+export const nodesOf = <T>(pages: { edges: { node: T }[] }[]): T[] => pages.flatMap((page) => page.edges.map((edge) => edge.node));
 
 /**
  * The DataLoader of a nested connection (Customer.tickets, …): keys with the same arguments are one

@@ -3,7 +3,7 @@ import { addDays, addMonths, todayIn } from '../../core/calendar';
 import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, toConnection } from '../../core/graphql/connection';
-import { allEach, pagesPerParent } from '../../core/graphql/relations';
+import { allEach, nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import { asQuoteLineInputs, copyLines, copyQuote, QuoteStatus, type Quote, type QuoteService } from '../quotes';
 import { Contract, ContractLineItem } from './contract.entity';
@@ -132,11 +132,8 @@ export class ContractService {
   /** `list` for many customers at once (Customer.contracts): their pages in one query, their lines in another. */
   async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: ContractListOptions) {
     const today = await this.today(em);
-    const pages = (await pagesPerParent(this.filtered(em, options.filter, today), 'c', 'customerId', customerIds, options)).map(({ rows, totalCount }) => ({
-      ...toConnection(rows, options.first),
-      totalCount,
-    }));
-    await this.hydrate(em, pages.flatMap((page) => page.edges.map((edge) => edge.node)), today);
+    const pages = await pagesPerParent(this.filtered(em, options.filter, today), 'c', 'customerId', customerIds, options);
+    await this.hydrate(em, nodesOf(pages), today);
     return pages;
   }
 

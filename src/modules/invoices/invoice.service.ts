@@ -3,7 +3,7 @@ import { addDays, todayIn } from '../../core/calendar';
 import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, toConnection } from '../../core/graphql/connection';
-import { allEach, pagesPerParent } from '../../core/graphql/relations';
+import { allEach, nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import type { EntitlementService } from '../plans';
 import { copyLines, copyQuote, QuoteStatus, type QuoteService } from '../quotes';
@@ -109,11 +109,8 @@ export class InvoiceService {
 
   /** `list` for many customers at once (Customer.invoices): their pages in one query, their lines in another. */
   async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: InvoiceListOptions) {
-    const pages = (await pagesPerParent(this.filtered(em, options.filter), 'i', 'customerId', customerIds, options)).map(({ rows, totalCount }) => ({
-      ...toConnection(rows, options.first),
-      totalCount,
-    }));
-    await this.withLines(em, pages.flatMap((page) => page.edges.map((edge) => edge.node)));
+    const pages = await pagesPerParent(this.filtered(em, options.filter), 'i', 'customerId', customerIds, options);
+    await this.withLines(em, nodesOf(pages));
     return pages;
   }
 

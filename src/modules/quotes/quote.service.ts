@@ -3,7 +3,7 @@ import { todayIn } from '../../core/calendar';
 import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
-import { pagesPerParent } from '../../core/graphql/relations';
+import { nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import { fromScaled, toScaled, type ProductService } from '../catalog';
 import type { CustomerService } from '../customers';
@@ -140,11 +140,8 @@ export class QuoteService {
   /** `list` for many customers at once (Customer.quotes): their pages in one query, their lines in another. */
   async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: QuoteListOptions) {
     const today = await this.today(em);
-    const pages = (await pagesPerParent(this.filtered(em, options.filter, today), 'q', 'customerId', customerIds, options)).map(({ rows, totalCount }) => ({
-      ...toConnection(rows, options.first),
-      totalCount,
-    }));
-    await this.hydrate(em, pages.flatMap((page) => page.edges.map((edge) => edge.node)), today);
+    const pages = await pagesPerParent(this.filtered(em, options.filter, today), 'q', 'customerId', customerIds, options);
+    await this.hydrate(em, nodesOf(pages), today);
     return pages;
   }
 

@@ -1,7 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import { ConflictError, LimitExceededError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
-import { pagesPerParent } from '../../core/graphql/relations';
+import { nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import { Customer, type CustomerService } from '../customers';
 import type { EntitlementService } from '../plans';
@@ -246,7 +246,8 @@ export class TicketService {
   /** `list` for many customers at once (Customer.tickets): one query for all their pages (threads load on demand). */
   async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: TicketListOptions) {
     const pages = await pagesPerParent(this.filtered(em, options.filter), 't', 'customerId', customerIds, options);
-    return pages.map(({ rows, totalCount }) => ({ ...toConnection(this.withSlaStatus(rows), options.first), totalCount }));
+    this.withSlaStatus(nodesOf(pages));
+    return pages;
   }
 
   /** Tickets by id, in one query (Article.tickets). */
