@@ -26,10 +26,6 @@ export interface TenantScope {
 
 const scopeStorage = new AsyncLocalStorage<TenantScope>();
 
-export function currentTenantScope(): TenantScope | undefined {
-  return scopeStorage.getStore();
-}
-
 /** Tenant code that runs outside a scope is a bug: fail loudly instead of reading `public`. */
 export function requireTenantScope(): TenantScope {
   const scope = scopeStorage.getStore();

@@ -28,7 +28,7 @@ export class EmailChannelResolver {
     return this.emailChannelService.configure(em, tenant.id, input);
   }
 
-  /** Not @TenantScoped: the login runs between two short transactions (see checkedThenReleased in its permissions). */
+  /** Released: the login runs between two short transactions, no connection held while it waits. */
   @Policy(hasRole(MemberRole.ADMIN), { released: true })
   @Mutation(() => EmailChannelTestResult, { description: 'Logs in to the mailbox now; the outcome is also kept as lastError. NOT_FOUND without a channel' })
   testEmailChannel(@Ctx() ctx: RequestContext): Promise<EmailChannelTestResult> {

@@ -10,7 +10,7 @@ import { Member } from './member.type';
 import { InviteMemberArgs } from './membership.inputs';
 import { MembershipService } from './membership.service';
 
-/** Members and invitations of the organization in X-Organization-ID (who may do what: membership.permissions.ts). */
+/** Members and invitations of the organization in X-Organization-ID (who may do what: each field's @Policy). */
 @Resolver()
 export class MembershipResolver {
   constructor(private readonly memberships: MembershipService) {}

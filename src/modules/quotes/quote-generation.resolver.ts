@@ -6,7 +6,7 @@ import { requestTenantTransaction } from '../../core/tenancy/tenant-request';
 import { GeneratedQuote, GenerateQuoteInput } from './quote-generation.inputs';
 import { QuoteGenerationService } from './quote-generation.service';
 
-/** Not @TenantScoped: the service opens its own short transactions around the model's answer. */
+/** Released policy: the service opens its own short transactions around the model's answer. */
 @Resolver()
 export class QuoteGenerationResolver {
   constructor(private readonly generation: QuoteGenerationService) {}
