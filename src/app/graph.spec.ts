@@ -160,10 +160,11 @@ describe('relation fields in the operation scope (HTTP, real PostgreSQL)', () =>
   });
 
   describe('a mutation is all-or-nothing', () => {
-    const stored = async (name: string) => (await app.dataSource.query(`SELECT count(*)::int AS n FROM tenant_${owner.tenant.id.replace(/-/g, '_')}.customers WHERE name = $1`, [name]).catch(async () => {
-      const [{ schema_name }] = await app.dataSource.query('SELECT schema_name FROM public.tenants WHERE id = $1', [owner.tenant.id]);
-      return app.dataSource.query(`SELECT count(*)::int AS n FROM "${schema_name}".customers WHERE name = $1`, [name]);
-    }))[0].n;
+    const stored = async (name: string) => {
+      const [{ schema_name: schema }] = await app.dataSource.query('SELECT schema_name FROM public.tenants WHERE id = $1', [owner.tenant.id]);
+      const [{ n }] = await app.dataSource.query(`SELECT count(*)::int AS n FROM "${schema}".customers WHERE name = $1`, [name]);
+      return n as number;
+    };
 
     it('rolls back when a nested field is FORBIDDEN', async () => {
       const res = await app.gql('mutation { createCustomer(input: {name: "Nested forbidden"}) { id tickets { totalCount } } }', {}, await key(['customers:write']));
@@ -175,6 +176,17 @@ describe('relation fields in the operation scope (HTTP, real PostgreSQL)', () =>
       const res = await app.gql('mutation { createCustomer(input: {name: "Nested cursor"}) { id tickets(after: "x") { totalCount } } }', {}, { org });
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_CURSOR' });
       expect(await stored('Nested cursor')).toBe(0);
+    });
+
+    it('runs a released field after another tenant field in the operation inside that transaction (no second one waiting on it)', async () => {
+      const input = { customerId: ids.customers[0], customerRequest: 'nothing we sell', quoteTitle: 'Released' };
+      const res = await app.gql(
+        'mutation($input: GenerateQuoteInput!) { createCustomer(input: {name: "Before released"}) { id } generateQuote(input: $input) { generatedBy } }',
+        { input },
+        { org },
+      );
+      expect(res.errors!.map((e) => [e.path!.join('.'), e.extensions.reason])).toEqual([['generateQuote', 'NO_MATCHING_PRODUCTS']]);
+      expect(await stored('Before released')).toBe(0);
     });
 
     it('rolls back every root field when a later one fails, and commits them all otherwise', async () => {

@@ -2,7 +2,7 @@ import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type Gra
 import { ForbiddenError } from '../errors/app-error';
 import type { RequestContext } from '../http/request-context';
 import type { ScopedTenant } from '../tenancy/tenant-scope';
-import { runInRequestTenantScope } from '../tenancy/tenant-request';
+import { requestTenantTransaction } from '../tenancy/tenant-request';
 import type { Decision } from './access-rule';
 import { POLICY_EXTENSION, type FieldPolicy } from './policy';
 
@@ -32,7 +32,8 @@ function guarded({ rule, scope }: FieldPolicy, resolve: Resolver): Resolver {
   }
   if (scope === 'released') {
     return async (root, args, ctx, info) => {
-      await runInRequestTenantScope(ctx, async (_manager, tenant) => refuse(rule.decide(ctx.principal, tenant.memberRole)));
+      // Decided in the operation's scope when an earlier field opened it, else in a short one of its own.
+      await requestTenantTransaction(ctx)(async (_manager, tenant) => refuse(rule.decide(ctx.principal, tenant.memberRole)));
       return resolve(root, args, ctx, info);
     };
   }

@@ -4,6 +4,7 @@ import { BadUserInputError, UnauthenticatedError } from '../errors/app-error';
 import type { RequestContext } from '../http/request-context';
 import { parseTenantRef } from './tenant-schema';
 import { openTenantScope, runInTenantScope, type OpenTenantScope, type ScopedTenant, type TenantScopeOptions } from './tenant-scope';
+import type { OperationScope } from './operation-scope';
 import type { TenantRef } from './tenant-schema';
 
 /** What opening a request's tenant scope needs from its context (GraphQL or a REST route). */
@@ -47,11 +48,17 @@ export function runInRequestTenantScope<T>(request: TenantRequest, work: (manage
 /** Runs `work` in one transaction of the request's organization (for resolvers with a `released` policy). */
 export type TenantTransaction = <T>(work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>) => Promise<T>;
 
-/** The request's `TenantTransaction`: each call opens (and closes) its own scope. */
+/**
+ * The request's `TenantTransaction`: each call opens (and closes) its own scope, unless the GraphQL
+ * operation already holds its scope (an earlier field opened it): then the work joins that
+ * transaction, since a second one could wait forever on the rows the first has locked.
+ */
 export const requestTenantTransaction =
-  (request: TenantRequest): TenantTransaction =>
-  (work) =>
-    runInRequestTenantScope(request, work);
+  (request: TenantRequest & { tenantScope?: OperationScope }): TenantTransaction =>
+  (work) => {
+    const open = request.tenantScope?.current;
+    return open ? work(open.manager, open.tenant) : runInRequestTenantScope(request, work);
+  };
 
 /** Injects the operation's tenant-scoped EntityManager; throws unless the field's policy opened the scope. */
 export const TenantManager = () => createParameterDecorator<RequestContext>(({ context }) => context.tenantScope.require().manager);
