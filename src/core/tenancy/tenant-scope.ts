@@ -68,24 +68,25 @@ function releaseConnection(runner: PostgresQueryRunner, error?: Error): Promise<
   return (runner as unknown as { releasePostgresConnection(err?: Error): Promise<void> }).releasePostgresConnection(error);
 }
 
+/** Connections whose `query` already queues (installed once per connection: no per-request change to the object). */
+const queuing = new WeakSet<PoolClient>();
+
 /**
  * The fields of one operation query concurrently through its one connection: pg would queue them
- * itself but deprecates that (pg 9 drops it), so the scope queues them in order until it is released.
+ * itself but deprecates that (pg 9 drops it), so the connection queues them in order.
  */
-function queueQueries(client: PoolClient): () => void {
-  const own = Object.getOwnPropertyDescriptor(client, 'query');
-  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+function queueQueries(client: PoolClient): void {
+  if (queuing.has(client)) return;
+  queuing.add(client);
+  // Looked up at each call, so the class's own `query` (or a wrapper of it) stays in charge.
+  const proto = Object.getPrototypeOf(client) as { query: (...args: unknown[]) => Promise<unknown> };
   let tail: Promise<unknown> = Promise.resolve();
   const queued = (...args: unknown[]) => {
-    const run = tail.then(() => query(...args));
+    const run = tail.then(() => proto.query.apply(client, args));
     tail = run.catch(() => undefined);
     return run;
   };
   Object.assign(client, { query: queued });
-  return () => {
-    if (own) Object.defineProperty(client, 'query', own);
-    else delete (client as { query?: unknown }).query;
-  };
 }
 
 export interface TenantScopeOptions {
@@ -112,7 +113,7 @@ export async function openTenantScope(dataSource: DataSource, ref: TenantRef, op
   if (options.memberUserId !== undefined && !isUuid(options.memberUserId)) throw new InternalError('memberUserId must be a uuid');
   const runner = dataSource.createQueryRunner() as PostgresQueryRunner;
   const client = (await runner.connect()) as PoolClient;
-  const unqueue = queueQueries(client);
+  queueQueries(client);
   let releaseError: Error | undefined;
   // A connection whose rollback failed is broken: hand the error to the pool so it is discarded.
   const close = async (failure?: unknown) => {
@@ -120,7 +121,6 @@ export async function openTenantScope(dataSource: DataSource, ref: TenantRef, op
       if (failure === undefined) await runner.commitTransaction();
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch((e: Error) => (releaseError = e));
-      unqueue();
       await releaseConnection(runner, releaseError);
     }
   };
