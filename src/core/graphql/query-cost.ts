@@ -1,13 +1,15 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  getArgumentValues,
   getNamedType,
   getNullableType,
   GraphQLError,
   isCompositeType,
   isListType,
-  isObjectType,
+  Kind,
   type DocumentNode,
+  type FieldNode,
+  type GraphQLArgument,
+  type GraphQLField,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLSchema,
@@ -41,20 +43,52 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
         const fragment = fragments.get(selection.name.value);
         const type = fragment && schema.getType(fragment.typeCondition.name.value);
         if (fragment && isCompositeType(type) && !seen.has(fragment.name.value)) cost += costOf(fragment.selectionSet, type, new Set(seen).add(fragment.name.value));
-      } else if (!selection.name.value.startsWith('__') && 'getFields' in parent) {
+      } else if (selection.selectionSet && !selection.name.value.startsWith('__') && 'getFields' in parent) {
         const field = parent.getFields()[selection.name.value];
-        const type = field && getNamedType(field.type);
-        if (!field || !isCompositeType(type)) continue;
-        const first = field.args.some((arg) => arg.name === 'first') ? Number(getArgumentValues(field, selection, variables).first) || 1 : undefined;
-        const isEdges = selection.name.value === 'edges' && parent.name.endsWith('Connection');
-        const rows = first ?? (isListType(getNullableType(field.type)) && !isEdges ? UNPAGED_LIST_SIZE : 1);
-        cost += rows * (1 + costOf(selection.selectionSet, type, seen));
+        const shape = field && shapeOf(field, parent);
+        if (!shape?.type) continue;
+        const rows = shape.first ? firstOf(shape.first, selection, variables) : shape.rows;
+        cost += rows * (1 + costOf(selection.selectionSet, shape.type, seen));
       }
     }
     return cost;
   };
   const root = schema.getRootType(operation.operation);
-  return root && isObjectType(root) ? costOf(operation.selectionSet, root, new Set()) : 0;
+  return root ? costOf(operation.selectionSet, root, new Set()) : 0;
+}
+
+/** What the cost needs of a field, worked out once per schema field (graphql's type checks are slow in development). */
+interface FieldShape {
+  /** The object type below it; null for scalars and enums (free). */
+  type: GraphQLCompositeType | null;
+  /** Its `first` argument, when it has one. */
+  first?: GraphQLArgument;
+  /** Rows per parent row without `first`: UNPAGED_LIST_SIZE for a list (but a connection's `edges`), else 1. */
+  rows: number;
+}
+
+const shapes = new WeakMap<GraphQLField<unknown, unknown>, FieldShape>();
+
+function shapeOf(field: GraphQLField<unknown, unknown>, parent: GraphQLCompositeType): FieldShape {
+  let shape = shapes.get(field);
+  if (!shape) {
+    const named = getNamedType(field.type);
+    const isEdges = field.name === 'edges' && parent.name.endsWith('Connection');
+    shape = {
+      type: isCompositeType(named) ? named : null,
+      first: field.args.find((arg) => arg.name === 'first'),
+      rows: isListType(getNullableType(field.type)) && !isEdges ? UNPAGED_LIST_SIZE : 1,
+    };
+    shapes.set(field, shape);
+  }
+  return shape;
+}
+
+/** The `first` sent (a literal or a variable), else its default; at least 1. */
+function firstOf(arg: GraphQLArgument, node: FieldNode, variables: Record<string, unknown>): number {
+  const value = node.arguments?.find((a) => a.name.value === 'first')?.value;
+  const sent = value?.kind === Kind.INT ? Number(value.value) : value?.kind === Kind.VARIABLE ? variables[value.name.value] : arg.defaultValue;
+  return Math.max(1, Number(sent) || 1);
 }
 
 /**
