@@ -9,7 +9,8 @@ import { createLogger } from '../src/core/logging/logger';
 import { readBenchOptions, type BenchContext, type BenchSection } from './bench-context';
 import { openBenchDatabase, type BenchDatabase } from './bench-database';
 import { accountsSection } from './accounts';
-import { shieldSection } from './shield';
+import { nestedSection } from './nested';
+import { policiesSection } from './policies';
 import { limitsSection } from './limits';
 import { helpdeskSection } from './helpdesk';
 import { loadSection } from './load';
@@ -21,7 +22,7 @@ import { whatsappSection } from './whatsapp';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
-const sections: BenchSection[] = [loadSection, provisioningSection, migrationsSection, accountsSection, shieldSection, limitsSection, quotesSection, quotePdfSection, helpdeskSection, whatsappSection];
+const sections: BenchSection[] = [loadSection, nestedSection, provisioningSection, migrationsSection, accountsSection, policiesSection, limitsSection, quotesSection, quotePdfSection, helpdeskSection, whatsappSection];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 

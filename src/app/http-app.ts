@@ -17,11 +17,14 @@ import { finalErrorHandler, notFoundHandler, refuseOversizeBody } from '../core/
 import { graphqlEdgePlugin } from '../core/http/graphql-edge.plugin';
 import { healthHandler, readinessHandler, versionVisibility, type JobsState } from '../core/http/health';
 import { rawJsonBody } from '../core/http/raw-json-body';
+import { queryCostPlugin } from '../core/graphql/query-cost';
 import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
 import { ServerDrain } from '../core/http/server-drain';
 import type { Principal, RequestContext } from '../core/http/request-context';
 import { refuseIllFormedUrl } from '../core/http/well-formed-text';
 import { reportInternalError } from '../core/observability/error-reporting';
+import { OperationScope } from '../core/tenancy/operation-scope';
+import { operationScopePlugin } from '../core/tenancy/operation-scope.plugin';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
 import { graphqlObservabilityPlugin } from '../core/observability/graphql-observability.plugin';
 import { metrics, metricsHandler, observeDataSource } from '../core/observability/metrics';
@@ -83,7 +86,8 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   const armor = new ApolloArmor({
     maxDepth: { n: config.graphql.maxDepth },
     maxAliases: { n: config.graphql.maxAliases },
-    costLimit: { maxCost: config.graphql.maxCost },
+    // Replaced by queryCostPlugin: armor's cost ignores list sizes (`first`) and grows with depth.
+    costLimit: { enabled: false },
     maxDirectives: { n: 50 },
     // Token limit is enforced by graphql's own parser (parseOptions) so it answers 400, not 500.
     maxTokens: { enabled: false },
@@ -112,6 +116,9 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     stopOnTerminationSignals: false,
     formatError,
     plugins: [
+      // First, so the other plugins see the outcome of the commit (the operation's tenant scope closes here).
+      operationScopePlugin(),
+      queryCostPlugin(config.graphql.maxCost),
       ...protection.plugins,
       graphqlEdgePlugin(),
       graphqlObservabilityPlugin(),
@@ -197,6 +204,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
           logger, // its lines carry the request id, tenant, principal and operation (the logger's mixin)
           dataSource,
           authorizeTenant,
+          tenantScope: new OperationScope(),
         };
       },
     }),

@@ -8,7 +8,7 @@ import { sendJsonError } from '../core/http/json-error';
 import { rawJsonBody } from '../core/http/raw-json-body';
 import type { Principal } from '../core/http/request-context';
 import type { ScopedTenant } from '../core/tenancy/tenant-scope';
-import { runInRequestTenantScope } from '../core/tenancy/tenant-scoped.middleware';
+import { runInRequestTenantScope } from '../core/tenancy/tenant-request';
 
 export interface TenantRouteScope {
   manager: EntityManager;

@@ -1,10 +1,12 @@
 import { graphql, GraphQLList, GraphQLObjectType, GraphQLSchema, GraphQLString, type GraphQLFieldResolver } from 'graphql';
+import { applyPolicies, canRead, everyone, platformAdmin, POLICY_EXTENSION, type AccessRule, type FieldPolicy } from '../core/authorization';
 import type { Principal } from '../core/http/request-context';
-import { everyone, platformAdmin } from '../modules/memberships';
-import { appPermissions, applyPermissions } from './permissions';
+import { apiKeyScopes } from './permissions';
 import { buildAppSchema } from './schema';
 
-/** A schema outside the app: `listed` has a rule, `unlisted` none; items have a field resolver of their own. */
+const policy = (rule: AccessRule): { extensions: Record<string, FieldPolicy> } => ({ extensions: { [POLICY_EXTENSION]: { rule, scope: 'none' } } });
+
+/** A schema outside the app: `listed` has a policy, `unlisted` none; items have a field resolver of their own. */
 function toySchema(calls: string[]) {
   const label: GraphQLFieldResolver<{ id: string }, unknown> = (item) => `item ${item.id}`;
   const Item = new GraphQLObjectType({ name: 'Item', fields: { label: { type: GraphQLString, resolve: label } } });
@@ -16,8 +18,8 @@ function toySchema(calls: string[]) {
     query: new GraphQLObjectType({
       name: 'Query',
       fields: {
-        listed: { type: new GraphQLList(Item), resolve: resolver('listed') },
-        adminOnly: { type: new GraphQLList(Item), resolve: resolver('adminOnly') },
+        listed: { type: new GraphQLList(Item), resolve: resolver('listed'), ...policy(everyone) },
+        adminOnly: { type: new GraphQLList(Item), resolve: resolver('adminOnly'), ...policy(platformAdmin) },
         unlisted: { type: new GraphQLList(Item), resolve: resolver('unlisted') },
       },
     }),
@@ -25,14 +27,13 @@ function toySchema(calls: string[]) {
   return { schema, label };
 }
 
-const run = (schema: GraphQLSchema, source: string, principal: Principal) =>
-  graphql({ schema, source, contextValue: { principal } });
+const run = (schema: GraphQLSchema, source: string, principal: Principal) => graphql({ schema, source, contextValue: { principal } });
 
-describe('permissions (graphql-shield)', () => {
-  it('denies a root field that has no rule, whoever asks, without running its resolver', async () => {
+describe('field policies (@Policy, applyPolicies)', () => {
+  it('denies a root field that has no policy, whoever asks, without running its resolver', async () => {
     const calls: string[] = [];
     const { schema } = toySchema(calls);
-    const protectedSchema = applyPermissions(schema, { Query: { listed: everyone, adminOnly: platformAdmin } });
+    const protectedSchema = applyPolicies(schema);
 
     for (const principal of [{ kind: 'anonymous' }, { kind: 'platform-admin' }] as Principal[]) {
       const res = await run(protectedSchema, '{ unlisted { label } }', principal);
@@ -44,20 +45,28 @@ describe('permissions (graphql-shield)', () => {
     expect(calls).toEqual(['listed']);
   });
 
-  it('wraps root fields only: field resolvers of types stay as they are (large lists stay fast)', () => {
+  it('leaves fields without a policy as they are (large lists pay nothing)', () => {
     const { schema, label } = toySchema([]);
-    const protectedSchema = applyPermissions(schema, { Query: { listed: everyone } });
-    const item = protectedSchema.getType('Item') as GraphQLObjectType;
+    const item = applyPolicies(schema).getType('Item') as GraphQLObjectType;
     expect(item.getFields().label.resolve).toBe(label);
-    const query = protectedSchema.getQueryType()!;
-    expect(query.getFields().listed.resolve).not.toBe((schema.getQueryType()!.getFields().listed).resolve);
   });
 
-  it('has an explicit rule for every root field of the app (nothing is denied by accident)', async () => {
+  it('declares a policy on every root field of the app (nothing is denied by accident)', async () => {
     const schema = await buildAppSchema();
     for (const type of ['Query', 'Mutation'] as const) {
-      const fields = Object.keys((schema.getType(type) as GraphQLObjectType).getFields()).sort();
-      expect(Object.keys(appPermissions[type] ?? {}).sort()).toEqual(fields);
+      const undeclared = Object.values((schema.getType(type) as GraphQLObjectType).getFields()).filter((f) => !f.extensions[POLICY_EXTENSION]);
+      expect(undeclared.map((f) => f.name)).toEqual([]);
     }
+  });
+
+  it('derives the API-key scopes from the declarations', () => {
+    expect(apiKeyScopes).toEqual(expect.arrayContaining(['customers:read', 'customers:write', 'tickets:read', 'quotes:write']));
+    expect(apiKeyScopes).toEqual([...new Set(apiKeyScopes)].sort());
+  });
+
+  it('a data rule refuses an API key without its scope and accepts one with the write scope', () => {
+    const key = (scopes: string[]): Principal => ({ kind: 'api-key', apiKeyId: 'k', tenantId: 't', scopes });
+    expect(canRead('customers').decide(key(['customers:write']))).toBe(true);
+    expect(canRead('customers').decide(key(['tickets:read']))).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'MISSING_SCOPE' } });
   });
 });

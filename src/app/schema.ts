@@ -2,35 +2,42 @@ import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { DateTimeScalar } from '../core/graphql/date-time.scalar';
+import { applyPolicies } from '../core/authorization';
 import { ApiKeyResolver } from '../modules/api-keys';
 import { AuthResolver } from '../modules/auth';
 import { ProductResolver } from '../modules/catalog';
-import { ContractResolver } from '../modules/contracts';
+import { ContractRelationsResolver, ContractResolver, CustomerContractsResolver, QuoteContractResolver } from '../modules/contracts';
 import { CustomerResolver } from '../modules/customers';
 import { EmailChannelResolver } from '../modules/email-channel';
-import { InvoiceResolver } from '../modules/invoices';
+import { CustomerInvoicesResolver, InvoiceRelationsResolver, InvoiceResolver, QuoteInvoicesResolver } from '../modules/invoices';
 import { JobResolver } from '../modules/jobs';
-import { ArticleResolver } from '../modules/knowledge-base';
+import { ArticleResolver, ArticleTicketsResolver, TicketArticlesResolver } from '../modules/knowledge-base';
 import { MembershipResolver } from '../modules/memberships';
 import { OnboardingResolver } from '../modules/onboarding';
 import { PaymentsResolver } from '../modules/payments';
 import { PlanResolver } from '../modules/plans';
-import { QuoteGenerationResolver, QuoteResolver } from '../modules/quotes';
+import { CustomerQuotesResolver, QuoteGenerationResolver, QuoteResolver } from '../modules/quotes';
 import { SettingsResolver } from '../modules/settings';
 import { TenantResolver } from '../modules/tenants';
-import { SlaPolicyResolver, SlaReportResolver, TicketResolver } from '../modules/tickets';
+import { CustomerTicketsResolver, SlaPolicyResolver, SlaReportResolver, TicketMessageResolver, TicketResolver } from '../modules/tickets';
 import { UserResolver } from '../modules/users';
 import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
-import { applyPermissions } from './permissions';
 
 export const resolvers = [
   TenantResolver,
   CustomerResolver,
   ProductResolver,
   QuoteResolver,
+  CustomerQuotesResolver,
   QuoteGenerationResolver,
   ContractResolver,
+  ContractRelationsResolver,
+  QuoteContractResolver,
+  CustomerContractsResolver,
   InvoiceResolver,
+  InvoiceRelationsResolver,
+  QuoteInvoicesResolver,
+  CustomerInvoicesResolver,
   JobResolver,
   UserResolver,
   AuthResolver,
@@ -41,9 +48,13 @@ export const resolvers = [
   PlanResolver,
   PaymentsResolver,
   TicketResolver,
+  TicketMessageResolver,
+  CustomerTicketsResolver,
   SlaPolicyResolver,
   SlaReportResolver,
   ArticleResolver,
+  TicketArticlesResolver,
+  ArticleTicketsResolver,
   EmailChannelResolver,
   WhatsAppChannelResolver,
 ] as const;
@@ -51,8 +62,8 @@ export const resolvers = [
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');
 
 /**
- * The executable schema with its permissions (src/app/permissions.ts). `container` hands
- * TypeGraphQL the resolver instances built by `createServices`.
+ * The executable schema with every field's `@Policy` applied (deny by default for root fields, see
+ * src/core/authorization). `container` hands TypeGraphQL the resolver instances built by `createServices`.
  */
 export async function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
   const schema = await buildSchema({
@@ -63,5 +74,5 @@ export async function buildAppSchema(container?: ContainerType): Promise<GraphQL
     // Validation errors must not echo the submitted object back.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });
-  return applyPermissions(schema);
+  return applyPolicies(schema);
 }

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { AppConfig } from '../core/config/config';
+import { byIdRelation } from '../core/graphql/relations';
 import { createLogger } from '../core/logging/logger';
 import { createMailTransport, MailOutbox, MailTemplates } from '../integrations/mail';
 import { MailboxReader } from '../integrations/imap';
@@ -19,20 +20,20 @@ import {
 import { JobRunner } from '../core/jobs/job-runner';
 import { SecretBox } from '../core/crypto/secret-box';
 import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
-import { ContractResolver, ContractService } from '../modules/contracts';
+import { ContractRelationsResolver, ContractResolver, ContractService, CustomerContractsResolver, QuoteContractResolver } from '../modules/contracts';
 import { CustomerResolver, CustomerService } from '../modules/customers';
 import { EMAIL_REPLY_KEY_PREFIX, EmailChannelResolver, EmailChannelService, emailChannelConfiguredStep, EmailReplyChannel, recordEmailReplyDelivery } from '../modules/email-channel';
-import { InvoiceResolver, InvoiceSender, InvoiceService, invoicePdfRoute } from '../modules/invoices';
+import { CustomerInvoicesResolver, InvoiceRelationsResolver, InvoiceResolver, InvoiceSender, InvoiceService, invoicePdfRoute, QuoteInvoicesResolver } from '../modules/invoices';
 import { JobResolver, JobService } from '../modules/jobs';
-import { ArticleResolver, ArticleService } from '../modules/knowledge-base';
+import { ArticleResolver, ArticleService, ArticleTicketsResolver, TicketArticlesResolver, ticketArticleResolvers } from '../modules/knowledge-base';
 import { inviteTeamStep, MembershipResolver, MembershipService } from '../modules/memberships';
 import { OnboardingResolver, OnboardingService, type Clock, type OnboardingStepDefinition } from '../modules/onboarding';
 import { createPaymentServices, paymentMethodStep, PaymentsResolver } from '../modules/payments';
 import { ApiCallMeter, EntitlementService, PlanCatalog, PlanResolver, PlanService, UsageWarnings } from '../modules/plans';
-import { DocumentMailer, ProductMatcher, QuoteDocumentService, QuoteGenerationResolver, QuoteGenerationService, QuotePdf, quotePdfRoute, QuoteResolver, QuoteSender, QuoteService } from '../modules/quotes';
+import { CustomerQuotesResolver, DocumentMailer, ProductMatcher, QuoteDocumentService, QuoteGenerationResolver, QuoteGenerationService, QuotePdf, quotePdfRoute, QuoteResolver, QuoteSender, QuoteService } from '../modules/quotes';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
-import { SlaMonitor, SlaPolicyResolver, SlaPolicyService, SlaReportResolver, SlaReportService, TicketResolver, TicketService } from '../modules/tickets';
+import { CustomerTicketsResolver, SlaMonitor, SlaPolicyResolver, SlaPolicyService, SlaReportResolver, SlaReportService, TicketMessageResolver, TicketResolver, TicketService } from '../modules/tickets';
 import { UserAdminService, UserResolver, UserService } from '../modules/users';
 import { createWhatsAppServices, WhatsAppChannelResolver, whatsAppConfiguredStep } from '../modules/whatsapp-channel';
 import type { HttpRouteMount } from './http-routes';
@@ -164,6 +165,10 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     now,
   });
 
+  // Relation fields: the to-one quote loader is shared by Contract.quote and Invoice.quote (one cache per operation).
+  const quoteById = byIdRelation((manager, ids) => quotes.byIds(manager, ids));
+  const articles = new ArticleService();
+  const { ticketArticles, articleTickets } = ticketArticleResolvers(articles, tickets);
   const resolverInstances = new Map<Function, unknown>([
     [TenantResolver, new TenantResolver(tenants, (user, input) => auth.createOwnedTenant(user, input))],
     [UserResolver, new UserResolver(users, userAdmin)],
@@ -171,9 +176,16 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [CustomerResolver, new CustomerResolver(customers)],
     [ProductResolver, new ProductResolver(products)],
     [QuoteResolver, new QuoteResolver(quotes, quoteDocuments, quoteSender)],
+    [CustomerQuotesResolver, new CustomerQuotesResolver((manager, ids, options) => quotes.pagesForCustomers(manager, ids, options))],
     [QuoteGenerationResolver, new QuoteGenerationResolver(quoteGeneration)],
     [ContractResolver, new ContractResolver(contracts)],
+    [ContractRelationsResolver, new ContractRelationsResolver(quoteById)],
+    [QuoteContractResolver, new QuoteContractResolver(contracts)],
+    [CustomerContractsResolver, new CustomerContractsResolver((manager, ids, options) => contracts.pagesForCustomers(manager, ids, options))],
     [InvoiceResolver, new InvoiceResolver(invoices, new InvoiceSender({ invoices, mailer: documentMailer, templates }))],
+    [InvoiceRelationsResolver, new InvoiceRelationsResolver(quoteById)],
+    [QuoteInvoicesResolver, new QuoteInvoicesResolver(invoices)],
+    [CustomerInvoicesResolver, new CustomerInvoicesResolver((manager, ids, options) => invoices.pagesForCustomers(manager, ids, options))],
     [JobResolver, new JobResolver(new JobService(jobs))],
     [MembershipResolver, new MembershipResolver(memberships)],
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
@@ -182,9 +194,13 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [PlanResolver, new PlanResolver(planCatalog, plans, entitlements)],
     [PaymentsResolver, payments.resolver],
     [TicketResolver, new TicketResolver(tickets)],
+    [TicketMessageResolver, new TicketMessageResolver()],
+    [CustomerTicketsResolver, new CustomerTicketsResolver((manager, ids, options) => tickets.pagesForCustomers(manager, ids, options))],
     [SlaPolicyResolver, new SlaPolicyResolver(slaPolicies)],
     [SlaReportResolver, new SlaReportResolver(new SlaReportService(entitlements, (manager) => settings.businessCalendar(manager), now))],
-    [ArticleResolver, new ArticleResolver(new ArticleService())],
+    [ArticleResolver, new ArticleResolver(articles)],
+    [TicketArticlesResolver, ticketArticles],
+    [ArticleTicketsResolver, articleTickets],
     [WhatsAppChannelResolver, whatsApp.resolver],
     [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
   ]);

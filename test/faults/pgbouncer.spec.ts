@@ -58,7 +58,7 @@ describe(`tenant isolation through PgBouncer (transaction pooling, ${SERVER_CONN
     } finally {
       await direct.end();
     }
-  });
+  }, 150_000);
 
   it('opens the tenant transaction with one multi-statement message that PgBouncer keeps on one server connection', async () => {
     // BEGIN; SELECT set_config(search_path, …, true) travels as one simple query: the server connection is

@@ -72,7 +72,6 @@ describe('the error formatter', () => {
       ['provided sha does not match query', 'PERSISTED_QUERY_HASH_MISMATCH'],
       ['Unsupported persisted query version', 'PERSISTED_QUERY_VERSION_UNSUPPORTED'],
       ['Too many errors processing variables, error limit reached. Execution aborted.', 'TOO_MANY_VARIABLE_ERRORS'],
-      ['Syntax Error: Query Cost limit of 5000 exceeded, found 9000.', 'QUERY_TOO_COMPLEX'],
       ['Syntax Error: Document contains more that 5000 tokens. Parsing aborted.', 'TOO_MANY_TOKENS'],
     ];
     for (const [message, reason] of cases) {

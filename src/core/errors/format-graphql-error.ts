@@ -37,8 +37,6 @@ const REFUSALS: Refusal[] = [
     message: limit('is nested deeper than the depth limit of {n}') },
   { pattern: /Aliases limit of (\d+) exceeded/, reason: 'TOO_MANY_ALIASES',
     message: limit('uses more aliases than the limit of {n}') },
-  { pattern: /Query Cost limit of (\d+) exceeded/, reason: 'QUERY_TOO_COMPLEX',
-    message: limit('costs more than the limit of {n}') },
   { pattern: /Directives limit of (\d+) exceeded/, reason: 'TOO_MANY_DIRECTIVES',
     message: limit('uses more directives than the limit of {n}') },
   { pattern: /Document contains more tha[nt] (\d+) tokens/, reason: 'TOO_MANY_TOKENS',

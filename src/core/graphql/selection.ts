@@ -12,8 +12,7 @@ function fieldsNamed(info: GraphQLResolveInfo, set: SelectionSetNode | undefined
 /**
  * Whether the client asked for `field` directly under the resolved field (fragments included),
  * or under `path` below it (e.g. ['edges', 'node'] for a connection's items).
- * Tenant work must finish inside the root resolver's transaction, so costly optional parts
- * (counts, relations) are loaded there only when selected.
+ * Costly optional parts (counts, preloaded threads) are loaded only when selected.
  */
 export function selectsField(info: GraphQLResolveInfo, field: string, path: string[] = []): boolean {
   let nodes: readonly FieldNode[] = info.fieldNodes;

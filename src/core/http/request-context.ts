@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import type { OperationScope } from '../tenancy/operation-scope';
 import type { ScopedTenant } from '../tenancy/tenant-scope';
 
 /** Who is calling, as established once per request from its headers. */
@@ -20,4 +21,6 @@ export interface RequestContext {
   dataSource: DataSource;
   /** Throws when the principal may not act for the tenant. Runs inside the tenant transaction. */
   authorizeTenant(tenant: ScopedTenant): void | Promise<void>;
+  /** The operation's organization scope: opened by the first field whose policy needs it, closed by its plugin. */
+  tenantScope: OperationScope;
 }

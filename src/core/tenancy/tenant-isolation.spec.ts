@@ -24,7 +24,7 @@ describe('tenant isolation under concurrency (real PostgreSQL, pool of 3)', () =
     // What reached each schema: only that tenant's writes, and all of them.
     expect(report.foreignRowsStored).toEqual([]);
     expect(report.rowsStored).toBe(REQUESTS / 2);
-  });
+  }, 150_000);
 
   it('leaves no search_path behind on pooled connections', async () => {
     await app.gql(CustomersDocument, {}, { org: tenants[0].slug });

@@ -2,12 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import type { MemberRole } from '../authorization/member-role';
 import { ForbiddenError, InternalError, NotFoundError } from '../errors/app-error';
 import { assertTenantSchema, isUuid, type TenantRef } from './tenant-schema';
 
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'SUSPENDED' | 'FAILED' | 'ARCHIVED';
-/** Values of `public.memberships.role`. */
-export type TenantMemberRole = 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER';
 
 /** What the tenancy layer knows of a tenant: the row in `public.tenants` that scopes a request. */
 export interface ScopedTenant {
@@ -16,7 +15,7 @@ export interface ScopedTenant {
   status: TenantStatus;
   schema: string;
   /** With `memberUserId`: that user's role here, null when they are not a member. */
-  memberRole?: TenantMemberRole | null;
+  memberRole?: MemberRole | null;
 }
 
 export interface TenantScope {
@@ -26,10 +25,6 @@ export interface TenantScope {
 }
 
 const scopeStorage = new AsyncLocalStorage<TenantScope>();
-
-export function currentTenantScope(): TenantScope | undefined {
-  return scopeStorage.getStore();
-}
 
 /** Tenant code that runs outside a scope is a bug: fail loudly instead of reading `public`. */
 export function requireTenantScope(): TenantScope {
@@ -73,6 +68,27 @@ function releaseConnection(runner: PostgresQueryRunner, error?: Error): Promise<
   return (runner as unknown as { releasePostgresConnection(err?: Error): Promise<void> }).releasePostgresConnection(error);
 }
 
+/** Connections whose `query` already queues (installed once per connection: no per-request change to the object). */
+const queuing = new WeakSet<PoolClient>();
+
+/**
+ * The fields of one operation query concurrently through its one connection: pg would queue them
+ * itself but deprecates that (pg 9 drops it), so the connection queues them in order.
+ */
+function queueQueries(client: PoolClient): void {
+  if (queuing.has(client)) return;
+  queuing.add(client);
+  // Looked up at each call, so the class's own `query` (or a wrapper of it) stays in charge.
+  const proto = Object.getPrototypeOf(client) as { query: (...args: unknown[]) => Promise<unknown> };
+  let tail: Promise<unknown> = Promise.resolve();
+  const queued = (...args: unknown[]) => {
+    const run = tail.then(() => proto.query.apply(client, args));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  Object.assign(client, { query: queued });
+}
+
 export interface TenantScopeOptions {
   /** Throws when the caller may not act for this tenant; runs inside the transaction, before any work. */
   authorize?: (tenant: ScopedTenant) => void | Promise<void>;
@@ -80,6 +96,58 @@ export interface TenantScopeOptions {
   allowInactive?: boolean;
   /** Look up this user's membership in the opening statement; `authorize` gets it as `tenant.memberRole`. */
   memberUserId?: string;
+}
+
+/** A tenant transaction that is open: its manager, and `close` to commit (or roll back) and release it. */
+export interface OpenTenantScope extends TenantScope {
+  /** Commits when `failure` is absent, rolls back otherwise; always gives the connection back. Throws when commit fails. */
+  close(failure?: unknown): Promise<void>;
+}
+
+/**
+ * Opens one pooled connection and one transaction scoped to the tenant (one round trip, see
+ * `openingStatement`), checks its status and `authorize`s the caller. On any failure here the
+ * transaction is rolled back and the connection released before the error is thrown.
+ */
+export async function openTenantScope(dataSource: DataSource, ref: TenantRef, options: TenantScopeOptions = {}): Promise<OpenTenantScope> {
+  if (options.memberUserId !== undefined && !isUuid(options.memberUserId)) throw new InternalError('memberUserId must be a uuid');
+  const runner = dataSource.createQueryRunner() as PostgresQueryRunner;
+  const client = (await runner.connect()) as PoolClient;
+  queueQueries(client);
+  let releaseError: Error | undefined;
+  // A connection whose rollback failed is broken: hand the error to the pool so it is discarded.
+  const close = async (failure?: unknown) => {
+    try {
+      if (failure === undefined) await runner.commitTransaction();
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch((e: Error) => (releaseError = e));
+      await releaseConnection(runner, releaseError);
+    }
+  };
+  try {
+    let results: QueryResult[];
+    try {
+      results = (await client.query(openingStatement(client, ref, options.memberUserId))) as unknown as QueryResult[];
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: Error) => (releaseError = e));
+      throw error;
+    }
+    adoptOpenTransaction(runner);
+    const row = results[1].rows[0] as
+      | { id: string; slug: string; status: TenantStatus; schema_name: string; member_role?: MemberRole | null }
+      | undefined;
+    if (!row) throw new NotFoundError('Organization');
+    const tenant: ScopedTenant = { id: row.id, slug: row.slug, status: row.status, schema: assertTenantSchema(row.schema_name) };
+    if (options.memberUserId) tenant.memberRole = row.member_role ?? null;
+    if (tenant.status !== 'ACTIVE' && !options.allowInactive) {
+      throw new ForbiddenError(`Organization is ${tenant.status.toLowerCase()}`, { reason: `TENANT_${tenant.status}` });
+    }
+    await options.authorize?.(tenant);
+    return { tenant, manager: runner.manager, close };
+  } catch (error) {
+    await close(error);
+    throw error;
+  }
 }
 
 /**
@@ -92,41 +160,16 @@ export async function runInTenantScope<T>(
   work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>,
   options: TenantScopeOptions = {},
 ): Promise<T> {
-  if (options.memberUserId !== undefined && !isUuid(options.memberUserId)) throw new InternalError('memberUserId must be a uuid');
-  const runner = dataSource.createQueryRunner() as PostgresQueryRunner;
-  const client = (await runner.connect()) as PoolClient;
-  let releaseError: Error | undefined;
+  const scope = await openTenantScope(dataSource, ref, options);
+  let result: T;
   try {
-    let results: QueryResult[];
-    try {
-      results = (await client.query(openingStatement(client, ref, options.memberUserId))) as unknown as QueryResult[];
-    } catch (error) {
-      await client.query('ROLLBACK').catch((e: Error) => (releaseError = e));
-      throw error;
-    }
-    adoptOpenTransaction(runner);
-    const row = results[1].rows[0] as
-      | { id: string; slug: string; status: TenantStatus; schema_name: string; member_role?: TenantMemberRole | null }
-      | undefined;
-    if (!row) throw new NotFoundError('Organization');
-    const tenant: ScopedTenant = { id: row.id, slug: row.slug, status: row.status, schema: assertTenantSchema(row.schema_name) };
-    if (options.memberUserId) tenant.memberRole = row.member_role ?? null;
-    if (tenant.status !== 'ACTIVE' && !options.allowInactive) {
-      throw new ForbiddenError(`Organization is ${tenant.status.toLowerCase()}`, { reason: `TENANT_${tenant.status}` });
-    }
-    await options.authorize?.(tenant);
-    const result = await scopeStorage.run({ tenant, manager: runner.manager }, () => work(runner.manager, tenant));
-    await runner.commitTransaction();
-    return result;
+    result = await scopeStorage.run({ tenant: scope.tenant, manager: scope.manager }, () => work(scope.manager, scope.tenant));
   } catch (error) {
-    if (runner.isTransactionActive) {
-      await runner.rollbackTransaction().catch((e: Error) => (releaseError = e));
-    }
+    await scope.close(error);
     throw error;
-  } finally {
-    // A connection whose rollback failed is broken: hand the error to the pool so it is discarded.
-    await releaseConnection(runner, releaseError);
   }
+  await scope.close();
+  return result;
 }
 
 /**

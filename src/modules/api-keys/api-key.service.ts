@@ -24,7 +24,7 @@ export class InvalidApiKeyError extends Error {
 export interface ApiKeyServiceDependencies {
   dataSource: DataSource;
   environment: ApiKeyEnvironment;
-  /** Scopes a key may be given: those the permission rules check (src/app/permissions.ts). */
+  /** Scopes a key may be given: those the field policies check (src/app/permissions.ts). */
   scopes: readonly string[];
   usage: ApiKeyUsageRecorder;
   /** API access is a plan feature (`api_access`). */

@@ -2,5 +2,4 @@ export { ApiKey } from './api-key.entity';
 export { ApiKeyService, InvalidApiKeyError, createApiKeyStep } from './api-key.service';
 export { ApiKeyUsageRecorder } from './api-key-usage';
 export { ApiKeyResolver } from './api-key.resolver';
-export { apiKeyPermissions } from './api-key.permissions';
 export { API_KEY_PREFIX } from './api-key-secret';

@@ -1,5 +1,4 @@
 export { Product } from './product.entity';
 export { ProductService, addFirstProductStep } from './product.service';
 export { ProductResolver } from './product.resolver';
-export { productPermissions } from './product.permissions';
 export { DecimalScalar, fromScaled, roundHalfUp, toScaled } from './decimal';

@@ -3,6 +3,7 @@ import { addDays, addMonths, todayIn } from '../../core/calendar';
 import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, toConnection } from '../../core/graphql/connection';
+import { allEach, nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import { assertCalendarDateInRange } from '../../core/validation/date-range';
 import { asQuoteLineInputs, copyLines, copyQuote, QuoteStatus, type Quote, type QuoteService } from '../quotes';
@@ -121,23 +122,48 @@ export class ContractService {
   /** Keyset page ordered by (createdAt, id), line items loaded for the page in one query. */
   async list(em: EntityManager, options: ContractListOptions) {
     const today = await this.today(em);
+    const query = this.filtered(em, options.filter, today);
+    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
+    if (options.after) query.andWhere('(c.createdAt, c.id) > (:createdAt, :id)', decodeCursor(options.after));
+    const page = toConnection(await query.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').limit(options.first + 1).getMany(), options.first);
+    await this.hydrate(em, page.edges.map((edge) => edge.node), today);
+    return { ...page, totalCount };
+  }
+
+  /** `list` for many customers at once (Customer.contracts): their pages in one query, their lines in another. */
+  async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: ContractListOptions) {
+    const today = await this.today(em);
+    const pages = await pagesPerParent(this.filtered(em, options.filter, today), 'c', 'customerId', customerIds, options);
+    await this.hydrate(em, nodesOf(pages), today);
+    return pages;
+  }
+
+  /** The newest contract made from each quote (null for none), in two queries (Quote.contract). */
+  async forQuotes(em: EntityManager, quoteIds: readonly string[]): Promise<(Contract | null)[]> {
+    const newestFirst = await em.find(Contract, { where: { quoteId: In([...quoteIds]) }, order: { createdAt: 'DESC', id: 'DESC' } });
+    const newest = allEach(quoteIds, newestFirst, (c) => c.quoteId).map((own) => own[0] ?? null);
+    await this.hydrate(em, newest.filter((c): c is Contract => c !== null), await this.today(em));
+    return newest;
+  }
+
+  private filtered(em: EntityManager, filter: ContractListOptions['filter'], today: string) {
     const query = em.createQueryBuilder(Contract, 'c').setParameter('today', today);
-    const { status, customerId } = options.filter ?? {};
+    const { status, customerId } = filter ?? {};
     if (status) query.andWhere(`${EFFECTIVE_CONTRACT_STATUS_SQL} = :status`, { status });
     if (customerId) {
       if (!isUuid(customerId)) throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
       query.andWhere('c.customerId = :customerId', { customerId });
     }
-    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
-    if (options.after) query.andWhere('(c.createdAt, c.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const page = toConnection(await query.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').limit(options.first + 1).getMany(), options.first);
-    const contracts = page.edges.map((edge) => edge.node);
+    return query;
+  }
+
+  /** Line items of all `contracts` in one query, and their status on `today`. */
+  private async hydrate(em: EntityManager, contracts: Contract[], today: string): Promise<void> {
     const lines = contracts.length ? await em.find(ContractLineItem, { where: { contractId: In(contracts.map((c) => c.id)) }, order: { position: 'ASC' } }) : [];
     for (const contract of contracts) {
       contract.lineItems = lines.filter((line) => line.contractId === contract.id);
       this.withStatus(contract, today);
     }
-    return { ...page, totalCount };
   }
 
   private async load(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Contract> {

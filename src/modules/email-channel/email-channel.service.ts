@@ -1,7 +1,7 @@
 import { Like, type EntityManager } from 'typeorm';
 import type { SecretBox } from '../../core/crypto/secret-box';
 import { BadUserInputError, NotFoundError } from '../../core/errors/app-error';
-import type { TenantTransaction } from '../../core/tenancy/tenant-scoped.middleware';
+import type { TenantTransaction } from '../../core/tenancy/tenant-request';
 import { MailboxError, type FetchedMessage, type FetchOptions, type FetchResult, type MailboxReader, type MailboxSettings, type ParsedMessage } from '../../integrations/imap';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import type { OnboardingStepDefinition } from '../onboarding';

@@ -3,6 +3,7 @@ import { addDays, todayIn } from '../../core/calendar';
 import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, toConnection } from '../../core/graphql/connection';
+import { allEach, nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import type { EntitlementService } from '../plans';
 import { copyLines, copyQuote, QuoteStatus, type QuoteService } from '../quotes';
@@ -102,20 +103,43 @@ export class InvoiceService {
 
   /** Keyset page ordered by (createdAt, id), line items loaded for the page in one query. */
   async list(em: EntityManager, options: InvoiceListOptions) {
+    const query = this.filtered(em, options.filter);
+    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
+    if (options.after) query.andWhere('(i.createdAt, i.id) > (:createdAt, :id)', decodeCursor(options.after));
+    const page = toConnection(await query.orderBy('i.createdAt', 'ASC').addOrderBy('i.id', 'ASC').limit(options.first + 1).getMany(), options.first);
+    await this.withLines(em, page.edges.map((edge) => edge.node));
+    return { ...page, totalCount };
+  }
+
+  /** `list` for many customers at once (Customer.invoices): their pages in one query, their lines in another. */
+  async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: InvoiceListOptions) {
+    const pages = await pagesPerParent(this.filtered(em, options.filter), 'i', 'customerId', customerIds, options);
+    await this.withLines(em, nodesOf(pages));
+    return pages;
+  }
+
+  /** The invoices made from each quote, oldest first, in two queries (Quote.invoices). */
+  async forQuotes(em: EntityManager, quoteIds: readonly string[]): Promise<Invoice[][]> {
+    const invoices = await em.find(Invoice, { where: { quoteId: In([...quoteIds]) }, order: { createdAt: 'ASC', id: 'ASC' } });
+    await this.withLines(em, invoices);
+    return allEach(quoteIds, invoices, (invoice) => invoice.quoteId);
+  }
+
+  private filtered(em: EntityManager, filter: InvoiceListOptions['filter']) {
     const query = em.createQueryBuilder(Invoice, 'i');
-    const { status, customerId } = options.filter ?? {};
+    const { status, customerId } = filter ?? {};
     if (status) query.andWhere('i.status = :status', { status });
     if (customerId) {
       if (!isUuid(customerId)) throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
       query.andWhere('i.customerId = :customerId', { customerId });
     }
-    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
-    if (options.after) query.andWhere('(i.createdAt, i.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const page = toConnection(await query.orderBy('i.createdAt', 'ASC').addOrderBy('i.id', 'ASC').limit(options.first + 1).getMany(), options.first);
-    const invoices = page.edges.map((edge) => edge.node);
+    return query;
+  }
+
+  /** Line items of all `invoices` in one query. */
+  private async withLines(em: EntityManager, invoices: Invoice[]): Promise<void> {
     const lines = invoices.length ? await em.find(InvoiceLineItem, { where: { invoiceId: In(invoices.map((i) => i.id)) }, order: { position: 'ASC' } }) : [];
     for (const invoice of invoices) invoice.lineItems = lines.filter((line) => line.invoiceId === invoice.id);
-    return { ...page, totalCount };
   }
 
   /** Locked, and still DRAFT or SENT: paid and voided invoices are final. */

@@ -1,3 +1,4 @@
+import { platformAdmin, Policy } from '../../core/authorization';
 import { Arg, Int, Query, Resolver } from 'type-graphql';
 import { JobInfo, JobState } from './job-info';
 import { JobService } from './job.service';
@@ -6,6 +7,7 @@ import { JobService } from './job.service';
 export class JobResolver {
   constructor(private readonly jobService: JobService) {}
 
+  @Policy(platformAdmin)
   @Query(() => [JobInfo], { description: 'Platform admin: background jobs of all processes, soonest first' })
   jobs(
     @Arg('state', () => JobState, { nullable: true }) state?: JobState,

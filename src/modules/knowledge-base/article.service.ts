@@ -20,6 +20,11 @@ const resolvedCountsSql = (where: string) =>
   `SELECT l.article_id AS id, count(*)::int AS count FROM ticket_articles l JOIN tickets t ON t.id = l.ticket_id
     WHERE t.status IN ('${TicketStatus.RESOLVED}', '${TicketStatus.CLOSED}') ${where} GROUP BY l.article_id`;
 
+export interface TicketArticleLink {
+  ticketId: string;
+  articleId: string;
+}
+
 /** Knowledge-base articles of one tenant; every method takes the tenant-scoped manager of the caller's transaction. */
 export class ArticleService {
   async create(em: EntityManager, input: CreateArticleInput): Promise<Article> {
@@ -91,6 +96,20 @@ export class ArticleService {
     const articles = await this.inOrder(em, rows.map((r) => r.id));
     for (const [index, article] of articles.entries()) article.resolvedTicketCount = rows[index].count;
     return articles;
+  }
+
+  /** Links of many tickets (`by: 'ticket'`) or articles, oldest first, in one query (Ticket.articles, Article.tickets). */
+  async links(em: EntityManager, by: 'ticket' | 'article', ids: readonly string[]): Promise<TicketArticleLink[]> {
+    const rows: { ticket_id: string; article_id: string }[] = await em.query(
+      `SELECT ticket_id, article_id FROM ticket_articles WHERE ${by}_id = ANY($1::uuid[]) ORDER BY linked_at, ticket_id, article_id`,
+      [ids],
+    );
+    return rows.map((row) => ({ ticketId: row.ticket_id, articleId: row.article_id }));
+  }
+
+  /** Articles by id, in one query; missing ids are left out. */
+  async byIds(em: EntityManager, ids: readonly string[]): Promise<Article[]> {
+    return ids.length ? em.findBy(Article, { id: In([...ids]) }) : [];
   }
 
   private async inOrder(em: EntityManager, ids: string[]): Promise<Article[]> {

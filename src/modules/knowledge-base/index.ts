@@ -1,4 +1,4 @@
 export { Article, ArticleStatus } from './article.entity';
 export { ArticleService } from './article.service';
 export { ArticleResolver } from './article.resolver';
-export { articlePermissions } from './article.permissions';
+export { ArticleTicketsResolver, TicketArticlesResolver, ticketArticleResolvers } from './ticket-articles.resolver';

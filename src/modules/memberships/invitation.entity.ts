@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { MemberRole } from '../users';
+import { MemberRole } from '../../core/authorization/member-role';
 
 /** An emailed offer to join an organization; the link's token is stored only as a hash. */
 @ObjectType({ description: 'A pending invitation to join the organization' })

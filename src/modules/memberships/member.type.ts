@@ -1,10 +1,16 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { MemberRole } from '../users';
+import { MemberRole } from '../../core/authorization/member-role';
 
-@ObjectType({ description: 'A person in the organization and their role' })
+@ObjectType({ description: "A person in the organization and their role: only this organization's view of them" })
 export class Member {
+  @Field(() => ID, { description: 'The user id (stable, so clients cache members by id)' })
+  id: string;
+
   @Field(() => ID)
   userId: string;
+
+  @Field({ description: 'First and last name' })
+  name: string;
 
   @Field()
   email: string;

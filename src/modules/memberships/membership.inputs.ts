@@ -1,6 +1,6 @@
 import { ArgsType, Field } from 'type-graphql';
 import { IsEmail, MaxLength } from 'class-validator';
-import { MemberRole } from '../users';
+import { MemberRole } from '../../core/authorization/member-role';
 
 @ArgsType()
 export class InviteMemberArgs {

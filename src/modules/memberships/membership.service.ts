@@ -9,10 +9,10 @@ import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import { hashSecureToken, newSecureToken } from '../auth';
 import type { OnboardingStepDefinition } from '../onboarding';
 import type { EntitlementService } from '../plans';
-import { MemberRole, Membership, type UserPrincipal, type UserService } from '../users';
+import { MemberRole, roleAtLeast } from '../../core/authorization/member-role';
+import { Membership, type UserPrincipal, type UserService } from '../users';
 import { Invitation } from './invitation.entity';
 import { Member } from './member.type';
-import { roleAtLeast } from './member-role-rank';
 
 const INVITATION_LIFETIME_HOURS = 7 * 24;
 
@@ -26,7 +26,7 @@ export interface MembershipServiceDependencies {
   entitlements: Pick<EntitlementService, 'consume' | 'release'>;
 }
 
-interface MemberRow {
+export interface MemberRow {
   user_id: string;
   email: string;
   first_name: string;
@@ -35,10 +35,19 @@ interface MemberRow {
   created_at: Date;
 }
 
-const MEMBER_COLUMNS = 'm.user_id, u.email, u.first_name, u.last_name, m.role, m.created_at';
+export const MEMBER_COLUMNS = 'm.user_id, u.email, u.first_name, u.last_name, m.role, m.created_at';
 
-const toMember = (row: MemberRow): Member =>
-  Object.assign(new Member(), { userId: row.user_id, email: row.email, firstName: row.first_name, lastName: row.last_name, role: row.role, joinedAt: row.created_at });
+export const toMember = (row: MemberRow): Member =>
+  Object.assign(new Member(), {
+    id: row.user_id,
+    userId: row.user_id,
+    name: `${row.first_name} ${row.last_name}`.trim(),
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    role: row.role,
+    joinedAt: row.created_at,
+  });
 
 const invalidInvitation = () => new BadUserInputError('This invitation is invalid, used, revoked or expired', { reason: 'INVALID_TOKEN' });
 

@@ -1,6 +1,5 @@
 export { PaymentProvider, PaymentStatus, PaymentTransaction } from './payment-transaction.entity';
 export { PaymentsResolver } from './payments.resolver';
-export { paymentPermissions } from './payments.permissions';
 export { paymentMethodStep } from './payment-method.step';
 export { StripeWebhookService, type WebhookOutcome } from './stripe-webhook.service';
 export { stripeWebhookHandler } from './stripe-webhook.route';

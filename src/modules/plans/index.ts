@@ -8,4 +8,3 @@ export { UsageWarnings, upgradeUrl } from './usage-warnings';
 export { seedPlanCatalog, type SeedOutcome } from './plan-defaults';
 export { USAGE_METRICS, PLAN_FEATURES, LimitPeriod, type UsageMetric, type PlanFeature } from './usage-metric';
 export { PlanResolver } from './plan.resolver';
-export { planPermissions } from './plan.permissions';

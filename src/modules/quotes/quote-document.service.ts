@@ -1,5 +1,6 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
+import { allEach } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import { QuoteDocument, QuoteDocumentType, QuoteDocumentVersion } from './quote-document.entity';
 import { renderQuoteDocuments, type CompanyDetails } from './quote-document-templates';
@@ -29,8 +30,15 @@ export class QuoteDocumentService {
     if (!isUuid(quoteId)) throw new NotFoundError('Quote', quoteId);
     const versions = await em.find(QuoteDocumentVersion, { where: { quoteId, type }, order: { version: 'ASC' } });
     if (!versions.length) throw new NotFoundError('Quote', quoteId);
-    const current = versions[versions.length - 1];
-    return Object.assign(new QuoteDocument(), { type, currentVersion: current.version, content: current.content, versions });
+    return documentOf(versions);
+  }
+
+  /** Every document of many quotes, each with its history, in one query (Quote.documents). */
+  async forQuotes(em: EntityManager, quoteIds: readonly string[]): Promise<QuoteDocument[][]> {
+    const versions = await em.find(QuoteDocumentVersion, { where: { quoteId: In([...quoteIds]) }, order: { type: 'ASC', version: 'ASC' } });
+    return allEach(quoteIds, versions, (v) => v.quoteId).map((own) =>
+      allEach([...new Set(own.map((v) => v.type))], own, (v) => v.type).map((history) => documentOf(history)),
+    );
   }
 
   /** The current version of each document (for the PDF). */
@@ -70,4 +78,10 @@ export class QuoteDocumentService {
     if (!quote) throw new NotFoundError('Quote', quoteId);
     if (quote.status !== QuoteStatus.DRAFT) throw new ConflictError('Documents change only while the quote is a DRAFT', { reason: 'QUOTE_NOT_DRAFT', status: quote.status });
   }
+}
+
+/** A document from its versions, oldest first: the last one is current. */
+function documentOf(versions: QuoteDocumentVersion[]): QuoteDocument {
+  const current = versions[versions.length - 1];
+  return Object.assign(new QuoteDocument(), { type: current.type, currentVersion: current.version, content: current.content, versions });
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TenantTransaction } from '../../core/tenancy/tenant-scoped.middleware';
+import type { TenantTransaction } from '../../core/tenancy/tenant-request';
 import { addDays, todayIn } from '../../core/calendar';
 import type { EntityManager } from 'typeorm';
 import { BadUserInputError } from '../../core/errors/app-error';
@@ -46,8 +46,8 @@ export class QuoteGenerationService {
 
   /**
    * Two short transactions around the model's answer, so no pooled connection waits on the
-   * network (the permission layer checked the caller and released its scope, see
-   * quote-generation.permissions.ts): the first reads the customer, settings, catalog match
+   * network (the field's released policy checked the caller in a scope that is closed again,
+   * see QuoteGenerationResolver): the first reads the customer, settings, catalog match
    * and plan; the second creates the quote.
    */
   async generate(inTenant: TenantTransaction, author: string, input: GenerateQuoteInput): Promise<GeneratedQuote> {

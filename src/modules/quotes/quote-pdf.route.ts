@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { HttpRouteMount } from '../../app/http-routes';
-import { assertDataAccess } from '../memberships';
+import { assertAllowed, canRead } from '../../core/authorization';
 import type { PdfFile, QuotePdf } from './quote-pdf';
 
 /**
@@ -12,8 +12,8 @@ export function pdfDownloadRoute(path: string, resource: string, render: (em: En
   return (app, kit) => {
     app.get(path, async (req, res) => {
       try {
-        const file = await kit.withTenantScope(req, res, ({ manager, principal }) => {
-          assertDataAccess(principal, resource, 'read');
+        const file = await kit.withTenantScope(req, res, ({ manager, tenant, principal }) => {
+          assertAllowed(canRead(resource), principal, tenant.memberRole);
           return render(manager, String(req.params.id));
         });
         res

@@ -4,6 +4,7 @@ import { rawWrite } from '../../core/database/raw-write';
 import { nextYearlyNumber } from '../../core/database/yearly-number';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
+import { nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import { fromScaled, toScaled, type ProductService } from '../catalog';
 import type { CustomerService } from '../customers';
@@ -129,27 +130,50 @@ export class QuoteService {
   /** Keyset page ordered by (createdAt, id), line items loaded for the page in one query. */
   async list(em: EntityManager, options: QuoteListOptions) {
     const today = await this.today(em);
+    const query = this.filtered(em, options.filter, today);
+    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
+    if (options.after) query.andWhere('(q.createdAt, q.id) > (:createdAt, :id)', decodeCursor(options.after));
+    const rows = await query.orderBy('q.createdAt', 'ASC').addOrderBy('q.id', 'ASC').limit(options.first + 1).getMany();
+    const page = toConnection(rows, options.first);
+    await this.hydrate(em, page.edges.map((edge) => edge.node), today);
+    return { ...page, totalCount };
+  }
+
+  /** `list` for many customers at once (Customer.quotes): their pages in one query, their lines in another. */
+  async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: QuoteListOptions) {
+    const today = await this.today(em);
+    const pages = await pagesPerParent(this.filtered(em, options.filter, today), 'q', 'customerId', customerIds, options);
+    await this.hydrate(em, nodesOf(pages), today);
+    return pages;
+  }
+
+  /** Quotes by id with their lines, in two queries (Contract.quote, Invoice.quote); missing ids are left out. */
+  async byIds(em: EntityManager, ids: readonly string[]): Promise<Quote[]> {
+    if (!ids.length) return [];
+    const quotes = await em.findBy(Quote, { id: In([...ids]) });
+    return this.hydrate(em, quotes, await this.today(em));
+  }
+
+  private filtered(em: EntityManager, filter: QuoteListOptions['filter'], today: string) {
     const query = em.createQueryBuilder(Quote, 'q').setParameter('today', today);
-    const { status, customerId, search } = options.filter ?? {};
+    const { status, customerId, search } = filter ?? {};
     if (status) query.andWhere(`${EFFECTIVE_STATUS_SQL} = :status`, { status });
     if (customerId) {
       if (!isUuid(customerId)) throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
       query.andWhere('q.customerId = :customerId', { customerId });
     }
     if (search?.trim()) query.andWhere('(q.title ILIKE :pattern OR q.number ILIKE :pattern)', { pattern: likePattern(search.trim()) });
-    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
-    if (options.after) query.andWhere('(q.createdAt, q.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const rows = await query.orderBy('q.createdAt', 'ASC').addOrderBy('q.id', 'ASC').limit(options.first + 1).getMany();
-    const page = toConnection(rows, options.first);
-    const quotes = page.edges.map((edge) => edge.node);
-    const lines = quotes.length
-      ? await em.find(QuoteLineItem, { where: { quoteId: In(quotes.map((q) => q.id)) }, order: { position: 'ASC' } })
-      : [];
+    return query;
+  }
+
+  /** Line items of all `quotes` in one query, and their status on `today`. */
+  private async hydrate(em: EntityManager, quotes: Quote[], today: string): Promise<Quote[]> {
+    const lines = quotes.length ? await em.find(QuoteLineItem, { where: { quoteId: In(quotes.map((q) => q.id)) }, order: { position: 'ASC' } }) : [];
     for (const quote of quotes) {
       quote.lineItems = lines.filter((line) => line.quoteId === quote.id);
       this.withStatus(quote, today);
     }
-    return { ...page, totalCount };
+    return quotes;
   }
 
   /** Only a SENT quote is decided: the customer answers what they received. */

@@ -1,5 +1,4 @@
 export { TenantSettings } from './tenant-settings.entity';
 export { SettingsService, businessProfileStep } from './settings.service';
 export { SettingsResolver } from './settings.resolver';
-export { settingsPermissions } from './settings.permissions';
 export { BusinessHours, Weekday, minuteOfDay } from './business-hours';

@@ -1,8 +1,9 @@
+import { anyOf, inOrganization, platformAdmin, Policy, signedIn } from '../../core/authorization';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ForbiddenError } from '../../core/errors/app-error';
 import type { Principal, RequestContext } from '../../core/http/request-context';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
-import { CurrentTenant, TenantManager, TenantScoped } from '../../core/tenancy/tenant-scoped.middleware';
+import { CurrentTenant, TenantManager } from '../../core/tenancy/tenant-request';
 import type { EntityManager } from 'typeorm';
 import { Tenant, TenantStatus } from './tenant.entity';
 import { CreateTenantInput, DeleteTenantResult } from './tenant.inputs';
@@ -22,17 +23,19 @@ export class TenantResolver {
     private readonly createForUser?: UserTenantCreator,
   ) {}
 
+  @Policy(inOrganization)
   @Query(() => Tenant, { description: 'The organization named by X-Organization-ID' })
-  @TenantScoped()
   tenant(@CurrentTenant() current: ScopedTenant, @TenantManager() manager: EntityManager): Promise<Tenant> {
     return this.tenantService.get(current.id, manager);
   }
 
+  @Policy(platformAdmin)
   @Query(() => [Tenant], { description: 'Platform admin: every organization' })
   tenants(@Arg('status', () => TenantStatus, { nullable: true }) status?: TenantStatus): Promise<Tenant[]> {
     return this.tenantService.list(status);
   }
 
+  @Policy(anyOf(signedIn, platformAdmin))
   @Mutation(() => Tenant, {
     description: 'Create and provision an organization: platform admin, or a signed-in user with a verified email (who becomes its OWNER)',
   })
@@ -42,21 +45,25 @@ export class TenantResolver {
     throw new ForbiddenError('Organizations are created by platform administrators and signed-in users', { reason: 'USER_REQUIRED' });
   }
 
+  @Policy(platformAdmin)
   @Mutation(() => Tenant, { description: 'Platform admin: stop serving an organization (data kept)' })
   suspendTenant(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<Tenant> {
     return this.tenantService.suspend(id, reason);
   }
 
+  @Policy(platformAdmin)
   @Mutation(() => Tenant, { description: 'Platform admin: serve a suspended or archived organization again' })
   activateTenant(@Arg('id', () => ID) id: string): Promise<Tenant> {
     return this.tenantService.activate(id);
   }
 
+  @Policy(platformAdmin)
   @Mutation(() => Tenant, { description: 'Platform admin: archive an organization (schema kept, no requests served)' })
   archiveTenant(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<Tenant> {
     return this.tenantService.archive(id, reason);
   }
 
+  @Policy(platformAdmin)
   @Mutation(() => DeleteTenantResult, { description: 'Platform admin: drop the schema and the organization; optional pg_dump backup first' })
   deleteTenant(@Arg('id', () => ID) id: string, @Arg('backup', { defaultValue: false }) backup: boolean): Promise<DeleteTenantResult> {
     return this.tenantService.delete(id, backup);

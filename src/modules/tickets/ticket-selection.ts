@@ -4,7 +4,8 @@ import type { TicketThreadSelection } from './ticket.service';
 
 /**
  * Which parts of the ticket thread the client selected, at `path` below the root field
- * (e.g. ['edges', 'node'] for a connection): they are loaded inside the root resolver's transaction.
+ * (e.g. ['edges', 'node'] for a connection): the root resolver preloads them with the page (elsewhere,
+ * TicketResolver.messages/statusHistory batch them).
  */
 export function threadSelection(info: GraphQLResolveInfo, path: string[] = []): TicketThreadSelection {
   return { messages: selectsField(info, 'messages', path), statusHistory: selectsField(info, 'statusHistory', path) };

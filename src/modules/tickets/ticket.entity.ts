@@ -167,7 +167,7 @@ export class Ticket extends Timestamped implements SlaClock {
   @Field(() => SlaStatus, { nullable: true, description: 'Null without an SLA policy for its priority' })
   slaStatus?: SlaStatus | null;
 
-  /** Loaded by the root resolver when selected (field resolvers run after its transaction). */
+  /** Preloaded by the root resolver when selected at its level, otherwise batched by TicketResolver.messages. */
   @Field(() => [TicketMessage], { description: 'Oldest first' })
   messages?: TicketMessage[];
 

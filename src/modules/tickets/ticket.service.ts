@@ -1,6 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import { ConflictError, LimitExceededError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
+import { nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import { Customer, type CustomerService } from '../customers';
 import type { EntitlementService } from '../plans';
@@ -234,8 +235,34 @@ export class TicketService {
 
   /** Keyset page ordered by (createdAt, id); the count is only run when asked for. */
   async list(em: EntityManager, options: TicketListOptions) {
+    const query = this.filtered(em, options.filter);
+    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
+    if (options.after) query.andWhere('(t.createdAt, t.id) > (:createdAt, :id)', decodeCursor(options.after));
+    const rows = await query.orderBy('t.createdAt', 'ASC').addOrderBy('t.id', 'ASC').limit(options.first + 1).getMany();
+    await this.loadThreads(em, rows.slice(0, options.first), options.thread);
+    return { ...toConnection(this.withSlaStatus(rows), options.first), totalCount };
+  }
+
+  /** `list` for many customers at once (Customer.tickets): one query for all their pages (threads load on demand). */
+  async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: TicketListOptions) {
+    const pages = await pagesPerParent(this.filtered(em, options.filter), 't', 'customerId', customerIds, options);
+    this.withSlaStatus(nodesOf(pages));
+    return pages;
+  }
+
+  /** Tickets by id, in one query (Article.tickets). */
+  async byIds(em: EntityManager, ids: readonly string[]): Promise<Ticket[]> {
+    return ids.length ? this.withSlaStatus(await em.findBy(Ticket, { id: In([...ids]) })) : [];
+  }
+
+  private withSlaStatus(tickets: Ticket[]): Ticket[] {
+    const now = this.now();
+    for (const ticket of tickets) ticket.slaStatus = slaStatusOf(ticket, now);
+    return tickets;
+  }
+
+  private filtered(em: EntityManager, filter: TicketFilter = {}) {
     const query = em.createQueryBuilder(Ticket, 't');
-    const filter = options.filter ?? {};
     if (filter.status) query.andWhere('t.status = :status', { status: filter.status });
     if (filter.priority) query.andWhere('t.priority = :priority', { priority: filter.priority });
     if (filter.channel) query.andWhere('t.channel = :channel', { channel: filter.channel });
@@ -253,13 +280,7 @@ export class TicketService {
     if (filter.search?.trim()) {
       query.andWhere('(t.subject ILIKE :pattern OR t.description ILIKE :pattern)', { pattern: likePattern(filter.search.trim()) });
     }
-    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
-    if (options.after) query.andWhere('(t.createdAt, t.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const rows = await query.orderBy('t.createdAt', 'ASC').addOrderBy('t.id', 'ASC').limit(options.first + 1).getMany();
-    await this.loadThreads(em, rows.slice(0, options.first), options.thread);
-    const now = this.now();
-    for (const ticket of rows) ticket.slaStatus = slaStatusOf(ticket, now);
-    return { ...toConnection(rows, options.first), totalCount };
+    return query;
   }
 
   /** Also runs the SLA clock: PENDING stops it (unmet deadlines move on by the pause), RESOLVED/CLOSED stop it for good. */

@@ -1,6 +1,6 @@
 export { User } from './user.entity';
 export { Membership } from './membership.entity';
-export { MemberRole } from './member-role';
+export { MemberRole } from '../../core/authorization/member-role';
 export { UserService } from './user.service';
 export { UserAdminService } from './user-admin.service';
 export { UserResolver } from './user.resolver';

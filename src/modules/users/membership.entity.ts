@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Tenant } from '../tenants';
-import { MemberRole } from './member-role';
+import { MemberRole } from '../../core/authorization/member-role';
 
 /** That a user belongs to an organization, and as what. */
 @ObjectType({ description: "A user's role in an organization" })

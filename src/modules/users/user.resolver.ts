@@ -1,4 +1,5 @@
 import { Arg, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { platformAdmin, Policy, signedIn } from '../../core/authorization';
 import { CurrentUser, type UserPrincipal } from './current-user';
 import { Membership } from './membership.entity';
 import { User } from './user.entity';
@@ -12,6 +13,7 @@ export class UserResolver {
     private readonly admin: UserAdminService,
   ) {}
 
+  @Policy(signedIn)
   @Query(() => User, { description: 'The signed-in user' })
   me(@CurrentUser() principal: UserPrincipal): Promise<User> {
     return this.userService.getSignedIn(principal.userId);
@@ -23,6 +25,7 @@ export class UserResolver {
     return this.userService.memberships(user.id);
   }
 
+  @Policy(platformAdmin)
   @Mutation(() => User, {
     description: "Platform admin: refuse the user's sign-ins and end their sessions (access tokens included)",
   })
@@ -33,11 +36,13 @@ export class UserResolver {
     return this.admin.suspend(id, reason);
   }
 
+  @Policy(platformAdmin)
   @Mutation(() => User, { description: 'Platform admin: let a suspended user sign in again' })
   reinstateUser(@Arg('id', () => ID) id: string): Promise<User> {
     return this.admin.reinstate(id);
   }
 
+  @Policy(platformAdmin)
   @Mutation(() => Boolean, {
     description: "Platform admin: delete the user, memberships and sessions too (not an organization's last owner)",
   })

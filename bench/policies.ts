@@ -1,18 +1,15 @@
 import 'reflect-metadata';
 import { execute, parse, type GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
-import { allow, shield } from 'graphql-shield';
 import { buildSchema, Query, Resolver } from 'type-graphql';
-import { applyPermissions } from '../src/app/permissions';
+import { applyPolicies, platformAdmin, Policy } from '../src/core/authorization';
 import type { Principal } from '../src/core/http/request-context';
 import { Customer } from '../src/modules/customers';
-import { platformAdmin } from '../src/modules/memberships';
 import type { BenchContext, BenchSection } from './bench-context';
 import { formatMs, formatRatio, percentile, type SectionResult } from './report';
 
 const ROWS = 1000;
 const LIST = parse('{ customerList { id name email phone createdAt updatedAt } }');
-/** The permission layer must not turn a large list into a slow one (shield on every field was 5–7×). */
+/** The permission layer must not turn a large list into a slow one (graphql-shield on every field was 5–7×). */
 const TARGET_RATIO = 1.2;
 
 /** A 1,000-row list answered from memory: what is measured is GraphQL execution, not the database. */
@@ -20,6 +17,7 @@ const TARGET_RATIO = 1.2;
 class CustomerListResolver {
   constructor(private readonly rows: Customer[]) {}
 
+  @Policy(platformAdmin)
   @Query(() => [Customer])
   customerList(): Customer[] {
     return this.rows;
@@ -40,15 +38,13 @@ function customers(count: number): Customer[] {
   );
 }
 
-export interface ShieldMeasurement {
+export interface PolicyMeasurement {
   rows: number;
   samples: number;
-  /** Median execution time of the list, in ms. */
-  withoutShieldMs: number;
-  /** With the app's permission layer (shield on Query/Mutation fields only). */
-  appPermissionsMs: number;
-  /** With shield applied the usual way, which wraps every field of every type. */
-  everyFieldShieldMs: number;
+  /** Median execution time of the list, in ms, without any policy applied. */
+  withoutPoliciesMs: number;
+  /** With the app's policies (applyPolicies: only fields that declare one are wrapped). */
+  appPoliciesMs: number;
 }
 
 async function medianMs(schema: GraphQLSchema, samples: number): Promise<number> {
@@ -67,42 +63,33 @@ async function medianMs(schema: GraphQLSchema, samples: number): Promise<number>
   return percentile(times, 50);
 }
 
-/** Executes a 1,000-row × 6-field list without shield, with the app's permission layer, and with shield on every field. */
-export async function measureShieldOverhead(samples = 200): Promise<ShieldMeasurement> {
+/** Executes a 1,000-row × 6-field list without policies and with the app's policy layer. */
+export async function measurePolicyOverhead(samples = 200): Promise<PolicyMeasurement> {
   const resolver = new CustomerListResolver(customers(ROWS));
-  const plain = await buildSchema({ resolvers: [CustomerListResolver], container: { get: () => resolver } });
-  const tree = { Query: { customerList: platformAdmin } };
-  const appLayer = applyPermissions(plain, tree);
-  const everyField = applyMiddleware(plain, shield(tree, { fallbackRule: allow, allowExternalErrors: true }));
-  // Interleaved rounds, so drift (CPU frequency, GC) spreads over all three.
+  const build = () => buildSchema({ resolvers: [CustomerListResolver], container: { get: () => resolver } });
+  const plain = await build();
+  const appLayer = applyPolicies(await build());
+  // Interleaved rounds, so drift (CPU frequency, GC) spreads over both.
   const rounds = 4;
-  const figures = { plain: [] as number[], app: [] as number[], every: [] as number[] };
+  const figures = { plain: [] as number[], app: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     figures.plain.push(await medianMs(plain, samples / rounds));
     figures.app.push(await medianMs(appLayer, samples / rounds));
-    figures.every.push(await medianMs(everyField, samples / rounds));
   }
-  return {
-    rows: ROWS,
-    samples,
-    withoutShieldMs: percentile(figures.plain, 50),
-    appPermissionsMs: percentile(figures.app, 50),
-    everyFieldShieldMs: percentile(figures.every, 50),
-  };
+  return { rows: ROWS, samples, withoutPoliciesMs: percentile(figures.plain, 50), appPoliciesMs: percentile(figures.app, 50) };
 }
 
 /** For bench/run.ts. */
-export const shieldSection: BenchSection = {
-  title: 'Permissions: graphql-shield on a 1,000-row list',
+export const policiesSection: BenchSection = {
+  title: 'Permissions: field policies on a 1,000-row list',
   async run(context: BenchContext): Promise<SectionResult> {
-    const m = await measureShieldOverhead(context.options.quick ? 80 : 400);
-    const ratio = m.appPermissionsMs / m.withoutShieldMs;
+    const m = await measurePolicyOverhead(context.options.quick ? 80 : 400);
+    const ratio = m.appPoliciesMs / m.withoutPoliciesMs;
     const section = 'permissions';
     return {
       rows: [
-        { section, measurement: `${m.rows}-row list, no shield (median)`, figure: formatMs(m.withoutShieldMs) },
-        { section, measurement: `${m.rows}-row list, app permissions (root fields)`, figure: formatMs(m.appPermissionsMs), comparison: formatRatio(ratio) },
-        { section, measurement: `${m.rows}-row list, shield on every field`, figure: formatMs(m.everyFieldShieldMs), comparison: formatRatio(m.everyFieldShieldMs / m.withoutShieldMs) },
+        { section, measurement: `${m.rows}-row list, no policies (median)`, figure: formatMs(m.withoutPoliciesMs) },
+        { section, measurement: `${m.rows}-row list, app policies`, figure: formatMs(m.appPoliciesMs), comparison: formatRatio(ratio) },
       ],
       targets: [{ name: 'list with permissions vs without', figure: formatRatio(ratio), goal: `≤ ${formatRatio(TARGET_RATIO)}`, met: ratio <= TARGET_RATIO }],
       notes: [`${m.samples} executions per variant, interleaved; in-memory rows, so this is GraphQL execution time only`],
@@ -110,13 +97,12 @@ export const shieldSection: BenchSection = {
   },
 };
 
-// `node -r ts-node/register/transpile-only bench/shield.ts`: this measurement alone.
+// `node -r ts-node/register/transpile-only bench/policies.ts`: this measurement alone.
 if (require.main === module) {
-  measureShieldOverhead().then((m) => {
+  measurePolicyOverhead().then((m) => {
     process.stdout.write(
-      `${m.rows} rows × 6 fields, median of ${m.samples}: no shield ${formatMs(m.withoutShieldMs)}, ` +
-        `app permissions ${formatMs(m.appPermissionsMs)} (${formatRatio(m.appPermissionsMs / m.withoutShieldMs)}), ` +
-        `shield on every field ${formatMs(m.everyFieldShieldMs)} (${formatRatio(m.everyFieldShieldMs / m.withoutShieldMs)})\n`,
+      `${m.rows} rows × 6 fields, median of ${m.samples}: no policies ${formatMs(m.withoutPoliciesMs)}, ` +
+        `app policies ${formatMs(m.appPoliciesMs)} (${formatRatio(m.appPoliciesMs / m.withoutPoliciesMs)})\n`,
     );
   });
 }

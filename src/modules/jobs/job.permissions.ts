@@ -1,5 +1,0 @@
-import { platformAdmin, type PermissionTree } from '../memberships';
-
-export const jobPermissions: PermissionTree = {
-  Query: { jobs: platformAdmin },
-};
