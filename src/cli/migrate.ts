@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { inspect } from 'node:util';
 import type { Database } from '../app/database';
 import { ConfigError, loadProcessConfig, type AppConfig } from '../core/config/config';
-import { parseMigrateArgs, USAGE, UsageError, type MigrateOptions } from './migrate-options';
+import { MIGRATE_FLAGS, parseMigrateArgs, USAGE, UsageError, type MigrateOptions } from './migrate-options';
+import { refuseNpmSwallowedFlags } from './npm-flags';
 
 /**
  * `npm run migrate[:status|:sql|:revert]`: the operator's migration tool. Runs from the
@@ -11,6 +12,7 @@ import { parseMigrateArgs, USAGE, UsageError, type MigrateOptions } from './migr
  * only with LOG_LEVEL=debug (or trace).
  */
 async function main(argv: string[]): Promise<number> {
+  if (refuseNpmSwallowedFlags('migrate', MIGRATE_FLAGS)) return 2;
   const options = parseMigrateArgs(argv);
   if (!options) {
     process.stdout.write(`${USAGE}\n`);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadProcessConfig } from '../core/config/config';
+import { refuseNpmSwallowedFlags } from './npm-flags';
 
 const USAGE = `Usage: secrets:reseal [options]
 
@@ -30,6 +31,7 @@ function parseOptions(argv: string[]): { dryRun: boolean } | undefined {
  * Result lines on stdout, progress and logs on stderr.
  */
 async function main(argv: string[]): Promise<number> {
+  if (refuseNpmSwallowedFlags('secrets:reseal', { 'dry-run': 'boolean' })) return 2;
   const options = parseOptions(argv);
   if (!options) {
     process.stdout.write(`${USAGE}\n`);
