@@ -42,7 +42,7 @@ describe('tenant migration states (real PostgreSQL)', () => {
   it('exposes tenantql_tenant_migrations{state} on scrape', async () => {
     const stop = observeDataSource(dataSource);
     try {
-      const text = await metricsRegistry.getSingleMetricAsString('tenantql_tenant_migrations');
+      const text = `${await metricsRegistry.getSingleMetricAsString('tenantql_tenant_migrations')}\n`;
       for (const [state, count] of [['up_to_date', 2], ['behind', 1], ['ahead', 1], ['failed', 1]]) {
         expect(text).toContain(`tenantql_tenant_migrations{state="${state}"} ${count}\n`);
       }
