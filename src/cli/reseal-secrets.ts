@@ -39,21 +39,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadProcessConfig();
   // Loaded once the arguments are known good: usage errors and --help answer without loading the ORM.
-  const [{ default: pino }, { openDatabase }, { REDACTED_PATHS }, { SecretBox, keyIdOf }, { resealAllSecrets, RESEAL_CONCURRENCY }, output] = await Promise.all([
-    import('pino'),
-    import('../app/database'),
-    import('../core/logging/logger'),
+  const [{ SecretBox, keyIdOf }, { resealAllSecrets, RESEAL_CONCURRENCY }, output, { openCliDatabase }] = await Promise.all([
     import('../core/crypto/secret-box'),
     import('./reseal-secrets-command'),
     import('./cli-output'),
+    import('./cli-database'),
   ]);
   const secrets = SecretBox.fromKey(config.encryptionKey, config.isProduction, config.previousEncryptionKeys);
-  const logger = pino(
-    { level: config.logLevel, base: { service: 'tenantql', role: 'reseal-secrets' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
-    pino.destination({ dest: 2, sync: true }),
-  );
-  const database = { ...config.database, poolMax: Math.max(config.database.poolMax, RESEAL_CONCURRENCY + 1) };
-  const db = await openDatabase({ ...config, database }, logger, 'tenantql-reseal-secrets');
+  const db = await openCliDatabase(config, 'reseal-secrets', RESEAL_CONCURRENCY + 1);
   const print = output.printToStdout;
   try {
     const previous = config.previousEncryptionKeys.map(keyIdOf);
