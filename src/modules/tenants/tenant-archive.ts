@@ -107,8 +107,16 @@ export type ArchiveEntry = { tag: 'S'; section: ArchiveSection } | { tag: 'R'; j
 
 /** Reads a backup: the header first, then sections and rows; a file that ends before its trailer is refused. */
 export async function openArchive(file: string): Promise<{ header: ArchiveHeader; entries: AsyncGenerator<ArchiveEntry> }> {
-  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity })[Symbol.asyncIterator]();
-  const first = await lines.next();
+  const raw = createReadStream(file);
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error)); // pipe() does not forward a missing or unreadable file
+  const lines = createInterface({ input: raw.pipe(gunzip), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  let first: IteratorResult<string>;
+  try {
+    first = await lines.next();
+  } catch (error) {
+    throw new Error(`${file} is not a tenant backup (${(error as Error).message})`, { cause: error });
+  }
   const header = first.done ? undefined : parseLine(first.value);
   if (header?.tag !== 'H') throw new Error(`${file} is not a tenant backup (no header line)`);
   const value = header.value as ArchiveHeader;
