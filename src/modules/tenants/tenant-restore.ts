@@ -66,13 +66,18 @@ export class TenantRestorer {
     const pending = await this.publicMigrator.pending();
     if (pending.length) throw new Error(`${pending.length} public migration(s) pending: run npm run migrate first`);
     const { header, entries } = await openArchive(options.file);
-    const unknown = header.ledger.map((r) => r.name).filter((name) => !this.migrator.migrations.some((m) => m.name === name));
-    if (unknown.length) throw new Error(`the backup is newer than this code (knows nothing of ${unknown.join(', ')}): restore it with newer code`);
+    const known = new Set(this.migrator.migrations.map((m) => m.name));
+    const unknown = header.ledger.map((r) => r.name).filter((name) => !known.has(name));
+    if (unknown.length) {
+      const names = unknown.join(', ');
+      throw new Error(`the backup is newer than this code (knows nothing of ${names}): restore it with newer code`);
+    }
     const id = options.as ? randomUUID() : header.tenant.id;
-    const target: Target = { id, slug: options.as ?? header.tenant.slug, schema: options.as ? tenantSchemaFor(id) : assertTenantSchema(header.tenant.schema_name) };
+    const schema = options.as ? tenantSchemaFor(id) : assertTenantSchema(header.tenant.schema_name);
+    const target: Target = { id, slug: options.as ?? header.tenant.slug, schema };
     const existing = await this.existing(target);
     if (existing?.status === 'ACTIVE') {
-      await this.dataSource.query(`UPDATE public.tenants SET status = 'SUSPENDED', status_reason = 'restoring a backup' WHERE id = $1`, [id]);
+      await this.setStatus(id, 'SUSPENDED', 'restoring a backup');
       report(`restore: suspended ${target.slug} (${id})`);
     }
     let result: Omit<RestoreResult, 'tenant'>;
@@ -83,7 +88,8 @@ export class TenantRestorer {
       throw error;
     }
     const status = existing?.status ?? header.tenant.status;
-    await this.setStatus(id, status, existing ? existing.statusReason : ((header.tenant.status_reason as string | null) ?? null));
+    const reason = existing ? existing.statusReason : ((header.tenant.status_reason as string | null) ?? null);
+    await this.setStatus(id, status, reason);
     report(`restore: ${target.slug} is ${status} again`);
     await this.verifyServing(target, header.shape.length, report);
     return { tenant: { id, slug: target.slug, schemaName: target.schema, status }, ...result };
@@ -95,12 +101,18 @@ export class TenantRestorer {
       [target.id, target.slug],
     );
     const other = rows.find((r) => r.id !== target.id);
-    if (other) throw new Error(`the slug "${target.slug}" belongs to another organization (${other.id}): restore with --as <new-slug>`);
+    if (other) {
+      const owner = `another organization (${other.id})`;
+      throw new Error(`the slug "${target.slug}" belongs to ${owner}: restore with --as <new-slug>`);
+    }
     return rows[0];
   }
 
   private async setStatus(id: string, status: string, reason: string | null): Promise<void> {
-    await this.dataSource.query('UPDATE public.tenants SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1', [id, status, reason]);
+    await this.dataSource.query(
+      'UPDATE public.tenants SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1',
+      [id, status, reason],
+    );
   }
 
   private async load(
@@ -114,13 +126,17 @@ export class TenantRestorer {
     await runner.query('SELECT id FROM public.tenants WHERE id = $1 FOR UPDATE', [target.id]);
     const { names, reconciled } = await this.rebuild(runner, target.schema, header);
     if (reconciled) {
-      report(`restore: the backup's ledger (${header.ledger.length} migrations) does not describe its tables; they fit ${versionOf(names) ?? 'no migration'}`);
+      const fit = versionOf(names) ?? 'no migration';
+      const recorded = `${header.ledger.length} migrations`;
+      report(`restore: the backup's ledger (${recorded}) does not describe its tables; they fit ${fit}`);
     }
     report(`restore: rebuilt ${target.schema} at ${versionOf(names) ?? 'no migration'}`);
     const qualified = (table: string) => `${quoteIdentifier(target.schema)}.${quoteIdentifier(table)}`;
     if (header.shape.length) await runner.query(`TRUNCATE ${header.shape.map((t) => qualified(t.name)).join(', ')}`);
     const foreignKeys = await schemaForeignKeys(runner, target.schema);
-    for (const fk of foreignKeys) await runner.query(`ALTER TABLE ${qualified(fk.table)} DROP CONSTRAINT ${quoteIdentifier(fk.name)}`);
+    for (const fk of foreignKeys) {
+      await runner.query(`ALTER TABLE ${qualified(fk.table)} DROP CONSTRAINT ${quoteIdentifier(fk.name)}`);
+    }
     await this.writeTenantRow(runner, header, target, names);
 
     const loader = new RowLoader(runner, target, copy, header.shape, await publicTenantTables(runner), report);
@@ -130,24 +146,27 @@ export class TenantRestorer {
     }
     await loader.finish();
     for (const fk of foreignKeys) {
-      await runner.query(`ALTER TABLE ${qualified(fk.table)} ADD CONSTRAINT ${quoteIdentifier(fk.name)} ${fk.definition}`);
+      const constraint = `${quoteIdentifier(fk.name)} ${fk.definition}`;
+      await runner.query(`ALTER TABLE ${qualified(fk.table)} ADD CONSTRAINT ${constraint}`);
     }
     for (const seq of header.sequences) {
-      await runner.query('SELECT setval($1::regclass, $2::bigint, $3)', [qualified(seq.name), seq.lastValue, seq.isCalled]);
+      const { name, lastValue, isCalled } = seq;
+      await runner.query('SELECT setval($1::regclass, $2::bigint, $3)', [qualified(name), lastValue, isCalled]);
     }
     const appliedAt = new Map(header.ledger.map((r) => [r.name, r.appliedAt]));
     await runner.query('DELETE FROM public.tenant_migrations WHERE tenant_id = $1', [target.id]);
     for (const name of names) {
-      await runner.query('INSERT INTO public.tenant_migrations (tenant_id, name, applied_at) VALUES ($1, $2, COALESCE($3::timestamptz, now()))', [
-        target.id,
-        name,
-        appliedAt.get(name) ?? null,
-      ]);
+      await runner.query(
+        `INSERT INTO public.tenant_migrations (tenant_id, name, applied_at)
+         VALUES ($1, $2, COALESCE($3::timestamptz, now()))`,
+        [target.id, name, appliedAt.get(name) ?? null],
+      );
     }
     const migrated = await this.migrator.applyPending(runner, target.id);
     if (migrated.length) report(`restore: migrated forward: ${migrated.join(', ')}`);
     await this.verifyShape(runner, target.schema);
-    report(`restore: verified: ${target.schema} has every table and column of the code's ${this.migrator.migrations.length} migrations`);
+    const count = this.migrator.migrations.length;
+    report(`restore: verified: ${target.schema} has every table and column of the code's ${count} migrations`);
     return { rows: loader.rows, restoredAt: names, migrated, reconciled, skipped: loader.skipped };
   }
 
@@ -156,7 +175,11 @@ export class TenantRestorer {
    * differ from those the backup recorded (its ledger was wrong: the issue's restored-old-dump case),
    * the first prefix of the code's migrations whose tables match is taken instead.
    */
-  private async rebuild(runner: QueryRunner, schema: string, header: ArchiveHeader): Promise<{ names: string[]; reconciled: boolean }> {
+  private async rebuild(
+    runner: QueryRunner,
+    schema: string,
+    header: ArchiveHeader,
+  ): Promise<{ names: string[]; reconciled: boolean }> {
     const recorded = new Set(header.ledger.map((r) => r.name));
     const plan = this.migrator.migrations.filter((m) => recorded.has(m.name));
     await this.recreate(runner, schema);
@@ -168,7 +191,9 @@ export class TenantRestorer {
     for (let i = 0; i <= this.migrator.migrations.length; i++) {
       if (i > 0) await runMigration(this.migrator.migrations[i - 1], 'up', runner);
       differences = shapeDifferences(header.shape, await schemaShape(runner, schema));
-      if (!differences.length) return { names: this.migrator.migrations.slice(0, i).map((m) => m.name), reconciled: true };
+      if (!differences.length) {
+        return { names: this.migrator.migrations.slice(0, i).map((m) => m.name), reconciled: true };
+      }
     }
     throw new Error(`the backup's tables match no state of this code's migrations: ${firstDifferences.join('; ')}`);
   }
@@ -180,7 +205,7 @@ export class TenantRestorer {
   }
 
   /** The tenants row as backed up (id, slug and schema replaced for a copy), suspended until the restore commits. */
-  private async writeTenantRow(runner: QueryRunner, header: ArchiveHeader, target: Target, names: string[]): Promise<void> {
+  private async writeTenantRow(runner: QueryRunner, header: ArchiveHeader, target: Target, names: string[]) {
     const row = {
       ...header.tenant,
       id: target.id,
@@ -193,9 +218,10 @@ export class TenantRestorer {
     };
     const columns = await insertableColumns(runner, 'public', 'tenants', Object.keys(row));
     const list = columns.map(quoteIdentifier).join(', ');
+    const update = columns.map((c) => `${quoteIdentifier(c)} = EXCLUDED.${quoteIdentifier(c)}`).join(', ');
     await runner.query(
       `INSERT INTO public.tenants (${list}) SELECT ${list} FROM json_populate_record(NULL::public.tenants, $1::json)
-       ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${quoteIdentifier(c)} = EXCLUDED.${quoteIdentifier(c)}`).join(', ')}`,
+       ON CONFLICT (id) DO UPDATE SET ${update}`,
       [JSON.stringify(row)],
     );
   }
@@ -209,7 +235,9 @@ export class TenantRestorer {
     const expected = await schemaShape(runner, CHECK_SCHEMA);
     await runner.query('ROLLBACK TO SAVEPOINT restore_check');
     const differences = shapeDifferences(expected, actual);
-    if (differences.length) throw new Error(`the restored schema differs from this code's migrations: ${differences.join('; ')}`);
+    if (differences.length) {
+      throw new Error(`the restored schema differs from this code's migrations: ${differences.join('; ')}`);
+    }
   }
 
   /** After commit: the tenant's tables answer through a tenant transaction, as a request's would. */
@@ -222,7 +250,9 @@ export class TenantRestorer {
       for (const { name } of names) await runner.query(`SELECT count(*) FROM ${quoteIdentifier(name)}`);
     });
     const [status] = await this.migrator.status(target.id);
-    if (status?.state !== 'up_to_date') throw new Error(`after the restore ${target.slug} is ${status?.state ?? 'missing'}`);
+    if (status?.state !== 'up_to_date') {
+      throw new Error(`after the restore ${target.slug} is ${status?.state ?? 'missing'}`);
+    }
     report(`restore: ${target.slug} is up to date; ${names.length} tables answer (the backup had ${tables})`);
   }
 
@@ -244,11 +274,15 @@ export class TenantRestorer {
 }
 
 /** Of `wanted`, the columns the table has and that take inserts; refuses a column the table lacks. */
-async function insertableColumns(runner: QueryRunner, schema: string, table: string, wanted: string[]): Promise<string[]> {
+async function insertableColumns(runner: QueryRunner, schema: string, table: string, wanted: string[]) {
   const present = await tableColumns(runner, schema, table);
   if (!present) throw new Error(`the backup holds rows of ${schema}.${table}, which does not exist here`);
   const lacking = wanted.filter((c) => !present.includes(c));
-  if (lacking.length) throw new Error(`${schema}.${table} here has no column ${lacking.join(', ')}: is this database older than the backup? run npm run migrate`);
+  if (lacking.length) {
+    const missing = lacking.join(', ');
+    const hint = 'is this database older than the backup? run npm run migrate';
+    throw new Error(`${schema}.${table} here has no column ${missing}: ${hint}`);
+  }
   const generated: { name: string }[] = await runner.query(
     `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attgenerated <> ''`,
     [`${quoteIdentifier(schema)}.${quoteIdentifier(table)}`],
@@ -280,7 +314,9 @@ class RowLoader {
     const schema = section.part === 'tenant' ? this.target.schema : 'public';
     const into = `${quoteIdentifier(schema)}.${quoteIdentifier(section.table)}`;
     this.current = { label: `${section.part === 'public' ? 'public.' : ''}${section.table}`, rows: 0 };
-    if (section.part === 'tenant' && !this.shape.some((t) => t.name === section.table)) throw new Error(`unexpected table ${section.table}`);
+    if (section.part === 'tenant' && !this.shape.some((t) => t.name === section.table)) {
+      throw new Error(`unexpected table ${section.table}`);
+    }
     const columns = await insertableColumns(this.runner, schema, section.table, section.columns);
     let conflict = '';
     let select = columns.map(quoteIdentifier);
@@ -296,7 +332,9 @@ class RowLoader {
       }
       const where = table.tenantColumns.map((c) => `${quoteIdentifier(c)} = $1`).join(' OR ');
       await this.runner.query(`DELETE FROM ${into} WHERE ${where}`, [this.target.id]);
-      select = columns.map((c) => (table.tenantColumns.includes(c) ? `$2::uuid AS ${quoteIdentifier(c)}` : quoteIdentifier(c)));
+      const remap = (c: string) =>
+        table.tenantColumns.includes(c) ? `$2::uuid AS ${quoteIdentifier(c)}` : quoteIdentifier(c);
+      select = columns.map(remap);
     }
     // OVERRIDING SYSTEM VALUE: identity columns keep the backed-up values.
     const sql = `INSERT INTO ${into} (${columns.map(quoteIdentifier).join(', ')}) OVERRIDING SYSTEM VALUE
