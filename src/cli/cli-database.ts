@@ -19,7 +19,11 @@ export async function openCliDatabase(config: AppConfig, role: string, poolMax: 
     import('../core/logging/logger'),
   ]);
   const logger = pino(
-    { level: config.logLevel, base: { service: 'tenantql', role }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    {
+      level: config.logLevel,
+      base: { service: 'tenantql', role },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
     pino.destination({ dest: 2, sync: true }),
   );
   const database = { ...config.database, poolMax: Math.max(config.database.poolMax, poolMax) };
@@ -33,7 +37,7 @@ export async function openCliDatabase(config: AppConfig, role: string, poolMax: 
 /** A mistake in the command line or the setup: one line and exit code 2. */
 export class CliUsageError extends Error {}
 
-/** Runs a CLI's main: exit code 0/1 from it, 2 for usage and configuration errors, 1 for anything else (one line each). */
+/** Runs a CLI's main: its exit code; 2 for usage and configuration errors, 1 for anything else (one line each). */
 export function runCliMain(cli: string, main: () => Promise<number>): void {
   main().then(
     (code) => (process.exitCode = code),
@@ -42,7 +46,8 @@ export function runCliMain(cli: string, main: () => Promise<number>): void {
       if (error instanceof CliUsageError) process.stderr.write(`${cli}: ${error.message}\n`);
       else if (problems) process.stderr.write(`${cli}: invalid configuration: ${problems.join('; ')}\n`);
       else process.stderr.write(`${cli}: ${messageOf(error)}\n`);
-      if (['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '')) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+      const debug = ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '');
+      if (debug) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
       process.exitCode = error instanceof CliUsageError || problems ? 2 : 1;
     },
   );
@@ -53,7 +58,8 @@ export function parseCliArgs(argv: string[], names: string[]): Record<string, st
   const options = Object.fromEntries(names.map((name) => [name, { type: 'string' as const }]));
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    const all = { ...options, help: { type: 'boolean' as const, short: 'h' } };
+    ({ values } = parseArgs({ args: argv, options: all, strict: true }));
   } catch (error) {
     throw new CliUsageError(`${(error as Error).message} (see --help)`);
   }

@@ -25,14 +25,19 @@ async function main(): Promise<number> {
     return 0;
   }
   const tenant = values.tenant?.trim();
-  if (!tenant || !(isUuid(tenant) || SLUG_PATTERN.test(tenant))) throw new CliUsageError('--tenant <id or slug> is required (see --help)');
+  if (!tenant || !(isUuid(tenant) || SLUG_PATTERN.test(tenant))) {
+    throw new CliUsageError('--tenant <id or slug> is required (see --help)');
+  }
   const config = loadProcessConfig();
   const { backupTenant } = await import('../modules/tenants/tenant-backup');
   const db = await openCliDatabase(config, 'tenant-backup', 2);
   try {
     const file = values.file ?? `${tenant}-${new Date().toISOString().replace(/[:.]/g, '-')}.tqbackup`;
-    const result = await backupTenant(db.dataSource, tenant, file, (table, rows) => process.stderr.write(`backup: ${table} ${rows} rows\n`));
-    process.stdout.write(`backup: ${result.tenant.slug} (${result.tenant.id}) written to ${result.file}: ${result.tables} tables, ${result.rows} rows\n`);
+    const progress = (table: string, rows: number) => process.stderr.write(`backup: ${table} ${rows} rows\n`);
+    const result = await backupTenant(db.dataSource, tenant, file, progress);
+    const { slug, id } = result.tenant;
+    const counts = `${result.tables} tables, ${result.rows} rows`;
+    process.stdout.write(`backup: ${slug} (${id}) written to ${result.file}: ${counts}\n`);
     return 0;
   } finally {
     await db.close();

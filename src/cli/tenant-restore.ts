@@ -38,12 +38,15 @@ async function main(): Promise<number> {
   ]);
   const db = await openCliDatabase(config, 'tenant-restore', 2);
   try {
-    const restorer = new TenantRestorer(db.dataSource, new TenantMigrator(db.dataSource), new PublicMigrator(db.dataSource));
-    const result = await restorer.restore({ file: values.file, as: values.as, report: (line) => process.stderr.write(`${line}\n`) });
+    const { dataSource } = db;
+    const restorer = new TenantRestorer(dataSource, new TenantMigrator(dataSource), new PublicMigrator(dataSource));
+    const report = (line: string) => process.stderr.write(`${line}\n`);
+    const result = await restorer.restore({ file: values.file, as: values.as, report });
     const { tenant } = result;
     process.stdout.write(
-      `restore: ${tenant.slug} (${tenant.id}, ${tenant.schemaName}) restored from ${values.file}: ${result.rows} rows, ` +
-        `${result.restoredAt.length} migrations from the backup, ${result.migrated.length} applied since, status ${tenant.status}\n`,
+      `restore: ${tenant.slug} (${tenant.id}, ${tenant.schemaName}) restored from ${values.file}: ` +
+        `${result.rows} rows, ${result.restoredAt.length} migrations from the backup, ` +
+        `${result.migrated.length} applied since, status ${tenant.status}\n`,
     );
     return 0;
   } finally {

@@ -15,7 +15,11 @@ const PROBE_WAIT_MS = 3000;
  */
 export async function sharedSessionPooler(url: string): Promise<string | undefined> {
   const open = async () => {
-    const client = new Client({ connectionString: url, application_name: 'tenantql-session-check', query_timeout: PROBE_WAIT_MS });
+    const client = new Client({
+      connectionString: url,
+      application_name: 'tenantql-session-check',
+      query_timeout: PROBE_WAIT_MS,
+    });
     client.on('error', () => undefined);
     await client.connect();
     return client;
@@ -24,18 +28,22 @@ export async function sharedSessionPooler(url: string): Promise<string | undefin
   let second: Client | undefined;
   try {
     const marker = randomBytes(8).toString('hex');
-    const [a] = (await first.query(`SELECT pg_backend_pid() AS pid, set_config('tenantql.session_probe', $1, false)`, [marker])).rows;
+    const set = `SELECT pg_backend_pid() AS pid, set_config('tenantql.session_probe', $1, false)`;
+    const [a] = (await first.query(set, [marker])).rows;
     second = await open();
     await second.query('BEGIN');
     const [b] = (await second.query('SELECT pg_backend_pid() AS pid')).rows;
     if (b.pid === a.pid) return `two client connections were given the same PostgreSQL session (pid ${a.pid})`;
     let c: { pid: number; probe: string | null };
     try {
-      [c] = (await first.query(`SELECT pg_backend_pid() AS pid, current_setting('tenantql.session_probe', true) AS probe`)).rows;
+      const read = `SELECT pg_backend_pid() AS pid, current_setting('tenantql.session_probe', true) AS probe`;
+      [c] = (await first.query(read)).rows;
     } catch {
       return `a statement waited over ${PROBE_WAIT_MS} ms for a server connection`;
     }
-    if (c.pid !== a.pid || c.probe !== marker) return `the session changed between two statements (pid ${a.pid}, then ${c.pid})`;
+    if (c.pid !== a.pid || c.probe !== marker) {
+      return `the session changed between two statements (pid ${a.pid}, then ${c.pid})`;
+    }
     return undefined;
   } finally {
     await second?.query('ROLLBACK').catch(() => undefined);

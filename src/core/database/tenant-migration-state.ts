@@ -24,9 +24,11 @@ export function versionOf(names: string[]): string | null {
  * ledger as well as `schema_version`, so a ledger that lost rows is not taken for current.
  */
 export const MIGRATION_STATE_SQL = `CASE
-  WHEN EXISTS (SELECT 1 FROM public.tenant_migrations m WHERE m.tenant_id = t.id AND m.name <> ALL($1::text[])) THEN 'ahead'
+  WHEN EXISTS (SELECT 1 FROM public.tenant_migrations m
+               WHERE m.tenant_id = t.id AND m.name <> ALL($1::text[])) THEN 'ahead'
   WHEN t.schema_version IS NOT DISTINCT FROM $2
-   AND (SELECT count(*) FROM public.tenant_migrations m WHERE m.tenant_id = t.id) = cardinality($1::text[]) THEN 'up_to_date'
+   AND (SELECT count(*) FROM public.tenant_migrations m WHERE m.tenant_id = t.id) = cardinality($1::text[])
+   THEN 'up_to_date'
   WHEN t.migration_error IS NOT NULL THEN 'failed'
   ELSE 'behind' END`;
 

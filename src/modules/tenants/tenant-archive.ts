@@ -103,10 +103,18 @@ export class ArchiveWriter {
   }
 }
 
-export type ArchiveEntry = { tag: 'S'; section: ArchiveSection } | { tag: 'R'; json: string } | { tag: 'E'; trailer: ArchiveTrailer };
+export interface OpenArchive {
+  header: ArchiveHeader;
+  entries: AsyncGenerator<ArchiveEntry>;
+}
+
+export type ArchiveEntry =
+  | { tag: 'S'; section: ArchiveSection }
+  | { tag: 'R'; json: string }
+  | { tag: 'E'; trailer: ArchiveTrailer };
 
 /** Reads a backup: the header first, then sections and rows; a file that ends before its trailer is refused. */
-export async function openArchive(file: string): Promise<{ header: ArchiveHeader; entries: AsyncGenerator<ArchiveEntry> }> {
+export async function openArchive(file: string): Promise<OpenArchive> {
   const raw = createReadStream(file);
   const gunzip = createGunzip();
   raw.on('error', (error) => gunzip.destroy(error)); // pipe() does not forward a missing or unreadable file

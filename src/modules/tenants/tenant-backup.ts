@@ -5,7 +5,14 @@ import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import type { Queryable } from '../../core/database/public-migrator';
 import { assertTenantSchema, quoteIdentifier } from '../../core/tenancy/tenant-schema';
-import { ARCHIVE_FORMAT, ARCHIVE_VERSION, ArchiveWriter, type ArchiveHeader, type ArchiveSection, type LedgerRow } from './tenant-archive';
+import {
+  ARCHIVE_FORMAT,
+  ARCHIVE_VERSION,
+  ArchiveWriter,
+  type ArchiveHeader,
+  type ArchiveSection,
+  type LedgerRow,
+} from './tenant-archive';
 import { publicTenantTables, schemaSequences, schemaShape, tableColumns, userColumns } from './tenant-catalog';
 
 const run = promisify(execFile);
@@ -53,9 +60,12 @@ export async function backupTenant(
     ).then((rows: { json: string }[]) => rows.map((r) => JSON.parse(r.json)));
     if (!tenant) throw new Error(`no tenant with id or slug "${ref}"`);
     const schema = assertTenantSchema(tenant.schema_name);
-    const [{ version }]: { version: string }[] = await runner.query(`SELECT current_setting('server_version') AS version`);
+    const [{ version }]: { version: string }[] = await runner.query(
+      `SELECT current_setting('server_version') AS version`,
+    );
     const ledger: LedgerRow[] = await runner.query(
-      `SELECT name, to_json(applied_at) #>> '{}' AS "appliedAt" FROM public.tenant_migrations WHERE tenant_id = $1 ORDER BY applied_at, name`,
+      `SELECT name, to_json(applied_at) #>> '{}' AS "appliedAt" FROM public.tenant_migrations
+        WHERE tenant_id = $1 ORDER BY applied_at, name`,
       [tenant.id],
     );
     const shape = await schemaShape(runner, schema);
@@ -71,23 +81,30 @@ export async function backupTenant(
     });
     const copy = async (section: ArchiveSection, from: string, params: unknown[] = []) => {
       await writer!.section(section);
-      const rows = await streamRows(runner, `SELECT row_to_json(x)::text AS json FROM ${from}`, params, (json) => writer!.row(json));
+      const sql = `SELECT row_to_json(x)::text AS json FROM ${from}`;
+      const rows = await streamRows(runner, sql, params, (json) => writer!.row(json));
       onTable(`${section.part === 'public' ? 'public.' : ''}${section.table}`, rows);
     };
     for (const table of shape) {
-      await copy({ part: 'tenant', table: table.name, columns: table.columns.map((c) => c[0]) }, `${quoteIdentifier(schema)}.${quoteIdentifier(table.name)} x`);
+      const columns = table.columns.map((c) => c[0]);
+      const from = `${quoteIdentifier(schema)}.${quoteIdentifier(table.name)} x`;
+      await copy({ part: 'tenant', table: table.name, columns }, from);
     }
     const tables = await publicTenantTables(runner);
     const users = await usersOf(runner, tables);
-    await copy({ part: 'public', table: 'users', columns: (await tableColumns(runner, 'public', 'users'))! }, `public.users x WHERE x.id IN (${users})`, [tenant.id]);
+    const userColumnNames = (await tableColumns(runner, 'public', 'users'))!;
+    const userSection: ArchiveSection = { part: 'public', table: 'users', columns: userColumnNames };
+    await copy(userSection, `public.users x WHERE x.id IN (${users})`, [tenant.id]);
     for (const table of tables) {
       const where = table.tenantColumns.map((c) => `x.${quoteIdentifier(c)} = $1`).join(' OR ');
       const columns = (await tableColumns(runner, 'public', table.name))!;
-      await copy({ part: 'public', table: table.name, columns }, `public.${quoteIdentifier(table.name)} x WHERE ${where}`, [tenant.id]);
+      const from = `public.${quoteIdentifier(table.name)} x WHERE ${where}`;
+      await copy({ part: 'public', table: table.name, columns }, from, [tenant.id]);
     }
     const trailer = await writer.finish();
     await runner.query('COMMIT');
-    return { file, tenant: { id: tenant.id, slug: tenant.slug, schemaName: schema }, tables: trailer.sections, rows: trailer.rows };
+    const written = { id: tenant.id, slug: tenant.slug, schemaName: schema };
+    return { file, tenant: written, tables: trailer.sections, rows: trailer.rows };
   } catch (error) {
     await runner.query('ROLLBACK').catch(() => undefined);
     await writer?.abort();
@@ -97,7 +114,7 @@ export async function backupTenant(
   }
 }
 
-/** A subquery of every user a tenant's shared rows name (members, who invited, who created a key); `$1` is the tenant id. */
+/** A subquery of every user a tenant's shared rows name (members, inviters, key creators); `$1` is the tenant id. */
 async function usersOf(db: Queryable, tables: { name: string; tenantColumns: string[] }[]): Promise<string> {
   const parts: string[] = [];
   for (const table of tables) {
@@ -110,7 +127,7 @@ async function usersOf(db: Queryable, tables: { name: string; tenantColumns: str
 }
 
 /** Streams a query's `json` column through a cursor (inside the caller's transaction), FETCH_ROWS at a time. */
-async function streamRows(db: Queryable, sql: string, params: unknown[], each: (json: string) => Promise<void>): Promise<number> {
+async function streamRows(db: Queryable, sql: string, params: unknown[], each: (json: string) => Promise<void>) {
   await db.query(`DECLARE backup_rows NO SCROLL CURSOR FOR ${sql}`, params);
   let count = 0;
   for (;;) {

@@ -1,6 +1,12 @@
 import type { Queryable } from '../../core/database/public-migrator';
 import { quoteIdentifier } from '../../core/tenancy/tenant-schema';
 
+export interface ArchiveSequence {
+  name: string;
+  lastValue: string;
+  isCalled: boolean;
+}
+
 /** One column as a backup records it: name, type, NOT NULL, generated (never inserted). */
 export type ColumnShape = [name: string, type: string, notNull: boolean, generated: boolean];
 
@@ -14,7 +20,7 @@ export interface PublicTenantTable {
   name: string;
   /** Columns referencing `public.tenants (id)`. */
   tenantColumns: string[];
-  /** A unique key not including the tenant (an API key's hash, a payment reference): such rows belong to one tenant only. */
+  /** A unique key without the tenant (an API key's hash, a payment reference): such rows belong to one tenant only. */
   globallyUnique: boolean;
 }
 
@@ -22,8 +28,8 @@ export interface PublicTenantTable {
 export async function schemaShape(db: Queryable, schema: string): Promise<TableShape[]> {
   const rows: { name: string; columns: ColumnShape[] }[] = await db.query(
     `SELECT c.relname AS name,
-            json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attgenerated <> '')
-                     ORDER BY a.attname) AS columns
+            json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                                      a.attgenerated <> '') ORDER BY a.attname) AS columns
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
@@ -50,7 +56,7 @@ export function shapeDifferences(expected: TableShape[], actual: TableShape[]): 
 }
 
 /** Sequences of a schema and where they stand (ticket numbers continue after a restore). */
-export async function schemaSequences(db: Queryable, schema: string): Promise<{ name: string; lastValue: string; isCalled: boolean }[]> {
+export async function schemaSequences(db: Queryable, schema: string): Promise<ArchiveSequence[]> {
   const names: { name: string }[] = await db.query(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relkind = 'S' ORDER BY 1`,
@@ -59,15 +65,22 @@ export async function schemaSequences(db: Queryable, schema: string): Promise<{ 
   const out = [];
   for (const { name } of names) {
     const [row]: { lastValue: string; isCalled: boolean }[] = await db.query(
-      `SELECT last_value::text AS "lastValue", is_called AS "isCalled" FROM ${quoteIdentifier(schema)}.${quoteIdentifier(name)}`,
+      `SELECT last_value::text AS "lastValue", is_called AS "isCalled"
+         FROM ${quoteIdentifier(schema)}.${quoteIdentifier(name)}`,
     );
     out.push({ name, ...row });
   }
   return out;
 }
 
-/** Foreign keys inside a schema, as `ALTER TABLE … ADD CONSTRAINT` statements: dropped while rows load, then added back (and checked). */
-export async function schemaForeignKeys(db: Queryable, schema: string): Promise<{ table: string; name: string; definition: string }[]> {
+export interface ForeignKey {
+  table: string;
+  name: string;
+  definition: string;
+}
+
+/** Foreign keys inside a schema: dropped while rows load, then added back (so checked). */
+export async function schemaForeignKeys(db: Queryable, schema: string): Promise<ForeignKey[]> {
   return db.query(
     `SELECT c.relname AS "table", k.conname AS name, pg_get_constraintdef(k.oid) AS definition
        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -99,7 +112,9 @@ export async function publicTenantTables(db: Queryable): Promise<PublicTenantTab
   const pending = [...rows];
   while (pending.length) {
     const names = new Set(pending.map((t) => t.name));
-    const ready = pending.filter((t) => !(t.refs ?? []).some((ref) => names.has(ref.replace(/^public\./, '')) && ref !== t.name));
+    const waitsFor = (t: (typeof rows)[number]) =>
+      (t.refs ?? []).some((ref) => names.has(ref.replace(/^public\./, '')) && ref !== t.name);
+    const ready = pending.filter((t) => !waitsFor(t));
     const next = ready.length ? ready : pending; // a cycle: keep the catalog's order
     for (const t of next) {
       sorted.push({ name: t.name, tenantColumns: t.tenantColumns, globallyUnique: t.globallyUnique });
@@ -112,7 +127,8 @@ export async function publicTenantTables(db: Queryable): Promise<PublicTenantTab
 /** Columns of `public.users` references in a table (who created, invited, is a member). */
 export async function userColumns(db: Queryable, table: string): Promise<string[]> {
   const rows: { name: string }[] = await db.query(
-    `SELECT a.attname::text AS name FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+    `SELECT a.attname::text AS name
+       FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
       WHERE k.contype = 'f' AND k.conrelid = $1::regclass AND k.confrelid = 'public.users'::regclass ORDER BY 1`,
     [`public.${quoteIdentifier(table)}`],
   );
@@ -122,7 +138,8 @@ export async function userColumns(db: Queryable, table: string): Promise<string[
 /** Column names of a public table, or undefined when it does not exist. */
 export async function tableColumns(db: Queryable, schema: string, table: string): Promise<string[] | undefined> {
   const rows: { name: string }[] = await db.query(
-    `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    `SELECT column_name AS name FROM information_schema.columns
+      WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
     [schema, table],
   );
   return rows.length ? rows.map((r) => r.name) : undefined;
