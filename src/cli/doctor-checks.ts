@@ -76,7 +76,8 @@ const configuration: Check = {
     if (!config.email.host) problems.push('EMAIL_HOST is not set: mail would be written to files instead of sent');
     const warnings: string[] = [];
     if (/@localhost\b/i.test(config.email.from)) {
-      warnings.push(`DEFAULT_FROM_EMAIL is ${config.email.from}: receivers reject or junk mail from @localhost; set your domain's sender`);
+      const why = "receivers reject or junk mail from @localhost; set your domain's sender";
+      warnings.push(`DEFAULT_FROM_EMAIL is ${config.email.from}: ${why}`);
     }
     if (problems.length) return fail('not ready for production', [...problems, ...warnings]);
     return warnings.length ? warn('valid for production, with warnings', warnings) : pass('valid for production');
@@ -126,7 +127,9 @@ const publicMigrations: Check = {
     const pending = status.filter((s) => !s.applied).map((s) => s.name);
     const ahead = status.filter((s) => s.ahead).map((s) => s.name);
     if (pending.length) return fail(`${pending.length} pending (run: npm run migrate)`, pending);
-    if (ahead.length) return warn(`the database is ahead of this code: ${ahead.length} unknown migration(s) (${AHEAD_IS_EXPECTED})`, ahead);
+    if (ahead.length) {
+      return warn(`the database is ahead of this code: ${ahead.length} unknown migration(s) (${AHEAD_IS_EXPECTED})`, ahead);
+    }
     return pass(`all ${status.length} applied`);
   },
 };
@@ -148,7 +151,8 @@ const tenantMigrations: Check = {
       ...failed.map((s) => `${s.tenant.slug}: last migration failed: ${s.error}`),
       ...ahead.map((s) => `${s.tenant.slug}: ahead of this code (${s.unknown.join(', ')})`),
     ];
-    const summary = `${status.length} tenant(s): ${behind.length} behind, ${failed.length} failed, ${ahead.length} ahead`;
+    const counts = `${behind.length} behind, ${failed.length} failed, ${ahead.length} ahead`;
+    const summary = `${status.length} tenant(s): ${counts}`;
     if (behind.length || failed.length) return fail(`${summary} (run: npm run migrate)`, details);
     if (ahead.length) return warn(`${summary} (${AHEAD_IS_EXPECTED})`, details);
     return pass(`${summary}, all at ${migrator.latestVersion ?? 'no migration'}`);

@@ -76,7 +76,8 @@ async function checkDeployment(config: AppConfig, options: DoctorOptions): Promi
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (refuseNpmSwallowedFlags('doctor', { json: 'boolean', 'send-test-email': 'value', 'timeout-ms': 'value' })) return 2;
+  const flags = { json: 'boolean', 'send-test-email': 'value', 'timeout-ms': 'value' } as const;
+  if (refuseNpmSwallowedFlags('doctor', flags)) return 2;
   let options: DoctorOptions | undefined;
   try {
     options = parseArgs(argv);

@@ -34,7 +34,12 @@ async function up(ctx: MigrateContext, options: MigrateOptions): Promise<Command
   }
   if (options.scope === 'public') return 0;
   const summary = await withProgress(ctx, (hooks) =>
-    ctx.tenantMigrator.migrateAll({ concurrency: options.concurrency, tenant: options.tenant, retryFailed: options.retryFailed, ...hooks }),
+    ctx.tenantMigrator.migrateAll({
+      concurrency: options.concurrency,
+      tenant: options.tenant,
+      retryFailed: options.retryFailed,
+      ...hooks,
+    }),
   );
   printSummary(ctx, 'migrated', summary);
   return summary.failed.length ? 1 : 0;
@@ -107,7 +112,8 @@ async function status(ctx: MigrateContext, options: MigrateOptions): Promise<Com
     if (!tenants.length) ctx.print('(no tenants)');
     for (const t of tenants) if (!options.onlyProblems || t.state !== 'up_to_date') printTenantStatus(ctx, t);
     const { up_to_date: upToDate, behind, ahead, failed } = counts;
-    ctx.print(`${upToDate + behind + ahead + failed} tenants: ${upToDate} up to date, ${behind} behind, ${ahead} ahead, ${failed} failed`);
+    const total = upToDate + behind + ahead + failed;
+    ctx.print(`${total} tenants: ${upToDate} up to date, ${behind} behind, ${ahead} ahead, ${failed} failed`);
     if (ahead) ctx.notice(AHEAD_NOTICE(ahead));
   }
   return 0;

@@ -104,7 +104,8 @@ export const MIGRATE_FLAGS: FlagSpec = Object.fromEntries(
 );
 
 function parse(argv: string[]) {
-  return parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...OPTIONS, help: { type: 'boolean', short: 'h' } } });
+  const options = { ...OPTIONS, help: { type: 'boolean', short: 'h' } } as const;
+  return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
 }
 
 function parseConcurrency(raw: string): number {

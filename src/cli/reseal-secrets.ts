@@ -39,7 +39,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadProcessConfig();
   // Loaded once the arguments are known good: usage errors and --help answer without loading the ORM.
-  const [{ SecretBox, keyIdOf }, { resealAllSecrets, RESEAL_CONCURRENCY }, output, { openCliDatabase }] = await Promise.all([
+  const [{ SecretBox, keyIdOf }, { resealAllSecrets, RESEAL_CONCURRENCY }, output, { openCliDatabase }] =
+    await Promise.all([
     import('../core/crypto/secret-box'),
     import('./reseal-secrets-command'),
     import('./cli-output'),

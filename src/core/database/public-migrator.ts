@@ -148,7 +148,7 @@ export class PublicMigrator {
     return new Map(rows.map((r) => [r.name, r.applied_at]));
   }
 
-  /** Only called under the lock (or in a preview's rolled-back transaction): two first runs cannot race on creating the table. */
+  /** Only called under the lock, or in a preview's rolled-back transaction: two first runs cannot race on creating it. */
   private async ensureLedger(db: Queryable = this.dataSource): Promise<void> {
     await db.query(
       `CREATE TABLE IF NOT EXISTS public.schema_migrations (

@@ -147,7 +147,7 @@ export const metrics = {
   }),
   tenantMigrations: new Gauge({
     name: 'tenantql_tenant_migrations',
-    help: 'Organizations by migration state against this code (up_to_date, behind, ahead, failed); one GROUP BY on scrape',
+    help: 'Organizations by migration state against this code (up_to_date, behind, ahead, failed), read on scrape',
     labelNames: ['state'] as const,
     registers,
     collect: () => collectTenantMigrations(),
@@ -192,7 +192,9 @@ async function collectTenantMigrations(): Promise<void> {
   const counts = await queryObserved((d) => countMigrationStates(d, names));
   metrics.tenantMigrations.reset();
   if (!counts.length) return;
-  for (const state of MIGRATION_STATES) metrics.tenantMigrations.set({ state }, counts.reduce((sum, c) => sum + c[state], 0));
+  for (const state of MIGRATION_STATES) {
+    metrics.tenantMigrations.set({ state }, counts.reduce((sum, c) => sum + c[state], 0));
+  }
 }
 
 let pendingJobQueueRead: Promise<JobQueueLag | undefined> | undefined;

@@ -59,7 +59,7 @@ export interface TenantMigrationStatus {
   state: MigrationState | null;
 }
 
-/** The ledger names migrations this code does not know: expected after a code-only rollback, never stored as an error. */
+/** The ledger names migrations this code does not know: expected after a code-only rollback, never stored. */
 export class SchemaAheadError extends Error {
   constructor(readonly unknown: string[]) {
     super(`schema is ahead of this code (knows nothing of ${unknown.join(', ')})`);
@@ -132,7 +132,8 @@ export class TenantMigrator {
     const clear = clearStale
       ? `WITH cleared AS (
            UPDATE public.tenants t SET migration_error = NULL, updated_at = now()
-            WHERE t.migration_error IS NOT NULL AND ${scope} AND (${MIGRATION_STATE_SQL}) = 'up_to_date' RETURNING t.id) `
+            WHERE t.migration_error IS NOT NULL AND ${scope} AND (${MIGRATION_STATE_SQL}) = 'up_to_date'
+            RETURNING t.id) `
       : '';
     const rows: (TenantTarget & { state: MigrationState })[] = await this.dataSource.query(
       `${clear}SELECT * FROM (
@@ -143,7 +144,12 @@ export class TenantMigrator {
         ORDER BY s.created_at, s.slug`,
       [...this.stateParams, MIGRATABLE_STATUSES, only ?? null, retryFailed],
     );
-    const target = ({ id, slug, schemaName, schemaVersion }: TenantTarget): TenantTarget => ({ id, slug, schemaName, schemaVersion });
+    const target = ({ id, slug, schemaName, schemaVersion }: TenantTarget): TenantTarget => ({
+      id,
+      slug,
+      schemaName,
+      schemaVersion,
+    });
     return {
       targets: rows.filter((r) => r.state !== 'ahead').map(target),
       ahead: rows.filter((r) => r.state === 'ahead').length,
@@ -179,12 +185,18 @@ export class TenantMigrator {
   /** Every tenant (or one) with its applied, pending and unknown migrations; empty before `public.tenants` exists. */
   async status(only?: string): Promise<TenantMigrationStatus[]> {
     if (!(await this.registryExists(this.dataSource))) return [];
-    type Row = TenantTarget & { status: string; migrationError: string | null; applied: string[] | null; state: MigrationState | null };
+    type Row = TenantTarget & {
+      status: string;
+      migrationError: string | null;
+      applied: string[] | null;
+      state: MigrationState | null;
+    };
     const rows: Row[] = await this.dataSource.query(
       `SELECT t.id, t.slug, t.schema_name AS "schemaName", t.schema_version AS "schemaVersion", t.status,
               t.migration_error AS "migrationError",
               CASE WHEN t.status = ANY($4) THEN ${MIGRATION_STATE_SQL} END AS state,
-              (SELECT array_agg(m.name ORDER BY m.applied_at, m.name) FROM public.tenant_migrations m WHERE m.tenant_id = t.id) AS applied
+              (SELECT array_agg(m.name ORDER BY m.applied_at, m.name)
+                 FROM public.tenant_migrations m WHERE m.tenant_id = t.id) AS applied
          FROM public.tenants t
         WHERE ($3::text IS NULL OR t.id::text = $3 OR t.slug = $3)
         ORDER BY t.created_at, t.slug`,
