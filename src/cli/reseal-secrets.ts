@@ -41,11 +41,11 @@ async function main(argv: string[]): Promise<number> {
   // Loaded once the arguments are known good: usage errors and --help answer without loading the ORM.
   const [{ SecretBox, keyIdOf }, { resealAllSecrets, RESEAL_CONCURRENCY }, output, { openCliDatabase }] =
     await Promise.all([
-    import('../core/crypto/secret-box'),
-    import('./reseal-secrets-command'),
-    import('./cli-output'),
-    import('./cli-database'),
-  ]);
+      import('../core/crypto/secret-box'),
+      import('./reseal-secrets-command'),
+      import('./cli-output'),
+      import('./cli-database'),
+    ]);
   const secrets = SecretBox.fromKey(config.encryptionKey, config.isProduction, config.previousEncryptionKeys);
   const db = await openCliDatabase(config, 'reseal-secrets', RESEAL_CONCURRENCY + 1);
   const print = output.printToStdout;
