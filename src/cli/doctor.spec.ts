@@ -126,7 +126,9 @@ describe('npm run doctor', () => {
     const port = (silent.address() as AddressInfo).port;
     try {
       const run = await runDoctor({ ...healthyEnv(), EMAIL_PORT: String(port) }, ['--timeout-ms', '1000']);
-      expect(line(run, 'smtp')).toMatch(new RegExp(`^✗ smtp +127\\.0\\.0\\.1:${port}: .*time`, 'i'));
+      // Whichever gives up first, nodemailer's greeting timeout or the doctor's: both name the server.
+      const gaveUp = '(timed out after \\d+ ms|Greeting never received)';
+      expect(line(run, 'smtp')).toMatch(new RegExp(`^✗ smtp +127\\.0\\.0\\.1:${port}: ${gaveUp}$`));
     } finally {
       silent.close();
     }
