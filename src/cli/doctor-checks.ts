@@ -38,6 +38,8 @@ export interface DoctorContext {
 export interface Check {
   name: string;
   run(context: DoctorContext): Promise<CheckOutcome>;
+  /** What the check talks to (`host:port`): a timeout or an unexpected error names it. */
+  target?(context: DoctorContext): string | undefined;
 }
 
 const pass = (message: string, details?: string[]): CheckOutcome => ({ status: 'pass', message, details });
@@ -72,7 +74,13 @@ const configuration: Check = {
     if (frontend.protocol !== 'https:') problems.push(`FRONTEND_URL must be an absolute https:// URL in production (is ${config.frontendUrl})`);
     if (!config.database.url) problems.push('DATABASE_URL is not set: production must not use the embedded PostgreSQL');
     if (!config.email.host) problems.push('EMAIL_HOST is not set: mail would be written to files instead of sent');
-    return problems.length ? fail('not ready for production', problems) : pass('valid for production');
+    const warnings: string[] = [];
+    if (/@localhost\b/i.test(config.email.from)) {
+      const why = "receivers reject or junk mail from @localhost; set your domain's sender";
+      warnings.push(`DEFAULT_FROM_EMAIL is ${config.email.from}: ${why}`);
+    }
+    if (problems.length) return fail('not ready for production', [...problems, ...warnings]);
+    return warnings.length ? warn('valid for production, with warnings', warnings) : pass('valid for production');
   },
 };
 
@@ -118,29 +126,35 @@ const publicMigrations: Check = {
     const status = await new PublicMigrator(db.dataSource).status();
     const pending = status.filter((s) => !s.applied).map((s) => s.name);
     const ahead = status.filter((s) => s.ahead).map((s) => s.name);
-    if (ahead.length) return fail(`the database is ahead of this code: ${ahead.length} unknown migration(s)`, ahead);
     if (pending.length) return fail(`${pending.length} pending (run: npm run migrate)`, pending);
+    if (ahead.length) {
+      return warn(`the database is ahead of this code: ${ahead.length} unknown migration(s) (${AHEAD_IS_EXPECTED})`, ahead);
+    }
     return pass(`all ${status.length} applied`);
   },
 };
+
+/** What a code-only rollback leaves behind: reported, never a failure to "fix" by migrating. */
+const AHEAD_IS_EXPECTED = 'expected after a code-only rollback; deploying the newer code again makes it current';
 
 const tenantMigrations: Check = {
   name: 'tenant migrations',
   async run({ database: db }) {
     if (!db) return NO_DATABASE;
     const migrator = new TenantMigrator(db.dataSource);
-    const status = await migrator.status();
+    const status = (await migrator.status()).filter((s) => s.state);
     if (!status.length) return pass('no tenants yet');
-    const behind = await migrator.tenantsBehind();
-    const failed = status.filter((s) => s.error);
-    const ahead = status.filter((s) => s.unknown.length);
+    const of = (state: string) => status.filter((s) => s.state === state);
+    const [behind, failed, ahead] = [of('behind'), of('failed'), of('ahead')];
     const details = [
-      ...behind.map((t) => `${t.slug}: behind (at ${t.schemaVersion ?? 'nothing'})`),
+      ...behind.map((s) => `${s.tenant.slug}: behind (at ${s.tenant.schemaVersion ?? 'nothing'})`),
       ...failed.map((s) => `${s.tenant.slug}: last migration failed: ${s.error}`),
       ...ahead.map((s) => `${s.tenant.slug}: ahead of this code (${s.unknown.join(', ')})`),
     ];
-    const summary = `${status.length} tenant(s): ${behind.length} behind, ${failed.length} failed`;
-    if (behind.length || failed.length || ahead.length) return fail(`${summary} (run: npm run migrate)`, details);
+    const counts = `${behind.length} behind, ${failed.length} failed, ${ahead.length} ahead`;
+    const summary = `${status.length} tenant(s): ${counts}`;
+    if (behind.length || failed.length) return fail(`${summary} (run: npm run migrate)`, details);
+    if (ahead.length) return warn(`${summary} (${AHEAD_IS_EXPECTED})`, details);
     return pass(`${summary}, all at ${migrator.latestVersion ?? 'no migration'}`);
   },
 };
@@ -231,6 +245,7 @@ function smtpTransporter(email: AppConfig['email'], timeoutMs: number) {
 
 const smtp: Check = {
   name: 'smtp',
+  target: ({ config }) => (config.email.host ? `${config.email.host}:${config.email.port}` : undefined),
   async run({ config, timeoutMs, sendTestEmailTo }) {
     const { email } = config;
     if (!email.host) {
@@ -314,7 +329,8 @@ export async function runChecks(context: DoctorContext, checks: Check[] = CHECKS
     try {
       outcome = await withTimeout(check.run(context), context.timeoutMs);
     } catch (error) {
-      outcome = fail(messageOf(error));
+      const target = check.target?.(context);
+      outcome = fail(target ? `${target}: ${messageOf(error)}` : messageOf(error));
     }
     results.push({ name: check.name, ...outcome, durationMs: Date.now() - started });
   }

@@ -104,6 +104,36 @@ describe('npm run doctor', () => {
     }
   });
 
+  it('reports tenants ahead of the code (a code-only rollback) as a warning with exit 0', async () => {
+    const [tenant] = await dataSource.query(`SELECT id FROM public.tenants WHERE slug = 'doctor-a'`);
+    await dataSource.query(`INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, 'AddLater1999000000000')`, [tenant.id]);
+    try {
+      const run = await runDoctor(healthyEnv());
+      expect(line(run, 'tenant migrations')).toMatch(
+        /^! tenant migrations +2 tenant\(s\): 0 behind, 0 failed, 1 ahead \(expected after a code-only rollback; deploying the newer code again makes it current\)$/,
+      );
+      expect(run.stdout).toContain('    doctor-a: ahead of this code (AddLater1999000000000)');
+      expect(run.code).toBe(0);
+    } finally {
+      await dataSource.query(`DELETE FROM public.tenant_migrations WHERE name = 'AddLater1999000000000'`);
+    }
+  });
+
+  it('names the SMTP host and port when it times out', async () => {
+    // Accepts the connection and never greets: the doctor's timeout, not a refusal.
+    const silent = createServer(() => undefined).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const run = await runDoctor({ ...healthyEnv(), EMAIL_PORT: String(port) }, ['--timeout-ms', '1000']);
+      // Whichever gives up first, nodemailer's greeting timeout or the doctor's: both name the server.
+      const gaveUp = '(timed out after \\d+ ms|Greeting never received)';
+      expect(line(run, 'smtp')).toMatch(new RegExp(`^✗ smtp +127\\.0\\.0\\.1:${port}: ${gaveUp}$`));
+    } finally {
+      silent.close();
+    }
+  });
+
   it('holds production to production rules: https FRONTEND_URL, random secrets, live Stripe keys with a webhook secret', async () => {
     const run = await runDoctor({
       ...healthyEnv(),
@@ -116,6 +146,7 @@ describe('npm run doctor', () => {
     expect(run.code).toBe(1);
     expect(line(run, 'configuration')).toMatch(/^✗/);
     expect(run.stdout).toContain('FRONTEND_URL must be an absolute https:// URL');
+    expect(run.stdout).toContain('DEFAULT_FROM_EMAIL is tenantql <no-reply@localhost>: receivers reject or junk mail from @localhost');
     expect(line(run, 'secrets')).toMatch(/^✗ secrets +weak/);
     expect(run.stdout).toMatch(/JWT_SECRET_KEY: about 0 bits/);
     expect(line(run, 'stripe')).toMatch(/^✗ stripe +test-mode key does not match NODE_ENV=production/);

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { ConfigError, loadProcessConfig, type AppConfig } from '../core/config/config';
 import { REDACTED_PATHS } from '../core/logging/logger';
 import { runChecks, type CheckResult, type CheckStatus, type DoctorContext } from './doctor-checks';
+import { refuseNpmSwallowedFlags } from './npm-flags';
 
 const USAGE = `Usage: doctor [options]
 
@@ -75,6 +76,8 @@ async function checkDeployment(config: AppConfig, options: DoctorOptions): Promi
 }
 
 async function main(argv: string[]): Promise<number> {
+  const flags = { json: 'boolean', 'send-test-email': 'value', 'timeout-ms': 'value' } as const;
+  if (refuseNpmSwallowedFlags('doctor', flags)) return 2;
   let options: DoctorOptions | undefined;
   try {
     options = parseArgs(argv);

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { inRolledBackTransaction, type MigrationSql, type PublicMigrator } from '../core/database/public-migrator';
+import { MIGRATION_STATES, type MigrationState } from '../core/database/tenant-migration-state';
 import type { TenantMigrationStatus, TenantMigrator, TenantRunResult, TenantRunSummary } from '../modules/tenants';
 import { formatDuration, type Print, type Progress } from './cli-output';
 import type { MigrateOptions } from './migrate-options';
@@ -33,7 +34,12 @@ async function up(ctx: MigrateContext, options: MigrateOptions): Promise<Command
   }
   if (options.scope === 'public') return 0;
   const summary = await withProgress(ctx, (hooks) =>
-    ctx.tenantMigrator.migrateAll({ concurrency: options.concurrency, tenant: options.tenant, ...hooks }),
+    ctx.tenantMigrator.migrateAll({
+      concurrency: options.concurrency,
+      tenant: options.tenant,
+      retryFailed: options.retryFailed,
+      ...hooks,
+    }),
   );
   printSummary(ctx, 'migrated', summary);
   return summary.failed.length ? 1 : 0;
@@ -69,6 +75,7 @@ async function status(ctx: MigrateContext, options: MigrateOptions): Promise<Com
   const publicStatus = options.scope === 'tenants' ? undefined : await ctx.publicMigrator.status();
   const tenants = options.scope === 'public' ? undefined : await ctx.tenantMigrator.status(options.tenant);
   if (options.tenant && !tenants?.length) throw new Error(`no tenant with id or slug "${options.tenant}"`);
+  const counts = tenants && countStates(tenants);
 
   if (options.json) {
     ctx.print(
@@ -84,7 +91,9 @@ async function status(ctx: MigrateContext, options: MigrateOptions): Promise<Com
             pending: t.pending,
             ahead: t.unknown,
             error: t.error,
+            state: t.state,
           })),
+          summary: counts,
         },
         null,
         2,
@@ -93,20 +102,36 @@ async function status(ctx: MigrateContext, options: MigrateOptions): Promise<Com
     return 0;
   }
   if (publicStatus) {
-    ctx.print('public');
-    for (const m of publicStatus) {
+    const shown = options.onlyProblems ? publicStatus.filter((m) => m.ahead || !m.applied) : publicStatus;
+    if (shown.length || !options.onlyProblems) ctx.print('public');
+    for (const m of shown) {
       ctx.print(m.ahead ? ` [!] ${m.name}  (applied, unknown to this code: the database is ahead)` : ` ${mark(m.applied)} ${m.name}`);
     }
   }
-  if (tenants) {
+  if (tenants && counts) {
     if (!tenants.length) ctx.print('(no tenants)');
-    for (const t of tenants) printTenantStatus(ctx, t);
+    for (const t of tenants) if (!options.onlyProblems || t.state !== 'up_to_date') printTenantStatus(ctx, t);
+    const { up_to_date: upToDate, behind, ahead, failed } = counts;
+    const total = upToDate + behind + ahead + failed;
+    ctx.print(`${total} tenants: ${upToDate} up to date, ${behind} behind, ${ahead} ahead, ${failed} failed`);
+    if (ahead) ctx.notice(AHEAD_NOTICE(ahead));
   }
   return 0;
 }
 
+/** Ahead is what a code-only rollback leaves: a warning, never a failure, and nothing to repair. */
+const AHEAD_NOTICE = (count: number) =>
+  `migrate: warning: ${count} tenant(s) ahead of this code (expected after a code-only rollback: ` +
+  'nothing is done to them; deploying the newer code again makes them current)';
+
+function countStates(tenants: TenantMigrationStatus[]): Record<MigrationState, number> {
+  const counts = Object.fromEntries(MIGRATION_STATES.map((s) => [s, 0])) as Record<MigrationState, number>;
+  for (const t of tenants) if (t.state) counts[t.state] += 1;
+  return counts;
+}
+
 function printTenantStatus(ctx: MigrateContext, t: TenantMigrationStatus): void {
-  const ahead = t.unknown.length ? ' AHEAD OF THIS CODE' : '';
+  const ahead = t.unknown.length ? ' AHEAD OF THIS CODE' : t.state ? '' : ' (no schema to migrate)';
   ctx.print(`tenant ${t.tenant.slug} (${t.tenant.schemaName}, ${t.status})${ahead}`);
   for (const name of [...t.applied, ...t.pending]) ctx.print(` ${mark(t.applied.includes(name))} ${name}`);
   for (const name of t.unknown) ctx.print(` [!] ${name}  (applied, unknown to this code)`);
@@ -170,7 +195,8 @@ async function withProgress(ctx: MigrateContext, run: (hooks: ProgressHooks) => 
 function printSummary(ctx: MigrateContext, verb: string, summary: TenantRunSummary): void {
   ctx.print(
     `tenants: total ${summary.total}, ${verb} ${summary.changed}, unchanged ${summary.unchanged}, ` +
-      `failed ${summary.failed.length} (${formatDuration(summary.durationMs)})`,
+      `ahead ${summary.ahead}, failed ${summary.failed.length} (${formatDuration(summary.durationMs)})`,
   );
   for (const { tenant, error } of summary.failed) ctx.print(`  failed ${tenant.slug} (${tenant.schemaName}): ${error}`);
+  if (summary.ahead) ctx.notice(AHEAD_NOTICE(summary.ahead));
 }

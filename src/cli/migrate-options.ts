@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isUuid, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../core/tenancy/tenant-schema';
+import type { FlagSpec } from './npm-flags';
 
 export const COMMANDS = ['up', 'status', 'sql', 'revert'] as const;
 export type MigrateCommand = (typeof COMMANDS)[number];
@@ -13,6 +14,10 @@ export interface MigrateOptions {
   concurrency: number;
   tenant?: string;
   json: boolean;
+  /** status: list only the tenants that are not up to date. */
+  onlyProblems: boolean;
+  /** up: also run the tenants holding a migration error although they look up to date. */
+  retryFailed: boolean;
 }
 
 export const USAGE = `Usage: migrate <command> [options]
@@ -30,6 +35,8 @@ Options:
   --tenants-only    only the tenant schemas (up, status, sql)
   --public          revert the newest public migration instead of tenant ones (revert)
   --json            machine-readable output (status)
+  --only-problems   list only tenants behind, ahead or failed (status)
+  --retry-failed    also re-run tenants holding a migration error, clearing stale ones (up)
   --help            this text
 
 Exit codes: 0 done, 1 failed (a tenant failed, database unreachable), 2 usage error.`;
@@ -39,8 +46,8 @@ export class UsageError extends Error {}
 
 /** Options each command accepts; anything else is a usage error rather than silently ignored. */
 const ACCEPTED: Record<MigrateCommand, string[]> = {
-  up: ['concurrency', 'tenant', 'public-only', 'tenants-only'],
-  status: ['tenant', 'public-only', 'tenants-only', 'json'],
+  up: ['concurrency', 'tenant', 'public-only', 'tenants-only', 'retry-failed'],
+  status: ['tenant', 'public-only', 'tenants-only', 'json', 'only-problems'],
   sql: ['public-only', 'tenants-only'],
   revert: ['concurrency', 'tenant', 'public'],
 };
@@ -75,24 +82,30 @@ export function parseMigrateArgs(argv: string[]): MigrateOptions | undefined {
     concurrency: values.concurrency === undefined ? 4 : parseConcurrency(values.concurrency),
     tenant: values.tenant === undefined ? undefined : parseTenant(values.tenant),
     json: !!values.json,
+    onlyProblems: !!values['only-problems'],
+    retryFailed: !!values['retry-failed'],
   };
 }
 
+const OPTIONS = {
+  concurrency: { type: 'string' },
+  tenant: { type: 'string' },
+  'public-only': { type: 'boolean' },
+  'tenants-only': { type: 'boolean' },
+  public: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'only-problems': { type: 'boolean' },
+  'retry-failed': { type: 'boolean' },
+} as const;
+
+/** The flags npm would swallow without `--` (see npm-flags.ts). */
+export const MIGRATE_FLAGS: FlagSpec = Object.fromEntries(
+  Object.entries(OPTIONS).map(([name, { type }]) => [name, type === 'string' ? 'value' : 'boolean']),
+);
+
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      concurrency: { type: 'string' },
-      tenant: { type: 'string' },
-      'public-only': { type: 'boolean' },
-      'tenants-only': { type: 'boolean' },
-      public: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const options = { ...OPTIONS, help: { type: 'boolean', short: 'h' } } as const;
+  return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
 }
 
 function parseConcurrency(raw: string): number {

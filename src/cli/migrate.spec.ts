@@ -5,13 +5,18 @@ import { createDataSource } from '../core/database/data-source';
 import { loadMigrations, migrationDirs } from '../core/database/migration-set';
 import { TenantMigrator, TenantService } from '../modules/tenants';
 import { runCli, type CliRun } from '../../test/support/run-cli';
-import { createTestDatabase, databaseUrl, withAdmin, type TestDatabase } from '../../test/support/test-database';
+import { adminUrl, createTestDatabase, databaseUrl, withAdmin, type TestDatabase } from '../../test/support/test-database';
+import { startPgBouncer } from '../../test/faults/pgbouncer-process';
+import { sharedSessionPooler } from '../core/database/session-check';
 
 const cli = (args: string[], env: Record<string, string>): Promise<CliRun> => runCli('src/cli/migrate.ts', args, env);
 
 
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// Child processes (ts-node) in every test: generous on a busy machine.
+jest.setTimeout(180_000);
 
 describe('migrate CLI (child process, real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -50,17 +55,23 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
     const up = await run('up', '--concurrency', '2');
     expect(up.code).toBe(1);
     expect(up.stdout).toContain('public: up to date\n');
-    expect(up.stdout).toMatch(/^tenants: total 2, migrated 1, unchanged 0, failed 1 \(\d+\.\ds\)$/m);
+    expect(up.stdout).toMatch(/^tenants: total 2, migrated 1, unchanged 0, ahead 0, failed 1 \(\d+\.\ds\)$/m);
     expect(up.stdout).toMatch(new RegExp(`^  failed gamma \\(${tenants.gamma.schemaName}\\): ${escape(last)}: .+$`, 'm'));
     // Not a terminal: plain progress lines on stderr for CI logs, the last one complete.
     expect(up.stderr).toContain('tenants: 2/2 done, 1 failed\n');
 
     // Read-only from here on: run side by side.
-    const [status, json, nothing] = await Promise.all([
+    const [status, json, nothing, problems] = await Promise.all([
       run('status'),
       run('status', '--json', '--tenants-only', '--tenant', 'gamma'),
       run('up', '--tenant', 'beta'),
+      run('status', '--only-problems'),
     ]);
+    expect(status.stdout).toMatch(/\n3 tenants: 2 up to date, 0 behind, 0 ahead, 1 failed\n$/);
+    // Only what needs attention: no public block (all applied), gamma alone, the same summary.
+    expect(problems.stdout).toMatch(new RegExp(`^tenant gamma \\(${tenants.gamma.schemaName}, ACTIVE\\)\\n`));
+    expect(problems.stdout).not.toContain('tenant alpha');
+    expect(problems.stdout).toMatch(/\n3 tenants: 2 up to date, 0 behind, 0 ahead, 1 failed\n$/);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^public\n \[X\] CreateTenants1764000000000\n/);
     expect(status.stdout).toContain(`tenant beta (${tenants.beta.schemaName}, ACTIVE)\n`);
@@ -71,11 +82,12 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
     const parsed = JSON.parse(json.stdout);
     expect(parsed.public).toBeUndefined();
     expect(parsed.tenants).toEqual([
-      expect.objectContaining({ slug: 'gamma', pending: [last], ahead: [], error: expect.stringContaining(last) }),
+      expect.objectContaining({ slug: 'gamma', pending: [last], ahead: [], error: expect.stringContaining(last), state: 'failed' }),
     ]);
+    expect(parsed.summary).toEqual({ up_to_date: 0, behind: 0, ahead: 0, failed: 1 });
 
     expect(nothing.code).toBe(0);
-    expect(nothing.stdout).toMatch(/^tenants: total 0, migrated 0, unchanged 0, failed 0 \(/m);
+    expect(nothing.stdout).toMatch(/^tenants: total 0, migrated 0, unchanged 0, ahead 0, failed 0 \(/m);
     expect(nothing.stderr).toBe('');
   });
 
@@ -91,7 +103,47 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
     const revert = await run('revert', '--tenant', 'beta');
     expect(revert.code).toBe(0);
     expect(revert.stdout).toContain(`beta: reverted ${last}\n`);
-    expect(revert.stdout).toMatch(/^tenants: total 1, reverted 1, unchanged 0, failed 0 \(/m);
+    expect(revert.stdout).toMatch(/^tenants: total 1, reverted 1, unchanged 0, ahead 0, failed 0 \(/m);
+  });
+
+  it('reports a tenant ahead of the code (a code-only rollback) as ahead: exit 0, a warning, no error written', async () => {
+    // Older code on a newer database: the ledger names a migration this code does not know.
+    await dataSource.query(`INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, 'AddLater1999000000000')`, [tenants.alpha.id]);
+    try {
+      const [status, up] = [await run('status', '--tenant', 'alpha'), await run('up', '--tenant', 'alpha')];
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain(`tenant alpha (${tenants.alpha.schemaName}, ACTIVE) AHEAD OF THIS CODE\n`);
+      expect(status.stdout).toContain('1 tenants: 0 up to date, 0 behind, 1 ahead, 0 failed\n');
+      expect(status.stderr).toMatch(/^migrate: warning: 1 tenant\(s\) ahead of this code \(expected after a code-only rollback/);
+      expect(up.code).toBe(0);
+      expect(up.stdout).toMatch(/^tenants: total 0, migrated 0, unchanged 0, ahead 1, failed 0 \(/m);
+      expect(up.stderr).toContain('migrate: warning: 1 tenant(s) ahead of this code');
+      const [{ error }] = await dataSource.query('SELECT migration_error AS error FROM public.tenants WHERE id = $1', [tenants.alpha.id]);
+      expect(error).toBeNull();
+    } finally {
+      await dataSource.query(`DELETE FROM public.tenant_migrations WHERE name = 'AddLater1999000000000'`);
+    }
+  });
+
+  it('refuses to migrate through PgBouncer in transaction mode (exit 2); the direct URL is not mistaken for one', async () => {
+    const admin = new URL(adminUrl());
+    const bouncer = await startPgBouncer({ upstreamPort: Number(admin.port || 5432), poolSize: 2, user: 'postgres', password: 'postgres' });
+    try {
+      const pooled = bouncer.url(database.name);
+      expect(await sharedSessionPooler(pooled)).toMatch(/same PostgreSQL session|session changed/);
+      expect(await sharedSessionPooler(database.url)).toBeUndefined();
+      const [up, revert, status] = await Promise.all([
+        cli(['up'], { DATABASE_URL: pooled }),
+        cli(['revert', '--tenant', 'alpha'], { DATABASE_URL: pooled }),
+        cli(['status', '--tenants-only'], { DATABASE_URL: pooled }),
+      ]);
+      expect(up).toMatchObject({ code: 2, stdout: '' });
+      expect(up.stderr).toMatch(/^migrate: DATABASE_URL goes through a pooler that shares sessions \(PgBouncer in transaction mode: .+\); migrations need a session of their own: run them with the direct PostgreSQL URL\n$/);
+      expect(revert.code).toBe(2);
+      expect(status.code).toBe(0); // reading needs no session
+    } finally {
+      await bouncer.stop();
+    }
   });
 
   it('answers usage errors with exit code 2 and an unreachable database with exit code 1, one line each', async () => {

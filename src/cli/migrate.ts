@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { inspect } from 'node:util';
-import type { Database } from '../app/database';
-import { ConfigError, loadProcessConfig, type AppConfig } from '../core/config/config';
-import { parseMigrateArgs, USAGE, UsageError, type MigrateOptions } from './migrate-options';
+import { ConfigError, loadProcessConfig } from '../core/config/config';
+import { sharedSessionPooler } from '../core/database/session-check';
+import { messageOf, openCliDatabase } from './cli-database';
+import { MIGRATE_FLAGS, parseMigrateArgs, USAGE, UsageError } from './migrate-options';
+import { refuseNpmSwallowedFlags } from './npm-flags';
 
 /**
  * `npm run migrate[:status|:sql|:revert]`: the operator's migration tool. Runs from the
@@ -11,6 +13,7 @@ import { parseMigrateArgs, USAGE, UsageError, type MigrateOptions } from './migr
  * only with LOG_LEVEL=debug (or trace).
  */
 async function main(argv: string[]): Promise<number> {
+  if (refuseNpmSwallowedFlags('migrate', MIGRATE_FLAGS)) return 2;
   const options = parseMigrateArgs(argv);
   if (!options) {
     process.stdout.write(`${USAGE}\n`);
@@ -24,8 +27,10 @@ async function main(argv: string[]): Promise<number> {
     import('./migrate-commands'),
     import('./cli-output'),
   ]);
-  const db = await connect(config, options);
+  // Every tenant in flight holds a connection, and the public lock holds one more.
+  const db = await openCliDatabase(config, 'migrate', options.concurrency + 2);
   try {
+    if (options.command === 'up' || options.command === 'revert') await refuseSessionSharingPooler(db.url);
     return await runMigrateCommand(
       {
         dataSource: db.dataSource,
@@ -42,29 +47,18 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Logs go to stderr: stdout carries the result (status, SQL, summary) and must stay parseable. */
-async function connect(config: AppConfig, options: MigrateOptions): Promise<Database> {
-  const [{ default: pino }, { openDatabase }, { REDACTED_PATHS }] = await Promise.all([
-    import('pino'),
-    import('../app/database'),
-    import('../core/logging/logger'),
-  ]);
-  const logger = pino(
-    { level: config.logLevel, base: { service: 'tenantql', role: 'migrate' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
-    pino.destination({ dest: 2, sync: true }),
-  );
-  // Every tenant in flight holds a connection, and the public lock holds one more.
-  const database = { ...config.database, poolMax: Math.max(config.database.poolMax, options.concurrency + 2) };
-  try {
-    return await openDatabase({ ...config, database }, logger, 'tenantql-migrate');
-  } catch (error) {
-    throw new Error(`cannot open the database: ${messageOf(error)}`, { cause: error });
-  }
-}
+/** A setup that must not be used (exit code 2, like a configuration error). */
+class SetupError extends Error {}
 
-function messageOf(error: unknown): string {
-  const message = error instanceof Error ? error.message || error.name : String(error);
-  return message.replace(/\s*\n\s*/g, ' ').trim();
+/** Migrations hold a session advisory lock: through a transaction-mode pooler it would protect nothing. */
+async function refuseSessionSharingPooler(url: string): Promise<void> {
+  const evidence = await sharedSessionPooler(url);
+  if (evidence) {
+    throw new SetupError(
+      `DATABASE_URL goes through a pooler that shares sessions (PgBouncer in transaction mode: ${evidence}); ` +
+        'migrations need a session of their own: run them with the direct PostgreSQL URL',
+    );
+  }
 }
 
 function report(error: unknown): number {
@@ -75,6 +69,10 @@ function report(error: unknown): number {
   }
   if (error instanceof ConfigError) {
     process.stderr.write(`migrate: invalid configuration: ${error.problems.join('; ')}\n`);
+    return 2;
+  }
+  if (error instanceof SetupError) {
+    process.stderr.write(`migrate: ${error.message}\n`);
     return 2;
   }
   process.stderr.write(`migrate: ${messageOf(error)}\n`);

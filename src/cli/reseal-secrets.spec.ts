@@ -28,6 +28,9 @@ const whatsApp = (n: string) => ({ phoneNumberId: `10000000${n}`, accessToken: `
  * credentials with key A; then every process gets key B with A as previous, secrets:reseal and
  * doctor run as child processes, and in the end only B is needed.
  */
+// Child processes (ts-node) in every test: generous on a busy machine.
+jest.setTimeout(180_000);
+
 describe('secrets:reseal CLI and the doctor "stored secrets" check (child processes, real PostgreSQL)', () => {
   let database: TestDatabase;
   let dataSource: DataSource;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadProcessConfig } from '../core/config/config';
+import { refuseNpmSwallowedFlags } from './npm-flags';
 
 const USAGE = `Usage: secrets:reseal [options]
 
@@ -30,6 +31,7 @@ function parseOptions(argv: string[]): { dryRun: boolean } | undefined {
  * Result lines on stdout, progress and logs on stderr.
  */
 async function main(argv: string[]): Promise<number> {
+  if (refuseNpmSwallowedFlags('secrets:reseal', { 'dry-run': 'boolean' })) return 2;
   const options = parseOptions(argv);
   if (!options) {
     process.stdout.write(`${USAGE}\n`);
@@ -37,21 +39,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadProcessConfig();
   // Loaded once the arguments are known good: usage errors and --help answer without loading the ORM.
-  const [{ default: pino }, { openDatabase }, { REDACTED_PATHS }, { SecretBox, keyIdOf }, { resealAllSecrets, RESEAL_CONCURRENCY }, output] = await Promise.all([
-    import('pino'),
-    import('../app/database'),
-    import('../core/logging/logger'),
-    import('../core/crypto/secret-box'),
-    import('./reseal-secrets-command'),
-    import('./cli-output'),
-  ]);
+  const [{ SecretBox, keyIdOf }, { resealAllSecrets, RESEAL_CONCURRENCY }, output, { openCliDatabase }] =
+    await Promise.all([
+      import('../core/crypto/secret-box'),
+      import('./reseal-secrets-command'),
+      import('./cli-output'),
+      import('./cli-database'),
+    ]);
   const secrets = SecretBox.fromKey(config.encryptionKey, config.isProduction, config.previousEncryptionKeys);
-  const logger = pino(
-    { level: config.logLevel, base: { service: 'tenantql', role: 'reseal-secrets' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
-    pino.destination({ dest: 2, sync: true }),
-  );
-  const database = { ...config.database, poolMax: Math.max(config.database.poolMax, RESEAL_CONCURRENCY + 1) };
-  const db = await openDatabase({ ...config, database }, logger, 'tenantql-reseal-secrets');
+  const db = await openCliDatabase(config, 'reseal-secrets', RESEAL_CONCURRENCY + 1);
   const print = output.printToStdout;
   try {
     const previous = config.previousEncryptionKeys.map(keyIdOf);

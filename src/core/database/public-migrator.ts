@@ -131,8 +131,11 @@ export class PublicMigrator {
 
   /** Runs the pending migrations on `runner` (a transaction the caller rolls back) and returns their SQL. */
   async previewPending(runner: QueryRunner): Promise<MigrationSql[]> {
+    const pending = await this.pending(runner);
+    // The real run creates the ledger before any migration (one may refer to it); the rollback removes it here.
+    if (pending.length) await this.ensureLedger(runner);
     const out: MigrationSql[] = [];
-    for (const entry of await this.pending(runner)) out.push(await captureUp(entry, runner));
+    for (const entry of pending) out.push(await captureUp(entry, runner));
     return out;
   }
 
@@ -145,9 +148,9 @@ export class PublicMigrator {
     return new Map(rows.map((r) => [r.name, r.applied_at]));
   }
 
-  /** Only called under the lock: two first runs cannot race on creating the table. */
-  private async ensureLedger(): Promise<void> {
-    await this.dataSource.query(
+  /** Only called under the lock, or in a preview's rolled-back transaction: two first runs cannot race on creating it. */
+  private async ensureLedger(db: Queryable = this.dataSource): Promise<void> {
+    await db.query(
       `CREATE TABLE IF NOT EXISTS public.schema_migrations (
          name varchar(255) PRIMARY KEY,
          applied_at timestamptz NOT NULL DEFAULT now())`,

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { loadMigrations, migrationDirs } from '../database/migration-set';
+import { countMigrationStates, MIGRATION_STATES } from '../database/tenant-migration-state';
 import { ErrorCode } from '../errors/error-code';
 import { matchesAdminSecret } from '../http/admin-secret';
 import { sendJsonError } from '../http/json-error';
@@ -152,6 +154,13 @@ export const metrics = {
     registers,
     collect: () => collectTenants(),
   }),
+  tenantMigrations: new Gauge({
+    name: 'tenantql_tenant_migrations',
+    help: 'Organizations by migration state against this code (up_to_date, behind, ahead, failed), read on scrape',
+    labelNames: ['state'] as const,
+    registers,
+    collect: () => collectTenantMigrations(),
+  }),
 };
 
 // Series that alerts compare against exist from the start, at zero.
@@ -182,6 +191,19 @@ async function collectTenants(): Promise<void> {
   if (!counts.length) return;
   for (const status of TENANT_STATUSES) metrics.tenants.set({ status }, 0);
   for (const rows of counts) for (const { status, count } of rows) metrics.tenants.inc({ status }, count);
+}
+
+let tenantMigrationNames: string[] | undefined;
+
+async function collectTenantMigrations(): Promise<void> {
+  tenantMigrationNames ??= loadMigrations(migrationDirs.tenant).map((m) => m.name);
+  const names = tenantMigrationNames;
+  const counts = await queryObserved((d) => countMigrationStates(d, names));
+  metrics.tenantMigrations.reset();
+  if (!counts.length) return;
+  for (const state of MIGRATION_STATES) {
+    metrics.tenantMigrations.set({ state }, counts.reduce((sum, c) => sum + c[state], 0));
+  }
 }
 
 let pendingJobQueueRead: Promise<JobQueueLag | undefined> | undefined;

@@ -1,11 +1,14 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { loadMigrations, migrationDirs, type MigrationEntry } from '../../core/database/migration-set';
 import { captureUp, inRolledBackTransaction, runMigration, type MigrationSql, type Queryable } from '../../core/database/public-migrator';
+import {
+  MIGRATABLE_STATUSES,
+  MIGRATION_STATE_SQL,
+  versionOf,
+  type MigrationState,
+} from '../../core/database/tenant-migration-state';
 import { runInSchema } from '../../core/tenancy/tenant-scope';
 import { mapWithConcurrency } from '../../core/concurrency';
-
-/** Statuses whose schema exists and must follow the code's migrations. */
-const MIGRATABLE_STATUSES = ['ACTIVE', 'SUSPENDED', 'ARCHIVED'];
 /** Scratch schema used by `migrate:sql`; matches the tenant schema pattern, never committed. */
 const PREVIEW_SCHEMA = 'tenant_sqlpreview00000000';
 
@@ -20,12 +23,16 @@ export interface TenantRunResult {
   tenant: TenantTarget;
   changed: string[];
   error?: string;
+  /** Applied migrations this code does not know: the tenant was left alone, and that is no error. */
+  ahead?: string[];
 }
 
 export interface TenantRunSummary {
   total: number;
   changed: number;
   unchanged: number;
+  /** Tenants ahead of this code (after a code-only rollback): not touched, not failed. */
+  ahead: number;
   failed: TenantRunResult[];
   durationMs: number;
 }
@@ -34,6 +41,8 @@ export interface TenantRunOptions {
   concurrency?: number;
   /** Limit the run to one tenant (id or slug). */
   tenant?: string;
+  /** Also run the tenants holding a migration error although they look up to date (clears stale errors). */
+  retryFailed?: boolean;
   onStart?: (total: number) => void;
   onResult?: (result: TenantRunResult) => void;
 }
@@ -46,16 +55,18 @@ export interface TenantMigrationStatus {
   /** Applied names this code does not know: the schema is ahead of the code. */
   unknown: string[];
   error: string | null;
+  /** Null for a tenant whose status has no schema to migrate (FAILED, PROVISIONING). */
+  state: MigrationState | null;
 }
 
-/**
- * What `tenants.schema_version` holds for a set of applied migrations: the newest one and
- * how many there are. The count makes a migration merged with an older timestamp than the
- * newest still change the version, so `tenantsBehind` finds the tenants that lack it.
- */
-function versionOf(applied: MigrationEntry[]): string | null {
-  return applied.length ? `${applied[applied.length - 1].name}#${applied.length}` : null;
+/** The ledger names migrations this code does not know: expected after a code-only rollback, never stored. */
+export class SchemaAheadError extends Error {
+  constructor(readonly unknown: string[]) {
+    super(`schema is ahead of this code (knows nothing of ${unknown.join(', ')})`);
+  }
 }
+
+const namesOf = (entries: MigrationEntry[]) => entries.map((m) => m.name);
 
 /**
  * Applies the tenant migrations (`migrations/tenant`) to every tenant schema. One
@@ -71,7 +82,12 @@ export class TenantMigrator {
   ) {}
 
   get latestVersion(): string | null {
-    return versionOf(this.migrations);
+    return versionOf(namesOf(this.migrations));
+  }
+
+  /** `$1`, `$2` of MIGRATION_STATE_SQL. */
+  private get stateParams(): unknown[] {
+    return [namesOf(this.migrations), this.latestVersion];
   }
 
   /**
@@ -95,13 +111,49 @@ export class TenantMigrator {
     return changed;
   }
 
-  /** Tenants whose recorded version is not the code's: the whole no-op check is this one query. */
-  async tenantsBehind(only?: string): Promise<TenantTarget[]> {
-    return this.targets('schema_version IS DISTINCT FROM $1', [this.latestVersion], only);
+  /** Tenants behind or failed (not ahead: this code cannot migrate those). */
+  async tenantsBehind(only?: string, retryFailed = false): Promise<TenantTarget[]> {
+    return (await this.listForMigration(only, retryFailed, false)).targets;
   }
 
+  /**
+   * Migrates the tenants behind. The listing query also clears the errors that no longer describe
+   * anything (the tenant is up to date: repaired and migrated by another run, or a `--tenant` run)
+   * and counts the tenants ahead, so a run with nothing to do costs this one query.
+   */
   async migrateAll(options: TenantRunOptions = {}): Promise<TenantRunSummary> {
-    return this.run(await this.tenantsBehind(options.tenant), options, (tenant) => this.migrateTenant(tenant));
+    const { targets, ahead } = await this.listForMigration(options.tenant, options.retryFailed ?? false, true);
+    const summary = await this.run(targets, options, (tenant) => this.migrateTenant(tenant));
+    return { ...summary, ahead: ahead + summary.ahead };
+  }
+
+  private async listForMigration(only: string | undefined, retryFailed: boolean, clearStale: boolean) {
+    const scope = `t.status = ANY($3) AND ($4::text IS NULL OR t.id::text = $4 OR t.slug = $4)`;
+    const clear = clearStale
+      ? `WITH cleared AS (
+           UPDATE public.tenants t SET migration_error = NULL, updated_at = now()
+            WHERE t.migration_error IS NOT NULL AND ${scope} AND (${MIGRATION_STATE_SQL}) = 'up_to_date'
+            RETURNING t.id) `
+      : '';
+    const rows: (TenantTarget & { state: MigrationState })[] = await this.dataSource.query(
+      `${clear}SELECT * FROM (
+         SELECT t.id, t.slug, t.schema_name AS "schemaName", t.schema_version AS "schemaVersion", t.created_at,
+                t.migration_error IS NOT NULL AS "hasError", ${MIGRATION_STATE_SQL} AS state
+           FROM public.tenants t WHERE ${scope}) s
+        WHERE s.state <> 'up_to_date' OR ($5 AND s."hasError")
+        ORDER BY s.created_at, s.slug`,
+      [...this.stateParams, MIGRATABLE_STATUSES, only ?? null, retryFailed],
+    );
+    const target = ({ id, slug, schemaName, schemaVersion }: TenantTarget): TenantTarget => ({
+      id,
+      slug,
+      schemaName,
+      schemaVersion,
+    });
+    return {
+      targets: rows.filter((r) => r.state !== 'ahead').map(target),
+      ahead: rows.filter((r) => r.state === 'ahead').length,
+    };
   }
 
   async migrateTenant(tenant: TenantTarget): Promise<string[]> {
@@ -121,7 +173,10 @@ export class TenantMigrator {
         if (!entry) return [];
         await runMigration(entry, 'down', runner);
         await runner.query('DELETE FROM public.tenant_migrations WHERE tenant_id = $1 AND name = $2', [tenant.id, entry.name]);
-        await runner.query('UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1', [tenant.id, versionOf(remaining)]);
+        await runner.query('UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1', [
+          tenant.id,
+          versionOf(namesOf(remaining)),
+        ]);
         return [entry.name];
       }),
     );
@@ -130,25 +185,34 @@ export class TenantMigrator {
   /** Every tenant (or one) with its applied, pending and unknown migrations; empty before `public.tenants` exists. */
   async status(only?: string): Promise<TenantMigrationStatus[]> {
     if (!(await this.registryExists(this.dataSource))) return [];
-    const rows: (TenantTarget & { status: string; migrationError: string | null; applied: string[] | null })[] =
-      await this.dataSource.query(
-        `SELECT t.id, t.slug, t.schema_name AS "schemaName", t.schema_version AS "schemaVersion", t.status,
-                t.migration_error AS "migrationError",
-                array_agg(m.name ORDER BY m.applied_at, m.name) FILTER (WHERE m.name IS NOT NULL) AS applied
-           FROM public.tenants t LEFT JOIN public.tenant_migrations m ON m.tenant_id = t.id
-          WHERE ($1::text IS NULL OR t.id::text = $1 OR t.slug = $1)
-          GROUP BY t.id ORDER BY t.created_at, t.slug`,
-        [only ?? null],
-      );
-    return rows.map(({ status, migrationError, applied, ...tenant }) => {
+    type Row = TenantTarget & {
+      status: string;
+      migrationError: string | null;
+      applied: string[] | null;
+      state: MigrationState | null;
+    };
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT t.id, t.slug, t.schema_name AS "schemaName", t.schema_version AS "schemaVersion", t.status,
+              t.migration_error AS "migrationError",
+              CASE WHEN t.status = ANY($4) THEN ${MIGRATION_STATE_SQL} END AS state,
+              (SELECT array_agg(m.name ORDER BY m.applied_at, m.name)
+                 FROM public.tenant_migrations m WHERE m.tenant_id = t.id) AS applied
+         FROM public.tenants t
+        WHERE ($3::text IS NULL OR t.id::text = $3 OR t.slug = $3)
+        ORDER BY t.created_at, t.slug`,
+      [...this.stateParams, only ?? null, MIGRATABLE_STATUSES],
+    );
+    return rows.map(({ status, migrationError, applied, state, ...tenant }) => {
       const names = new Set(applied ?? []);
       return {
         tenant,
         status,
+        state,
         applied: this.migrations.filter((m) => names.has(m.name)).map((m) => m.name),
         pending: this.migrations.filter((m) => !names.has(m.name)).map((m) => m.name),
         unknown: [...names].filter((n) => !this.migrations.some((m) => m.name === n)),
-        error: migrationError,
+        // A stale error (the tenant is up to date since) is not shown as if it were current.
+        error: state === 'up_to_date' ? null : migrationError,
       };
     });
   }
@@ -196,11 +260,11 @@ export class TenantMigrator {
   private async targets(condition: string, params: unknown[], only?: string): Promise<TenantTarget[]> {
     const onlyParam = params.length + 2;
     return this.dataSource.query(
-      `SELECT id, slug, schema_name AS "schemaName", schema_version AS "schemaVersion"
-         FROM public.tenants
-        WHERE status = ANY($${params.length + 1}) AND ${condition}
-          AND ($${onlyParam}::text IS NULL OR id::text = $${onlyParam} OR slug = $${onlyParam})
-        ORDER BY created_at, slug`,
+      `SELECT t.id, t.slug, t.schema_name AS "schemaName", t.schema_version AS "schemaVersion"
+         FROM public.tenants t
+        WHERE t.status = ANY($${params.length + 1}) AND ${condition}
+          AND ($${onlyParam}::text IS NULL OR t.id::text = $${onlyParam} OR t.slug = $${onlyParam})
+        ORDER BY t.created_at, t.slug`,
       [...params, MIGRATABLE_STATUSES, only ?? null],
     );
   }
@@ -212,7 +276,7 @@ export class TenantMigrator {
 
   private assertNotAhead(applied: Set<string>): void {
     const unknown = [...applied].filter((name) => !this.migrations.some((m) => m.name === name));
-    if (unknown.length) throw new Error(`schema is ahead of this code (knows nothing of ${unknown.join(', ')})`);
+    if (unknown.length) throw new SchemaAheadError(unknown);
   }
 
   /**
@@ -240,18 +304,35 @@ export class TenantMigrator {
       try {
         result = { tenant, changed: await work(tenant) };
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        // Recorded outside the rolled-back transaction, so `migrate:status` can show it.
-        await this.dataSource
-          .query('UPDATE public.tenants SET migration_error = $2, updated_at = now() WHERE id = $1', [tenant.id, message])
-          .catch(() => undefined);
-        result = { tenant, changed: [], error: message };
+        if (error instanceof SchemaAheadError) {
+          result = { tenant, changed: [], ahead: error.unknown };
+        } else {
+          const message = error instanceof Error ? error.message : String(error);
+          await this.recordError(tenant, message);
+          result = { tenant, changed: [], error: message };
+        }
       }
       options.onResult?.(result);
       return result;
     });
     const failed = results.filter((r) => r.error);
+    const ahead = results.filter((r) => r.ahead).length;
     const changed = results.filter((r) => !r.error && r.changed.length).length;
-    return { total: tenants.length, changed, unchanged: tenants.length - changed - failed.length, failed, durationMs: Date.now() - started };
+    const unchanged = tenants.length - changed - failed.length - ahead;
+    return { total: tenants.length, changed, unchanged, ahead, failed, durationMs: Date.now() - started };
+  }
+
+  /**
+   * Recorded outside the rolled-back transaction, so `migrate:status` can show it; unless the
+   * tenant is up to date by now (a concurrent run migrated it), where the error would be stale at once.
+   */
+  private async recordError(tenant: TenantTarget, message: string): Promise<void> {
+    await this.dataSource
+      .query(
+        `UPDATE public.tenants t SET migration_error = $4, updated_at = now()
+          WHERE t.id = $3 AND (${MIGRATION_STATE_SQL}) <> 'up_to_date'`,
+        [...this.stateParams, tenant.id, message],
+      )
+      .catch(() => undefined);
   }
 }
