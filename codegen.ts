@@ -7,7 +7,11 @@ const config: CodegenConfig = {
   generates: {
     'test/generated/graphql.ts': {
       plugins: ['typescript-operations', 'typed-document-node'],
-      config: { enumsAsTypes: true, avoidOptionals: { field: true }, scalars: { DateTimeISO: 'string', Decimal: 'string' } },
+      config: {
+        enumsAsTypes: true,
+        avoidOptionals: { field: true },
+        scalars: { DateTimeISO: 'string', Decimal: 'string' },
+      },
     },
   },
 };

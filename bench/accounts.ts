@@ -44,7 +44,8 @@ async function post(baseUrl: string, query: string, variables: object, headers: 
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-  if (response.status !== 200 || body.errors) throw new Error(`unexpected answer ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  if (response.status !== 200 || body.errors)
+    throw new Error(`unexpected answer ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
   return body.data!;
 }
 
@@ -58,11 +59,23 @@ const signUpInput = (run: string, i: number) => ({
   },
 });
 
-
-async function load(context: BenchContext, baseUrl: string, variant: Variant, roundTrips: number): Promise<LoadFigures> {
-  const request = { method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json', ...variant.headers }, body: JSON.stringify({ query: variant.query }) };
-  const fire = (seconds: number) => autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests: [request] });
-  context.print(`  ${variant.label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`);
+async function load(
+  context: BenchContext,
+  baseUrl: string,
+  variant: Variant,
+  roundTrips: number,
+): Promise<LoadFigures> {
+  const request = {
+    method: 'POST' as const,
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', ...variant.headers },
+    body: JSON.stringify({ query: variant.query }),
+  };
+  const fire = (seconds: number) =>
+    autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests: [request] });
+  context.print(
+    `  ${variant.label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`,
+  );
   await fire(context.options.warmupSeconds);
   const cpuBefore = mainThreadCpuMs();
   const result = await fire(context.options.loadSeconds);
@@ -73,14 +86,17 @@ async function load(context: BenchContext, baseUrl: string, variant: Variant, ro
     p99: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
     roundTrips,
-    serverCpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
+    serverCpuMs:
+      cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
   };
 }
 
 function averageOf(runs: LoadFigures[]): LoadFigures {
   const mean = (pick: (f: LoadFigures) => number | undefined) => {
     const values = runs.map(pick);
-    return values.some((v) => v === undefined) ? undefined : (values as number[]).reduce((sum, v) => sum + v, 0) / values.length;
+    return values.some((v) => v === undefined)
+      ? undefined
+      : (values as number[]).reduce((sum, v) => sum + v, 0) / values.length;
   };
   return {
     requestsPerSecond: mean((f) => f.requestsPerSecond)!,
@@ -103,7 +119,13 @@ async function run(context: BenchContext): Promise<SectionResult> {
   // Every sign-up comes from this one address: lift the per-IP registration limit for this section only.
   const config: AppConfig = { ...context.config, auth: { ...context.config.auth, rateLimitPerHour: 1_000_000 } };
   const services = createServices(config, context.dataSource, config.database.url!);
-  const http = await createHttpApp({ config, logger: context.logger, dataSource: context.dataSource, schema: await buildAppSchema(services.container), jobsState: () => 'disabled' });
+  const http = await createHttpApp({
+    config,
+    logger: context.logger,
+    dataSource: context.dataSource,
+    schema: await buildAppSchema(services.container),
+    jobsState: () => 'disabled',
+  });
   try {
     const baseUrl = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
     const runId = Date.now().toString(36);
@@ -118,7 +140,10 @@ async function run(context: BenchContext): Promise<SectionResult> {
       last = result.register as typeof last;
       samples.push(ms);
     }
-    const [{ mails }] = await context.dataSource.query(`SELECT count(*)::int AS mails FROM public.email_outbox WHERE to_address LIKE $1 AND idempotency_key LIKE 'verify:%'`, [`bench-${runId}-%`]);
+    const [{ mails }] = await context.dataSource.query(
+      `SELECT count(*)::int AS mails FROM public.email_outbox WHERE to_address LIKE $1 AND idempotency_key LIKE 'verify:%'`,
+      [`bench-${runId}-%`],
+    );
     if (mails !== signups) throw new Error(`expected ${signups} verification mails in the outbox, found ${mails}`);
 
     const hasher = new PasswordHasher();
@@ -127,20 +152,38 @@ async function run(context: BenchContext): Promise<SectionResult> {
 
     const bearer = { authorization: `Bearer ${last!.accessToken}` };
     const org = { 'x-organization-id': last!.tenant.slug };
-    for (let i = 0; i < CUSTOMERS; i++) await post(baseUrl, CREATE_CUSTOMER, { input: { name: `Customer ${i}`, email: `c${i}@example.com` } }, { ...bearer, ...org });
+    for (let i = 0; i < CUSTOMERS; i++)
+      await post(
+        baseUrl,
+        CREATE_CUSTOMER,
+        { input: { name: `Customer ${i}`, email: `c${i}@example.com` } },
+        { ...bearer, ...org },
+      );
 
     // Public variants first: the tenant scope's AsyncLocalStorage, once used, taxes every later promise.
     const variants: Variant[] = [
       { label: 'a. { __typename }, anonymous', query: PUBLIC_FIELD, headers: {} },
       { label: 'b. { __typename }, JWT', query: PUBLIC_FIELD, headers: bearer },
-      { label: 'c. customers page, admin secret', query: CUSTOMERS_PAGE, headers: { 'x-admin-secret': config.adminSecret!, ...org } },
-      { label: 'd. customers page, JWT (member check in the opening statement)', query: CUSTOMERS_PAGE, headers: { ...bearer, ...org } },
+      {
+        label: 'c. customers page, admin secret',
+        query: CUSTOMERS_PAGE,
+        headers: { 'x-admin-secret': config.adminSecret!, ...org },
+      },
+      {
+        label: 'd. customers page, JWT (member check in the opening statement)',
+        query: CUSTOMERS_PAGE,
+        headers: { ...bearer, ...org },
+      },
     ];
     const roundTrips: number[] = [];
-    for (const variant of variants) roundTrips.push(await roundTripsPerRequest(ROUND_TRIP_SAMPLE, () => post(baseUrl, variant.query, {}, variant.headers))); // also checks each answers without errors
+    for (const variant of variants)
+      roundTrips.push(
+        await roundTripsPerRequest(ROUND_TRIP_SAMPLE, () => post(baseUrl, variant.query, {}, variant.headers)),
+      ); // also checks each answers without errors
     // A-B-C-D then D-C-B-A, averaged: drift on a shared machine (and order effects) hit every variant alike.
     const runs = variants.map((): LoadFigures[] => []);
-    for (const i of [...variants.keys(), ...[...variants.keys()].reverse()]) runs[i].push(await load(context, baseUrl, variants[i], roundTrips[i]));
+    for (const i of [...variants.keys(), ...[...variants.keys()].reverse()])
+      runs[i].push(await load(context, baseUrl, variants[i], roundTrips[i]));
     const figures = runs.map(averageOf);
     const [anonymous, publicJwt, adminTenant, jwtTenant] = figures;
 
@@ -172,7 +215,8 @@ async function run(context: BenchContext): Promise<SectionResult> {
       `JWT vs admin secret on a tenant query: ${formatCount(jwtTenant.requestsPerSecond)} vs ${formatCount(adminTenant.requestsPerSecond)} req/s, ` +
         `${(jwtTenant.roundTrips - adminTenant.roundTrips).toFixed(2)} extra round trips/req, ${cpuDelta(adminTenant, jwtTenant)} server CPU/req`,
     ];
-    for (const [i, f] of figures.entries()) if (f.failures) notes.push(`WARNING: ${variants[i].label} had ${f.failures} failed responses`);
+    for (const [i, f] of figures.entries())
+      if (f.failures) notes.push(`WARNING: ${variants[i].label} had ${f.failures} failed responses`);
     return {
       rows: [
         { section: 'accounts', measurement: `register p50 (${signups} sign-ups)`, figure: formatMs(p50) },

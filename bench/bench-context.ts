@@ -56,6 +56,9 @@ export function readBenchOptions(env: NodeJS.ProcessEnv = process.env): BenchOpt
     warmupSeconds: Math.min(3, Math.max(1, loadSeconds / 5)),
     provisionSamples: positiveNumber(env, 'BENCH_TENANTS', quick ? 30 : 100, true),
     migrationTenants: quick ? 100 : 1000,
-    only: (env.BENCH_ONLY ?? '').split(',').map((word) => word.trim().toLowerCase()).filter(Boolean),
+    only: (env.BENCH_ONLY ?? '')
+      .split(',')
+      .map((word) => word.trim().toLowerCase())
+      .filter(Boolean),
   };
 }

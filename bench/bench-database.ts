@@ -32,7 +32,10 @@ async function onServer(adminUrl: string, name: string): Promise<BenchDatabase> 
   return {
     url: url.toString(),
     description: `database ${name} on DATABASE_URL's server`,
-    drop: () => withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }
 

@@ -20,14 +20,22 @@ export class UnscopedCustomerResolver {
   constructor(private readonly schemaBySlug: ReadonlyMap<string, string>) {}
 
   @Query(() => CustomerConnection)
-  async customers(@Ctx() context: RequestContext, @Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
+  async customers(
+    @Ctx() context: RequestContext,
+    @Args() args: CustomersArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<CustomerConnection> {
     const schema = this.schemaBySlug.get(context.organizationRef ?? '');
     if (!schema) throw new Error(`Unknown bench tenant ${JSON.stringify(context.organizationRef)}`);
     const query = context.dataSource.createQueryBuilder(Customer, 'c');
     // TypeORM has no per-query schema for an entity: point the FROM at the qualified table.
     query.expressionMap.mainAlias!.tablePath = `${assertTenantSchema(schema)}.customers`;
     const totalCount = selectsField(info, 'totalCount') ? await query.clone().getCount() : 0;
-    const rows = await query.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').limit(args.first + 1).getMany();
+    const rows = await query
+      .orderBy('c.createdAt', 'ASC')
+      .addOrderBy('c.id', 'ASC')
+      .limit(args.first + 1)
+      .getMany();
     return { ...toConnection(rows, args.first), totalCount };
   }
 }
@@ -58,7 +66,9 @@ export class ConstantCustomerResolver {
 }
 
 /** A schema around one bench resolver instance, with the app schema's validation settings. */
-export function buildBenchSchema(resolver: UnscopedCustomerResolver | ConstantCustomerResolver): Promise<GraphQLSchema> {
+export function buildBenchSchema(
+  resolver: UnscopedCustomerResolver | ConstantCustomerResolver,
+): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [resolver.constructor],
     container: { get: () => resolver },

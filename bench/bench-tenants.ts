@@ -9,14 +9,26 @@ export const benchSlug = (prefix: string, index: number) => `${prefix}-${String(
  * Provisions `count` tenants through the real TenantService as preparation (not timed).
  * A few in parallel: the run waits less, and each provision is its own transaction anyway.
  */
-export async function provisionTenants(context: BenchContext, prefix: string, count: number, concurrency = 4): Promise<Tenant[]> {
+export async function provisionTenants(
+  context: BenchContext,
+  prefix: string,
+  count: number,
+  concurrency = 4,
+): Promise<Tenant[]> {
   const progress = progressPrinter(`provisioned (${prefix})`, count, context.print);
   let done = 0;
-  return mapWithConcurrency(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-    const tenant = await context.services.tenants.provision({ slug: benchSlug(prefix, i), name: `Bench ${prefix} ${i + 1}` });
-    progress(++done);
-    return tenant;
-  });
+  return mapWithConcurrency(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const tenant = await context.services.tenants.provision({
+        slug: benchSlug(prefix, i),
+        name: `Bench ${prefix} ${i + 1}`,
+      });
+      progress(++done);
+      return tenant;
+    },
+  );
 }
 
 export async function countTenants(context: BenchContext): Promise<number> {

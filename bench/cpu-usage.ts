@@ -8,7 +8,10 @@ function statCpuMs(path: string, withReapedChildren: boolean): { ppid: number; m
   try {
     const stat = readFileSync(path, 'utf8');
     // The command name may contain spaces: fields are counted after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     const ticks = fields[11] + fields[12] + (withReapedChildren ? fields[13] + fields[14] : 0);
     return { ppid: fields[1], ms: ticks * MS_PER_TICK };
   } catch {

@@ -20,7 +20,8 @@ const WORDS = (
 ).split(' ');
 /** The n-th word of a pseudo-random pick, in SQL (`$1` is the word array). */
 const word = (expression: string) => `($1::text[])[1 + ((${expression}) % ${WORDS.length})]`;
-const words = (count: number, seed: string) => `(SELECT string_agg(${word(`${seed} * k + k * k`)}, ' ') FROM generate_series(1, ${count}) k)`;
+const words = (count: number, seed: string) =>
+  `(SELECT string_agg(${word(`${seed} * k + k * k`)}, ' ') FROM generate_series(1, ${count}) k)`;
 
 /**
  * 10,000 tickets over ~70 days (the last 500 in the last 8 hours, so some are AT_RISK now), every
@@ -28,7 +29,9 @@ const words = (count: number, seed: string) => `(SELECT string_agg(${word(`${see
  * articles; a third of the tickets linked to one. Set-based SQL: seconds, not minutes.
  */
 async function seed(em: EntityManager): Promise<void> {
-  await em.query(`INSERT INTO sla_policies (name, priority, first_response_minutes, resolution_minutes) VALUES ('High', 'HIGH', 60, 480), ('Urgent', 'URGENT', 15, 240)`);
+  await em.query(
+    `INSERT INTO sla_policies (name, priority, first_response_minutes, resolution_minutes) VALUES ('High', 'HIGH', 60, 480), ('Urgent', 'URGENT', 15, 240)`,
+  );
   await em.query(`INSERT INTO customers (name) SELECT 'Customer ' || g FROM generate_series(1, 50) g`);
   await em.query(
     `WITH raw AS (
@@ -50,7 +53,10 @@ async function seed(em: EntityManager): Promise<void> {
        FROM timed`,
     [WORDS, TICKETS],
   );
-  await em.query(`INSERT INTO ticket_messages (ticket_id, body) SELECT t.id, ${words(20, 't.number * m')} FROM tickets t, generate_series(1, 2) m WHERE t.status <> 'NEW'`, [WORDS]);
+  await em.query(
+    `INSERT INTO ticket_messages (ticket_id, body) SELECT t.id, ${words(20, 't.number * m')} FROM tickets t, generate_series(1, 2) m WHERE t.status <> 'NEW'`,
+    [WORDS],
+  );
   await em.query(
     `INSERT INTO articles (title, body, status, created_at)
      SELECT initcap(${word('g')}) || ' ' || ${word('g * 7')} || ' guide ' || g, ${words(60, 'g')}, 'PUBLISHED', now() - make_interval(secs => $2 - g)
@@ -89,8 +95,18 @@ const rowsOf = (data: Record<string, unknown>, field: string) => {
   return Array.isArray(value) ? value.length : (value.edges?.length ?? 0);
 };
 
-async function measure(context: BenchContext, baseUrl: string, headers: Record<string, string>, variant: Variant): Promise<Figures> {
-  const requests = variant.queries.map((query) => ({ method: 'POST' as const, path: '/graphql', headers, body: JSON.stringify({ query }) }));
+async function measure(
+  context: BenchContext,
+  baseUrl: string,
+  headers: Record<string, string>,
+  variant: Variant,
+): Promise<Figures> {
+  const requests = variant.queries.map((query) => ({
+    method: 'POST' as const,
+    path: '/graphql',
+    headers,
+    body: JSON.stringify({ query }),
+  }));
   for (const request of requests) {
     const response = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers, body: request.body });
     const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
@@ -98,11 +114,19 @@ async function measure(context: BenchContext, baseUrl: string, headers: Record<s
       throw new Error(`${variant.label}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 500)}`);
     }
   }
-  const fire = (seconds: number) => autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests });
-  context.print(`  ${variant.label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`);
+  const fire = (seconds: number) =>
+    autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests });
+  context.print(
+    `  ${variant.label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`,
+  );
   await fire(context.options.warmupSeconds);
   const result = await fire(context.options.loadSeconds);
-  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+  };
 }
 
 /**
@@ -116,8 +140,13 @@ async function run(context: BenchContext): Promise<SectionResult> {
   const tenant = await services.tenants.provision({ slug: 'helpdesk-bench', name: 'Helpdesk bench' });
   const scoped: ScopedTenant = { id: tenant.id, slug: tenant.slug, status: 'ACTIVE', schema: tenant.schemaName };
   const seeded = await timed(() => runInSchema(dataSource, tenant.schemaName, seed, scoped));
-  context.print(`  seeded ${formatCount(TICKETS)} tickets and ${formatCount(ARTICLES)} articles in ${formatMs(seeded.ms)}`);
-  const ticketIds: { id: string }[] = await dataSource.query(`SELECT id FROM "${tenant.schemaName}".tickets WHERE status <> 'NEW' ORDER BY number LIMIT $1`, [SUGGESTION_TICKETS]);
+  context.print(
+    `  seeded ${formatCount(TICKETS)} tickets and ${formatCount(ARTICLES)} articles in ${formatMs(seeded.ms)}`,
+  );
+  const ticketIds: { id: string }[] = await dataSource.query(
+    `SELECT id FROM "${tenant.schemaName}".tickets WHERE status <> 'NEW' ORDER BY number LIMIT $1`,
+    [SUGGESTION_TICKETS],
+  );
 
   // The first check raises every alert of the seeded backlog; the minute after is the steady state.
   const check = () => runInSchema(dataSource, tenant.schemaName, (em) => services.slaMonitor.check(em, scoped), scoped);
@@ -126,15 +155,23 @@ async function run(context: BenchContext): Promise<SectionResult> {
 
   const node = 'id number subject status priority slaStatus firstResponseDueAt';
   const variants: Variant[] = [
-    { label: 'a. customers(first: 10) (baseline)', queries: ['{ customers(first: 10) { edges { node { id name } } } }'], expect: (d) => rowsOf(d, 'customers') === 10 },
+    {
+      label: 'a. customers(first: 10) (baseline)',
+      queries: ['{ customers(first: 10) { edges { node { id name } } } }'],
+      expect: (d) => rowsOf(d, 'customers') === 10,
+    },
     {
       label: 'b. tickets(first: 50, status + priority)',
-      queries: [`{ tickets(first: 50, filter: { status: OPEN, priority: HIGH }) { edges { node { ${node} } } pageInfo { hasNextPage } } }`],
+      queries: [
+        `{ tickets(first: 50, filter: { status: OPEN, priority: HIGH }) { edges { node { ${node} } } pageInfo { hasNextPage } } }`,
+      ],
       expect: (d) => rowsOf(d, 'tickets') === 50,
     },
     {
       label: 'c. tickets(first: 50, slaStatus: AT_RISK)',
-      queries: [`{ tickets(first: 50, filter: { slaStatus: AT_RISK }) { edges { node { ${node} } } pageInfo { hasNextPage } } }`],
+      queries: [
+        `{ tickets(first: 50, filter: { slaStatus: AT_RISK }) { edges { node { ${node} } } pageInfo { hasNextPage } } }`,
+      ],
       expect: (d) => rowsOf(d, 'tickets') > 0,
     },
     {
@@ -148,11 +185,21 @@ async function run(context: BenchContext): Promise<SectionResult> {
       expect: (d) => rowsOf(d, 'articles') === 50,
     },
   ];
-  const http = await createHttpApp({ config, logger: context.logger, dataSource, schema: await buildAppSchema(services.container), jobsState: () => 'disabled' });
+  const http = await createHttpApp({
+    config,
+    logger: context.logger,
+    dataSource,
+    schema: await buildAppSchema(services.container),
+    jobsState: () => 'disabled',
+  });
   const figures: Figures[] = [];
   try {
     const baseUrl = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
-    const headers = { 'content-type': 'application/json', 'x-admin-secret': config.adminSecret!, 'x-organization-id': tenant.slug };
+    const headers = {
+      'content-type': 'application/json',
+      'x-admin-secret': config.adminSecret!,
+      'x-organization-id': tenant.slug,
+    };
     for (const variant of variants) figures.push(await measure(context, baseUrl, headers, variant));
   } finally {
     await http.close();
@@ -162,14 +209,22 @@ async function run(context: BenchContext): Promise<SectionResult> {
   context.print(
     renderTable(
       ['variant', 'req/s', 'p50', 'p99', 'vs baseline req/s', 'failed'],
-      variants.map((v, i) => [v.label, formatCount(figures[i].requestsPerSecond), formatMs(figures[i].p50), formatMs(figures[i].p99), formatRatio(figures[i].requestsPerSecond / baseline.requestsPerSecond), formatCount(figures[i].failures)]),
+      variants.map((v, i) => [
+        v.label,
+        formatCount(figures[i].requestsPerSecond),
+        formatMs(figures[i].p50),
+        formatMs(figures[i].p99),
+        formatRatio(figures[i].requestsPerSecond / baseline.requestsPerSecond),
+        formatCount(figures[i].failures),
+      ]),
     ),
   );
   const notes = [
     `SLA check of the organization: first run ${formatMs(firstCheck.ms)} (${formatCount(firstCheck.result.events)} alerts raised, ${formatCount(firstCheck.result.mails)} mails queued), ` +
       `steady state ${formatMs(steadyCheck.ms)} (${formatCount(steadyCheck.result.events)} new)`,
   ];
-  for (const [i, f] of figures.entries()) if (f.failures) notes.push(`WARNING: ${variants[i].label} had ${f.failures} failed responses`);
+  for (const [i, f] of figures.entries())
+    if (f.failures) notes.push(`WARNING: ${variants[i].label} had ${f.failures} failed responses`);
   const section = `helpdesk (${formatCount(TICKETS)} tickets)`;
   return {
     rows: [
@@ -177,9 +232,16 @@ async function run(context: BenchContext): Promise<SectionResult> {
         section,
         measurement: v.label,
         figure: `${formatCount(figures[i].requestsPerSecond)} req/s, p50 ${formatMs(figures[i].p50)}, p99 ${formatMs(figures[i].p99)}`,
-        comparison: i ? `${formatRatio(figures[i].requestsPerSecond / baseline.requestsPerSecond)} baseline` : 'baseline',
+        comparison: i
+          ? `${formatRatio(figures[i].requestsPerSecond / baseline.requestsPerSecond)} baseline`
+          : 'baseline',
       })),
-      { section, measurement: 'SLA check, steady state', figure: formatMs(steadyCheck.ms), comparison: `first run ${formatMs(firstCheck.ms)}` },
+      {
+        section,
+        measurement: 'SLA check, steady state',
+        figure: formatMs(steadyCheck.ms),
+        comparison: `first run ${formatMs(firstCheck.ms)}`,
+      },
     ],
     targets: [],
     notes,
@@ -187,4 +249,7 @@ async function run(context: BenchContext): Promise<SectionResult> {
 }
 
 /** Add to `sections` in bench/run.ts. */
-export const helpdeskSection: BenchSection = { title: 'Helpdesk: ticket filters, suggestions and SLA check at 10,000 tickets', run };
+export const helpdeskSection: BenchSection = {
+  title: 'Helpdesk: ticket filters, suggestions and SLA check at 10,000 tickets',
+  run,
+};

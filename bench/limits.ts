@@ -48,16 +48,29 @@ const noLimits = { consume: async () => ({ used: 0, limit: null }), release: asy
 function containerFor(services: Services, unchecked: boolean): ContainerType {
   if (!unchecked) return services.container;
   const customers = new CustomerResolver(new CustomerService(noLimits));
-  return { get: (resolverClass) => (resolverClass === CustomerResolver ? customers : services.container.get(resolverClass, {} as never)) };
+  return {
+    get: (resolverClass) =>
+      resolverClass === CustomerResolver ? customers : services.container.get(resolverClass, {} as never),
+  };
 }
 
 const requestsFor = (query: string, headerSets: Record<string, string>[]): autocannon.Request[] =>
-  headerSets.map((headers) => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) }));
+  headerSets.map((headers) => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  }));
 
 async function post(baseUrl: string, query: string, headers: Record<string, string>, variables: object = {}) {
-  const response = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-  if (response.status !== 200 || body.errors) throw new Error(`unexpected answer ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  if (response.status !== 200 || body.errors)
+    throw new Error(`unexpected answer ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
   return body.data!;
 }
 
@@ -68,9 +81,9 @@ async function post(baseUrl: string, query: string, headers: Record<string, stri
 async function poolIdle(dataSource: DataSource, timeoutMs = 30_000): Promise<void> {
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
   const deadline = Date.now() + timeoutMs;
-  while ((pool.idleCount < pool.totalCount || pool.waitingCount > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while ((pool.idleCount < pool.totalCount || pool.waitingCount > 0) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
 }
-
 
 function postRequest(baseUrl: string, request: autocannon.Request) {
   return post(baseUrl, JSON.parse(request.body as string).query, request.headers as Record<string, string>);
@@ -91,9 +104,14 @@ async function measure(context: BenchContext, services: Services, variant: Varia
     // A batch left by the previous metered run must not be written while this one's round trips are counted.
     await services.apiCalls.flush();
     await poolIdle(dataSource);
-    const roundTrips = await roundTripsPerRequest(ROUND_TRIP_SAMPLE, (i) => postRequest(baseUrl, variant.requests[i % variant.requests.length]));
-    const fire = (seconds: number) => autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests: variant.requests });
-    context.print(`  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`);
+    const roundTrips = await roundTripsPerRequest(ROUND_TRIP_SAMPLE, (i) =>
+      postRequest(baseUrl, variant.requests[i % variant.requests.length]),
+    );
+    const fire = (seconds: number) =>
+      autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests: variant.requests });
+    context.print(
+      `  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`,
+    );
     const warmup = await fire(options.warmupSeconds);
     const cpuBefore = mainThreadCpuMs();
     const result = await fire(options.loadSeconds);
@@ -105,7 +123,8 @@ async function measure(context: BenchContext, services: Services, variant: Varia
       failures: result.non2xx + result.errors + result.timeouts,
       answered: ROUND_TRIP_SAMPLE + warmup['2xx'] + result['2xx'],
       roundTrips,
-      serverCpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
+      serverCpuMs:
+        cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
     };
   } finally {
     await http.close();
@@ -146,7 +165,13 @@ async function run(context: BenchContext): Promise<SectionResult> {
   // The accounts section signed up many users from this address already: lift the per-IP sign-up limit here too.
   const config: AppConfig = { ...context.config, auth: { ...context.config.auth, rateLimitPerHour: 1_000_000 } };
   const services = createServices(config, context.dataSource, config.database.url!);
-  const register = await createHttpApp({ config, logger: context.logger, dataSource: context.dataSource, schema: await buildAppSchema(services.container), jobsState: () => 'disabled' });
+  const register = await createHttpApp({
+    config,
+    logger: context.logger,
+    dataSource: context.dataSource,
+    schema: await buildAppSchema(services.container),
+    jobsState: () => 'disabled',
+  });
   let headers: Record<string, string>;
   let tenantId: string;
   try {
@@ -155,7 +180,15 @@ async function run(context: BenchContext): Promise<SectionResult> {
       baseUrl,
       'mutation Register($input: RegisterInput!) { register(input: $input) { accessToken tenant { id slug } } }',
       {},
-      { input: { email: `limits-${Date.now().toString(36)}@example.com`, password: 'bench passphrase that is long enough', firstName: 'Bench', lastName: 'Limits', businessName: `Limits bench ${Date.now().toString(36)}` } },
+      {
+        input: {
+          email: `limits-${Date.now().toString(36)}@example.com`,
+          password: 'bench passphrase that is long enough',
+          firstName: 'Bench',
+          lastName: 'Limits',
+          businessName: `Limits bench ${Date.now().toString(36)}`,
+        },
+      },
     );
     const { accessToken, tenant } = signedUp.register as { accessToken: string; tenant: { id: string; slug: string } };
     headers = { authorization: `Bearer ${accessToken}`, 'x-organization-id': tenant.slug };
@@ -170,27 +203,46 @@ async function run(context: BenchContext): Promise<SectionResult> {
   const admin = spread.map((t) => ({ 'x-admin-secret': config.adminSecret!, 'x-organization-id': t.slug }));
 
   const variants: Variant[] = [
-    { label: `a. createCustomer, no limit check (${TENANTS} orgs)`, requests: requestsFor(CREATE, admin), unchecked: true },
+    {
+      label: `a. createCustomer, no limit check (${TENANTS} orgs)`,
+      requests: requestsFor(CREATE, admin),
+      unchecked: true,
+    },
     { label: `b. createCustomer, limit check (${TENANTS} orgs, unlimited plan)`, requests: requestsFor(CREATE, admin) },
     { label: 'c. createCustomer, no limit check (1 org)', requests: requestsFor(CREATE, [headers]), unchecked: true },
-    { label: 'd. createCustomer, limit check (1 org: creates queue on its counter)', requests: requestsFor(CREATE, [headers]) },
+    {
+      label: 'd. createCustomer, limit check (1 org: creates queue on its counter)',
+      requests: requestsFor(CREATE, [headers]),
+    },
     { label: 'e. customers(first: 10), not metered', requests: requestsFor(READ, [headers]) },
     { label: 'f. customers(first: 10), metered', requests: requestsFor(READ, [headers]), metered: true },
   ];
   const usedBefore = await apiCallsUsed(context, tenantId);
   // A-B-C-D then D-C-B-A, averaged: drift on a shared machine hits every variant alike.
   const runs = variants.map((): Figures[] => []);
-  for (const i of [...variants.keys(), ...[...variants.keys()].reverse()]) runs[i].push(await measure(context, services, variants[i]));
+  for (const i of [...variants.keys(), ...[...variants.keys()].reverse()])
+    runs[i].push(await measure(context, services, variants[i]));
   const figures = runs.map(averageOf);
   const [unchecked, checked, uncheckedOne, checkedOne, unmetered, metered] = figures;
   await services.apiCalls.flush();
   const counted = (await apiCallsUsed(context, tenantId)) - usedBefore;
-  const [{ customers }] = await context.dataSource.query(`SELECT used AS customers FROM public.usage_counters WHERE tenant_id = $1 AND metric = 'customers'`, [tenantId]);
+  const [{ customers }] = await context.dataSource.query(
+    `SELECT used AS customers FROM public.usage_counters WHERE tenant_id = $1 AND metric = 'customers'`,
+    [tenantId],
+  );
 
   context.print(
     renderTable(
       ['variant', 'req/s', 'p50', 'p99', 'DB round trips/req', 'server CPU/req', 'failed'],
-      variants.map((v, i) => [v.label, formatCount(figures[i].requestsPerSecond), formatMs(figures[i].p50), formatMs(figures[i].p99), figures[i].roundTrips.toFixed(2), cpuText(figures[i]), formatCount(figures[i].failures)]),
+      variants.map((v, i) => [
+        v.label,
+        formatCount(figures[i].requestsPerSecond),
+        formatMs(figures[i].p50),
+        formatMs(figures[i].p99),
+        figures[i].roundTrips.toFixed(2),
+        cpuText(figures[i]),
+        formatCount(figures[i].failures),
+      ]),
     ),
   );
   const notes = [
@@ -200,15 +252,36 @@ async function run(context: BenchContext): Promise<SectionResult> {
       `${formatCount(metered.answered)} metered answers were counted as ${formatCount(counted)} api_calls by batched writes`,
     `counter of the one org after the create runs: ${formatCount(Number(customers))} customers (its checked creates)`,
   ];
-  for (const [i, f] of figures.entries()) if (f.failures) notes.push(`WARNING: ${variants[i].label} had ${f.failures} failed responses`);
+  for (const [i, f] of figures.entries())
+    if (f.failures) notes.push(`WARNING: ${variants[i].label} had ${f.failures} failed responses`);
   return {
     rows: [
-      { section: 'limits', measurement: `createCustomer with limit check, ${TENANTS} orgs`, figure: `${formatCount(checked.requestsPerSecond)} req/s`, comparison: `${formatCount(unchecked.requestsPerSecond)} req/s without (${overhead(unchecked, checked)})` },
-      { section: 'limits', measurement: 'createCustomer with limit check, 1 org', figure: `${formatCount(checkedOne.requestsPerSecond)} req/s`, comparison: `${formatCount(uncheckedOne.requestsPerSecond)} req/s without (${overhead(uncheckedOne, checkedOne)})` },
-      { section: 'limits', measurement: 'customers page, metered', figure: `${formatCount(metered.requestsPerSecond)} req/s`, comparison: `${formatCount(unmetered.requestsPerSecond)} req/s not metered (${overhead(unmetered, metered)})` },
+      {
+        section: 'limits',
+        measurement: `createCustomer with limit check, ${TENANTS} orgs`,
+        figure: `${formatCount(checked.requestsPerSecond)} req/s`,
+        comparison: `${formatCount(unchecked.requestsPerSecond)} req/s without (${overhead(unchecked, checked)})`,
+      },
+      {
+        section: 'limits',
+        measurement: 'createCustomer with limit check, 1 org',
+        figure: `${formatCount(checkedOne.requestsPerSecond)} req/s`,
+        comparison: `${formatCount(uncheckedOne.requestsPerSecond)} req/s without (${overhead(uncheckedOne, checkedOne)})`,
+      },
+      {
+        section: 'limits',
+        measurement: 'customers page, metered',
+        figure: `${formatCount(metered.requestsPerSecond)} req/s`,
+        comparison: `${formatCount(unmetered.requestsPerSecond)} req/s not metered (${overhead(unmetered, metered)})`,
+      },
     ],
     targets: [
-      { name: 'metering adds no PostgreSQL round trip per request', figure: `${(metered.roundTrips - unmetered.roundTrips).toFixed(2)} extra/req`, goal: '0', met: metered.roundTrips - unmetered.roundTrips < 0.01 },
+      {
+        name: 'metering adds no PostgreSQL round trip per request',
+        figure: `${(metered.roundTrips - unmetered.roundTrips).toFixed(2)} extra/req`,
+        goal: '0',
+        met: metered.roundTrips - unmetered.roundTrips < 0.01,
+      },
       {
         // A request cut off when a run ends may be counted without being answered: at most one per connection and run.
         name: 'every metered answer counted once',
@@ -229,7 +302,10 @@ async function run(context: BenchContext): Promise<SectionResult> {
 }
 
 async function apiCallsUsed(context: BenchContext, tenantId: string): Promise<number> {
-  const [row] = await context.dataSource.query(`SELECT coalesce(sum(used), 0) AS used FROM public.usage_counters WHERE tenant_id = $1 AND metric = 'api_calls'`, [tenantId]);
+  const [row] = await context.dataSource.query(
+    `SELECT coalesce(sum(used), 0) AS used FROM public.usage_counters WHERE tenant_id = $1 AND metric = 'api_calls'`,
+    [tenantId],
+  );
   return Number(row.used);
 }
 

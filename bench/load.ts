@@ -113,14 +113,18 @@ async function send(baseUrl: string, request: autocannon.Request): Promise<{ sta
 
 /** A bench that measured error responses would be worthless: check the answer before loading. */
 function expectPage(variant: Variant, response: { status: number; body: string }): string {
-  const parsed = JSON.parse(response.body) as { data?: { customers?: { edges: unknown[]; pageInfo: { hasNextPage: boolean } } }; errors?: unknown };
+  const parsed = JSON.parse(response.body) as {
+    data?: { customers?: { edges: unknown[]; pageInfo: { hasNextPage: boolean } } };
+    errors?: unknown;
+  };
   const page = parsed.data?.customers;
   if (response.status !== 200 || parsed.errors || page?.edges.length !== 10 || !page.pageInfo.hasNextPage) {
-    throw new Error(`${variant.label} does not answer the bench query as expected: ${response.status} ${response.body.slice(0, 500)}`);
+    throw new Error(
+      `${variant.label} does not answer the bench query as expected: ${response.status} ${response.body.slice(0, 500)}`,
+    );
   }
   return JSON.stringify(page);
 }
-
 
 /** The load generator runs in a worker thread so it does not share the server's event loop. */
 function fire(baseUrl: string, requests: autocannon.Request[], seconds: number): Promise<autocannon.Result> {
@@ -139,8 +143,12 @@ async function measure(context: BenchContext, variant: Variant, adminRequests: a
   try {
     const baseUrl = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
     const page = expectPage(variant, await send(baseUrl, requests[0]));
-    const roundTrips = await roundTripsPerRequest(ROUND_TRIP_SAMPLE, (i) => send(baseUrl, requests[i % requests.length]));
-    context.print(`  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`);
+    const roundTrips = await roundTripsPerRequest(ROUND_TRIP_SAMPLE, (i) =>
+      send(baseUrl, requests[i % requests.length]),
+    );
+    context.print(
+      `  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`,
+    );
     await fire(baseUrl, requests, options.warmupSeconds);
 
     const busyBefore = performance.eventLoopUtilization();
@@ -175,7 +183,10 @@ async function run(context: BenchContext): Promise<SectionResult> {
 
   const appSchema = await buildAppSchema(services.container);
   const slugs = tenants.map((t) => t.slug);
-  const member = await memberSession(context, tenants.map((t) => t.id));
+  const member = await memberSession(
+    context,
+    tenants.map((t) => t.id),
+  );
   const userRequests = tenantRequests({ authorization: `Bearer ${member.token}` }, slugs);
   await services.endedSessions.start();
   const checkNs = await checkCostNs(services.endedSessions, member.sessionId);
@@ -186,7 +197,11 @@ async function run(context: BenchContext): Promise<SectionResult> {
       label: 'b. unscoped: qualified table, no transaction',
       schema: await buildBenchSchema(new UnscopedCustomerResolver(new Map(tenants.map((t) => [t.slug, t.schemaName])))),
     },
-    { key: 'constant', label: 'c. constant resolver, no database', schema: await buildBenchSchema(new ConstantCustomerResolver(CUSTOMERS_PER_TENANT)) },
+    {
+      key: 'constant',
+      label: 'c. constant resolver, no database',
+      schema: await buildBenchSchema(new ConstantCustomerResolver(CUSTOMERS_PER_TENANT)),
+    },
     // The same read by a member with an access token: without, then with the ended-sessions check (issue 16).
     {
       key: 'jwt-unchecked',
@@ -208,7 +223,15 @@ async function run(context: BenchContext): Promise<SectionResult> {
   // process, so measuring it first would charge part of the switch to the baselines.
   const order: Variant['key'][] = ['constant', 'unscoped', 'scoped', 'jwt-unchecked', 'jwt'];
   try {
-    for (const key of order) figures.set(key, await measure(context, variants.find((v) => v.key === key)!, requests));
+    for (const key of order)
+      figures.set(
+        key,
+        await measure(
+          context,
+          variants.find((v) => v.key === key)!,
+          requests,
+        ),
+      );
   } finally {
     await services.endedSessions.close();
   }
@@ -216,7 +239,8 @@ async function run(context: BenchContext): Promise<SectionResult> {
   const unscoped = figures.get('unscoped')!;
   const constant = figures.get('constant')!;
   const [jwtUnchecked, jwt] = [figures.get('jwt-unchecked')!, figures.get('jwt')!];
-  if (scoped.page !== unscoped.page) throw new Error('The scoped and unscoped variants return different pages for the same tenant');
+  if (scoped.page !== unscoped.page)
+    throw new Error('The scoped and unscoped variants return different pages for the same tenant');
   if (jwt.page !== scoped.page || jwtUnchecked.page !== scoped.page) {
     throw new Error('The JWT variants return another page than the admin secret');
   }
@@ -225,7 +249,18 @@ async function run(context: BenchContext): Promise<SectionResult> {
 
   context.print(
     renderTable(
-      ['variant', 'req/s', 'p50', 'p99', 'vs constant', 'round trips/req', 'server CPU/req', 'PG CPU/req', 'server busy', 'failed'],
+      [
+        'variant',
+        'req/s',
+        'p50',
+        'p99',
+        'vs constant',
+        'round trips/req',
+        'server CPU/req',
+        'PG CPU/req',
+        'server busy',
+        'failed',
+      ],
       variants.map((v) => {
         const f = figures.get(v.key)!;
         return [
@@ -260,14 +295,28 @@ async function run(context: BenchContext): Promise<SectionResult> {
   ];
   for (const variant of variants) {
     const failures = figures.get(variant.key)!.failures;
-    if (failures) notes.push(`WARNING: ${variant.label} had ${failures} failed or non-2xx responses; its figures are not comparable`);
+    if (failures)
+      notes.push(
+        `WARNING: ${variant.label} had ${failures} failed or non-2xx responses; its figures are not comparable`,
+      );
   }
   const section = `load (${CONNECTIONS} conn, ${options.loadSeconds} s)`;
-  const figure = (f: LoadFigures) => `${formatCount(f.requestsPerSecond)} req/s, p50 ${formatMs(f.p50)}, p99 ${formatMs(f.p99)}`;
+  const figure = (f: LoadFigures) =>
+    `${formatCount(f.requestsPerSecond)} req/s, p50 ${formatMs(f.p50)}, p99 ${formatMs(f.p99)}`;
   return {
     rows: [
-      { section, measurement: variants[0].label, figure: figure(scoped), comparison: `${formatRatio(vsConstant(scoped))} constant` },
-      { section, measurement: variants[1].label, figure: figure(unscoped), comparison: `${formatRatio(vsConstant(unscoped))} constant` },
+      {
+        section,
+        measurement: variants[0].label,
+        figure: figure(scoped),
+        comparison: `${formatRatio(vsConstant(scoped))} constant`,
+      },
+      {
+        section,
+        measurement: variants[1].label,
+        figure: figure(unscoped),
+        comparison: `${formatRatio(vsConstant(unscoped))} constant`,
+      },
       { section, measurement: variants[2].label, figure: figure(constant), comparison: 'baseline' },
       {
         section,
@@ -276,7 +325,12 @@ async function run(context: BenchContext): Promise<SectionResult> {
         comparison: `${formatRatio(vsConstant(jwtUnchecked))} constant`,
       },
       { section, measurement: variants[4].label, figure: figure(jwt), comparison: `${formatRatio(checkedRatio)} d` },
-      { section, measurement: 'scoped / unscoped throughput', figure: formatRatio(scopedRatio), comparison: `target ≥ ${SCOPED_TO_UNSCOPED_TARGET}` },
+      {
+        section,
+        measurement: 'scoped / unscoped throughput',
+        figure: formatRatio(scopedRatio),
+        comparison: `target ≥ ${SCOPED_TO_UNSCOPED_TARGET}`,
+      },
     ],
     targets: [
       {

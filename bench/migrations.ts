@@ -56,7 +56,10 @@ async function run(context: BenchContext): Promise<SectionResult> {
     const { result, ms: tenantMs } = await timed(() => migrator.migrateAll({ concurrency: CONCURRENCY }));
     noOps.push({ publicMs, tenantMs, pending: result.total });
   }
-  const noOpMs = percentile(noOps.map((r) => r.publicMs + r.tenantMs), 50);
+  const noOpMs = percentile(
+    noOps.map((r) => r.publicMs + r.tenantMs),
+    50,
+  );
   const noOpWasNoOp = noOps.every((r) => r.pending === 0);
 
   const section = `migrations (${formatCount(tenants)} tenants)`;
@@ -82,7 +85,17 @@ async function run(context: BenchContext): Promise<SectionResult> {
         section,
         measurement: `no-op migrate (median of ${NO_OP_RUNS})`,
         figure: formatMs(noOpMs),
-        comparison: `public ${formatMs(percentile(noOps.map((r) => r.publicMs), 50))} + tenants ${formatMs(percentile(noOps.map((r) => r.tenantMs), 50))}; target < ${formatMs(NO_OP_TARGET_MS)}`,
+        comparison: `public ${formatMs(
+          percentile(
+            noOps.map((r) => r.publicMs),
+            50,
+          ),
+        )} + tenants ${formatMs(
+          percentile(
+            noOps.map((r) => r.tenantMs),
+            50,
+          ),
+        )}; target < ${formatMs(NO_OP_TARGET_MS)}`,
       },
     ],
     targets: [

@@ -51,7 +51,8 @@ async function medianMs(schema: GraphQLSchema, samples: number): Promise<number>
   const contextValue = () => ({ principal: { kind: 'platform-admin' } satisfies Principal });
   const once = async () => {
     const result = await execute({ schema, document: LIST, contextValue: contextValue() });
-    if (result.errors || (result.data?.customerList as unknown[]).length !== ROWS) throw new Error(`unexpected result: ${JSON.stringify(result.errors)}`);
+    if (result.errors || (result.data?.customerList as unknown[]).length !== ROWS)
+      throw new Error(`unexpected result: ${JSON.stringify(result.errors)}`);
   };
   for (let i = 0; i < Math.max(10, samples / 5); i++) await once(); // JIT warm-up
   const times: number[] = [];
@@ -76,7 +77,12 @@ export async function measurePolicyOverhead(samples = 200): Promise<PolicyMeasur
     figures.plain.push(await medianMs(plain, samples / rounds));
     figures.app.push(await medianMs(appLayer, samples / rounds));
   }
-  return { rows: ROWS, samples, withoutPoliciesMs: percentile(figures.plain, 50), appPoliciesMs: percentile(figures.app, 50) };
+  return {
+    rows: ROWS,
+    samples,
+    withoutPoliciesMs: percentile(figures.plain, 50),
+    appPoliciesMs: percentile(figures.app, 50),
+  };
 }
 
 /** For bench/run.ts. */
@@ -89,10 +95,24 @@ export const policiesSection: BenchSection = {
     return {
       rows: [
         { section, measurement: `${m.rows}-row list, no policies (median)`, figure: formatMs(m.withoutPoliciesMs) },
-        { section, measurement: `${m.rows}-row list, app policies`, figure: formatMs(m.appPoliciesMs), comparison: formatRatio(ratio) },
+        {
+          section,
+          measurement: `${m.rows}-row list, app policies`,
+          figure: formatMs(m.appPoliciesMs),
+          comparison: formatRatio(ratio),
+        },
       ],
-      targets: [{ name: 'list with permissions vs without', figure: formatRatio(ratio), goal: `≤ ${formatRatio(TARGET_RATIO)}`, met: ratio <= TARGET_RATIO }],
-      notes: [`${m.samples} executions per variant, interleaved; in-memory rows, so this is GraphQL execution time only`],
+      targets: [
+        {
+          name: 'list with permissions vs without',
+          figure: formatRatio(ratio),
+          goal: `≤ ${formatRatio(TARGET_RATIO)}`,
+          met: ratio <= TARGET_RATIO,
+        },
+      ],
+      notes: [
+        `${m.samples} executions per variant, interleaved; in-memory rows, so this is GraphQL execution time only`,
+      ],
     };
   },
 };

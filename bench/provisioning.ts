@@ -10,7 +10,9 @@ async function run(context: BenchContext): Promise<SectionResult> {
   context.print(`  timing ${count} sequential TenantService.provision() calls`);
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
-    const { ms } = await timed(() => context.services.tenants.provision({ slug: benchSlug('prov', i), name: `Provisioning ${i + 1}` }));
+    const { ms } = await timed(() =>
+      context.services.tenants.provision({ slug: benchSlug('prov', i), name: `Provisioning ${i + 1}` }),
+    );
     samples.push(ms);
   }
   const p50 = percentile(samples, 50);
@@ -19,10 +21,21 @@ async function run(context: BenchContext): Promise<SectionResult> {
   return {
     rows: [
       { section, measurement: 'TenantService.provision() p50', figure: formatMs(p50) },
-      { section, measurement: 'TenantService.provision() p95', figure: formatMs(p95), comparison: `target < ${P95_TARGET_MS} ms` },
-      { section, measurement: 'min / max', figure: `${formatMs(Math.min(...samples))} / ${formatMs(Math.max(...samples))}` },
+      {
+        section,
+        measurement: 'TenantService.provision() p95',
+        figure: formatMs(p95),
+        comparison: `target < ${P95_TARGET_MS} ms`,
+      },
+      {
+        section,
+        measurement: 'min / max',
+        figure: `${formatMs(Math.min(...samples))} / ${formatMs(Math.max(...samples))}`,
+      },
     ],
-    targets: [{ name: 'provision() p95', figure: formatMs(p95), goal: `< ${P95_TARGET_MS} ms`, met: p95 < P95_TARGET_MS }],
+    targets: [
+      { name: 'provision() p95', figure: formatMs(p95), goal: `< ${P95_TARGET_MS} ms`, met: p95 < P95_TARGET_MS },
+    ],
   };
 }
 

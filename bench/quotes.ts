@@ -89,25 +89,43 @@ async function run(context: BenchContext): Promise<SectionResult> {
   const services = createServices(config, context.dataSource, config.database.url!);
   const [big, small] = await provisionTenants(context, 'quotes', 2);
   const unlimited = { periodStart: new Date(), periodEnd: new Date(Date.now() + 30 * 86_400_000) };
-  for (const tenant of [big, small]) await context.dataSource.transaction((em) => services.plans.activatePlan(em, tenant.id, PlanCode.ENTERPRISE, unlimited));
-  const customerOf = async (tenant: Tenant) => (await inSchema(context, tenant, `INSERT INTO customers (name) VALUES ('Bench buyer') RETURNING id`))[0].id as string;
+  for (const tenant of [big, small])
+    await context.dataSource.transaction((em) =>
+      services.plans.activatePlan(em, tenant.id, PlanCode.ENTERPRISE, unlimited),
+    );
+  const customerOf = async (tenant: Tenant) =>
+    (await inSchema(context, tenant, `INSERT INTO customers (name) VALUES ('Bench buyer') RETURNING id`))[0]
+      .id as string;
   const [bigCustomer, smallCustomer] = [await customerOf(big), await customerOf(small)];
   const seeded = await timed(async () => {
     await inSchema(context, big, SEED_PRODUCTS);
     await inSchema(context, big, SEED_QUOTES, [bigCustomer, QUOTES]);
     await inSchema(context, small, SEED_PRODUCTS);
     await inSchema(context, small, SEED_QUOTES, [smallCustomer, PAGE]);
-    for (const tenant of [big, small]) await inSchema(context, tenant, 'ANALYZE products; ANALYZE quotes; ANALYZE quote_line_items');
+    for (const tenant of [big, small])
+      await inSchema(context, tenant, 'ANALYZE products; ANALYZE quotes; ANALYZE quote_line_items');
   });
-  print(`  seeded ${formatCount(PRODUCTS)} products and ${formatCount(QUOTES)} quotes (${formatCount(QUOTES * LINES_PER_QUOTE)} lines) in ${formatMs(seeded.ms)}`);
+  print(
+    `  seeded ${formatCount(PRODUCTS)} products and ${formatCount(QUOTES)} quotes (${formatCount(QUOTES * LINES_PER_QUOTE)} lines) in ${formatMs(seeded.ms)}`,
+  );
 
-  const http = await createHttpApp({ config, logger: context.logger, dataSource: context.dataSource, schema: await buildAppSchema(services.container), jobsState: () => 'disabled' });
+  const http = await createHttpApp({
+    config,
+    logger: context.logger,
+    dataSource: context.dataSource,
+    schema: await buildAppSchema(services.container),
+    jobsState: () => 'disabled',
+  });
   try {
     const url = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}/graphql`;
     const post = async <T = unknown>(tenant: Tenant, query: string, variables: object = {}): Promise<T> => {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-admin-secret': config.adminSecret!, 'x-organization-id': tenant.slug },
+        headers: {
+          'content-type': 'application/json',
+          'x-admin-secret': config.adminSecret!,
+          'x-organization-id': tenant.slug,
+        },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as { data?: T; errors?: unknown[] };
@@ -115,14 +133,34 @@ async function run(context: BenchContext): Promise<SectionResult> {
       return body.data!;
     };
     const samples = options.quick ? 40 : 300;
-    const generateInput = (i: number) => ({ customerId: bigCustomer, customerRequest: REQUESTS[i % REQUESTS.length], quoteTitle: `Generated ${i}`, currency: 'NPR' });
+    const generateInput = (i: number) => ({
+      customerId: bigCustomer,
+      customerRequest: REQUESTS[i % REQUESTS.length],
+      quoteTitle: `Generated ${i}`,
+      currency: 'NPR',
+    });
     // The baseline creates the very lines the matcher proposed, so the difference is the matching.
     type Generated = { generateQuote: { quote: { lineItems: { productId: string; quantity: string }[] } } };
-    const proposed = await Promise.all(REQUESTS.map(async (_, i) => (await post<Generated>(big, GENERATE, { input: generateInput(i) })).generateQuote.quote.lineItems));
-    print(`  generateQuote: ${samples} sequential requests, ${REQUESTS.length} requests in turn (${proposed.map((l) => l.length).join('/')} lines)`);
+    const proposed = await Promise.all(
+      REQUESTS.map(
+        async (_, i) =>
+          (await post<Generated>(big, GENERATE, { input: generateInput(i) })).generateQuote.quote.lineItems,
+      ),
+    );
+    print(
+      `  generateQuote: ${samples} sequential requests, ${REQUESTS.length} requests in turn (${proposed.map((l) => l.length).join('/')} lines)`,
+    );
     const generate = await latencies(samples, (i) => post(big, GENERATE, { input: generateInput(i) }));
     const create = await latencies(samples, (i) =>
-      post(big, CREATE, { input: { customerId: bigCustomer, title: `Created ${i}`, currency: 'NPR', validUntil: '2099-12-31', lineItems: proposed[i % proposed.length] } }),
+      post(big, CREATE, {
+        input: {
+          customerId: bigCustomer,
+          title: `Created ${i}`,
+          currency: 'NPR',
+          validUntil: '2099-12-31',
+          lineItems: proposed[i % proposed.length],
+        },
+      }),
     );
     const pageSamples = options.quick ? 100 : 500;
     print(`  quotes(first: ${PAGE}): ${pageSamples} sequential requests per variant`);
@@ -138,15 +176,35 @@ async function run(context: BenchContext): Promise<SectionResult> {
       [`quotes(first: ${PAGE}), ${PAGE} quotes (baseline)`, smallPage],
       [`quotes(first: ${PAGE}) + totalCount, ${formatCount(quoteCount.n)} quotes`, bigCounted],
     ];
-    print(renderTable(['variant', 'p50', 'p95', 'p99'], rows.map(([label, l]) => [label, formatMs(l.p50), formatMs(l.p95), formatMs(l.p99)])));
+    print(
+      renderTable(
+        ['variant', 'p50', 'p95', 'p99'],
+        rows.map(([label, l]) => [label, formatMs(l.p50), formatMs(l.p95), formatMs(l.p99)]),
+      ),
+    );
     const pageRatio = bigPage.p50 / smallPage.p50;
     return {
       rows: [
-        { section: 'quotes', measurement: `generateQuote p50 / p95 (${formatCount(PRODUCTS)} products)`, figure: `${formatMs(generate.p50)} / ${formatMs(generate.p95)}`, comparison: `createQuote same lines ${formatMs(create.p50)} / ${formatMs(create.p95)}` },
-        { section: 'quotes', measurement: `quotes(first: ${PAGE}) p50 / p99 (${formatCount(QUOTES)} quotes)`, figure: `${formatMs(bigPage.p50)} / ${formatMs(bigPage.p99)}`, comparison: `${PAGE} quotes ${formatMs(smallPage.p50)} / ${formatMs(smallPage.p99)} (${formatRatio(pageRatio)})` },
+        {
+          section: 'quotes',
+          measurement: `generateQuote p50 / p95 (${formatCount(PRODUCTS)} products)`,
+          figure: `${formatMs(generate.p50)} / ${formatMs(generate.p95)}`,
+          comparison: `createQuote same lines ${formatMs(create.p50)} / ${formatMs(create.p95)}`,
+        },
+        {
+          section: 'quotes',
+          measurement: `quotes(first: ${PAGE}) p50 / p99 (${formatCount(QUOTES)} quotes)`,
+          figure: `${formatMs(bigPage.p50)} / ${formatMs(bigPage.p99)}`,
+          comparison: `${PAGE} quotes ${formatMs(smallPage.p50)} / ${formatMs(smallPage.p99)} (${formatRatio(pageRatio)})`,
+        },
       ],
       targets: [
-        { name: `quotes(first: ${PAGE}) does not slow down with ${formatCount(QUOTES)} quotes`, figure: `p50 ${formatRatio(pageRatio)} the ${PAGE}-quote baseline`, goal: '≤ 1.5×', met: pageRatio <= 1.5 },
+        {
+          name: `quotes(first: ${PAGE}) does not slow down with ${formatCount(QUOTES)} quotes`,
+          figure: `p50 ${formatRatio(pageRatio)} the ${PAGE}-quote baseline`,
+          goal: '≤ 1.5×',
+          met: pageRatio <= 1.5,
+        },
       ],
       notes: [
         `matching: generateQuote p50 ${formatMs(generate.p50)} vs ${formatMs(create.p50)} for createQuote of the same lines (one full-text statement for all parts)`,

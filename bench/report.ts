@@ -45,10 +45,19 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms:
 /** Left-aligned text columns, right-aligned columns whose cells all look numeric. */
 export function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => !r[i] || /^[\d.,×<>≥ -]+( ?(ms|s|req\/s|%))?$/.test(r[i])));
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((r) => !r[i] || /^[\d.,×<>≥ -]+( ?(ms|s|req\/s|%))?$/.test(r[i])),
+  );
   const line = (cells: string[]) =>
-    cells.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(r.map((c) => c ?? '')))].join('\n');
+    cells
+      .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(headers),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map((r) => line(r.map((c) => c ?? ''))),
+  ].join('\n');
 }
 
 /** Prints "label n/total (elapsed)" every 10 % (at least 50 items apart), so long preparations show they are moving. */

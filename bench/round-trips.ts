@@ -1,7 +1,10 @@
 import { Client } from 'pg';
 
 /** Counts the statements `run` sends to PostgreSQL (every pg `Client.query` call is one round trip) that `counts`. */
-export async function statementsDuring(run: () => Promise<unknown>, counts: (text: unknown) => boolean = () => true): Promise<number> {
+export async function statementsDuring(
+  run: () => Promise<unknown>,
+  counts: (text: unknown) => boolean = () => true,
+): Promise<number> {
   const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = proto.query;
   let calls = 0;
@@ -20,7 +23,10 @@ export async function statementsDuring(run: () => Promise<unknown>, counts: (tex
 /**
  * Statements sent to PostgreSQL per request. Sends `samples` requests one after another with `send(i)` while counting.
  */
-export async function roundTripsPerRequest(samples: number, send: (index: number) => Promise<unknown>): Promise<number> {
+export async function roundTripsPerRequest(
+  samples: number,
+  send: (index: number) => Promise<unknown>,
+): Promise<number> {
   const calls = await statementsDuring(async () => {
     for (let i = 0; i < samples; i++) await send(i);
   });

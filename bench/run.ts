@@ -22,7 +22,19 @@ import { whatsappSection } from './whatsapp';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
-const sections: BenchSection[] = [loadSection, nestedSection, provisioningSection, migrationsSection, accountsSection, policiesSection, limitsSection, quotesSection, quotePdfSection, helpdeskSection, whatsappSection];
+const sections: BenchSection[] = [
+  loadSection,
+  nestedSection,
+  provisioningSection,
+  migrationsSection,
+  accountsSection,
+  policiesSection,
+  limitsSection,
+  quotesSection,
+  quotePdfSection,
+  helpdeskSection,
+  whatsappSection,
+];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -40,7 +52,8 @@ function printSummary(results: { section: BenchSection; result?: SectionResult; 
   );
   print('\n== Targets ==');
   for (const { result } of results) {
-    for (const t of result?.targets ?? []) print(`${t.met ? 'PASS' : 'MISS'}  ${t.name}: ${t.figure} (target ${t.goal})`);
+    for (const t of result?.targets ?? [])
+      print(`${t.met ? 'PASS' : 'MISS'}  ${t.name}: ${t.figure} (target ${t.goal})`);
   }
 }
 
@@ -48,7 +61,10 @@ async function main(): Promise<number> {
   const options = readBenchOptions();
   print(
     `tenantql bench${options.quick ? ' (BENCH_QUICK: small version)' : ''} — node ${process.version}, ` +
-      `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
   let benchDatabase: BenchDatabase | undefined;
   let database: Database | undefined;
@@ -87,7 +103,9 @@ async function main(): Promise<number> {
       print,
     };
     const results: { section: BenchSection; result?: SectionResult; error?: unknown }[] = [];
-    const chosen = options.only.length ? sections.filter((s) => options.only.some((word) => s.title.toLowerCase().includes(word))) : sections;
+    const chosen = options.only.length
+      ? sections.filter((s) => options.only.some((word) => s.title.toLowerCase().includes(word)))
+      : sections;
     if (!chosen.length) throw new Error(`BENCH_ONLY=${options.only.join(',')} names no section`);
     for (const section of chosen) {
       print(`== ${section.title} ==`);

@@ -27,15 +27,28 @@ const body = (n: number) =>
             value: {
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550000000', phone_number_id: PHONE_NUMBER_ID },
-              contacts: [{ profile: { name: `Sender ${n % SENDERS}` }, wa_id: `97798${String(n % SENDERS).padStart(8, '0')}` }],
-              messages: [{ from: `97798${String(n % SENDERS).padStart(8, '0')}`, id: `wamid.bench.${n}`, timestamp: '1760000000', type: 'text', text: { body: `Message ${n}` } }],
+              contacts: [
+                { profile: { name: `Sender ${n % SENDERS}` }, wa_id: `97798${String(n % SENDERS).padStart(8, '0')}` },
+              ],
+              messages: [
+                {
+                  from: `97798${String(n % SENDERS).padStart(8, '0')}`,
+                  id: `wamid.bench.${n}`,
+                  timestamp: '1760000000',
+                  type: 'text',
+                  text: { body: `Message ${n}` },
+                },
+              ],
             },
           },
         ],
       },
     ],
   });
-const signed = (raw: string) => ({ 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` });
+const signed = (raw: string) => ({
+  'content-type': 'application/json',
+  'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`,
+});
 
 interface Figures {
   requestsPerSecond: number;
@@ -45,12 +58,26 @@ interface Figures {
   requests: number;
 }
 
-async function measure(context: BenchContext, baseUrl: string, label: string, options: Partial<autocannon.Options>): Promise<Figures> {
-  context.print(`  ${label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`);
-  const fire = (seconds: number) => autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, ...options });
+async function measure(
+  context: BenchContext,
+  baseUrl: string,
+  label: string,
+  options: Partial<autocannon.Options>,
+): Promise<Figures> {
+  context.print(
+    `  ${label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`,
+  );
+  const fire = (seconds: number) =>
+    autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, ...options });
   await fire(context.options.warmupSeconds);
   const result = await fire(context.options.loadSeconds);
-  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts, requests: result.requests.total };
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+    requests: result.requests.total,
+  };
 }
 
 /**
@@ -62,14 +89,35 @@ async function measure(context: BenchContext, baseUrl: string, label: string, op
 async function run(context: BenchContext): Promise<SectionResult> {
   const { services, config, dataSource } = context;
   const tenant = await services.tenants.provision({ slug: 'whatsapp-bench', name: 'WhatsApp bench' });
-  await dataSource.transaction((em) => services.plans.activatePlan(em, tenant.id, PlanCode.ENTERPRISE, { periodStart: new Date(), periodEnd: new Date(Date.now() + 30 * 86_400_000) }));
-  await runInTenantScope(dataSource, { id: tenant.id }, (em) =>
-    services.whatsApp.channels.configure(em, tenant.id, { phoneNumberId: PHONE_NUMBER_ID, accessToken: 'bench-access-token', verifyToken: 'bench-verify-token-0123', appSecret: APP_SECRET }),
+  await dataSource.transaction((em) =>
+    services.plans.activatePlan(em, tenant.id, PlanCode.ENTERPRISE, {
+      periodStart: new Date(),
+      periodEnd: new Date(Date.now() + 30 * 86_400_000),
+    }),
   );
-  const http = await createHttpApp({ config, logger: context.logger, dataSource, schema: await buildAppSchema(services.container), jobsState: () => 'disabled', routes: services.httpRoutes });
+  await runInTenantScope(dataSource, { id: tenant.id }, (em) =>
+    services.whatsApp.channels.configure(em, tenant.id, {
+      phoneNumberId: PHONE_NUMBER_ID,
+      accessToken: 'bench-access-token',
+      verifyToken: 'bench-verify-token-0123',
+      appSecret: APP_SECRET,
+    }),
+  );
+  const http = await createHttpApp({
+    config,
+    logger: context.logger,
+    dataSource,
+    schema: await buildAppSchema(services.container),
+    jobsState: () => 'disabled',
+    routes: services.httpRoutes,
+  });
   const path = '/api/v1/whatsapp/webhook';
   let next = 0;
-  const labels = ['a. GET /health (baseline)', 'b. POST a redelivered message (verify, dedupe)', 'c. POST a new message (verify, store; applied after the answer)'];
+  const labels = [
+    'a. GET /health (baseline)',
+    'b. POST a redelivered message (verify, dedupe)',
+    'c. POST a new message (verify, store; applied after the answer)',
+  ];
   const figures: Figures[] = [];
   let drain: { ms: number };
   try {
@@ -78,7 +126,11 @@ async function run(context: BenchContext): Promise<SectionResult> {
     const check = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: signed(first), body: first });
     if (check.status !== 200) throw new Error(`webhook answered ${check.status}: ${await check.text()}`);
     figures.push(await measure(context, baseUrl, labels[0], { requests: [{ method: 'GET', path: '/health' }] }));
-    figures.push(await measure(context, baseUrl, labels[1], { requests: [{ method: 'POST', path, headers: signed(first), body: first }] }));
+    figures.push(
+      await measure(context, baseUrl, labels[1], {
+        requests: [{ method: 'POST', path, headers: signed(first), body: first }],
+      }),
+    );
     figures.push(
       await measure(context, baseUrl, labels[2], {
         requests: [
@@ -108,7 +160,14 @@ async function run(context: BenchContext): Promise<SectionResult> {
   context.print(
     renderTable(
       ['variant', 'req/s', 'p50', 'p99', 'vs baseline req/s', 'failed'],
-      labels.map((label, i) => [label, formatCount(figures[i].requestsPerSecond), formatMs(figures[i].p50), formatMs(figures[i].p99), formatRatio(figures[i].requestsPerSecond / baseline.requestsPerSecond), formatCount(figures[i].failures)]),
+      labels.map((label, i) => [
+        label,
+        formatCount(figures[i].requestsPerSecond),
+        formatMs(figures[i].p50),
+        formatMs(figures[i].p99),
+        formatRatio(figures[i].requestsPerSecond / baseline.requestsPerSecond),
+        formatCount(figures[i].failures),
+      ]),
     ),
   );
   const section = 'whatsapp webhook';
@@ -119,11 +178,25 @@ async function run(context: BenchContext): Promise<SectionResult> {
         section,
         measurement: label,
         figure: `${formatCount(figures[i].requestsPerSecond)} req/s, p50 ${formatMs(figures[i].p50)}, p99 ${formatMs(figures[i].p99)}`,
-        comparison: i ? `${formatRatio(figures[i].requestsPerSecond / baseline.requestsPerSecond)} baseline` : 'baseline',
+        comparison: i
+          ? `${formatRatio(figures[i].requestsPerSecond / baseline.requestsPerSecond)} baseline`
+          : 'baseline',
       })),
-      { section, measurement: 'background applying after the load', figure: `${formatMs(drain.ms)} more`, comparison: `${formatCount(applied)} of ${formatCount(stored)} events applied, ${formatCount(messages)} ticket messages` },
+      {
+        section,
+        measurement: 'background applying after the load',
+        figure: `${formatMs(drain.ms)} more`,
+        comparison: `${formatCount(applied)} of ${formatCount(stored)} events applied, ${formatCount(messages)} ticket messages`,
+      },
     ],
-    targets: [{ name: 'webhook p99 for new messages', figure: formatMs(newMessages.p99), goal: `≤ ${P99_TARGET_MS} ms`, met: newMessages.p99 <= P99_TARGET_MS }],
+    targets: [
+      {
+        name: 'webhook p99 for new messages',
+        figure: formatMs(newMessages.p99),
+        goal: `≤ ${P99_TARGET_MS} ms`,
+        met: newMessages.p99 <= P99_TARGET_MS,
+      },
+    ],
     notes: figures.flatMap((f, i) => (f.failures ? [`WARNING: ${labels[i]} had ${f.failures} failed responses`] : [])),
   };
 }

@@ -15,16 +15,27 @@ if (!process.argv.includes('--no-typecheck')) {
     process.exit(1);
   }
 }
+if (!process.argv.includes('--no-lint')) {
+  process.stdout.write('Linting (ESLint, Prettier)…\n');
+  if (run(bin('eslint'), ['.']) !== 0 || run(bin('prettier'), ['--check', '--log-level', 'warn', '.']) !== 0) {
+    process.stdout.write('Tests: 0 passed, 1 failed (lint: run `npm run format`)\n');
+    process.exit(1);
+  }
+}
 // System packages some tests need (PgBouncer): installed when possible, otherwise their tests fail loudly.
 require('./system-packages').ensureSystemPackages();
 const results = path.join(root, '.jest-results.json');
 rmSync(results, { force: true });
-const extra = process.argv.slice(2).filter((a) => a !== '--no-typecheck');
+const extra = process.argv.slice(2).filter((a) => a !== '--no-typecheck' && a !== '--no-lint');
 const status = run(bin('jest'), ['--ci', '--json', `--outputFile=${results}`, ...extra]);
 try {
-  const { numPassedTests, numFailedTests, numPendingTests, numRuntimeErrorTestSuites } = JSON.parse(readFileSync(results, 'utf8'));
+  const { numPassedTests, numFailedTests, numPendingTests, numRuntimeErrorTestSuites } = JSON.parse(
+    readFileSync(results, 'utf8'),
+  );
   const failed = numFailedTests + numRuntimeErrorTestSuites;
-  process.stdout.write(`Tests: ${numPassedTests} passed, ${failed} failed${numPendingTests ? `, ${numPendingTests} skipped` : ''}\n`);
+  process.stdout.write(
+    `Tests: ${numPassedTests} passed, ${failed} failed${numPendingTests ? `, ${numPendingTests} skipped` : ''}\n`,
+  );
 } catch {
   process.stdout.write('Tests: 0 passed, 1 failed (no results from jest)\n');
 }

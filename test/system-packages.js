@@ -11,23 +11,30 @@ const PACKAGES = [
 ];
 
 const onPath = (binary) =>
-  [...(process.env.PATH || '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'].some((dir) => existsSync(path.join(dir, binary)));
+  [...(process.env.PATH || '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'].some((dir) =>
+    existsSync(path.join(dir, binary)),
+  );
 
 function aptInstall(name) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', name], { stdio: 'inherit', env }).status === 0;
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', name], { stdio: 'inherit', env }).status ===
+    0;
   if (install()) return true;
   // A fresh machine has no package lists yet.
   spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
   return install();
 }
 
-/** Installs what is missing when it can (root with apt-get); says loudly what it could not. Returns the missing ones. */
+/**
+ * Installs what is missing when it can (root with apt-get); says loudly what it could not. Returns the missing ones.
+ */
 function ensureSystemPackages(write = (line) => process.stdout.write(`${line}\n`)) {
   const missing = [];
   for (const pkg of PACKAGES) {
     if (onPath(pkg.binary)) continue;
-    const canInstall = process.getuid && process.getuid() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+    const canInstall =
+      process.getuid && process.getuid() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
     if (canInstall) {
       write(`Installing ${pkg.apt} (apt-get) for ${pkg.neededBy}…`);
       if (aptInstall(pkg.apt) && onPath(pkg.binary)) continue;

@@ -40,8 +40,12 @@ export class CreateAgendaTables1764000000100 implements MigrationInterface {
       CREATE INDEX agenda_jobs_find_and_lock_idx ON public.agenda_jobs (name, next_run_at, priority DESC, locked_at, disabled)
         WHERE disabled = FALSE`);
     await q.query(`CREATE UNIQUE INDEX agenda_jobs_single_job_idx ON public.agenda_jobs (name) WHERE type = 'single'`);
-    await q.query('CREATE INDEX agenda_jobs_locked_at_idx ON public.agenda_jobs (locked_at) WHERE locked_at IS NOT NULL');
-    await q.query('CREATE INDEX agenda_jobs_next_run_at_idx ON public.agenda_jobs (next_run_at) WHERE next_run_at IS NOT NULL');
+    await q.query(
+      'CREATE INDEX agenda_jobs_locked_at_idx ON public.agenda_jobs (locked_at) WHERE locked_at IS NOT NULL',
+    );
+    await q.query(
+      'CREATE INDEX agenda_jobs_next_run_at_idx ON public.agenda_jobs (next_run_at) WHERE next_run_at IS NOT NULL',
+    );
     await q.query(`
       CREATE FUNCTION public.update_agenda_jobs_updated_at() RETURNS trigger AS $$
       BEGIN

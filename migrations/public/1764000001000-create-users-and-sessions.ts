@@ -42,7 +42,9 @@ export class CreateUsersAndSessions1764000001000 implements MigrationInterface {
         revoked_at timestamptz(3),
         revoked_reason varchar(30)
       )`);
-    await q.query('CREATE INDEX auth_sessions_active_user_idx ON public.auth_sessions (user_id) WHERE revoked_at IS NULL');
+    await q.query(
+      'CREATE INDEX auth_sessions_active_user_idx ON public.auth_sessions (user_id) WHERE revoked_at IS NULL',
+    );
     await q.query(`
       CREATE TABLE public.refresh_tokens (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -67,7 +69,9 @@ export class CreateUsersAndSessions1764000001000 implements MigrationInterface {
         used_at timestamptz(3),
         CONSTRAINT one_time_tokens_token_hash_key UNIQUE (token_hash)
       )`);
-    await q.query('CREATE INDEX one_time_tokens_unused_idx ON public.one_time_tokens (user_id, purpose) WHERE used_at IS NULL');
+    await q.query(
+      'CREATE INDEX one_time_tokens_unused_idx ON public.one_time_tokens (user_id, purpose) WHERE used_at IS NULL',
+    );
 
     // rate-limiter-flexible's RateLimiterPostgres store, shared by every process (columns in the order it inserts).
     await q.query(`

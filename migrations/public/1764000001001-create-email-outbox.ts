@@ -24,7 +24,9 @@ export class CreateEmailOutbox1764000001001 implements MigrationInterface {
         updated_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT email_outbox_idempotency_key UNIQUE (idempotency_key)
       )`);
-    await q.query(`CREATE INDEX email_outbox_due_idx ON public.email_outbox (next_attempt_at) WHERE status IN ('PENDING', 'SENDING')`);
+    await q.query(
+      `CREATE INDEX email_outbox_due_idx ON public.email_outbox (next_attempt_at) WHERE status IN ('PENDING', 'SENDING')`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -37,7 +37,9 @@ export class CreatePlansAndUsage1764000003000 implements MigrationInterface {
         PRIMARY KEY (plan, feature)
       )`);
     await seedPlanCatalog(q);
-    await q.query('ALTER TABLE public.tenants ADD CONSTRAINT tenants_plan_fkey FOREIGN KEY (plan) REFERENCES public.plans (code)');
+    await q.query(
+      'ALTER TABLE public.tenants ADD CONSTRAINT tenants_plan_fkey FOREIGN KEY (plan) REFERENCES public.plans (code)',
+    );
 
     await q.query(`
       CREATE TABLE public.subscriptions (
@@ -55,12 +57,18 @@ export class CreatePlansAndUsage1764000003000 implements MigrationInterface {
         CHECK (status <> 'TRIALING' OR trial_ends_at IS NOT NULL)
       )`);
     // The trials job looks for trials ending soon; webhooks find the tenant by the provider's ids.
-    await q.query(`CREATE INDEX subscriptions_trial_ends_idx ON public.subscriptions (trial_ends_at) WHERE status = 'TRIALING'`);
-    await q.query('CREATE INDEX subscriptions_provider_customer_idx ON public.subscriptions (provider, provider_customer_id) WHERE provider_customer_id IS NOT NULL');
+    await q.query(
+      `CREATE INDEX subscriptions_trial_ends_idx ON public.subscriptions (trial_ends_at) WHERE status = 'TRIALING'`,
+    );
+    await q.query(
+      'CREATE INDEX subscriptions_provider_customer_idx ON public.subscriptions (provider, provider_customer_id) WHERE provider_customer_id IS NOT NULL',
+    );
     await q.query(
       'CREATE INDEX subscriptions_provider_subscription_idx ON public.subscriptions (provider, provider_subscription_id) WHERE provider_subscription_id IS NOT NULL',
     );
-    await q.query(`INSERT INTO public.subscriptions (tenant_id, plan, status, current_period_start) SELECT id, plan, 'ACTIVE', now() FROM public.tenants`);
+    await q.query(
+      `INSERT INTO public.subscriptions (tenant_id, plan, status, current_period_start) SELECT id, plan, 'ACTIVE', now() FROM public.tenants`,
+    );
 
     await q.query(`
       CREATE TABLE public.usage_counters (

@@ -41,7 +41,9 @@ export class CreatePayments1764000003100 implements MigrationInterface {
         CONSTRAINT payment_transactions_reference_key UNIQUE (provider, reference),
         CONSTRAINT payment_transactions_attempt_key UNIQUE (tenant_id, idempotency_key)
       )`);
-    await q.query('CREATE INDEX payment_transactions_tenant_idx ON public.payment_transactions (tenant_id, created_at DESC)');
+    await q.query(
+      'CREATE INDEX payment_transactions_tenant_idx ON public.payment_transactions (tenant_id, created_at DESC)',
+    );
 
     await q.query(`
       CREATE TABLE public.stripe_customers (

@@ -38,7 +38,9 @@ export class CreateWhatsAppChannels1764000004000 implements MigrationInterface {
         last_error text,
         CONSTRAINT whatsapp_inbound_event_key UNIQUE (event_key)
       )`);
-    await q.query('CREATE INDEX whatsapp_inbound_due_idx ON public.whatsapp_inbound (next_attempt_at) WHERE processed_at IS NULL');
+    await q.query(
+      'CREATE INDEX whatsapp_inbound_due_idx ON public.whatsapp_inbound (next_attempt_at) WHERE processed_at IS NULL',
+    );
 
     await q.query(`
       CREATE TABLE public.whatsapp_outbox (
@@ -56,7 +58,9 @@ export class CreateWhatsAppChannels1764000004000 implements MigrationInterface {
         updated_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT whatsapp_outbox_message_key UNIQUE (tenant_id, ticket_message_id)
       )`);
-    await q.query(`CREATE INDEX whatsapp_outbox_due_idx ON public.whatsapp_outbox (next_attempt_at) WHERE status IN ('PENDING', 'SENDING')`);
+    await q.query(
+      `CREATE INDEX whatsapp_outbox_due_idx ON public.whatsapp_outbox (next_attempt_at) WHERE status IN ('PENDING', 'SENDING')`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,6 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The business profile (one row per tenant) and what onboarding records: hand-marked steps, completion, reminders sent. */
+/**
+ * The business profile (one row per tenant) and what onboarding records: hand-marked steps, completion, reminders sent.
+ */
 export class CreateSettingsAndOnboarding1764000002000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -20,7 +20,7 @@ export class CreateTickets1764000005000 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
-    await q.query("ALTER SEQUENCE ticket_number_seq OWNED BY tickets.number");
+    await q.query('ALTER SEQUENCE ticket_number_seq OWNED BY tickets.number');
     await q.query('CREATE INDEX tickets_created_at_id_idx ON tickets (created_at, id)');
     await q.query('CREATE INDEX tickets_status_idx ON tickets (status, created_at, id)');
     await q.query('CREATE INDEX tickets_assignee_idx ON tickets (assignee_id, created_at, id)');

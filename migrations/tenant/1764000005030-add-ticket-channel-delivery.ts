@@ -17,7 +17,9 @@ export class AddTicketChannelDelivery1764000005030 implements MigrationInterface
     // One row per channel message: a second delivery of the same mail or webhook is recognised.
     await q.query('CREATE UNIQUE INDEX ticket_messages_external_id_key ON ticket_messages (external_id)');
     await q.query(`ALTER TABLE tickets ADD COLUMN contact_address varchar(320)`);
-    await q.query(`CREATE INDEX tickets_contact_idx ON tickets (channel, contact_address, created_at) WHERE contact_address IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX tickets_contact_idx ON tickets (channel, contact_address, created_at) WHERE contact_address IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

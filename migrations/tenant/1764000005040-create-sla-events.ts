@@ -13,7 +13,9 @@ export class CreateSlaEvents1764000005040 implements MigrationInterface {
         UNIQUE (ticket_id, target, status)
       )`);
     // The every-minute monitor only looks at unfinished tickets with an SLA: usually a small part of the table.
-    await q.query('CREATE INDEX tickets_sla_open_idx ON tickets (resolution_due_at) WHERE resolved_at IS NULL AND sla_resolution_minutes IS NOT NULL');
+    await q.query(
+      'CREATE INDEX tickets_sla_open_idx ON tickets (resolution_due_at) WHERE resolved_at IS NULL AND sla_resolution_minutes IS NOT NULL',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -10,13 +10,16 @@ const MONDAY_TO_FRIDAY_9_TO_5 = JSON.stringify(
  */
 export class AddBusinessHours1764000005050 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE business_settings ADD COLUMN business_hours jsonb NOT NULL DEFAULT '${MONDAY_TO_FRIDAY_9_TO_5}'::jsonb`);
+    await q.query(
+      `ALTER TABLE business_settings ADD COLUMN business_hours jsonb NOT NULL DEFAULT '${MONDAY_TO_FRIDAY_9_TO_5}'::jsonb`,
+    );
     await q.query(`
       ALTER TABLE tickets
         ADD COLUMN sla_business_hours_only boolean NOT NULL DEFAULT false,
         ADD COLUMN first_response_at_risk_at timestamptz(3),
         ADD COLUMN resolution_at_risk_at timestamptz(3)`);
-    // Wall-clock tickets so far: AT_RISK once a fifth of the target is left (12 seconds a minute), as the status was computed.
+    // Wall-clock tickets so far: AT_RISK once a fifth of the target is left (12 seconds a minute), as the status was
+    // computed.
     await q.query(`
       UPDATE tickets SET
         first_response_at_risk_at = first_response_due_at - make_interval(secs => sla_first_response_minutes * 12),
@@ -25,7 +28,9 @@ export class AddBusinessHours1764000005050 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE tickets DROP COLUMN sla_business_hours_only, DROP COLUMN first_response_at_risk_at, DROP COLUMN resolution_at_risk_at');
+    await q.query(
+      'ALTER TABLE tickets DROP COLUMN sla_business_hours_only, DROP COLUMN first_response_at_risk_at, DROP COLUMN resolution_at_risk_at',
+    );
     await q.query('ALTER TABLE business_settings DROP COLUMN business_hours');
   }
 }

@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Contracts made from accepted quotes (one per quote), with their own copy of the quote's
- * totals (the value is the total) and lines, and a per-year counter for contract numbers. `renewal_quote_id` links the renewal quote.
+ * totals (the value is the total) and lines, and a per-year counter for contract numbers. `renewal_quote_id` links the
+ * renewal quote.
  */
 export class CreateContracts1764000006030 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {

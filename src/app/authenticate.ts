@@ -62,7 +62,11 @@ export async function authenticate(req: Request, config: AppConfig, apiKeys?: Ap
     } catch (error) {
       if (!(error instanceof InvalidAccessTokenError)) throw error;
       // "expired" tells a client to use its refresh token; anything else means signing in again.
-      throw requestError(ErrorCode.UNAUTHENTICATED, error.message === 'expired' ? 'Access token expired' : 'Invalid access token', 401);
+      throw requestError(
+        ErrorCode.UNAUTHENTICATED,
+        error.message === 'expired' ? 'Access token expired' : 'Invalid access token',
+        401,
+      );
     }
     // Logged out, revoked, password reset, refresh token reused, user suspended or deleted.
     if (await apiKeys?.endedSessions?.isRevoked(principal.sessionFamilyId)) {
@@ -93,7 +97,9 @@ export function tenantAuthorizer(principal: Principal): RequestContext['authoriz
       // A key acts for its own organization only, whatever X-Organization-ID names.
       return (tenant) => {
         if (tenant.id !== principal.tenantId) {
-          throw new ForbiddenError('This API key belongs to another organization', { reason: 'API_KEY_OTHER_ORGANIZATION' });
+          throw new ForbiddenError('This API key belongs to another organization', {
+            reason: 'API_KEY_OTHER_ORGANIZATION',
+          });
         }
       };
     default:

@@ -19,7 +19,8 @@ async function migrateOnStart(db: Database, services: Services, logger: Logger):
   const applied = await new PublicMigrator(db.dataSource).migrate();
   if (applied.length) logger.info({ applied }, 'public migrations applied');
   const summary = await services.tenantMigrator.migrateAll();
-  if (summary.total) logger.info({ ...summary, failed: summary.failed.map((f) => f.tenant.slug) }, 'tenant migrations applied');
+  if (summary.total)
+    logger.info({ ...summary, failed: summary.failed.map((f) => f.tenant.slug) }, 'tenant migrations applied');
 }
 
 /** After the drain: flushing what was batched in memory, closing the pool and the embedded database. */
@@ -47,10 +48,13 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return logger.info({ signal }, 'already shutting down');
     stopping = true;
-    const force = setTimeout(() => {
-      logger.error('shutdown grace period exceeded; exiting');
-      process.exit(1);
-    }, config.shutdownReadyDelayMs + config.shutdownGraceMs + FINAL_STEPS_MS);
+    const force = setTimeout(
+      () => {
+        logger.error('shutdown grace period exceeded; exiting');
+        process.exit(1);
+      },
+      config.shutdownReadyDelayMs + config.shutdownGraceMs + FINAL_STEPS_MS,
+    );
     force.unref();
     await startup?.catch(() => undefined);
     const log = (error: unknown) => logger.error({ err: error }, 'error while stopping');
@@ -122,7 +126,12 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
     routes: services.httpRoutes,
   });
   // The rate limiter answers every request: it closes once the last one was answered.
-  drains.push(() => http.close().then(() => Promise.all([rateLimiter.close(), services.endedSessions.close()])).then(() => undefined));
+  drains.push(() =>
+    http
+      .close()
+      .then(() => Promise.all([rateLimiter.close(), services.endedSessions.close()]))
+      .then(() => undefined),
+  );
   const port = await http.listen(config.port);
   logger.info(
     { port, embeddedDatabase: db.embedded, sandbox: config.graphql.sandbox, rateLimits: rateLimiter.store },

@@ -17,7 +17,10 @@ export async function openDatabase(config: AppConfig, logger: Logger, applicatio
   let url = config.database.url;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
-    logger.info({ dir: config.database.embeddedDir, port: config.database.embeddedPort }, 'DATABASE_URL not set: starting embedded PostgreSQL');
+    logger.info(
+      { dir: config.database.embeddedDir, port: config.database.embeddedPort },
+      'DATABASE_URL not set: starting embedded PostgreSQL',
+    );
     const embedded = await startEmbeddedPostgres({
       dir: config.database.embeddedDir,
       port: config.database.embeddedPort,

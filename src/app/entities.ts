@@ -15,4 +15,28 @@ import { SlaPolicy, Ticket, TicketMessage, TicketStatusChange } from '../modules
 import { Membership, User } from '../modules/users';
 
 /** Every TypeORM entity: `public` ones declare their schema, tenant ones do not. */
-export const entities = [Tenant, Customer, Product, Quote, QuoteLineItem, QuoteDocumentVersion, Contract, ContractLineItem, Invoice, InvoiceLineItem, User, Membership, Invitation, ApiKey, TenantSettings, Subscription, PaymentTransaction, Ticket, TicketMessage, TicketStatusChange, SlaPolicy, Article, EmailChannel];
+export const entities = [
+  Tenant,
+  Customer,
+  Product,
+  Quote,
+  QuoteLineItem,
+  QuoteDocumentVersion,
+  Contract,
+  ContractLineItem,
+  Invoice,
+  InvoiceLineItem,
+  User,
+  Membership,
+  Invitation,
+  ApiKey,
+  TenantSettings,
+  Subscription,
+  PaymentTransaction,
+  Ticket,
+  TicketMessage,
+  TicketStatusChange,
+  SlaPolicy,
+  Article,
+  EmailChannel,
+];

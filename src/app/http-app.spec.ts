@@ -51,10 +51,16 @@ describe('HTTP edge: every bad request gets a documented code, never a 500', () 
   it('syntax error and unknown field → 400 BAD_USER_INPUT with the reason', async () => {
     const syntax = await post(app, JSON.stringify({ query: '{ tenants { id ' }));
     expect(syntax.status).toBe(400);
-    expect((await syntax.json()).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' });
+    expect((await syntax.json()).errors[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRAPHQL_PARSE_FAILED',
+    });
     const unknown = await post(app, JSON.stringify({ query: '{ nope }' }));
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
+    expect((await unknown.json()).errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRAPHQL_VALIDATION_FAILED',
+    });
   });
 
   it('wrong admin secret → 401 UNAUTHENTICATED', async () => {
@@ -73,7 +79,12 @@ describe('HTTP edge: every bad request gets a documented code, never a 500', () 
   });
 
   it('bad slug → BAD_USER_INPUT with the failing constraint, nothing created', async () => {
-    const res = await post(app, JSON.stringify({ query: 'mutation { createTenant(input: {name: "x", slug: "\\"; drop schema public"}) { id } }' }));
+    const res = await post(
+      app,
+      JSON.stringify({
+        query: 'mutation { createTenant(input: {name: "x", slug: "\\"; drop schema public"}) { id } }',
+      }),
+    );
     const body = await res.json();
     expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(body.errors[0].extensions.validationErrors[0].property).toBe('slug');
@@ -95,7 +106,12 @@ describe('HTTP edge: every bad request gets a documented code, never a 500', () 
   it('/health and /ready report the parts', async () => {
     const health = await fetch(`${app.url}/health`);
     expect(health.status).toBe(200);
-    expect((await health.json()) as Json).toMatchObject({ status: 'healthy', database: 'connected', version: expect.any(String), uptime: expect.any(Number) });
+    expect((await health.json()) as Json).toMatchObject({
+      status: 'healthy',
+      database: 'connected',
+      version: expect.any(String),
+      uptime: expect.any(Number),
+    });
     const ready = await fetch(`${app.url}/ready`);
     expect(ready.status).toBe(200);
   });
@@ -121,7 +137,10 @@ describe('HTTP in production mode', () => {
 
   it('masks internal errors: no message details, no stack trace', async () => {
     await app.dataSource.query('DROP TABLE public.tenant_migrations'); // break provisioning on purpose
-    const res = await post(app, JSON.stringify({ query: 'mutation { createTenant(input: {name: "x", slug: "will-fail"}) { id } }' }));
+    const res = await post(
+      app,
+      JSON.stringify({ query: 'mutation { createTenant(input: {name: "x", slug: "will-fail"}) { id } }' }),
+    );
     const body = await res.json();
     expect(body.errors[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', reason: 'PROVISIONING_FAILED' });
     expect(JSON.stringify(body)).not.toMatch(/tenant_migrations|stacktrace|at /);

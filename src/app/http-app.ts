@@ -122,7 +122,9 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
       ...protection.plugins,
       graphqlEdgePlugin(),
       graphqlObservabilityPlugin(),
-      config.graphql.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      config.graphql.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();

@@ -32,7 +32,10 @@ export interface HttpRouteKit {
    * ill-formed Unicode refused (BAD_USER_INPUT `INVALID_CHARACTERS`) like every other input.
    */
   rawJsonBody(): RequestHandler[];
-  /** Answers `{ errors: [{ message, extensions: { code, ... } }] }` with the code's HTTP status, formatted (and internal errors logged and masked) as GraphQL's are. */
+  /**
+   * Answers `{ errors: [{ message, extensions: { code, ... } }] }` with the code's HTTP status, formatted (and internal
+   * errors logged and masked) as GraphQL's are.
+   */
   sendError(res: Response, error: unknown): void;
 }
 
@@ -40,27 +43,50 @@ export interface HttpRouteKit {
 export type HttpRouteMount = (app: Express, kit: HttpRouteKit) => void;
 
 /** The HTTP app's own admission of a request (authentication, rate limit, tenant check and metering). */
-export type AdmitRequest = (req: Request, res: Response) => Promise<{ principal: Principal; authorizeTenant: (tenant: ScopedTenant) => Promise<void> }>;
+export type AdmitRequest = (
+  req: Request,
+  res: Response,
+) => Promise<{ principal: Principal; authorizeTenant: (tenant: ScopedTenant) => Promise<void> }>;
 
-/** The app's one error formatter (src/core/errors/format-graphql-error.ts), so REST errors get the same codes, logging and masking. */
+/**
+ * The app's one error formatter (src/core/errors/format-graphql-error.ts), so REST errors get the same codes, logging
+ * and masking.
+ */
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
-export function createHttpRouteKit(deps: { config: AppConfig; logger: Logger; dataSource: DataSource; admit: AdmitRequest; formatError: ErrorFormatter }): HttpRouteKit {
+export function createHttpRouteKit(deps: {
+  config: AppConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  admit: AdmitRequest;
+  formatError: ErrorFormatter;
+}): HttpRouteKit {
   const { config, logger, dataSource } = deps;
   return {
     config,
     logger,
     async withTenantScope(req, res, work) {
       const { principal, authorizeTenant } = await deps.admit(req, res);
-      const request = { principal, organizationRef: req.get('x-organization-id') || undefined, dataSource, authorizeTenant };
+      const request = {
+        principal,
+        organizationRef: req.get('x-organization-id') || undefined,
+        dataSource,
+        authorizeTenant,
+      };
       return runInRequestTenantScope(request, (manager, tenant) => work({ manager, tenant, principal }));
     },
     rawJsonBody: () => rawJsonBody(config.maxRequestSize),
     sendError(res, error) {
       const graphqlError = error instanceof GraphQLError ? error : undefined;
-      const { message, extensions } = deps.formatError({ message: error instanceof Error ? error.message : String(error), extensions: graphqlError?.extensions }, error);
+      const { message, extensions } = deps.formatError(
+        { message: error instanceof Error ? error.message : String(error), extensions: graphqlError?.extensions },
+        error,
+      );
       // A request-level error (rate limit, authentication) carries its own status; otherwise the code's.
-      const status = (graphqlError?.extensions.http as { status?: number } | undefined)?.status ?? httpStatusOf[extensions?.code as ErrorCode] ?? 500;
+      const status =
+        (graphqlError?.extensions.http as { status?: number } | undefined)?.status ??
+        httpStatusOf[extensions?.code as ErrorCode] ??
+        500;
       sendJsonError(res, status, message, { code: ErrorCode.INTERNAL_SERVER_ERROR, ...extensions });
     },
   };

@@ -49,7 +49,11 @@ describe('module graph', () => {
   });
 
   it('finds a cycle when there is one', () => {
-    const graph = new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]]);
+    const graph = new Map([
+      ['a', new Set(['b'])],
+      ['b', new Set(['c'])],
+      ['c', new Set(['a'])],
+    ]);
     expect(cyclesOf(graph)).toEqual(['a → b → c → a']);
   });
 });

@@ -55,7 +55,13 @@ async function startLimitedServer(app: TestApp, redisUrl?: string): Promise<Limi
   return {
     get: async (path, headers = {}) => answer(await fetch(`${origin}${path}`, { headers })),
     post: async (headers = {}) =>
-      answer(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: QUERY }) })),
+      answer(
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query: QUERY }),
+        }),
+      ),
     close: async () => {
       await http.close();
       await rateLimiter.close();
@@ -64,7 +70,8 @@ async function startLimitedServer(app: TestApp, redisUrl?: string): Promise<Limi
   };
 }
 
-const hits = async () => (await metrics.rateLimitHits.get()).values.find((v) => v.labels.limiter === 'requests')?.value ?? 0;
+const hits = async () =>
+  (await metrics.rateLimitHits.get()).values.find((v) => v.labels.limiter === 'requests')?.value ?? 0;
 
 describe('request rate limits shared by API processes (real PostgreSQL and Redis)', () => {
   let app: TestApp;
@@ -108,7 +115,9 @@ describe('request rate limits shared by API processes (real PostgreSQL and Redis
       expect(await hits()).toBe(hitsBefore + 2);
       // Another user has an allowance of their own.
       expect((await servers[1].post({ authorization: `Bearer ${bob.token}` })).status).toBe(200);
-      const [row] = await app.dataSource.query(`SELECT points FROM public.rate_limits WHERE key = $1`, [`requests:user:${alice.userId}`]);
+      const [row] = await app.dataSource.query(`SELECT points FROM public.rate_limits WHERE key = $1`, [
+        `requests:user:${alice.userId}`,
+      ]);
       expect(row.points).toBe(MAX + 2);
     });
 
@@ -152,7 +161,11 @@ describe('request rate limits shared by API processes (real PostgreSQL and Redis
       expect(answers.slice(0, MAX).map((a) => a.status)).toEqual(Array(MAX).fill(200));
       expectRefused(answers[MAX]);
       expect(Number(await redis.get(`requests:user:${carol.userId}`))).toBe(MAX + 1);
-      expect(await app.dataSource.query(`SELECT key FROM public.rate_limits WHERE key = $1`, [`requests:user:${carol.userId}`])).toEqual([]);
+      expect(
+        await app.dataSource.query(`SELECT key FROM public.rate_limits WHERE key = $1`, [
+          `requests:user:${carol.userId}`,
+        ]),
+      ).toEqual([]);
     });
   });
 });

@@ -6,10 +6,20 @@ import { applyPolicies } from '../core/authorization';
 import { ApiKeyResolver } from '../modules/api-keys';
 import { AuthResolver } from '../modules/auth';
 import { ProductResolver } from '../modules/catalog';
-import { ContractRelationsResolver, ContractResolver, CustomerContractsResolver, QuoteContractResolver } from '../modules/contracts';
+import {
+  ContractRelationsResolver,
+  ContractResolver,
+  CustomerContractsResolver,
+  QuoteContractResolver,
+} from '../modules/contracts';
 import { CustomerResolver } from '../modules/customers';
 import { EmailChannelResolver } from '../modules/email-channel';
-import { CustomerInvoicesResolver, InvoiceRelationsResolver, InvoiceResolver, QuoteInvoicesResolver } from '../modules/invoices';
+import {
+  CustomerInvoicesResolver,
+  InvoiceRelationsResolver,
+  InvoiceResolver,
+  QuoteInvoicesResolver,
+} from '../modules/invoices';
 import { JobResolver } from '../modules/jobs';
 import { ArticleResolver, ArticleTicketsResolver, TicketArticlesResolver } from '../modules/knowledge-base';
 import { MembershipResolver } from '../modules/memberships';
@@ -19,7 +29,13 @@ import { PlanResolver } from '../modules/plans';
 import { CustomerQuotesResolver, QuoteGenerationResolver, QuoteResolver } from '../modules/quotes';
 import { SettingsResolver } from '../modules/settings';
 import { TenantResolver } from '../modules/tenants';
-import { CustomerTicketsResolver, SlaPolicyResolver, SlaReportResolver, TicketMessageResolver, TicketResolver } from '../modules/tickets';
+import {
+  CustomerTicketsResolver,
+  SlaPolicyResolver,
+  SlaReportResolver,
+  TicketMessageResolver,
+  TicketResolver,
+} from '../modules/tickets';
 import { UserResolver } from '../modules/users';
 import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
 

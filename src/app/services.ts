@@ -20,20 +20,81 @@ import {
 import { JobRunner } from '../core/jobs/job-runner';
 import { SecretBox } from '../core/crypto/secret-box';
 import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
-import { ContractRelationsResolver, ContractResolver, ContractService, CustomerContractsResolver, QuoteContractResolver } from '../modules/contracts';
+import {
+  ContractRelationsResolver,
+  ContractResolver,
+  ContractService,
+  CustomerContractsResolver,
+  QuoteContractResolver,
+} from '../modules/contracts';
 import { CustomerResolver, CustomerService } from '../modules/customers';
-import { EMAIL_REPLY_KEY_PREFIX, EmailChannelResolver, EmailChannelService, emailChannelConfiguredStep, EmailReplyChannel, recordEmailReplyDelivery } from '../modules/email-channel';
-import { CustomerInvoicesResolver, InvoiceRelationsResolver, InvoiceResolver, InvoiceSender, InvoiceService, invoicePdfRoute, QuoteInvoicesResolver } from '../modules/invoices';
+import {
+  EMAIL_REPLY_KEY_PREFIX,
+  EmailChannelResolver,
+  EmailChannelService,
+  emailChannelConfiguredStep,
+  EmailReplyChannel,
+  recordEmailReplyDelivery,
+} from '../modules/email-channel';
+import {
+  CustomerInvoicesResolver,
+  InvoiceRelationsResolver,
+  InvoiceResolver,
+  InvoiceSender,
+  InvoiceService,
+  invoicePdfRoute,
+  QuoteInvoicesResolver,
+} from '../modules/invoices';
 import { JobResolver, JobService } from '../modules/jobs';
-import { ArticleResolver, ArticleService, ArticleTicketsResolver, TicketArticlesResolver, ticketArticleResolvers } from '../modules/knowledge-base';
+import {
+  ArticleResolver,
+  ArticleService,
+  ArticleTicketsResolver,
+  TicketArticlesResolver,
+  ticketArticleResolvers,
+} from '../modules/knowledge-base';
 import { inviteTeamStep, MembershipResolver, MembershipService } from '../modules/memberships';
-import { OnboardingResolver, OnboardingService, type Clock, type OnboardingStepDefinition } from '../modules/onboarding';
+import {
+  OnboardingResolver,
+  OnboardingService,
+  type Clock,
+  type OnboardingStepDefinition,
+} from '../modules/onboarding';
 import { createPaymentServices, paymentMethodStep, PaymentsResolver } from '../modules/payments';
-import { ApiCallMeter, EntitlementService, PlanCatalog, PlanResolver, PlanService, UsageWarnings } from '../modules/plans';
-import { CustomerQuotesResolver, DocumentMailer, ProductMatcher, QuoteDocumentService, QuoteGenerationResolver, QuoteGenerationService, QuotePdf, quotePdfRoute, QuoteResolver, QuoteSender, QuoteService } from '../modules/quotes';
+import {
+  ApiCallMeter,
+  EntitlementService,
+  PlanCatalog,
+  PlanResolver,
+  PlanService,
+  UsageWarnings,
+} from '../modules/plans';
+import {
+  CustomerQuotesResolver,
+  DocumentMailer,
+  ProductMatcher,
+  QuoteDocumentService,
+  QuoteGenerationResolver,
+  QuoteGenerationService,
+  QuotePdf,
+  quotePdfRoute,
+  QuoteResolver,
+  QuoteSender,
+  QuoteService,
+} from '../modules/quotes';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
-import { CustomerTicketsResolver, SlaMonitor, SlaPolicyResolver, SlaPolicyService, SlaReportResolver, SlaReportService, TicketMessageResolver, TicketResolver, TicketService } from '../modules/tickets';
+import {
+  CustomerTicketsResolver,
+  SlaMonitor,
+  SlaPolicyResolver,
+  SlaPolicyService,
+  SlaReportResolver,
+  SlaReportService,
+  TicketMessageResolver,
+  TicketResolver,
+  TicketService,
+} from '../modules/tickets';
 import { UserAdminService, UserResolver, UserService } from '../modules/users';
 import { createWhatsAppServices, WhatsAppChannelResolver, whatsAppConfiguredStep } from '../modules/whatsapp-channel';
 import type { HttpRouteMount } from './http-routes';
@@ -59,7 +120,12 @@ export interface ServiceOptions {
 }
 
 /** The composition root: every service built once per process, wired by hand. */
-export function createServices(config: AppConfig, dataSource: DataSource, databaseUrl: string, options: ServiceOptions = {}) {
+export function createServices(
+  config: AppConfig,
+  dataSource: DataSource,
+  databaseUrl: string,
+  options: ServiceOptions = {},
+) {
   const tenantMigrator = new TenantMigrator(dataSource);
   const now = options.now ?? (() => new Date());
   const plans = new PlanService({ dataSource, config, now });
@@ -76,7 +142,9 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const logger = createLogger(config.logLevel);
   /** Channel credentials at rest (ENCRYPTION_KEY). */
   const secrets = SecretBox.fromKey(config.encryptionKey, config.isProduction, config.previousEncryptionKeys);
-  const mailOutbox = new MailOutbox(dataSource, createMailTransport(config, logger), logger, { maxAttempts: config.email.outboxMaxAttempts });
+  const mailOutbox = new MailOutbox(dataSource, createMailTransport(config, logger), logger, {
+    maxAttempts: config.email.outboxMaxAttempts,
+  });
   const users = new UserService(dataSource);
   const sessions = new SessionService(dataSource, config.jwt.refreshExpirationDays);
   const templates = new MailTemplates(config.productName);
@@ -87,7 +155,12 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const customers = new CustomerService(entitlements);
   const products = new ProductService();
   const settings = new SettingsService();
-  const tickets = new TicketService({ entitlements, customers, now, calendarOf: (manager) => settings.businessCalendar(manager) });
+  const tickets = new TicketService({
+    entitlements,
+    customers,
+    now,
+    calendarOf: (manager) => settings.businessCalendar(manager),
+  });
   const slaPolicies = new SlaPolicyService(entitlements);
   const auth = new AuthService({
     dataSource,
@@ -96,11 +169,14 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     tenants,
     sessions,
     // The app's own pool (looked up when first used), so throttling shares its connections.
-    throttle: new AuthThrottle({ query: (q) => ((dataSource.driver as PostgresDriver).master as Pool).query(q) }, {
-      loginMaxFailures: config.auth.loginMaxFailures,
-      loginMaxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
-      perHour: config.auth.rateLimitPerHour,
-    }),
+    throttle: new AuthThrottle(
+      { query: (q) => ((dataSource.driver as PostgresDriver).master as Pool).query(q) },
+      {
+        loginMaxFailures: config.auth.loginMaxFailures,
+        loginMaxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
+        perHour: config.auth.rateLimitPerHour,
+      },
+    ),
     hasher: new PasswordHasher(),
     outbox: mailOutbox,
     templates,
@@ -118,12 +194,34 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
   const endedSessions = createEndedSessions({ dataSource, listenUrl, jwt: config.jwt, logger });
   const userAdmin = new UserAdminService(dataSource, (em, userId) => sessions.revokeAll(em, userId, 'USER_SUSPENDED'));
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
-  const slaMonitor = new SlaMonitor({ outbox: mailOutbox, templates, config, now, timezoneOf: (manager) => settings.timezone(manager) });
+  const slaMonitor = new SlaMonitor({
+    outbox: mailOutbox,
+    templates,
+    config,
+    now,
+    timezoneOf: (manager) => settings.timezone(manager),
+  });
   const quoteDocuments = new QuoteDocumentService((manager) => settings.get(manager));
-  const quotes = new QuoteService({ entitlements, customers, products, documents: quoteDocuments, timezoneOf: (manager) => settings.timezone(manager), now });
-  const quotePdf = new QuotePdf({ quotes, documents: quoteDocuments, customers, settingsOf: (manager) => settings.get(manager) });
+  const quotes = new QuoteService({
+    entitlements,
+    customers,
+    products,
+    documents: quoteDocuments,
+    timezoneOf: (manager) => settings.timezone(manager),
+    now,
+  });
+  const quotePdf = new QuotePdf({
+    quotes,
+    documents: quoteDocuments,
+    customers,
+    settingsOf: (manager) => settings.get(manager),
+  });
   /** Quotes and invoices go to customers the same way: PDF attached, under the tenant's name. */
-  const documentMailer = new DocumentMailer({ customers, outbox: mailOutbox, settingsOf: (manager) => settings.get(manager) });
+  const documentMailer = new DocumentMailer({
+    customers,
+    outbox: mailOutbox,
+    settingsOf: (manager) => settings.get(manager),
+  });
   const quoteSender = new QuoteSender({ quotes, pdf: quotePdf, mailer: documentMailer, templates });
   const quoteGeneration = new QuoteGenerationService({
     quotes,
@@ -136,12 +234,27 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     logger,
   });
   const contracts = new ContractService({ quotes, timezoneOf: (manager) => settings.timezone(manager), now });
-  const invoices = new InvoiceService({ entitlements, quotes, termsOf: (manager) => settings.invoiceTerms(manager), now });
-  const payments = createPaymentServices({ config, dataSource, plans, catalog: planCatalog, memberships, outbox: mailOutbox, templates, now });
+  const invoices = new InvoiceService({
+    entitlements,
+    quotes,
+    termsOf: (manager) => settings.invoiceTerms(manager),
+    now,
+  });
+  const payments = createPaymentServices({
+    config,
+    dataSource,
+    plans,
+    catalog: planCatalog,
+    memberships,
+    outbox: mailOutbox,
+    templates,
+    now,
+  });
   // Registers its reply channel with the tickets module.
   const whatsApp = createWhatsAppServices({ config, dataSource, secrets, entitlements, tickets, logger });
   /** How mail to a tenant's customers names it: its legal name, else its name. */
-  const companyNameOf = async (manager: EntityManager, tenantId: string) => (await settings.get(manager)).legalName ?? (await tenants.get(tenantId, manager)).name;
+  const companyNameOf = async (manager: EntityManager, tenantId: string) =>
+    (await settings.get(manager)).legalName ?? (await tenants.get(tenantId, manager)).name;
   const emailChannels = new EmailChannelService({
     secrets,
     reader: new MailboxReader(),
@@ -153,9 +266,14 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     maxMessageBytes: config.emailChannel.maxMessageBytes,
     now,
   });
-  tickets.registerReplyChannel(new EmailReplyChannel({ channels: emailChannels, outbox: mailOutbox, templates, companyNameOf }));
+  tickets.registerReplyChannel(
+    new EmailReplyChannel({ channels: emailChannels, outbox: mailOutbox, templates, companyNameOf }),
+  );
   // Email replies become SENT or FAILED as the outbox settles them.
-  mailOutbox.onSettled(EMAIL_REPLY_KEY_PREFIX, recordEmailReplyDelivery({ dataSource, tickets, channels: emailChannels }));
+  mailOutbox.onSettled(
+    EMAIL_REPLY_KEY_PREFIX,
+    recordEmailReplyDelivery({ dataSource, tickets, channels: emailChannels }),
+  );
   const onboarding = new OnboardingService({
     steps: onboardingSteps(),
     config,
@@ -176,16 +294,28 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [CustomerResolver, new CustomerResolver(customers)],
     [ProductResolver, new ProductResolver(products)],
     [QuoteResolver, new QuoteResolver(quotes, quoteDocuments, quoteSender)],
-    [CustomerQuotesResolver, new CustomerQuotesResolver((manager, ids, options) => quotes.pagesForCustomers(manager, ids, options))],
+    [
+      CustomerQuotesResolver,
+      new CustomerQuotesResolver((manager, ids, options) => quotes.pagesForCustomers(manager, ids, options)),
+    ],
     [QuoteGenerationResolver, new QuoteGenerationResolver(quoteGeneration)],
     [ContractResolver, new ContractResolver(contracts)],
     [ContractRelationsResolver, new ContractRelationsResolver(quoteById)],
     [QuoteContractResolver, new QuoteContractResolver(contracts)],
-    [CustomerContractsResolver, new CustomerContractsResolver((manager, ids, options) => contracts.pagesForCustomers(manager, ids, options))],
-    [InvoiceResolver, new InvoiceResolver(invoices, new InvoiceSender({ invoices, mailer: documentMailer, templates }))],
+    [
+      CustomerContractsResolver,
+      new CustomerContractsResolver((manager, ids, options) => contracts.pagesForCustomers(manager, ids, options)),
+    ],
+    [
+      InvoiceResolver,
+      new InvoiceResolver(invoices, new InvoiceSender({ invoices, mailer: documentMailer, templates })),
+    ],
     [InvoiceRelationsResolver, new InvoiceRelationsResolver(quoteById)],
     [QuoteInvoicesResolver, new QuoteInvoicesResolver(invoices)],
-    [CustomerInvoicesResolver, new CustomerInvoicesResolver((manager, ids, options) => invoices.pagesForCustomers(manager, ids, options))],
+    [
+      CustomerInvoicesResolver,
+      new CustomerInvoicesResolver((manager, ids, options) => invoices.pagesForCustomers(manager, ids, options)),
+    ],
     [JobResolver, new JobResolver(new JobService(jobs))],
     [MembershipResolver, new MembershipResolver(memberships)],
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
@@ -195,9 +325,15 @@ export function createServices(config: AppConfig, dataSource: DataSource, databa
     [PaymentsResolver, payments.resolver],
     [TicketResolver, new TicketResolver(tickets)],
     [TicketMessageResolver, new TicketMessageResolver()],
-    [CustomerTicketsResolver, new CustomerTicketsResolver((manager, ids, options) => tickets.pagesForCustomers(manager, ids, options))],
+    [
+      CustomerTicketsResolver,
+      new CustomerTicketsResolver((manager, ids, options) => tickets.pagesForCustomers(manager, ids, options)),
+    ],
     [SlaPolicyResolver, new SlaPolicyResolver(slaPolicies)],
-    [SlaReportResolver, new SlaReportResolver(new SlaReportService(entitlements, (manager) => settings.businessCalendar(manager), now))],
+    [
+      SlaReportResolver,
+      new SlaReportResolver(new SlaReportService(entitlements, (manager) => settings.businessCalendar(manager), now)),
+    ],
     [ArticleResolver, new ArticleResolver(articles)],
     [TicketArticlesResolver, ticketArticles],
     [ArticleTicketsResolver, articleTickets],

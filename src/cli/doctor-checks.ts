@@ -53,9 +53,13 @@ const OVERDUE_AFTER_MS = 5 * 60_000;
 /** Estimated entropy a random secret of the required length easily reaches; repeated or dictionary-like ones do not. */
 const MIN_SECRET_BITS = 128;
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message || error.name : String(error)).replace(/\s*\n\s*/g, ' ');
+const messageOf = (error: unknown) =>
+  (error instanceof Error ? error.message || error.name : String(error)).replace(/\s*\n\s*/g, ' ');
 
-/** Shannon entropy of the characters times the length: a cheap lower-bound-ish estimate that catches 'aaaa…' and 'password123…'. */
+/**
+ * Shannon entropy of the characters times the length: a cheap lower-bound-ish estimate that catches 'aaaa…' and
+ * 'password123…'.
+ */
 export function estimatedBits(secret: string): number {
   const counts = new Map<string, number>();
   for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
@@ -71,7 +75,8 @@ const configuration: Check = {
     if (!config.isProduction) return pass(`valid (NODE_ENV=${config.env})`);
     const problems: string[] = [];
     const frontend = new URL(config.frontendUrl);
-    if (frontend.protocol !== 'https:') problems.push(`FRONTEND_URL must be an absolute https:// URL in production (is ${config.frontendUrl})`);
+    if (frontend.protocol !== 'https:')
+      problems.push(`FRONTEND_URL must be an absolute https:// URL in production (is ${config.frontendUrl})`);
     if (!config.database.url) problems.push('DATABASE_URL is not set: production must not use the embedded PostgreSQL');
     if (!config.email.host) problems.push('EMAIL_HOST is not set: mail would be written to files instead of sent');
     const warnings: string[] = [];
@@ -91,16 +96,22 @@ const secrets: Check = {
     const notes: string[] = [];
     const jwt = env.JWT_SECRET_KEY || env.SECRET_KEY;
     if (!jwt) notes.push('JWT secret: the development default');
-    else if (estimatedBits(jwt) < MIN_SECRET_BITS) weak.push(`JWT_SECRET_KEY: about ${estimatedBits(jwt)} bits of entropy, needs ${MIN_SECRET_BITS} (use: openssl rand -hex 32)`);
+    else if (estimatedBits(jwt) < MIN_SECRET_BITS)
+      weak.push(
+        `JWT_SECRET_KEY: about ${estimatedBits(jwt)} bits of entropy, needs ${MIN_SECRET_BITS} (use: openssl rand -hex 32)`,
+      );
     else notes.push(`JWT secret: ${Buffer.byteLength(jwt)} bytes, ~${estimatedBits(jwt)} bits`);
     if (!config.encryptionKey) notes.push('ENCRYPTION_KEY: not set (stored channel credentials cannot be encrypted)');
-    else if (estimatedBits(env.ENCRYPTION_KEY ?? '') < MIN_SECRET_BITS) weak.push('ENCRYPTION_KEY: 32 bytes but not random (use: openssl rand -hex 32)');
+    else if (estimatedBits(env.ENCRYPTION_KEY ?? '') < MIN_SECRET_BITS)
+      weak.push('ENCRYPTION_KEY: 32 bytes but not random (use: openssl rand -hex 32)');
     else notes.push('ENCRYPTION_KEY: 32 bytes');
     for (const name of ['ADMIN_SECRET', 'METRICS_TOKEN'] as const) {
       const value = env[name]?.trim();
-      if (value && estimatedBits(value) < 96) weak.push(`${name}: about ${estimatedBits(value)} bits of entropy, needs 96`);
+      if (value && estimatedBits(value) < 96)
+        weak.push(`${name}: about ${estimatedBits(value)} bits of entropy, needs 96`);
     }
-    if (weak.length) return config.isProduction ? fail('weak secrets', weak) : warn('weak secrets (refused in production)', weak);
+    if (weak.length)
+      return config.isProduction ? fail('weak secrets', weak) : warn('weak secrets (refused in production)', weak);
     if (config.isProduction || jwt) return pass('strong', notes);
     return pass('development defaults (set JWT_SECRET_KEY and ENCRYPTION_KEY before production)', notes);
   },
@@ -113,9 +124,13 @@ const database: Check = {
     if (!config.database.url && config.isProduction) return fail('DATABASE_URL is not set');
     const db = await openDatabase(config, logger, 'tenantql-doctor');
     context.database = db;
-    const [{ version }]: { version: string }[] = await db.dataSource.query(`SELECT current_setting('server_version') AS version`);
+    const [{ version }]: { version: string }[] = await db.dataSource.query(
+      `SELECT current_setting('server_version') AS version`,
+    );
     const where = new URL(db.url);
-    return pass(`PostgreSQL ${version} at ${where.hostname}:${where.port || 5432}${where.pathname}${db.embedded ? ' (embedded)' : ''}`);
+    return pass(
+      `PostgreSQL ${version} at ${where.hostname}:${where.port || 5432}${where.pathname}${db.embedded ? ' (embedded)' : ''}`,
+    );
   },
 };
 
@@ -128,7 +143,10 @@ const publicMigrations: Check = {
     const ahead = status.filter((s) => s.ahead).map((s) => s.name);
     if (pending.length) return fail(`${pending.length} pending (run: npm run migrate)`, pending);
     if (ahead.length) {
-      return warn(`the database is ahead of this code: ${ahead.length} unknown migration(s) (${AHEAD_IS_EXPECTED})`, ahead);
+      return warn(
+        `the database is ahead of this code: ${ahead.length} unknown migration(s) (${AHEAD_IS_EXPECTED})`,
+        ahead,
+      );
     }
     return pass(`all ${status.length} applied`);
   },
@@ -168,14 +186,22 @@ const storedSecrets: Check = {
     const summary = await resealAllSecrets(db.dataSource, secrets, { dryRun: true });
     const stored = `${summary.total} stored secret(s)`;
     if (summary.failed.length) {
-      return fail(`${summary.failed.length} organization(s) hold secrets no configured key opens`, summary.failed.map((f) => `${f.tenant.slug}: ${f.error}`));
+      return fail(
+        `${summary.failed.length} organization(s) hold secrets no configured key opens`,
+        summary.failed.map((f) => `${f.tenant.slug}: ${f.error}`),
+      );
     }
     const untagged = summary.resealed - summary.otherKey;
     const details = untagged ? [`${untagged} sealed before key ids (npm run secrets:reseal adds them)`] : undefined;
     if (summary.otherKey) {
-      return warn(`${summary.otherKey} of ${stored} sealed with a previous key: run npm run secrets:reseal, keep ENCRYPTION_KEY_PREVIOUS until 0 are left`, details);
+      return warn(
+        `${summary.otherKey} of ${stored} sealed with a previous key: run npm run secrets:reseal, keep ENCRYPTION_KEY_PREVIOUS until 0 are left`,
+        details,
+      );
     }
-    const removable = config.previousEncryptionKeys.length ? `; ENCRYPTION_KEY_PREVIOUS (${config.previousEncryptionKeys.map(keyIdOf).join(', ')}) can be removed` : '';
+    const removable = config.previousEncryptionKeys.length
+      ? `; ENCRYPTION_KEY_PREVIOUS (${config.previousEncryptionKeys.map(keyIdOf).join(', ')}) can be removed`
+      : '';
     return pass(`${stored}, 0 sealed with a key other than ${secrets.keyId}${removable}`, details);
   },
 };
@@ -183,7 +209,10 @@ const storedSecrets: Check = {
 function describeRecurring(jobs: RecurringJob[], now: number) {
   const overdue = jobs.filter((j) => j.nextRunAt && now - new Date(j.nextRunAt).getTime() > OVERDUE_AFTER_MS);
   const lines = jobs.map((j) => {
-    const failed = j.failedAt && (!j.lastFinishedAt || new Date(j.failedAt) >= new Date(j.lastFinishedAt)) ? `, last run failed: ${j.failReason}` : '';
+    const failed =
+      j.failedAt && (!j.lastFinishedAt || new Date(j.failedAt) >= new Date(j.lastFinishedAt))
+        ? `, last run failed: ${j.failReason}`
+        : '';
     return `${j.name} every ${j.repeatInterval}, next ${j.nextRunAt ? new Date(j.nextRunAt).toISOString() : 'never'}${failed}`;
   });
   return { overdue, lines };
@@ -193,7 +222,11 @@ async function postgresJobs({ config, database: db }: DoctorContext): Promise<Ch
   if (!db) return NO_DATABASE;
   const url = config.database.jobsUrl ?? db.url;
   // The runner's own kind of connection: direct (JOBS_DATABASE_URL when the API goes through a pooler), able to LISTEN.
-  const client = new Client({ connectionString: url, application_name: 'tenantql-doctor', connectionTimeoutMillis: 5000 });
+  const client = new Client({
+    connectionString: url,
+    application_name: 'tenantql-doctor',
+    connectionTimeoutMillis: 5000,
+  });
   await client.connect();
   try {
     await client.query('LISTEN tenantql_doctor; UNLISTEN tenantql_doctor');
@@ -204,7 +237,8 @@ async function postgresJobs({ config, database: db }: DoctorContext): Promise<Ch
     const { overdue, lines } = describeRecurring(recurring, Date.now());
     const via = config.database.jobsUrl ? 'JOBS_DATABASE_URL' : 'DATABASE_URL';
     const summary = `PostgreSQL via ${via}: ${recurring.length} recurring job(s) registered, ${queue.due} due, oldest waiting ${Math.round(queue.lagSeconds)} s`;
-    if (overdue.length) return fail(`${summary}; ${overdue.length} recurring job(s) overdue: is a worker running?`, lines);
+    if (overdue.length)
+      return fail(`${summary}; ${overdue.length} recurring job(s) overdue: is a worker running?`, lines);
     if (!recurring.length) return warn(`${summary}: none registered yet (workers register them when they start)`);
     return pass(summary, lines);
   } finally {
@@ -215,17 +249,24 @@ async function postgresJobs({ config, database: db }: DoctorContext): Promise<Ch
 async function mongoJobs({ config, timeoutMs }: DoctorContext): Promise<CheckOutcome> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { MongoClient } = require('mongodb') as typeof import('mongodb');
-  const client = new MongoClient(config.mongodbUrl!, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs });
+  const client = new MongoClient(config.mongodbUrl!, {
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+  });
   try {
     await client.connect();
     const jobs = client.db().collection('agendaJobs');
     const recurring = await jobs
-      .find({ repeatInterval: { $ne: null }, disabled: { $ne: true } }, { projection: { name: 1, repeatInterval: 1, nextRunAt: 1, lastFinishedAt: 1, failedAt: 1, failReason: 1 } })
+      .find(
+        { repeatInterval: { $ne: null }, disabled: { $ne: true } },
+        { projection: { name: 1, repeatInterval: 1, nextRunAt: 1, lastFinishedAt: 1, failedAt: 1, failReason: 1 } },
+      )
       .toArray();
     const due = await jobs.countDocuments({ nextRunAt: { $lte: new Date() }, lockedAt: null, disabled: { $ne: true } });
     const { overdue, lines } = describeRecurring(recurring as unknown as RecurringJob[], Date.now());
     const summary = `MongoDB: ${recurring.length} recurring job(s) registered, ${due} due`;
-    if (overdue.length) return fail(`${summary}; ${overdue.length} recurring job(s) overdue: is a worker running?`, lines);
+    if (overdue.length)
+      return fail(`${summary}; ${overdue.length} recurring job(s) overdue: is a worker running?`, lines);
     if (!recurring.length) return warn(`${summary}: none registered yet (workers register them when they start)`);
     return pass(summary, lines);
   } finally {
@@ -285,15 +326,23 @@ const stripe: Check = {
   name: 'stripe',
   async run({ config }) {
     const { secretKey, publishableKey } = config.stripe;
-    if (!secretKey) return publishableKey ? warn('STRIPE_PUBLISHABLE_KEY is set without STRIPE_SECRET_KEY') : pass('not configured (billing disabled)');
+    if (!secretKey)
+      return publishableKey
+        ? warn('STRIPE_PUBLISHABLE_KEY is set without STRIPE_SECRET_KEY')
+        : pass('not configured (billing disabled)');
     const mode = keyMode(secretKey, ['sk', 'rk']);
     if (!mode) return fail('STRIPE_SECRET_KEY is not a Stripe secret key (sk_test_… or sk_live_…)');
     const problems: string[] = [];
-    if (config.isProduction && mode === 'test') problems.push('a test-mode key in production: no real payments would be taken');
-    if (!config.isProduction && mode === 'live') problems.push(`a live key with NODE_ENV=${config.env}: real cards would be charged`);
+    if (config.isProduction && mode === 'test')
+      problems.push('a test-mode key in production: no real payments would be taken');
+    if (!config.isProduction && mode === 'live')
+      problems.push(`a live key with NODE_ENV=${config.env}: real cards would be charged`);
     const publishableMode = publishableKey ? keyMode(publishableKey, ['pk']) : undefined;
-    if (publishableKey && publishableMode !== mode) problems.push(`STRIPE_PUBLISHABLE_KEY is ${publishableMode ?? 'not a pk_ key'}, the secret key is ${mode}`);
-    return problems.length ? fail(`${mode}-mode key does not match NODE_ENV=${config.env}`, problems) : pass(`${mode}-mode key, matches NODE_ENV=${config.env}`);
+    if (publishableKey && publishableMode !== mode)
+      problems.push(`STRIPE_PUBLISHABLE_KEY is ${publishableMode ?? 'not a pk_ key'}, the secret key is ${mode}`);
+    return problems.length
+      ? fail(`${mode}-mode key does not match NODE_ENV=${config.env}`, problems)
+      : pass(`${mode}-mode key, matches NODE_ENV=${config.env}`);
   },
 };
 
@@ -301,8 +350,10 @@ const webhooks: Check = {
   name: 'webhook secrets',
   async run({ config }) {
     const { secretKey, webhookSecret } = config.stripe;
-    if (webhookSecret && !webhookSecret.startsWith('whsec_')) return fail('STRIPE_WEBHOOK_SECRET is not a Stripe signing secret (whsec_…)');
-    if (secretKey && !webhookSecret) return warn('STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: Stripe events cannot be verified');
+    if (webhookSecret && !webhookSecret.startsWith('whsec_'))
+      return fail('STRIPE_WEBHOOK_SECRET is not a Stripe signing secret (whsec_…)');
+    if (secretKey && !webhookSecret)
+      return warn('STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: Stripe events cannot be verified');
     return pass(webhookSecret ? 'STRIPE_WEBHOOK_SECRET set' : 'none needed (Stripe not configured)');
   },
 };
@@ -318,7 +369,19 @@ const observability: Check = {
 };
 
 /** In order: the database check opens the connection the next four use. */
-export const CHECKS: Check[] = [configuration, secrets, database, publicMigrations, tenantMigrations, storedSecrets, jobs, smtp, stripe, webhooks, observability];
+export const CHECKS: Check[] = [
+  configuration,
+  secrets,
+  database,
+  publicMigrations,
+  tenantMigrations,
+  storedSecrets,
+  jobs,
+  smtp,
+  stripe,
+  webhooks,
+  observability,
+];
 
 /** Runs every check in order, each bounded by the timeout; a check that throws fails with its message. */
 export async function runChecks(context: DoctorContext, checks: Check[] = CHECKS): Promise<CheckResult[]> {

@@ -9,9 +9,12 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 
 /** `npm run doctor` as an operator runs it, from sources: a child process with only the given environment. */
 const runDoctor = (env: Record<string, string>, args: string[] = []) =>
-  runCli('src/cli/doctor.ts', ['--timeout-ms', '3000', ...args], { NODE_ENV: 'development', ...env }, { isolated: true });
-
-
+  runCli(
+    'src/cli/doctor.ts',
+    ['--timeout-ms', '3000', ...args],
+    { NODE_ENV: 'development', ...env },
+    { isolated: true },
+  );
 
 /** A port nothing listens on: the "SMTP host is down" of a broken setup. */
 const closedPort = () =>
@@ -34,10 +37,18 @@ describe('npm run doctor', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    dataSource = createDataSource({
+      url: database.url,
+      entities,
+      pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+    });
     await dataSource.initialize();
     migrator = new TenantMigrator(dataSource);
-    const tenants = new TenantService(dataSource, migrator, { databaseUrl: database.url, backupDir: '.data/backups', pgDumpPath: 'pg_dump' });
+    const tenants = new TenantService(dataSource, migrator, {
+      databaseUrl: database.url,
+      backupDir: '.data/backups',
+      pgDumpPath: 'pg_dump',
+    });
     await tenants.provision({ slug: 'doctor-a', name: 'A' });
     await tenants.provision({ slug: 'doctor-b', name: 'B' });
     // What a worker leaves when it starts: its recurring jobs registered, next run ahead.
@@ -66,7 +77,12 @@ describe('npm run doctor', () => {
     await database.drop();
   });
 
-  const healthyEnv = () => ({ DATABASE_URL: database.url, EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(smtpPort), EMAIL_USE_TLS: 'false' });
+  const healthyEnv = () => ({
+    DATABASE_URL: database.url,
+    EMAIL_HOST: '127.0.0.1',
+    EMAIL_PORT: String(smtpPort),
+    EMAIL_USE_TLS: 'false',
+  });
 
   it('passes a healthy development setup (exit 0) and sends a test email on request', async () => {
     const run = await runDoctor(healthyEnv(), ['--send-test-email', 'ops@example.com']);
@@ -75,9 +91,13 @@ describe('npm run doctor', () => {
     expect(line(run, 'database')).toMatch(/^✓ database +PostgreSQL \d+/);
     expect(line(run, 'public migrations')).toMatch(/^✓ .*all \d+ applied/);
     expect(line(run, 'tenant migrations')).toMatch(/^✓ .*2 tenant\(s\): 0 behind, 0 failed/);
-    expect(line(run, 'stored secrets')).toMatch(/^✓ stored secrets +0 stored secret\(s\), 0 sealed with a key other than [0-9a-f]{8}$/);
+    expect(line(run, 'stored secrets')).toMatch(
+      /^✓ stored secrets +0 stored secret\(s\), 0 sealed with a key other than [0-9a-f]{8}$/,
+    );
     expect(line(run, 'jobs')).toMatch(/^✓ .*1 recurring job\(s\) registered/);
-    expect(line(run, 'smtp')).toMatch(/^✓ smtp +127\.0\.0\.1:\d+ answered EHLO .*test email to ops@example.com accepted/);
+    expect(line(run, 'smtp')).toMatch(
+      /^✓ smtp +127\.0\.0\.1:\d+ answered EHLO .*test email to ops@example.com accepted/,
+    );
     expect(received).toEqual([expect.objectContaining({ to: ['ops@example.com'] })]);
   });
 
@@ -95,7 +115,10 @@ describe('npm run doctor', () => {
 
       const json = await runDoctor({ ...healthyEnv(), EMAIL_PORT: String(await closedPort()) }, ['--json']);
       expect(json.code).toBe(1);
-      const report = JSON.parse(json.stdout) as { ok: boolean; checks: { name: string; status: string; durationMs: number }[] };
+      const report = JSON.parse(json.stdout) as {
+        ok: boolean;
+        checks: { name: string; status: string; durationMs: number }[];
+      };
       expect(report.ok).toBe(false);
       const statusOf = Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
       expect(statusOf).toMatchObject({ database: 'pass', 'tenant migrations': 'fail', smtp: 'fail', jobs: 'pass' });
@@ -106,7 +129,10 @@ describe('npm run doctor', () => {
 
   it('reports tenants ahead of the code (a code-only rollback) as a warning with exit 0', async () => {
     const [tenant] = await dataSource.query(`SELECT id FROM public.tenants WHERE slug = 'doctor-a'`);
-    await dataSource.query(`INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, 'AddLater1999000000000')`, [tenant.id]);
+    await dataSource.query(
+      `INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, 'AddLater1999000000000')`,
+      [tenant.id],
+    );
     try {
       const run = await runDoctor(healthyEnv());
       expect(line(run, 'tenant migrations')).toMatch(
@@ -146,11 +172,15 @@ describe('npm run doctor', () => {
     expect(run.code).toBe(1);
     expect(line(run, 'configuration')).toMatch(/^✗/);
     expect(run.stdout).toContain('FRONTEND_URL must be an absolute https:// URL');
-    expect(run.stdout).toContain('DEFAULT_FROM_EMAIL is tenantql <no-reply@localhost>: receivers reject or junk mail from @localhost');
+    expect(run.stdout).toContain(
+      'DEFAULT_FROM_EMAIL is tenantql <no-reply@localhost>: receivers reject or junk mail from @localhost',
+    );
     expect(line(run, 'secrets')).toMatch(/^✗ secrets +weak/);
     expect(run.stdout).toMatch(/JWT_SECRET_KEY: about 0 bits/);
     expect(line(run, 'stripe')).toMatch(/^✗ stripe +test-mode key does not match NODE_ENV=production/);
-    expect(line(run, 'webhook secrets')).toMatch(/^! webhook secrets +STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET/);
+    expect(line(run, 'webhook secrets')).toMatch(
+      /^! webhook secrets +STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET/,
+    );
     expect(line(run, 'observability')).toMatch(/^! observability +\/metrics disabled/);
   });
 

@@ -41,7 +41,8 @@ function parseArgs(argv: string[]): DoctorOptions | undefined {
     else if (arg === '--send-test-email') options.sendTestEmailTo = value();
     else if (arg === '--timeout-ms') {
       options.timeoutMs = Number(value());
-      if (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 100) throw new UsageError('--timeout-ms must be an integer >= 100');
+      if (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 100)
+        throw new UsageError('--timeout-ms must be an integer >= 100');
     } else throw new UsageError(`unknown option ${arg}`);
   }
   return options;
@@ -64,10 +65,20 @@ function printText(results: CheckResult[], config: AppConfig | undefined): void 
 async function checkDeployment(config: AppConfig, options: DoctorOptions): Promise<CheckResult[]> {
   // Logs of the code the checks run (e.g. the embedded database starting) go to stderr: stdout is the report.
   const logger = pino(
-    { level: 'warn', base: { service: 'tenantql', role: 'doctor' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    {
+      level: 'warn',
+      base: { service: 'tenantql', role: 'doctor' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
     pino.destination({ dest: 2, sync: true }),
   );
-  const context: DoctorContext = { config, env: process.env, logger, timeoutMs: options.timeoutMs, sendTestEmailTo: options.sendTestEmailTo };
+  const context: DoctorContext = {
+    config,
+    env: process.env,
+    logger,
+    timeoutMs: options.timeoutMs,
+    sendTestEmailTo: options.sendTestEmailTo,
+  };
   try {
     return await runChecks(context);
   } finally {
@@ -97,11 +108,21 @@ async function main(argv: string[]): Promise<number> {
     results = await checkDeployment(config, options);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    results = [{ name: 'configuration', status: 'fail', message: 'invalid: nothing else was checked', details: error.problems, durationMs: 0 }];
+    results = [
+      {
+        name: 'configuration',
+        status: 'fail',
+        message: 'invalid: nothing else was checked',
+        details: error.problems,
+        durationMs: 0,
+      },
+    ];
   }
   const ok = !results.some((r) => r.status === 'fail');
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ok, environment: config?.env, version: config?.version, checks: results }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok, environment: config?.env, version: config?.version, checks: results }, null, 2)}\n`,
+    );
   } else {
     printText(results, config);
   }

@@ -24,12 +24,16 @@ export function runMigrateCommand(ctx: MigrateContext, options: MigrateOptions):
   return commands[options.command](ctx, options);
 }
 
-const waitingForLock = (ctx: MigrateContext) => () => ctx.notice('public: another migration run holds the migration lock; waiting for it');
+const waitingForLock = (ctx: MigrateContext) => () =>
+  ctx.notice('public: another migration run holds the migration lock; waiting for it');
 
 async function up(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
   if (options.tenant) await requireTenant(ctx, options.tenant);
   if (options.scope !== 'tenants') {
-    const applied = await ctx.publicMigrator.migrate((name) => ctx.print(`public: applied ${name}`), waitingForLock(ctx));
+    const applied = await ctx.publicMigrator.migrate(
+      (name) => ctx.print(`public: applied ${name}`),
+      waitingForLock(ctx),
+    );
     if (!applied.length) ctx.print('public: up to date');
   }
   if (options.scope === 'public') return 0;
@@ -105,7 +109,11 @@ async function status(ctx: MigrateContext, options: MigrateOptions): Promise<Com
     const shown = options.onlyProblems ? publicStatus.filter((m) => m.ahead || !m.applied) : publicStatus;
     if (shown.length || !options.onlyProblems) ctx.print('public');
     for (const m of shown) {
-      ctx.print(m.ahead ? ` [!] ${m.name}  (applied, unknown to this code: the database is ahead)` : ` ${mark(m.applied)} ${m.name}`);
+      ctx.print(
+        m.ahead
+          ? ` [!] ${m.name}  (applied, unknown to this code: the database is ahead)`
+          : ` ${mark(m.applied)} ${m.name}`,
+      );
     }
   }
   if (tenants && counts) {
@@ -176,7 +184,10 @@ interface ProgressHooks {
 }
 
 /** Shows progress while `run` goes through the tenants; nothing at all when there is no tenant to do. */
-async function withProgress(ctx: MigrateContext, run: (hooks: ProgressHooks) => Promise<TenantRunSummary>): Promise<TenantRunSummary> {
+async function withProgress(
+  ctx: MigrateContext,
+  run: (hooks: ProgressHooks) => Promise<TenantRunSummary>,
+): Promise<TenantRunSummary> {
   let progress: Progress | undefined;
   try {
     return await run({

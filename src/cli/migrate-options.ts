@@ -66,13 +66,15 @@ export function parseMigrateArgs(argv: string[]): MigrateOptions | undefined {
   if (values.help) return undefined;
   const [command, ...extra] = positionals;
   if (!command) throw new UsageError(`a command is required: ${COMMANDS.join(', ')}`);
-  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (expected ${COMMANDS.join(', ')})`);
+  if (!(COMMANDS as readonly string[]).includes(command))
+    throw new UsageError(`unknown command "${command}" (expected ${COMMANDS.join(', ')})`);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const cmd = command as MigrateCommand;
   const refused = Object.keys(values).find((name) => !ACCEPTED[cmd].includes(name));
   if (refused) throw new UsageError(`--${refused} does not apply to "${cmd}"`);
 
-  if (values['public-only'] && values['tenants-only']) throw new UsageError('--public-only and --tenants-only exclude each other');
+  if (values['public-only'] && values['tenants-only'])
+    throw new UsageError('--public-only and --tenants-only exclude each other');
   if (values.tenant !== undefined && (values['public-only'] || values.public)) {
     throw new UsageError(`--tenant cannot be combined with --${values.public ? 'public' : 'public-only'}`);
   }

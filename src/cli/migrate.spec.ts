@@ -5,13 +5,17 @@ import { createDataSource } from '../core/database/data-source';
 import { loadMigrations, migrationDirs } from '../core/database/migration-set';
 import { TenantMigrator, TenantService } from '../modules/tenants';
 import { runCli, type CliRun } from '../../test/support/run-cli';
-import { adminUrl, createTestDatabase, databaseUrl, withAdmin, type TestDatabase } from '../../test/support/test-database';
+import {
+  adminUrl,
+  createTestDatabase,
+  databaseUrl,
+  withAdmin,
+  type TestDatabase,
+} from '../../test/support/test-database';
 import { startPgBouncer } from '../../test/faults/pgbouncer-process';
 import { sharedSessionPooler } from '../core/database/session-check';
 
 const cli = (args: string[], env: Record<string, string>): Promise<CliRun> => runCli('src/cli/migrate.ts', args, env);
-
-
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -35,11 +39,19 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 5, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    dataSource = createDataSource({
+      url: database.url,
+      entities,
+      pool: { poolMax: 5, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+    });
     await dataSource.initialize();
     migrator = new TenantMigrator(dataSource);
     last = migrator.migrations[migrator.migrations.length - 1].name;
-    const service = new TenantService(dataSource, migrator, { databaseUrl: database.url, backupDir: '/tmp', pgDumpPath: 'pg_dump' });
+    const service = new TenantService(dataSource, migrator, {
+      databaseUrl: database.url,
+      backupDir: '/tmp',
+      pgDumpPath: 'pg_dump',
+    });
     for (const slug of ['alpha', 'beta', 'gamma']) tenants[slug] = await service.provision({ name: slug, slug });
     // beta is one migration behind; gamma too, and its schema is gone, so migrating it must fail.
     await migrator.revertLast({ tenant: 'beta' });
@@ -56,7 +68,9 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
     expect(up.code).toBe(1);
     expect(up.stdout).toContain('public: up to date\n');
     expect(up.stdout).toMatch(/^tenants: total 2, migrated 1, unchanged 0, ahead 0, failed 1 \(\d+\.\ds\)$/m);
-    expect(up.stdout).toMatch(new RegExp(`^  failed gamma \\(${tenants.gamma.schemaName}\\): ${escape(last)}: .+$`, 'm'));
+    expect(up.stdout).toMatch(
+      new RegExp(`^  failed gamma \\(${tenants.gamma.schemaName}\\): ${escape(last)}: .+$`, 'm'),
+    );
     // Not a terminal: plain progress lines on stderr for CI logs, the last one complete.
     expect(up.stderr).toContain('tenants: 2/2 done, 1 failed\n');
 
@@ -82,7 +96,13 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
     const parsed = JSON.parse(json.stdout);
     expect(parsed.public).toBeUndefined();
     expect(parsed.tenants).toEqual([
-      expect.objectContaining({ slug: 'gamma', pending: [last], ahead: [], error: expect.stringContaining(last), state: 'failed' }),
+      expect.objectContaining({
+        slug: 'gamma',
+        pending: [last],
+        ahead: [],
+        error: expect.stringContaining(last),
+        state: 'failed',
+      }),
     ]);
     expect(parsed.summary).toEqual({ up_to_date: 0, behind: 0, ahead: 0, failed: 1 });
 
@@ -108,17 +128,24 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
 
   it('reports a tenant ahead of the code (a code-only rollback) as ahead: exit 0, a warning, no error written', async () => {
     // Older code on a newer database: the ledger names a migration this code does not know.
-    await dataSource.query(`INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, 'AddLater1999000000000')`, [tenants.alpha.id]);
+    await dataSource.query(
+      `INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, 'AddLater1999000000000')`,
+      [tenants.alpha.id],
+    );
     try {
       const [status, up] = [await run('status', '--tenant', 'alpha'), await run('up', '--tenant', 'alpha')];
       expect(status.code).toBe(0);
       expect(status.stdout).toContain(`tenant alpha (${tenants.alpha.schemaName}, ACTIVE) AHEAD OF THIS CODE\n`);
       expect(status.stdout).toContain('1 tenants: 0 up to date, 0 behind, 1 ahead, 0 failed\n');
-      expect(status.stderr).toMatch(/^migrate: warning: 1 tenant\(s\) ahead of this code \(expected after a code-only rollback/);
+      expect(status.stderr).toMatch(
+        /^migrate: warning: 1 tenant\(s\) ahead of this code \(expected after a code-only rollback/,
+      );
       expect(up.code).toBe(0);
       expect(up.stdout).toMatch(/^tenants: total 0, migrated 0, unchanged 0, ahead 1, failed 0 \(/m);
       expect(up.stderr).toContain('migrate: warning: 1 tenant(s) ahead of this code');
-      const [{ error }] = await dataSource.query('SELECT migration_error AS error FROM public.tenants WHERE id = $1', [tenants.alpha.id]);
+      const [{ error }] = await dataSource.query('SELECT migration_error AS error FROM public.tenants WHERE id = $1', [
+        tenants.alpha.id,
+      ]);
       expect(error).toBeNull();
     } finally {
       await dataSource.query(`DELETE FROM public.tenant_migrations WHERE name = 'AddLater1999000000000'`);
@@ -127,7 +154,12 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
 
   it('refuses to migrate through PgBouncer in transaction mode (exit 2); the direct URL is not mistaken for one', async () => {
     const admin = new URL(adminUrl());
-    const bouncer = await startPgBouncer({ upstreamPort: Number(admin.port || 5432), poolSize: 2, user: 'postgres', password: 'postgres' });
+    const bouncer = await startPgBouncer({
+      upstreamPort: Number(admin.port || 5432),
+      poolSize: 2,
+      user: 'postgres',
+      password: 'postgres',
+    });
     try {
       const pooled = bouncer.url(database.name);
       expect(await sharedSessionPooler(pooled)).toMatch(/same PostgreSQL session|session changed/);
@@ -138,7 +170,9 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
         cli(['status', '--tenants-only'], { DATABASE_URL: pooled }),
       ]);
       expect(up).toMatchObject({ code: 2, stdout: '' });
-      expect(up.stderr).toMatch(/^migrate: DATABASE_URL goes through a pooler that shares sessions \(PgBouncer in transaction mode: .+\); migrations need a session of their own: run them with the direct PostgreSQL URL\n$/);
+      expect(up.stderr).toMatch(
+        /^migrate: DATABASE_URL goes through a pooler that shares sessions \(PgBouncer in transaction mode: .+\); migrations need a session of their own: run them with the direct PostgreSQL URL\n$/,
+      );
       expect(revert.code).toBe(2);
       expect(status.code).toBe(0); // reading needs no session
     } finally {
@@ -155,9 +189,19 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
       cli(['status'], { DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:1/nothing' }),
       run('--help'),
     ]);
-    expect(badConcurrency).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^migrate: --concurrency must be .*\n$/) });
-    expect(unknownCommand).toMatchObject({ code: 2, stderr: expect.stringMatching(/^migrate: unknown command "frobnicate".*\n$/) });
-    expect(wrongOption).toMatchObject({ code: 2, stderr: 'migrate: --public does not apply to "status" (see --help)\n' });
+    expect(badConcurrency).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringMatching(/^migrate: --concurrency must be .*\n$/),
+    });
+    expect(unknownCommand).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^migrate: unknown command "frobnicate".*\n$/),
+    });
+    expect(wrongOption).toMatchObject({
+      code: 2,
+      stderr: 'migrate: --public does not apply to "status" (see --help)\n',
+    });
     expect(unknownTenant).toMatchObject({ code: 1, stderr: 'migrate: no tenant with id or slug "nobody"\n' });
     expect(unreachable).toMatchObject({
       code: 1,

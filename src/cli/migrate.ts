@@ -21,12 +21,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadProcessConfig();
   // Loaded once the arguments are known good: usage errors and --help answer without loading the ORM.
-  const [{ PublicMigrator }, { TenantMigrator }, { runMigrateCommand }, { createProgress, printToStdout }] = await Promise.all([
-    import('../core/database/public-migrator'),
-    import('../modules/tenants'),
-    import('./migrate-commands'),
-    import('./cli-output'),
-  ]);
+  const [{ PublicMigrator }, { TenantMigrator }, { runMigrateCommand }, { createProgress, printToStdout }] =
+    await Promise.all([
+      import('../core/database/public-migrator'),
+      import('../modules/tenants'),
+      import('./migrate-commands'),
+      import('./cli-output'),
+    ]);
   // Every tenant in flight holds a connection, and the public lock holds one more.
   const db = await openCliDatabase(config, 'migrate', options.concurrency + 2);
   try {

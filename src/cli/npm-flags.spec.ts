@@ -41,7 +41,10 @@ describe('flags npm swallowed are refused', () => {
   it('every CLI checks its own flags (as npm exposes them), and only those', async () => {
     const under = (script: string, flags: Record<string, string>) => ({ npm_lifecycle_event: script, ...flags });
     const runs = await Promise.all([
-      runCli('src/cli/migrate.ts', ['up'], { ...env, ...under('migrate', { npm_config_tenant: 'true', npm_config_concurrency: '3' }) }),
+      runCli('src/cli/migrate.ts', ['up'], {
+        ...env,
+        ...under('migrate', { npm_config_tenant: 'true', npm_config_concurrency: '3' }),
+      }),
       runCli('src/cli/tenant-backup.ts', [], { ...env, ...under('tenant:backup', { npm_config_tenant: 'true' }) }),
       runCli('src/cli/tenant-restore.ts', [], { ...env, ...under('tenant:restore', { npm_config_file: 'true' }) }),
     ]);
@@ -52,9 +55,16 @@ describe('flags npm swallowed are refused', () => {
   });
 
   it('ignores npm configs that are not the CLI flags, and runs outside npm untouched', () => {
-    const npmOwn = { npm_lifecycle_event: 'doctor', npm_config_cache: '/root/.npm', npm_config_yes: '', npm_config_loglevel: 'silent' };
+    const npmOwn = {
+      npm_lifecycle_event: 'doctor',
+      npm_config_cache: '/root/.npm',
+      npm_config_yes: '',
+      npm_config_loglevel: 'silent',
+    };
     expect(npmSwallowedFlags({ json: 'boolean' }, npmOwn)).toBeUndefined();
     expect(npmSwallowedFlags({ json: 'boolean' }, { npm_config_json: 'true' })).toBeUndefined();
-    expect(npmSwallowedFlags({ 'dry-run': 'boolean' }, { ...npmOwn, npm_config_dry_run: 'true' })).toMatch(/npm run doctor -- --dry-run$/);
+    expect(npmSwallowedFlags({ 'dry-run': 'boolean' }, { ...npmOwn, npm_config_dry_run: 'true' })).toMatch(
+      /npm run doctor -- --dry-run$/,
+    );
   });
 });

@@ -8,24 +8,38 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 
 const cli = (env: Record<string, string>) => runCli('src/cli/onboarding-init.ts', [], env);
 
-
 describe('onboarding:init CLI (child process, real PostgreSQL)', () => {
   let database: TestDatabase;
   let dataSource: DataSource;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 3, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    dataSource = createDataSource({
+      url: database.url,
+      entities,
+      pool: { poolMax: 3, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+    });
     await dataSource.initialize();
-    const tenants = new TenantService(dataSource, new TenantMigrator(dataSource), { databaseUrl: database.url, backupDir: '/tmp', pgDumpPath: 'pg_dump' });
+    const tenants = new TenantService(dataSource, new TenantMigrator(dataSource), {
+      databaseUrl: database.url,
+      backupDir: '/tmp',
+      pgDumpPath: 'pg_dump',
+    });
     await tenants.provision({ slug: 'fresh', name: 'Fresh' });
     // "veteran" set up everything before onboarding existed.
     const veteran = await tenants.provision({ slug: 'veteran', name: 'Veteran' });
     await runInSchema(dataSource, veteran.schemaName, (m) =>
-      m.query(
-        `INSERT INTO onboarding_marks (step_key) SELECT unnest($1::text[])`,
-        [['business-profile', 'invite-team', 'create-api-key', 'add-payment-method', 'email-channel-configured', 'whatsapp-configured', 'add-first-product']],
-      ),
+      m.query(`INSERT INTO onboarding_marks (step_key) SELECT unnest($1::text[])`, [
+        [
+          'business-profile',
+          'invite-team',
+          'create-api-key',
+          'add-payment-method',
+          'email-channel-configured',
+          'whatsapp-configured',
+          'add-first-product',
+        ],
+      ]),
     );
   });
   afterAll(async () => {
@@ -42,7 +56,9 @@ describe('onboarding:init CLI (child process, real PostgreSQL)', () => {
       'onboarding:init: 2 initialised, 0 already initialised, 0 failed',
       'veteran: initialised (7/7 steps done, onboarding complete)',
     ]);
-    const [{ schema_name: schema }] = await dataSource.query(`SELECT schema_name FROM public.tenants WHERE slug = 'veteran'`);
+    const [{ schema_name: schema }] = await dataSource.query(
+      `SELECT schema_name FROM public.tenants WHERE slug = 'veteran'`,
+    );
     const [state] = await dataSource.query(`SELECT completed_at FROM "${schema}".onboarding_state`);
     expect(state.completed_at).toBeInstanceOf(Date);
 

@@ -17,7 +17,11 @@ async function main(): Promise<number> {
   const config = loadProcessConfig();
   // Logs on stderr: stdout carries the report.
   const logger = pino(
-    { level: config.logLevel, base: { service: 'tenantql', role: 'onboarding-init' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    {
+      level: config.logLevel,
+      base: { service: 'tenantql', role: 'onboarding-init' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
     pino.destination({ dest: 2, sync: true }),
   );
   const db = await openDatabase(config, logger, 'tenantql-onboarding-init');
@@ -25,16 +29,22 @@ async function main(): Promise<number> {
     const { onboarding, tenants } = createServices(config, db.dataSource, db.url);
     let initialized = 0;
     let unchanged = 0;
-    const summary = await forEachActiveTenant({ dataSource: db.dataSource, tenants }, { logger, touch: async () => undefined }, async (manager, tenant) => {
-      const outcome = await onboarding.initialize(manager, tenant);
-      const { steps, completed } = outcome.status;
-      const progress = `${steps.filter((s) => s.completed).length}/${steps.length} steps done${completed ? ', onboarding complete' : ''}`;
-      if (outcome.initialized) initialized++;
-      else unchanged++;
-      printToStdout(`${tenant.slug}: ${outcome.initialized ? 'initialised' : 'already initialised'} (${progress})`);
-    });
+    const summary = await forEachActiveTenant(
+      { dataSource: db.dataSource, tenants },
+      { logger, touch: async () => undefined },
+      async (manager, tenant) => {
+        const outcome = await onboarding.initialize(manager, tenant);
+        const { steps, completed } = outcome.status;
+        const progress = `${steps.filter((s) => s.completed).length}/${steps.length} steps done${completed ? ', onboarding complete' : ''}`;
+        if (outcome.initialized) initialized++;
+        else unchanged++;
+        printToStdout(`${tenant.slug}: ${outcome.initialized ? 'initialised' : 'already initialised'} (${progress})`);
+      },
+    );
     for (const failure of summary.failed) printToStdout(`${failure.tenant.slug}: FAILED: ${failure.error}`);
-    printToStdout(`onboarding:init: ${initialized} initialised, ${unchanged} already initialised, ${summary.failed.length} failed`);
+    printToStdout(
+      `onboarding:init: ${initialized} initialised, ${unchanged} already initialised, ${summary.failed.length} failed`,
+    );
     return summary.failed.length ? 1 : 0;
   } finally {
     await db.close();
@@ -44,7 +54,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    process.stderr.write(`onboarding:init: ${error instanceof ConfigError ? `invalid configuration: ${error.problems.join('; ')}` : error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `onboarding:init: ${error instanceof ConfigError ? `invalid configuration: ${error.problems.join('; ')}` : error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = error instanceof ConfigError ? 2 : 1;
   },
 );

@@ -4,7 +4,6 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 
 const cli = (env: Record<string, string>) => runCli('src/cli/plans-init.ts', [], env);
 
-
 describe('plans:init CLI (child process, real PostgreSQL)', () => {
   let database: TestDatabase;
   let client: Client;
@@ -13,9 +12,13 @@ describe('plans:init CLI (child process, real PostgreSQL)', () => {
     database = await createTestDatabase();
     client = new Client({ connectionString: database.url });
     await client.connect();
-    await client.query(`DELETE FROM public.plan_limits WHERE (plan = 'FREE' AND metric = 'invoices') OR (plan = 'STARTER' AND metric = 'quotes')`);
+    await client.query(
+      `DELETE FROM public.plan_limits WHERE (plan = 'FREE' AND metric = 'invoices') OR (plan = 'STARTER' AND metric = 'quotes')`,
+    );
     await client.query(`DELETE FROM public.plan_features WHERE plan = 'PROFESSIONAL' AND feature = 'sla_policies'`);
-    await client.query(`UPDATE public.plan_limits SET limit_value = 2000 WHERE plan = 'STARTER' AND metric = 'invoices'`);
+    await client.query(
+      `UPDATE public.plan_limits SET limit_value = 2000 WHERE plan = 'STARTER' AND metric = 'invoices'`,
+    );
   });
   afterAll(async () => {
     await client.end();
@@ -37,7 +40,9 @@ describe('plans:init CLI (child process, real PostgreSQL)', () => {
     expect(lines).toContain('• Kept: ENTERPRISE - api_calls: unlimited');
     expect(lines).toContain('• Kept: FREE - plan: Free, USD 0.00/month');
     expect(lines.at(-1)).toBe('plans:init: 3 created, 41 kept');
-    const { rows } = await client.query(`SELECT limit_value FROM public.plan_limits WHERE plan = 'FREE' AND metric = 'invoices'`);
+    const { rows } = await client.query(
+      `SELECT limit_value FROM public.plan_limits WHERE plan = 'FREE' AND metric = 'invoices'`,
+    );
     expect(rows).toEqual([{ limit_value: 10 }]);
 
     const second = await cli({ DATABASE_URL: database.url });

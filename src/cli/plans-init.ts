@@ -16,7 +16,11 @@ async function main(): Promise<number> {
   const config = loadProcessConfig();
   // Logs on stderr: stdout carries the report.
   const logger = pino(
-    { level: config.logLevel, base: { service: 'tenantql', role: 'plans-init' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    {
+      level: config.logLevel,
+      base: { service: 'tenantql', role: 'plans-init' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
     pino.destination({ dest: 2, sync: true }),
   );
   const db = await openDatabase(config, logger, 'tenantql-plans-init');
@@ -34,7 +38,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    process.stderr.write(`plans:init: ${error instanceof ConfigError ? `invalid configuration: ${error.problems.join('; ')}` : error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `plans:init: ${error instanceof ConfigError ? `invalid configuration: ${error.problems.join('; ')}` : error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = error instanceof ConfigError ? 2 : 1;
   },
 );

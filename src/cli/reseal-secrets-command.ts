@@ -39,9 +39,15 @@ export interface ResealRunOptions {
  * configured) rolls back alone and the others carry on. Idempotent: values already on the
  * current key are left as they are.
  */
-export async function resealAllSecrets(dataSource: DataSource, secrets: SecretBox, options: ResealRunOptions): Promise<ResealSummary> {
+export async function resealAllSecrets(
+  dataSource: DataSource,
+  secrets: SecretBox,
+  options: ResealRunOptions,
+): Promise<ResealSummary> {
   const started = Date.now();
-  const tenants = await dataSource.getRepository(Tenant).find({ where: { status: In(RESEALED_STATUSES) }, order: { createdAt: 'ASC' } });
+  const tenants = await dataSource
+    .getRepository(Tenant)
+    .find({ where: { status: In(RESEALED_STATUSES) }, order: { createdAt: 'ASC' } });
   options.onStart?.(tenants.length);
   const failed: ResealFailure[] = [];
   const counts = await mapWithConcurrency(tenants, RESEAL_CONCURRENCY, async (tenant) => {
@@ -59,5 +65,10 @@ export async function resealAllSecrets(dataSource: DataSource, secrets: SecretBo
     }
   });
   failed.sort((a, b) => a.tenant.slug.localeCompare(b.tenant.slug));
-  return { ...counts.reduce(addCounts, noSecrets()), tenants: tenants.length, failed, durationMs: Date.now() - started };
+  return {
+    ...counts.reduce(addCounts, noSecrets()),
+    tenants: tenants.length,
+    failed,
+    durationMs: Date.now() - started,
+  };
 }

@@ -18,10 +18,26 @@ interface Keys {
   current: string;
   previous?: string[];
 }
-const keyEnv = ({ current, previous = [] }: Keys) => ({ ENCRYPTION_KEY: current, ENCRYPTION_KEY_PREVIOUS: previous.join(',') });
+const keyEnv = ({ current, previous = [] }: Keys) => ({
+  ENCRYPTION_KEY: current,
+  ENCRYPTION_KEY_PREVIOUS: previous.join(','),
+});
 
-const mailbox = (password: string) => ({ imapHost: 'imap.example.com', imapPort: 993, secure: true, username: 'support@example.com', password, folder: 'INBOX', pollEnabled: true });
-const whatsApp = (n: string) => ({ phoneNumberId: `10000000${n}`, accessToken: `EAAG-token-${n}`, verifyToken: `verify-token-${n}`, appSecret: `app-secret-${n}` });
+const mailbox = (password: string) => ({
+  imapHost: 'imap.example.com',
+  imapPort: 993,
+  secure: true,
+  username: 'support@example.com',
+  password,
+  folder: 'INBOX',
+  pollEnabled: true,
+});
+const whatsApp = (n: string) => ({
+  phoneNumberId: `10000000${n}`,
+  accessToken: `EAAG-token-${n}`,
+  verifyToken: `verify-token-${n}`,
+  appSecret: `app-secret-${n}`,
+});
 
 /**
  * ENCRYPTION_KEY rotation as an operator runs it: the app's own services seal channel
@@ -39,9 +55,18 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
 
   /** The app's services (composition root) on this database, with these keys. */
   const appWith = (keys: Keys): Services =>
-    createServices(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...keyEnv(keys) }), dataSource, database.url);
+    createServices(
+      loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...keyEnv(keys) }),
+      dataSource,
+      database.url,
+    );
   const cli = (script: string, keys: Keys, args: string[] = []) =>
-    runCli(script, args, { NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: database.url, ...keyEnv(keys) }, { isolated: true });
+    runCli(
+      script,
+      args,
+      { NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: database.url, ...keyEnv(keys) },
+      { isolated: true },
+    );
   const reseal = (keys: Keys, args: string[] = []) => cli('src/cli/reseal-secrets.ts', keys, args);
   const doctor = (keys: Keys) => cli('src/cli/doctor.ts', keys, ['--timeout-ms', '10000']);
   const doctorLine = (run: CliRun) => run.stdout.split('\n').find((l) => /^. stored secrets /.test(l));
@@ -49,7 +74,10 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
   const provision = async (app: Services, slug: string) => {
     const tenant = await app.tenants.provision({ slug, name: slug });
     await dataSource.transaction((em) =>
-      app.plans.activatePlan(em, tenant.id, PlanCode.STARTER, { periodStart: new Date(), periodEnd: new Date(Date.now() + 30 * DAY_MS) }),
+      app.plans.activatePlan(em, tenant.id, PlanCode.STARTER, {
+        periodStart: new Date(),
+        periodEnd: new Date(Date.now() + 30 * DAY_MS),
+      }),
     );
     return { id: tenant.id, schemaName: tenant.schemaName };
   };
@@ -61,7 +89,8 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
   /** Every credential as the running app reads it. */
   const readAll = async (app: Services) => {
     const password = async (t: { id: string; schemaName: string }) =>
-      (await runInSchema(dataSource, t.schemaName, (em) => app.emailChannels.mailboxToPoll(em, t.id)))!.settings.password;
+      (await runInSchema(dataSource, t.schemaName, (em) => app.emailChannels.mailboxToPoll(em, t.id)))!.settings
+        .password;
     const webhook = await app.whatsApp.channels.forWebhook([whatsApp('1').phoneNumberId]);
     return {
       acmePassword: await password(acme),
@@ -70,19 +99,37 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
       betaPassword: await password(beta),
     };
   };
-  const expected = { acmePassword: 'mailbox-pass-acme', acmeToken: 'EAAG-token-1', acmeAppSecret: 'app-secret-1', betaPassword: 'mailbox-pass-beta' };
+  const expected = {
+    acmePassword: 'mailbox-pass-acme',
+    acmeToken: 'EAAG-token-1',
+    acmeAppSecret: 'app-secret-1',
+    betaPassword: 'mailbox-pass-beta',
+  };
 
   /** The stored (sealed) values, to see what a run changed. */
   const stored = async (): Promise<string[]> => {
-    const channels: { access_token: string; app_secret: string }[] = await dataSource.query('SELECT access_token, app_secret FROM public.whatsapp_channels ORDER BY tenant_id');
-    const tenants: { schema_name: string }[] = await dataSource.query(`SELECT schema_name FROM public.tenants ORDER BY created_at`);
-    const passwords = await Promise.all(tenants.map((t) => dataSource.query(`SELECT password_sealed FROM "${t.schema_name}".email_channels`)));
-    return [...channels.flatMap((c) => [c.access_token, c.app_secret]), ...passwords.flat().map((p: { password_sealed: string }) => p.password_sealed)];
+    const channels: { access_token: string; app_secret: string }[] = await dataSource.query(
+      'SELECT access_token, app_secret FROM public.whatsapp_channels ORDER BY tenant_id',
+    );
+    const tenants: { schema_name: string }[] = await dataSource.query(
+      `SELECT schema_name FROM public.tenants ORDER BY created_at`,
+    );
+    const passwords = await Promise.all(
+      tenants.map((t) => dataSource.query(`SELECT password_sealed FROM "${t.schema_name}".email_channels`)),
+    );
+    return [
+      ...channels.flatMap((c) => [c.access_token, c.app_secret]),
+      ...passwords.flat().map((p: { password_sealed: string }) => p.password_sealed),
+    ];
   };
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 4, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    dataSource = createDataSource({
+      url: database.url,
+      entities,
+      pool: { poolMax: 4, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+    });
     await dataSource.initialize();
     const onKeyA = appWith({ current: keyA });
     acme = await provision(onKeyA, 'acme');
@@ -91,7 +138,9 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
     await configureWhatsApp(onKeyA, acme, '1');
     await configureMailbox(onKeyA, beta, 'mailbox-pass-beta');
     // beta's password as stored before values carried a key id.
-    await dataSource.query(`UPDATE "${beta.schemaName}".email_channels SET password_sealed = regexp_replace(password_sealed, '^v1:[0-9a-f]{8}:', 'v1:')`);
+    await dataSource.query(
+      `UPDATE "${beta.schemaName}".email_channels SET password_sealed = regexp_replace(password_sealed, '^v1:[0-9a-f]{8}:', 'v1:')`,
+    );
   });
   afterAll(async () => {
     await dataSource.destroy();
@@ -103,7 +152,9 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
     expect(before.filter((v) => v.startsWith(`v1:${kid(keyA)}:`))).toHaveLength(3);
     expect(before.filter((v) => /^v1:[^:]+$/.test(v))).toHaveLength(1);
     expect(await readAll(appWith({ current: keyB, previous: [keyA] }))).toEqual(expected);
-    await expect(readAll(appWith({ current: keyB }))).rejects.toThrow(`sealed with key ${kid(keyA)} which is not in ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS`);
+    await expect(readAll(appWith({ current: keyB }))).rejects.toThrow(
+      `sealed with key ${kid(keyA)} which is not in ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS`,
+    );
 
     const dry = await reseal({ current: keyB, previous: [keyA] }, ['--dry-run']);
     expect(dry.stderr).toBe('tenants: 1/2 done, 0 failed\ntenants: 2/2 done, 0 failed\n'); // progress, not the result
@@ -114,7 +165,9 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
     expect(await stored()).toEqual(before);
 
     const check = await doctor({ current: keyB, previous: [keyA] });
-    expect(doctorLine(check)).toMatch(/^! stored secrets +4 of 4 stored secret\(s\) sealed with a previous key: run npm run secrets:reseal/);
+    expect(doctorLine(check)).toMatch(
+      /^! stored secrets +4 of 4 stored secret\(s\) sealed with a previous key: run npm run secrets:reseal/,
+    );
   });
 
   it('re-seals everything with key B, after which B alone reads it all; a second run changes nothing', async () => {
@@ -141,15 +194,21 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
     const gamma = await provision(appWith({ current: keyB }), 'gamma');
     await configureMailbox(appWith({ current: keyB }), gamma, 'mailbox-pass-gamma');
     await configureWhatsApp(appWith({ current: keyA }), gamma, '3');
-    const [{ password_sealed: gammaPassword }] = await dataSource.query(`SELECT password_sealed FROM "${gamma.schemaName}".email_channels`);
+    const [{ password_sealed: gammaPassword }] = await dataSource.query(
+      `SELECT password_sealed FROM "${gamma.schemaName}".email_channels`,
+    );
 
     const run = await reseal({ current: keyC, previous: [keyB] });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^tenants: total 3, failed 1 \(/m);
     expect(run.stdout).toContain('secrets: total 4, re-sealed 4 (4 on a previous key), unchanged 0');
-    expect(run.stdout).toContain(`  failed gamma (${gamma.schemaName}): A stored secret was sealed with key ${kid(keyA)} which is not in ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS`);
+    expect(run.stdout).toContain(
+      `  failed gamma (${gamma.schemaName}): A stored secret was sealed with key ${kid(keyA)} which is not in ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS`,
+    );
     // gamma's transaction rolled back: its mailbox password was not re-sealed either.
-    expect((await dataSource.query(`SELECT password_sealed FROM "${gamma.schemaName}".email_channels`))[0].password_sealed).toBe(gammaPassword);
+    expect(
+      (await dataSource.query(`SELECT password_sealed FROM "${gamma.schemaName}".email_channels`))[0].password_sealed,
+    ).toBe(gammaPassword);
     expect(await readAll(appWith({ current: keyC }))).toEqual(expected);
 
     const check = await doctor({ current: keyC, previous: [keyB] });
@@ -164,6 +223,8 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
     expect(run.stderr).toMatch(/^secrets:reseal: .*--force.* \(see --help\)/);
     const config = await reseal({ current: keyC, previous: [keyB, 'abc'] });
     expect(config.code).toBe(2);
-    expect(config.stderr).toMatch(/^secrets:reseal: invalid configuration: ENCRYPTION_KEY_PREVIOUS: must be comma-separated keys of 64 hex characters/);
+    expect(config.stderr).toMatch(
+      /^secrets:reseal: invalid configuration: ENCRYPTION_KEY_PREVIOUS: must be comma-separated keys of 64 hex characters/,
+    );
   });
 });

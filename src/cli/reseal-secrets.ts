@@ -19,7 +19,11 @@ class UsageError extends Error {}
 
 function parseOptions(argv: string[]): { dryRun: boolean } | undefined {
   try {
-    const { values } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    });
     return values.help ? undefined : { dryRun: !!values['dry-run'] };
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -51,7 +55,9 @@ async function main(argv: string[]): Promise<number> {
   const print = output.printToStdout;
   try {
     const previous = config.previousEncryptionKeys.map(keyIdOf);
-    print(`${options.dryRun ? 'dry run (nothing is written): ' : ''}sealing with key ${secrets.keyId}${previous.length ? `, previous ${previous.join(', ')}` : ''}`);
+    print(
+      `${options.dryRun ? 'dry run (nothing is written): ' : ''}sealing with key ${secrets.keyId}${previous.length ? `, previous ${previous.join(', ')}` : ''}`,
+    );
     let progress: ReturnType<typeof output.createProgress> | undefined;
     const summary = await resealAllSecrets(db.dataSource, secrets, {
       dryRun: options.dryRun,
@@ -64,8 +70,12 @@ async function main(argv: string[]): Promise<number> {
     });
     progress?.stop();
     const verb = options.dryRun ? 'would re-seal' : 're-sealed';
-    print(`tenants: total ${summary.tenants}, failed ${summary.failed.length} (${output.formatDuration(summary.durationMs)})`);
-    print(`secrets: total ${summary.total}, ${verb} ${summary.resealed} (${summary.otherKey} on a previous key), unchanged ${summary.total - summary.resealed}`);
+    print(
+      `tenants: total ${summary.tenants}, failed ${summary.failed.length} (${output.formatDuration(summary.durationMs)})`,
+    );
+    print(
+      `secrets: total ${summary.total}, ${verb} ${summary.resealed} (${summary.otherKey} on a previous key), unchanged ${summary.total - summary.resealed}`,
+    );
     for (const { tenant, error } of summary.failed) print(`  failed ${tenant.slug} (${tenant.schemaName}): ${error}`);
     return summary.failed.length ? 1 : 0;
   } finally {

@@ -37,11 +37,20 @@ describe('tenant:backup and tenant:restore (child processes, real PostgreSQL)', 
   const names = () => migrator.migrations.map((m) => m.name);
   const last = () => names()[names().length - 1];
   const ledger = async (url: string, tenantId: string) =>
-    (await query<{ name: string }>(url, 'SELECT name FROM public.tenant_migrations WHERE tenant_id = $1 ORDER BY name', [tenantId])).map((r) => r.name);
+    (
+      await query<{ name: string }>(
+        url,
+        'SELECT name FROM public.tenant_migrations WHERE tenant_id = $1 ORDER BY name',
+        [tenantId],
+      )
+    ).map((r) => r.name);
   const customersOf = async (org: string) => {
     const answer = await app.gql<Answer, never>(CUSTOMERS, undefined, { org });
     expect(answer.errors).toBeUndefined();
-    return { names: answer.data!.customers.edges.map((e) => e.node.name).sort(), terms: answer.data!.tenantSettings.paymentTermsDays };
+    return {
+      names: answer.data!.customers.edges.map((e) => e.node.name).sort(),
+      terms: answer.data!.tenantSettings.paymentTermsDays,
+    };
   };
 
   beforeAll(async () => {
@@ -54,12 +63,18 @@ describe('tenant:backup and tenant:restore (child processes, real PostgreSQL)', 
     // The dump is taken one migration before the code's last one.
     expect((await migrator.revertLast({ tenant: 'acme' })).failed).toEqual([]);
     for (const name of ['Ada', 'Grace']) {
-      expect((await app.gql(`mutation { createCustomer(input: {name: "${name}"}) { id } }`, undefined, { org: 'acme' })).errors).toBeUndefined();
+      expect(
+        (await app.gql(`mutation { createCustomer(input: {name: "${name}"}) { id } }`, undefined, { org: 'acme' }))
+          .errors,
+      ).toBeUndefined();
     }
 
     const taken = await backup(env, '--tenant', 'acme', '--file', file);
     expect(taken.stderr).toContain(`backup: customers 2 rows\n`);
-    expect(taken).toMatchObject({ code: 0, stdout: expect.stringMatching(/^backup: acme \(.+\) written to .+: \d+ tables, \d+ rows\n$/) });
+    expect(taken).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^backup: acme \(.+\) written to .+: \d+ tables, \d+ rows\n$/),
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -75,14 +90,22 @@ describe('tenant:backup and tenant:restore (child processes, real PostgreSQL)', 
     expect(run.stderr).toContain(`restore: suspended acme (${acme.id})\n`);
     expect(run.stderr).toContain(`restore: migrated forward: ${last()}\n`);
     expect(run.stderr).toContain('restore: acme is ACTIVE again\n');
-    expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining(`restore: acme (${acme.id}, ${acme.schemaName}) restored from ${file}`) });
+    expect(run).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`restore: acme (${acme.id}, ${acme.schemaName}) restored from ${file}`),
+    });
     // The state of the backup, brought up to the code: the column the last migration adds is there.
     expect(await customersOf('acme')).toEqual({ names: ['Ada', 'Grace'], terms: 30 });
     expect(await ledger(app.databaseUrl, acme.id)).toEqual([...names()].sort());
     const [status] = await migrator.status('acme');
     expect(status).toMatchObject({ state: 'up_to_date', status: 'ACTIVE', error: null });
 
-    const doctor = await runCli('src/cli/doctor.ts', ['--timeout-ms', '3000'], { NODE_ENV: 'development', ...env }, { isolated: true });
+    const doctor = await runCli(
+      'src/cli/doctor.ts',
+      ['--timeout-ms', '3000'],
+      { NODE_ENV: 'development', ...env },
+      { isolated: true },
+    );
     expect(doctor.stdout).toMatch(/^✓ tenant migrations +1 tenant\(s\): 0 behind, 0 failed, 0 ahead/m);
   });
 
@@ -92,15 +115,24 @@ describe('tenant:backup and tenant:restore (child processes, real PostgreSQL)', 
     const fresh = { DATABASE_URL: databaseUrl(name) };
     try {
       const refused = await restore(fresh, '--file', file);
-      expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/public migration\(s\) pending: run npm run migrate first\n$/) });
+      expect(refused).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/public migration\(s\) pending: run npm run migrate first\n$/),
+      });
       expect((await runCli('src/cli/migrate.ts', ['up'], fresh)).code).toBe(0);
 
       const run = await restore(fresh, '--file', file);
       expect(run.code).toBe(0);
       expect(await ledger(fresh.DATABASE_URL, acme.id)).toEqual([...names()].sort());
-      const [tenant] = await query<{ schema_version: string; status: string }>(fresh.DATABASE_URL, 'SELECT schema_version, status FROM public.tenants');
+      const [tenant] = await query<{ schema_version: string; status: string }>(
+        fresh.DATABASE_URL,
+        'SELECT schema_version, status FROM public.tenants',
+      );
       expect(tenant).toEqual({ schema_version: migrator.latestVersion, status: 'ACTIVE' });
-      const customers = await query<{ name: string }>(fresh.DATABASE_URL, `SELECT name FROM "${acme.schemaName}".customers ORDER BY name`);
+      const customers = await query<{ name: string }>(
+        fresh.DATABASE_URL,
+        `SELECT name FROM "${acme.schemaName}".customers ORDER BY name`,
+      );
       expect(customers.map((c) => c.name)).toEqual(['Ada', 'Grace']);
       const shared = await query<{ subscriptions: number; counters: number }>(
         fresh.DATABASE_URL,
@@ -124,7 +156,10 @@ describe('tenant:backup and tenant:restore (child processes, real PostgreSQL)', 
     expect(copy.state).toBe('up_to_date');
 
     const taken = await restore(env, '--file', file, '--as', 'acme-copy');
-    expect(taken).toMatchObject({ code: 1, stderr: expect.stringContaining('the slug "acme-copy" belongs to another organization') });
+    expect(taken).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('the slug "acme-copy" belongs to another organization'),
+    });
   });
 
   it('leaves the previous state when a restore fails (a truncated file), and refuses bad usage with exit 2', async () => {
@@ -138,7 +173,11 @@ describe('tenant:backup and tenant:restore (child processes, real PostgreSQL)', 
     expect(await customersOf('acme')).toEqual(before);
     expect((await migrator.status('acme'))[0]).toMatchObject({ status: 'ACTIVE', state: 'up_to_date' });
 
-    const [noFile, noTenant, unknown] = await Promise.all([restore(env), backup(env), backup(env, '--tenant', 'nobody', '--file', path.join(dir, 'x'))]);
+    const [noFile, noTenant, unknown] = await Promise.all([
+      restore(env),
+      backup(env),
+      backup(env, '--tenant', 'nobody', '--file', path.join(dir, 'x')),
+    ]);
     expect(noFile).toMatchObject({ code: 2, stderr: 'tenant:restore: --file <backup> is required (see --help)\n' });
     expect(noTenant).toMatchObject({ code: 2 });
     expect(unknown).toMatchObject({ code: 1, stderr: 'tenant:backup: no tenant with id or slug "nobody"\n' });

@@ -15,12 +15,20 @@ export class GatewayRequestError extends Error {
 const TIMEOUT_MS = 15_000;
 
 /** One JSON request to a gateway's REST API; non-2xx answers and network failures throw GatewayRequestError. */
-export async function gatewayRequest<T>(gateway: string, url: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: unknown }): Promise<T> {
+export async function gatewayRequest<T>(
+  gateway: string,
+  url: string,
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: unknown },
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: init.method,
-      headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+      headers: {
+        accept: 'application/json',
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });

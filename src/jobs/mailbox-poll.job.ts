@@ -33,8 +33,14 @@ export interface MailboxPollSummary {
  * a full tickets limit, stops this mailbox's run (nothing is lost: the watermark stays before
  * the message) and is recorded as lastError; lastPolledAt is recorded either way.
  */
-export async function pollMailbox(deps: MailboxPollDependencies, tenant: ScopedTenant, mailbox: MailboxToPoll, logger: Logger): Promise<MailboxPollSummary> {
-  const inTenant = <T>(work: Parameters<typeof runInSchema<T>>[2]) => runInSchema(deps.dataSource, tenant.schema, work, tenant);
+export async function pollMailbox(
+  deps: MailboxPollDependencies,
+  tenant: ScopedTenant,
+  mailbox: MailboxToPoll,
+  logger: Logger,
+): Promise<MailboxPollSummary> {
+  const inTenant = <T>(work: Parameters<typeof runInSchema<T>>[2]) =>
+    runInSchema(deps.dataSource, tenant.schema, work, tenant);
   const outcomes: MailboxPollSummary['outcomes'] = {};
   let error: string | null = null;
   try {
@@ -48,7 +54,8 @@ export async function pollMailbox(deps: MailboxPollDependencies, tenant: ScopedT
     else if (failure instanceof LimitExceededError) error = `New mail waits in the mailbox: ${failure.message}`;
     else {
       logger.error({ err: failure, tenantId: tenant.id }, 'mailbox poll failed');
-      error = 'Mail could not be processed (an internal error, logged); it stays in the mailbox and is retried on the next poll';
+      error =
+        'Mail could not be processed (an internal error, logged); it stays in the mailbox and is retried on the next poll';
     }
   }
   await inTenant((em) => deps.emailChannels.recordPoll(em, error));

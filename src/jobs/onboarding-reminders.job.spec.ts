@@ -23,7 +23,14 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
   beforeAll(async () => {
     smtp = await startSmtpTestServer();
     database = await createTestDatabase();
-    env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, FRONTEND_URL: FRONTEND, AUTH_RATE_LIMIT_PER_HOUR: '1000', ...smtp.env };
+    env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      FRONTEND_URL: FRONTEND,
+      AUTH_RATE_LIMIT_PER_HOUR: '1000',
+      ...smtp.env,
+    };
     const config = loadConfig(env);
     db = await openDatabase(config, logger);
     services = createServices(config, db.dataSource, db.url, { now: () => now });
@@ -73,7 +80,13 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
     expect(await remindersOf(tenant)).toEqual([]);
     await runAt('2026-03-05T10:00:00Z');
     expect(await remindersOf(tenant)).toEqual([3]);
-    for (const later of ['2026-03-05T11:00:00Z', '2026-03-05T23:00:00Z', '2026-03-06T10:00:00Z', '2026-03-08T10:00:00Z']) await runAt(later);
+    for (const later of [
+      '2026-03-05T11:00:00Z',
+      '2026-03-05T23:00:00Z',
+      '2026-03-06T10:00:00Z',
+      '2026-03-08T10:00:00Z',
+    ])
+      await runAt(later);
     expect(await remindersOf(tenant)).toEqual([3]);
     await runAt('2026-03-09T10:00:00Z');
     await runAt('2026-03-09T11:00:00Z');
@@ -84,7 +97,9 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
     // What the owner receives: the remaining steps and a link to continue.
     await services.mailOutbox.deliverDue();
     const mail = smtp.messages.find((m) => m.subject === 'Finish setting up Steady Progress on tenantql')!;
-    expect(mail.text).toContain('Steady Progress is 0% set up. Still to do: Complete your business profile, Invite a team member');
+    expect(mail.text).toContain(
+      'Steady Progress is 0% set up. Still to do: Complete your business profile, Invite a team member',
+    );
     expect(mail.text).toContain(`${FRONTEND}/onboarding`);
   });
 
@@ -102,7 +117,9 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
   });
 
   it('follows ONBOARDING_REMINDER_HOUR', async () => {
-    const early = createServices(loadConfig({ ...env, ONBOARDING_REMINDER_HOUR: '7' }), db.dataSource, db.url, { now: () => now });
+    const early = createServices(loadConfig({ ...env, ONBOARDING_REMINDER_HOUR: '7' }), db.dataSource, db.url, {
+      now: () => now,
+    });
     const tenant = await business('Early Birds', '2026-07-01T12:00:00Z');
     await runAt('2026-07-04T06:59:00Z', early);
     expect(await remindersOf(tenant)).toEqual([]);
@@ -123,7 +140,8 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
     const finished = await business('Quick Starter', '2026-06-01T08:00:00Z');
     const actor = { kind: 'platform-admin' } as const;
     await inTenant(finished, async (m) => {
-      for (const step of (await services.onboarding.status(m, finished)).steps) await services.onboarding.markStep(m, finished, step.key, actor);
+      for (const step of (await services.onboarding.status(m, finished)).steps)
+        await services.onboarding.markStep(m, finished, step.key, actor);
     });
     for (const day of ['2026-06-04', '2026-06-05', '2026-06-08', '2026-06-09']) await runAt(`${day}T10:00:00Z`);
     expect(await remindersOf(finished)).toEqual([]);

@@ -31,10 +31,14 @@ export function onboardingRemindersJob(deps: OnboardingRemindersDependencies): J
         },
       };
       let reminders = 0;
-      await forEachActiveTenant({ dataSource: deps.dataSource, tenants: youngTenants }, context, async (manager, tenant) => {
-        const outcome = await deps.onboarding.sendDueReminder(manager, tenant);
-        if (outcome.kind === 'sent') reminders += 1;
-      });
+      await forEachActiveTenant(
+        { dataSource: deps.dataSource, tenants: youngTenants },
+        context,
+        async (manager, tenant) => {
+          const outcome = await deps.onboarding.sendDueReminder(manager, tenant);
+          if (outcome.kind === 'sent') reminders += 1;
+        },
+      );
       if (reminders) context.logger.info({ reminders }, 'onboarding reminders sent');
     },
   };

@@ -26,7 +26,8 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
     await database.drop();
   });
 
-  const inTenant = <T>(tenant: ScopedTenant, work: (em: EntityManager) => Promise<T>) => runInSchema(db.dataSource, tenant.schema, work, tenant);
+  const inTenant = <T>(tenant: ScopedTenant, work: (em: EntityManager) => Promise<T>) =>
+    runInSchema(db.dataSource, tenant.schema, work, tenant);
 
   async function tenant(slug: string, timezone: string): Promise<ScopedTenant> {
     const created = await services.tenants.provision({ slug, name: slug });
@@ -40,8 +41,17 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
   /** A quote valid until `validUntil`, taken to `to` (DRAFT, SENT or ACCEPTED). */
   async function quote(t: ScopedTenant, validUntil: string, to: 'DRAFT' | 'SENT' | 'ACCEPTED'): Promise<string> {
     return inTenant(t, async (em) => {
-      const customer = await services.customers.create(em, t.id, { name: 'Buyer', email: `buyer${++customers}@example.test` });
-      const input = { customerId: customer.id, title: `${to} until ${validUntil}`, currency: 'NPR', validUntil, lineItems: [{ description: 'Work', quantity: '1', unitPrice: '10' }] };
+      const customer = await services.customers.create(em, t.id, {
+        name: 'Buyer',
+        email: `buyer${++customers}@example.test`,
+      });
+      const input = {
+        customerId: customer.id,
+        title: `${to} until ${validUntil}`,
+        currency: 'NPR',
+        validUntil,
+        lineItems: [{ description: 'Work', quantity: '1', unitPrice: '10' }],
+      };
       const { id } = await services.quotes.create(em, { tenantId: t.id, author: 'system' }, input);
       if (to !== 'DRAFT') await services.quotes.markSent(em, id, 'system');
       if (to === 'ACCEPTED') await services.quotes.accept(em, id, 'system');
@@ -49,7 +59,8 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
     });
   }
 
-  const stored = async (t: ScopedTenant, id: string): Promise<string> => (await db.dataSource.query(`SELECT status FROM "${t.schema}".quotes WHERE id = $1`, [id]))[0].status;
+  const stored = async (t: ScopedTenant, id: string): Promise<string> =>
+    (await db.dataSource.query(`SELECT status FROM "${t.schema}".quotes WHERE id = $1`, [id]))[0].status;
 
   async function runAt(iso: string): Promise<void> {
     now = new Date(iso);
@@ -70,7 +81,12 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
     expect(await stored(kathmandu, sent)).toBe('SENT');
 
     await runAt('2026-03-10T18:15:00Z'); // midnight in Kathmandu, 18:15 in UTC
-    expect([await stored(kathmandu, draft), await stored(kathmandu, sent), await stored(kathmandu, accepted), await stored(kathmandu, later)]).toEqual(['EXPIRED', 'EXPIRED', 'ACCEPTED', 'SENT']);
+    expect([
+      await stored(kathmandu, draft),
+      await stored(kathmandu, sent),
+      await stored(kathmandu, accepted),
+      await stored(kathmandu, later),
+    ]).toEqual(['EXPIRED', 'EXPIRED', 'ACCEPTED', 'SENT']);
     expect(await stored(utc, utcDraft)).toBe('DRAFT');
 
     await runAt('2026-03-11T00:00:00Z');
@@ -81,8 +97,13 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
     // The API reads the same; an expired draft may be extended (a DRAFT again), an expired sent quote is closed.
     await inTenant(kathmandu, async (em) => {
       expect((await services.quotes.get(em, sent)).status).toBe('EXPIRED');
-      await expect(services.quotes.accept(em, sent, 'system')).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'QUOTE_EXPIRED' } });
-      await expect(services.quotes.update(em, sent, { validUntil: '2026-04-30' })).rejects.toMatchObject({ details: { reason: 'QUOTE_NOT_DRAFT' } });
+      await expect(services.quotes.accept(em, sent, 'system')).rejects.toMatchObject({
+        code: 'CONFLICT',
+        details: { reason: 'QUOTE_EXPIRED' },
+      });
+      await expect(services.quotes.update(em, sent, { validUntil: '2026-04-30' })).rejects.toMatchObject({
+        details: { reason: 'QUOTE_NOT_DRAFT' },
+      });
       expect((await services.quotes.update(em, draft, { validUntil: '2026-04-30' })).status).toBe('DRAFT');
     });
     expect(await stored(kathmandu, draft)).toBe('DRAFT');

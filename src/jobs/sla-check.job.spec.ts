@@ -1,5 +1,11 @@
 import pino from 'pino';
-import { AddTicketMessageDocument, CreateSlaPolicyDocument, CreateTicketDocument, TicketByIdDocument, UpdateTicketDocument } from '../../test/generated/graphql';
+import {
+  AddTicketMessageDocument,
+  CreateSlaPolicyDocument,
+  CreateTicketDocument,
+  TicketByIdDocument,
+  UpdateTicketDocument,
+} from '../../test/generated/graphql';
 import { addMember, signUp, type TestAccount } from '../../test/support/accounts';
 import { startTestApp, type TestApp } from '../../test/support/test-app';
 import { slaCheckJob } from './sla-check.job';
@@ -35,7 +41,8 @@ describe('SLA check job (controllable clock, real PostgreSQL, through HTTP)', ()
     return res.data!.createTicket;
   };
   const statusOf = async (id: string) => (await app.gql(TicketByIdDocument, { id }, org)).data!.ticket.slaStatus;
-  const setStatus = (id: string, status: 'PENDING' | 'OPEN') => app.gql(UpdateTicketDocument, { id, input: { status } }, org);
+  const setStatus = (id: string, status: 'PENDING' | 'OPEN') =>
+    app.gql(UpdateTicketDocument, { id, input: { status } }, org);
   /** The SLA mails queued for a ticket, as "recipient: subject", in a stable order. */
   async function alertsOf(ticket: { number: number }): Promise<string[]> {
     const rows: { to_address: string; subject: string }[] = await app.dataSource.query(
@@ -70,10 +77,20 @@ describe('SLA check job (controllable clock, real PostgreSQL, through HTTP)', ()
     expect(await alertsAfterRunsAt(ticket, '02', '09:30', '09:47')).toHaveLength(2);
     expect(await alertsAfterRunsAt(ticket, '02', '09:48')).toHaveLength(3);
     expect(await alertsAfterRunsAt(ticket, '02', '10:00')).toHaveLength(3);
-    expect(await alertsAfterRunsAt(ticket, '02', '10:01', '10:30')).toEqual(['agent: SLA at risk', 'agent: SLA breached', 'agent: SLA at risk', 'agent: SLA breached']);
+    expect(await alertsAfterRunsAt(ticket, '02', '10:01', '10:30')).toEqual([
+      'agent: SLA at risk',
+      'agent: SLA breached',
+      'agent: SLA at risk',
+      'agent: SLA breached',
+    ]);
 
-    const [mail]: { text: string }[] = await app.dataSource.query(`SELECT text FROM public.email_outbox WHERE subject = $1`, [`SLA at risk: #${ticket.number} Server down`]);
-    expect(mail.text).toContain(`Ticket #${ticket.number} "Server down" in Alert Desk needs its first response by 2 Mar 2026, 09:10 UTC`);
+    const [mail]: { text: string }[] = await app.dataSource.query(
+      `SELECT text FROM public.email_outbox WHERE subject = $1`,
+      [`SLA at risk: #${ticket.number} Server down`],
+    );
+    expect(mail.text).toContain(
+      `Ticket #${ticket.number} "Server down" in Alert Desk needs its first response by 2 Mar 2026, 09:10 UTC`,
+    );
     expect(mail.text).toContain(`/tickets/${ticket.id}`);
   });
 
@@ -104,7 +121,9 @@ describe('SLA check job (controllable clock, real PostgreSQL, through HTTP)', ()
     at('05', '09:00');
     const ticket = await open('Answered quickly', agent.userId);
     at('05', '09:05');
-    expect((await app.gql(AddTicketMessageDocument, { ticketId: ticket.id, body: 'Looking into it' }, org)).errors).toBeUndefined();
+    expect(
+      (await app.gql(AddTicketMessageDocument, { ticketId: ticket.id, body: 'Looking into it' }, org)).errors,
+    ).toBeUndefined();
     expect(await alertsAfterRunsAt(ticket, '05', '09:08', '09:11', '09:47')).toEqual([]);
     expect(await alertsAfterRunsAt(ticket, '05', '09:48')).toEqual(['agent: SLA at risk']);
   });

@@ -15,19 +15,29 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
   const schemas: Record<string, string> = {};
   const ids: Record<string, string> = {};
   const customerCount = async (slug: string) =>
-    runInSchema(db.dataSource, schemas[slug], async (m) => (await m.query('SELECT count(*)::int AS count FROM customers'))[0].count as number);
+    runInSchema(
+      db.dataSource,
+      schemas[slug],
+      async (m) => (await m.query('SELECT count(*)::int AS count FROM customers'))[0].count as number,
+    );
 
   beforeAll(async () => {
     database = await createTestDatabase();
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url });
     db = await openDatabase(config, pino({ level: 'silent' }));
-    tenants = new TenantService(db.dataSource, new TenantMigrator(db.dataSource), { databaseUrl: db.url, backupDir: config.backupDir, pgDumpPath: config.pgDumpPath });
+    tenants = new TenantService(db.dataSource, new TenantMigrator(db.dataSource), {
+      databaseUrl: db.url,
+      backupDir: config.backupDir,
+      pgDumpPath: config.pgDumpPath,
+    });
     // alpha has 1 customer, beta 2, gamma 3; delta is suspended and must be left alone.
     for (const [index, slug] of ['alpha', 'beta', 'gamma', 'delta'].entries()) {
       const tenant = await tenants.provision({ slug, name: slug });
       schemas[slug] = tenant.schemaName;
       ids[slug] = tenant.id;
-      await runInSchema(db.dataSource, tenant.schemaName, (m) => m.query(`INSERT INTO customers (name) SELECT 'c' || g FROM generate_series(1, $1) g`, [index + 1]));
+      await runInSchema(db.dataSource, tenant.schemaName, (m) =>
+        m.query(`INSERT INTO customers (name) SELECT 'c' || g FROM generate_series(1, $1) g`, [index + 1]),
+      );
     }
     await tenants.suspend(ids.delta);
   });
@@ -57,14 +67,28 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
       gamma: { customers: 4, scope: 'gamma' },
     });
     expect(summary.tenants).toBe(3);
-    expect(summary.failed).toEqual([{ tenant: expect.objectContaining({ id: ids.beta, slug: 'beta' }), error: 'beta is broken' }]);
+    expect(summary.failed).toEqual([
+      { tenant: expect.objectContaining({ id: ids.beta, slug: 'beta' }), error: 'beta is broken' },
+    ]);
     // The failing tenant's work was rolled back; the others' committed.
-    expect([await customerCount('alpha'), await customerCount('beta'), await customerCount('gamma'), await customerCount('delta')]).toEqual([2, 2, 4, 4]);
+    expect([
+      await customerCount('alpha'),
+      await customerCount('beta'),
+      await customerCount('gamma'),
+      await customerCount('delta'),
+    ]).toEqual([2, 2, 4, 4]);
 
     expect(lines).toContainEqual(
-      expect.objectContaining({ level: 50, tenantId: ids.beta, tenantSlug: 'beta', err: expect.objectContaining({ message: 'beta is broken' }) }),
+      expect.objectContaining({
+        level: 50,
+        tenantId: ids.beta,
+        tenantSlug: 'beta',
+        err: expect.objectContaining({ message: 'beta is broken' }),
+      }),
     );
-    expect(lines).toContainEqual(expect.objectContaining({ level: 40, tenants: 3, failed: 1, failedTenants: [ids.beta] }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 40, tenants: 3, failed: 1, failedTenants: [ids.beta] }),
+    );
     expect(reported).toEqual([1]);
   });
 

@@ -36,7 +36,12 @@ export async function forEachActiveTenant(
   work: (manager: EntityManager, tenant: ScopedTenant) => Promise<void>,
   options: { concurrency?: number } = {},
 ): Promise<TenantFanOutSummary> {
-  const tenants: ScopedTenant[] = (await deps.tenants.list('ACTIVE')).map((t) => ({ id: t.id, slug: t.slug, status: t.status, schema: t.schemaName }));
+  const tenants: ScopedTenant[] = (await deps.tenants.list('ACTIVE')).map((t) => ({
+    id: t.id,
+    slug: t.slug,
+    status: t.status,
+    schema: t.schemaName,
+  }));
   const failed: TenantFailure[] = [];
   let touchedAt = Date.now();
   await mapWithConcurrency(tenants, options.concurrency ?? DEFAULT_CONCURRENCY, async (tenant) => {

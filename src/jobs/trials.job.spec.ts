@@ -23,7 +23,13 @@ describe('trials job (controllable clock, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, FRONTEND_URL: FRONTEND, AUTH_RATE_LIMIT_PER_HOUR: '1000' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      FRONTEND_URL: FRONTEND,
+      AUTH_RATE_LIMIT_PER_HOUR: '1000',
+    });
     db = await openDatabase(config, logger);
     services = createServices(config, db.dataSource, db.url, { now: () => now });
   });
@@ -37,15 +43,23 @@ describe('trials job (controllable clock, real PostgreSQL)', () => {
   async function business(name: string): Promise<ScopedTenant & { ownerEmail: string }> {
     const ownerEmail = `owner${++signUps}@trials.test`;
     const payload = await services.auth.register(
-      { email: ownerEmail, password: TEST_PASSWORD, firstName: `Owner${signUps}`, lastName: 'Tester', businessName: name },
+      {
+        email: ownerEmail,
+        password: TEST_PASSWORD,
+        firstName: `Owner${signUps}`,
+        lastName: 'Tester',
+        businessName: name,
+      },
       { ip: '127.0.0.1' },
     );
     const tenant = payload.signUpTenant!;
     return { id: tenant.id, slug: tenant.slug, status: 'ACTIVE', schema: tenant.schemaName, ownerEmail };
   }
 
-  const inTenant = <T>(tenant: ScopedTenant, work: (manager: EntityManager) => Promise<T>) => runInSchema(db.dataSource, tenant.schema, work, tenant);
-  const subscriptionOf = (tenant: ScopedTenant) => db.dataSource.transaction((em) => services.plans.getSubscription(em, tenant.id));
+  const inTenant = <T>(tenant: ScopedTenant, work: (manager: EntityManager) => Promise<T>) =>
+    runInSchema(db.dataSource, tenant.schema, work, tenant);
+  const subscriptionOf = (tenant: ScopedTenant) =>
+    db.dataSource.transaction((em) => services.plans.getSubscription(em, tenant.id));
 
   async function runAt(iso: string): Promise<void> {
     now = new Date(iso);
@@ -53,14 +67,21 @@ describe('trials job (controllable clock, real PostgreSQL)', () => {
   }
 
   async function remindersTo(tenant: ScopedTenant): Promise<{ to_address: string; subject: string; text: string }[]> {
-    return db.dataSource.query(`SELECT to_address, subject, text FROM public.email_outbox WHERE idempotency_key LIKE $1`, [`trial-ending:${tenant.id}:%`]);
+    return db.dataSource.query(
+      `SELECT to_address, subject, text FROM public.email_outbox WHERE idempotency_key LIKE $1`,
+      [`trial-ending:${tenant.id}:%`],
+    );
   }
 
   it('reminds the owners once, three days before the end, then moves an unpaid trial to FREE on time; paid tenants are untouched', async () => {
     now = new Date('2026-03-01T09:00:00Z');
     const trial = await business('Trial Shop');
     const paid = await business('Paid Shop');
-    expect(await subscriptionOf(trial)).toMatchObject({ plan: 'PROFESSIONAL', status: 'TRIALING', trialEndsAt: new Date('2026-03-15T09:00:00Z') });
+    expect(await subscriptionOf(trial)).toMatchObject({
+      plan: 'PROFESSIONAL',
+      status: 'TRIALING',
+      trialEndsAt: new Date('2026-03-15T09:00:00Z'),
+    });
 
     // Over FREE's limit of 5 customers during the trial.
     await inTenant(trial, async (m) => {
@@ -68,7 +89,10 @@ describe('trials job (controllable clock, real PostgreSQL)', () => {
     });
     // The other business pays during its trial.
     await db.dataSource.transaction((em) =>
-      services.plans.activatePlan(em, paid.id, PlanCode.STARTER, { periodStart: new Date('2026-03-03T00:00:00Z'), periodEnd: new Date('2026-04-03T00:00:00Z') }),
+      services.plans.activatePlan(em, paid.id, PlanCode.STARTER, {
+        periodStart: new Date('2026-03-03T00:00:00Z'),
+        periodEnd: new Date('2026-04-03T00:00:00Z'),
+      }),
     );
 
     await runAt('2026-03-11T10:00:00Z'); // 3 days 23 hours before the end
@@ -78,7 +102,10 @@ describe('trials job (controllable clock, real PostgreSQL)', () => {
     await runAt('2026-03-14T10:00:00Z');
     const reminders = await remindersTo(trial);
     expect(reminders).toHaveLength(1);
-    expect(reminders[0]).toMatchObject({ to_address: trial.ownerEmail, subject: 'Your tenantql trial for Trial Shop ends on 2026-03-15' });
+    expect(reminders[0]).toMatchObject({
+      to_address: trial.ownerEmail,
+      subject: 'Your tenantql trial for Trial Shop ends on 2026-03-15',
+    });
     expect(reminders[0].text).toContain('The Professional trial of Trial Shop ends on 2026-03-15.');
     expect(reminders[0].text).toContain(`${FRONTEND}/billing/plans`);
     expect(await remindersTo(paid)).toEqual([]);
@@ -94,7 +121,9 @@ describe('trials job (controllable clock, real PostgreSQL)', () => {
     // Data kept: all six stay readable; a seventh cannot be created on FREE.
     const listed = await inTenant(trial, (m) => services.customers.list(m, { first: 50, withTotalCount: true }));
     expect(listed.totalCount).toBe(6);
-    await expect(inTenant(trial, (m) => services.customers.create(m, trial.id, { name: 'One too many' }))).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    await expect(
+      inTenant(trial, (m) => services.customers.create(m, trial.id, { name: 'One too many' })),
+    ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
 
     // Later runs change nothing.
     await runAt('2026-03-16T00:15:00Z');
@@ -110,11 +139,18 @@ describe('trials job (controllable clock, real PostgreSQL)', () => {
     expect(staleListing.map((s) => s.tenantId)).toContain(racer.id);
     // The payment lands between the listing and the expiry.
     await db.dataSource.transaction((em) =>
-      services.plans.activatePlan(em, racer.id, PlanCode.PROFESSIONAL, { periodStart: now, periodEnd: new Date(now.getTime() + 30 * DAY) }),
+      services.plans.activatePlan(em, racer.id, PlanCode.PROFESSIONAL, {
+        periodStart: now,
+        periodEnd: new Date(now.getTime() + 30 * DAY),
+      }),
     );
     const trials = new TrialService({
       dataSource: db.dataSource,
-      plans: { cancelToFree: (em, tenantId) => services.plans.cancelToFree(em, tenantId), expiredTrials: async () => staleListing, tenantsWithTrialEndingBetween: async () => [] },
+      plans: {
+        cancelToFree: (em, tenantId) => services.plans.cancelToFree(em, tenantId),
+        expiredTrials: async () => staleListing,
+        tenantsWithTrialEndingBetween: async () => [],
+      },
       catalog: services.planCatalog,
       notifier: { trialEnding: async () => 0 },
       now: () => now,

@@ -10,7 +10,12 @@ const BATCH_SIZE = 50;
  * A repeating job that works through due rows in batches; safe in several workers at once
  * (claims skip locked rows). Its lock is shorter than a row's lease (2 min) and renewed after every row.
  */
-function drainingJob(name: string, every: string, drain: (touch: () => Promise<void>) => Promise<object>, done: string): JobDefinition {
+function drainingJob(
+  name: string,
+  every: string,
+  drain: (touch: () => Promise<void>) => Promise<object>,
+  done: string,
+): JobDefinition {
   return {
     name,
     every,
@@ -29,4 +34,9 @@ export const whatsAppOutboxJob = (outbox: Pick<WhatsAppOutbox, 'deliverDue'>, ev
 
 /** Applies webhook events that were stored but not applied (the tickets limit, a crash), with back-off. */
 export const whatsAppInboundRetryJob = (inbound: Pick<WhatsAppInbound, 'applyDue'>, every: string): JobDefinition =>
-  drainingJob(WHATSAPP_INBOUND_JOB, every, (touch) => inbound.applyDue(BATCH_SIZE, touch), 'whatsapp webhook events retried');
+  drainingJob(
+    WHATSAPP_INBOUND_JOB,
+    every,
+    (touch) => inbound.applyDue(BATCH_SIZE, touch),
+    'whatsapp webhook events retried',
+  );

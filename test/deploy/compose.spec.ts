@@ -39,7 +39,9 @@ const operatorVariables = {
   FRONTEND_URL: 'https://app.example.com',
 };
 const environmentOf = (name: string, variables: Record<string, string> = operatorVariables) =>
-  Object.fromEntries(Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, substitute(String(v), variables)]));
+  Object.fromEntries(
+    Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, substitute(String(v), variables)]),
+  );
 const documentedVariables = new Set(
   read('.env.example')
     .split('\n')
@@ -50,16 +52,36 @@ const APP_SERVICES = ['migrate', 'api', 'worker'];
 
 describe('docker-compose.yml', () => {
   it('runs PostgreSQL, PgBouncer, Mailpit, migrations, the API and a worker, with MongoDB behind a profile', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'mailpit', 'migrate', 'mongo', 'pgbouncer', 'postgres', 'worker']);
+    expect(Object.keys(services).sort()).toEqual([
+      'api',
+      'mailpit',
+      'migrate',
+      'mongo',
+      'pgbouncer',
+      'postgres',
+      'worker',
+    ]);
     // Only MongoDB is optional: everything else starts with a plain `docker compose up`.
-    expect(Object.entries(services).filter(([, s]) => s.profiles).map(([name, s]) => [name, s.profiles])).toEqual([['mongo', ['mongo']]]);
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => s.profiles)
+        .map(([name, s]) => [name, s.profiles]),
+    ).toEqual([['mongo', ['mongo']]]);
   });
 
   it('pins every image and builds the app services from this Dockerfile', () => {
     for (const [name, service] of Object.entries(services)) {
-      expect({ name, pinned: /^[\w./-]+:[\w.-]+$/.test(service.image ?? '') && !service.image!.endsWith(':latest') }).toEqual({ name, pinned: true });
+      expect({
+        name,
+        pinned: /^[\w./-]+:[\w.-]+$/.test(service.image ?? '') && !service.image!.endsWith(':latest'),
+      }).toEqual({ name, pinned: true });
     }
-    for (const name of APP_SERVICES) expect({ name, build: services[name].build, image: services[name].image }).toEqual({ name, build: '.', image: 'tenantql:local' });
+    for (const name of APP_SERVICES)
+      expect({ name, build: services[name].build, image: services[name].image }).toEqual({
+        name,
+        build: '.',
+        image: 'tenantql:local',
+      });
   });
 
   it('starts the API, the worker and the migrations from compiled files that have sources', () => {
@@ -95,7 +117,12 @@ describe('docker-compose.yml', () => {
       const undocumented = Object.keys(environment).filter((key) => !documentedVariables.has(key));
       expect({ name, undocumented }).toEqual({ name, undocumented: [] });
       const config = loadConfig(environment);
-      expect(config).toMatchObject({ env: 'production', isProduction: true, migrateOnStart: false, email: { host: 'mailpit', port: 1025, useTls: false } });
+      expect(config).toMatchObject({
+        env: 'production',
+        isProduction: true,
+        migrateOnStart: false,
+        email: { host: 'mailpit', port: 1025, useTls: false },
+      });
       expect(config.database.url).toBeDefined();
     }
   });
@@ -109,7 +136,10 @@ describe('docker-compose.yml', () => {
 
   it('health-checks every long-running service and starts each after what it needs', () => {
     for (const name of ['postgres', 'pgbouncer', 'mongo', 'mailpit', 'api', 'worker']) {
-      expect({ name, healthcheck: Array.isArray(services[name].healthcheck?.test) }).toEqual({ name, healthcheck: true });
+      expect({ name, healthcheck: Array.isArray(services[name].healthcheck?.test) }).toEqual({
+        name,
+        healthcheck: true,
+      });
     }
     expect(services.api.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:4000/health');
     expect(services.pgbouncer.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
@@ -140,11 +170,22 @@ describe('Dockerfile', () => {
   const stages = instructions.filter((line) => line.startsWith('FROM '));
 
   it('builds in one stage and runs the production dependencies only in another', () => {
-    expect(stages).toEqual(['FROM node:${NODE_VERSION}-bookworm-slim AS build', 'FROM node:${NODE_VERSION}-bookworm-slim AS runtime']);
+    expect(stages).toEqual([
+      'FROM node:${NODE_VERSION}-bookworm-slim AS build',
+      'FROM node:${NODE_VERSION}-bookworm-slim AS runtime',
+    ]);
     const runtime = instructions.slice(instructions.indexOf(stages[1]));
     const build = instructions.slice(0, instructions.indexOf(stages[1]));
-    expect(build).toEqual(expect.arrayContaining([expect.stringMatching(/^RUN npm ci\b(?!.*--omit)/), 'RUN npm run build']));
-    expect(runtime).toEqual(expect.arrayContaining([expect.stringMatching(/^RUN npm ci --omit=dev\b/), 'COPY --from=build /app/dist ./dist', 'ENV NODE_ENV=production']));
+    expect(build).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^RUN npm ci\b(?!.*--omit)/), 'RUN npm run build']),
+    );
+    expect(runtime).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^RUN npm ci --omit=dev\b/),
+        'COPY --from=build /app/dist ./dist',
+        'ENV NODE_ENV=production',
+      ]),
+    );
     expect(runtime.some((line) => line === 'RUN npm run build')).toBe(false);
   });
 
@@ -158,7 +199,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps secrets, dependencies and build output out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['.env', 'node_modules', 'dist', '.data', '.git']) expect(ignored).toContain(entry);
   });
 });

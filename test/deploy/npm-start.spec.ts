@@ -34,7 +34,7 @@ function processTable(): Map<number, { ppid: number; state: string; cmdline: str
 function processTree(pid: number): Map<number, string> {
   const table = processTable();
   const tree = new Map([[pid, table.get(pid)?.cmdline ?? '']]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [child, { ppid, cmdline }] of table) {
       if (!tree.has(ppid) || tree.has(child)) continue;

@@ -30,7 +30,11 @@ const environmentOf = (unit: Record<string, string[]>) =>
   );
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, { command?: string[] }> };
-const documented = new Set(read('.env.example').split('\n').map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1]));
+const documented = new Set(
+  read('.env.example')
+    .split('\n')
+    .map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1]),
+);
 const defaults = loadConfig({});
 const FINAL_STEPS_MS = 5000; // src/app/bootstrap.ts: flushes, pool, embedded database after the drain
 

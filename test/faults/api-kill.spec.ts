@@ -52,7 +52,11 @@ function startApi(databaseUrl: string): Promise<ApiProcess> {
 async function gql(api: ApiProcess, document: Parameters<typeof print>[0], variables: object, org?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-admin-secret': TEST_ADMIN_SECRET };
   if (org) headers['x-organization-id'] = org;
-  const res = await fetch(`${api.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: print(document), variables }) });
+  const res = await fetch(`${api.url}/graphql`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query: print(document), variables }),
+  });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return (await res.json()) as { data?: any; errors?: { extensions: { code: string } }[] };
 }
@@ -83,7 +87,12 @@ describe('killing the API in the middle of mutations', () => {
     let running = true;
     const customerLane = async (lane: number) => {
       for (let i = 0; running; i++) {
-        const res = await gql(api!, CreateCustomerDocument, { input: { name: `kill/${lane}/${i}` } }, 'kill-base').catch(() => undefined);
+        const res = await gql(
+          api!,
+          CreateCustomerDocument,
+          { input: { name: `kill/${lane}/${i}` } },
+          'kill-base',
+        ).catch(() => undefined);
         if (res?.data?.createCustomer) acknowledgedCustomers.push(res.data.createCustomer.id);
       }
     };
@@ -113,7 +122,9 @@ describe('killing the API in the middle of mutations', () => {
         `SELECT backend_xid::text AS xid FROM pg_stat_activity
           WHERE application_name = 'tenantql-api' AND backend_xid IS NOT NULL AND wait_event_type = 'Lock'`,
       );
-      return rows.length >= TENANT_LANES && acknowledgedCustomers.length >= ACKNOWLEDGED_BEFORE_KILL ? (rows as { xid: string }[]) : undefined;
+      return rows.length >= TENANT_LANES && acknowledgedCustomers.length >= ACKNOWLEDGED_BEFORE_KILL
+        ? (rows as { xid: string }[])
+        : undefined;
     });
     api.child.kill('SIGKILL');
     running = false;
@@ -122,12 +133,16 @@ describe('killing the API in the middle of mutations', () => {
     await blocker.query('COMMIT');
     await blocker.end();
     await waitFor('the dead API’s sessions to end', async () => {
-      const { rows } = await check.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tenantql-api'`);
+      const { rows } = await check.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tenantql-api'`,
+      );
       return rows[0].n === 0 ? true : undefined;
     });
 
     // The transactions caught mid-way were rolled back by PostgreSQL when their client vanished.
-    const fates = await Promise.all(halfWritten.map(async ({ xid }) => (await check.query('SELECT pg_xact_status($1::xid8) AS s', [xid])).rows[0].s));
+    const fates = await Promise.all(
+      halfWritten.map(async ({ xid }) => (await check.query('SELECT pg_xact_status($1::xid8) AS s', [xid])).rows[0].s),
+    );
     expect(fates).toEqual(halfWritten.map(() => 'aborted'));
 
     // Every tenant row is complete: ACTIVE, its schema there with every table, every migration recorded.
@@ -141,7 +156,13 @@ describe('killing the API in the middle of mutations', () => {
     );
     const reference = tenants.find((t) => t.slug === 'kill-base')!;
     for (const tenant of tenants) {
-      expect({ slug: tenant.slug, status: tenant.status, schemas: tenant.schemas, tables: tenant.tables, migrations: tenant.migrations }).toEqual({
+      expect({
+        slug: tenant.slug,
+        status: tenant.status,
+        schemas: tenant.schemas,
+        tables: tenant.tables,
+        migrations: tenant.migrations,
+      }).toEqual({
         slug: tenant.slug,
         status: 'ACTIVE',
         schemas: 1,

@@ -14,7 +14,12 @@ export { freePort };
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -42,10 +47,14 @@ const root = path.resolve(__dirname, '../..');
 /** Starts test/faults/postgres-server.ts and resolves with its process once PostgreSQL accepts connections. */
 function spawnServer(dir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/faults/postgres-server.ts', dir, String(port)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'test/faults/postgres-server.ts', dir, String(port)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const onData = (data: Buffer) => {
       output += data;
@@ -54,7 +63,9 @@ function spawnServer(dir: string, port: number): Promise<{ child: ChildProcess; 
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (d) => (output += d));
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code} before it was ready:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL exited with ${code} before it was ready:\n${output}`)),
+    );
   });
 }
 
@@ -86,7 +97,11 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
     rmSync(parent, { recursive: true, force: true });
   };
 
-  const dataSource = createDataSource({ url, entities, pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+  const dataSource = createDataSource({
+    url,
+    entities,
+    pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+  });
   try {
     await dataSource.initialize();
     await new PublicMigrator(dataSource).migrate();

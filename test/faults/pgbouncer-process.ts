@@ -86,7 +86,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   };
   try {
     await Promise.race([
-      waitFor('pgbouncer to accept connections', async () => ((await admin('SHOW VERSION')), true), 10_000),
+      waitFor('pgbouncer to accept connections', async () => (await admin('SHOW VERSION'), true), 10_000),
       exited.then(() => Promise.reject(new Error('pgbouncer exited'))),
     ]);
   } catch (error) {

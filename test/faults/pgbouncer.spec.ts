@@ -25,8 +25,14 @@ describe(`tenant isolation through PgBouncer (transaction pooling, ${SERVER_CONN
 
   beforeAll(async () => {
     postgres = await startDedicatedPostgres();
-    bouncer = await startPgBouncer({ upstreamPort: postgres.port, poolSize: SERVER_CONNECTIONS, user: 'postgres', password: 'postgres' });
-    // Ten client connections multiplexed onto two server connections: transactions of different tenants interleave on them.
+    bouncer = await startPgBouncer({
+      upstreamPort: postgres.port,
+      poolSize: SERVER_CONNECTIONS,
+      user: 'postgres',
+      password: 'postgres',
+    });
+    // Ten client connections multiplexed onto two server connections: transactions of different tenants interleave on
+    // them.
     app = await startTestApp({ DATABASE_URL: bouncer.url('tenantql'), DATABASE_POOL_MAX: '10' });
     tenants = [];
     for (let i = 0; i < TENANTS; i++) tenants.push(await app.createTenant(`bouncer-${i}`));
@@ -50,10 +56,14 @@ describe(`tenant isolation through PgBouncer (transaction pooling, ${SERVER_CONN
     expect(report.rowsStored).toBe(REQUESTS / 2);
     // It really went through the pooler, in transaction mode, on no more than two server connections.
     expect(pool.pool_mode).toBe('transaction');
-    expect(Number(pool.sv_active) + Number(pool.sv_idle) + Number(pool.sv_used)).toBeLessThanOrEqual(SERVER_CONNECTIONS);
+    expect(Number(pool.sv_active) + Number(pool.sv_idle) + Number(pool.sv_used)).toBeLessThanOrEqual(
+      SERVER_CONNECTIONS,
+    );
     const direct = await postgres.connect();
     try {
-      const { rows } = await direct.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'tenantql' AND pid <> pg_backend_pid()`);
+      const { rows } = await direct.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = 'tenantql' AND pid <> pg_backend_pid()`,
+      );
       expect(rows[0].n).toBeLessThanOrEqual(SERVER_CONNECTIONS);
     } finally {
       await direct.end();
@@ -64,7 +74,11 @@ describe(`tenant isolation through PgBouncer (transaction pooling, ${SERVER_CONN
     // BEGIN; SELECT set_config(search_path, …, true) travels as one simple query: the server connection is
     // bound to the client until COMMIT, so the path the lookup set is the one every later statement sees.
     const tenant = tenants[3];
-    const created = await app.gql(CreateCustomerDocument, { input: { name: `${tenant.slug}/single` } }, { org: tenant.slug });
+    const created = await app.gql(
+      CreateCustomerDocument,
+      { input: { name: `${tenant.slug}/single` } },
+      { org: tenant.slug },
+    );
     expect(created.errors).toBeUndefined();
     const listed = await app.gql(CustomersDocument, { first: 100 }, { org: tenant.id });
     expect(listed.data!.customers.edges.map((e) => e.node.name)).toContain(`${tenant.slug}/single`);

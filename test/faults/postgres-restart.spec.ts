@@ -48,7 +48,8 @@ describe('PostgreSQL restart under load', () => {
         const id = res?.data?.createCustomer.id;
         if (id) {
           acknowledged.push(id);
-          if ((started === 'starting' || started === 'back') && !firstWriteAfterStart) firstWriteAfterStart = Date.now();
+          if ((started === 'starting' || started === 'back') && !firstWriteAfterStart)
+            firstWriteAfterStart = Date.now();
           if (started === 'back' && !firstWriteAfterBack) firstWriteAfterBack = Date.now();
         } else {
           failed++;
@@ -81,7 +82,11 @@ describe('PostgreSQL restart under load', () => {
       await postgres.start();
       phase = 'back';
       backAt = Date.now();
-      await waitFor('a write after the restart', async () => (firstWriteAfterBack ? true : undefined), RECOVERY_DEADLINE_MS);
+      await waitFor(
+        'a write after the restart',
+        async () => (firstWriteAfterBack ? true : undefined),
+        RECOVERY_DEADLINE_MS,
+      );
       const healthyAgain = await waitFor(
         '/health to answer 200',
         async () => (health.some((h) => h.phase === 'back' && h.status === 200) ? true : undefined),

@@ -54,7 +54,10 @@ function failedRequest(request: LoadRequest): boolean {
 /** Polls /ready until it answers anything but 200 (a refused connection counts); the time it first did. */
 async function firstNotReady(url: string, deadline: number): Promise<number> {
   while (Date.now() < deadline) {
-    const ok = await fetch(`${url}/ready`).then((res) => res.ok, () => false);
+    const ok = await fetch(`${url}/ready`).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (!ok) return Date.now();
     await sleep(POLL_MS);
   }

@@ -113,7 +113,10 @@ export function announceHugeBody(port: number, method: string, path: string, len
       const [head, ...rest] = raw.split('\r\n\r\n');
       const headers = head.split('\r\n');
       const line = (name: string) => headers.find((h) => h.toLowerCase().startsWith(`${name}:`));
-      const header = (name: string) => line(name)?.slice(name.length + 1).trim() ?? null;
+      const header = (name: string) =>
+        line(name)
+          ?.slice(name.length + 1)
+          .trim() ?? null;
       let text = rest.join('\r\n\r\n');
       const chunked = /chunked/i.test(header('transfer-encoding') ?? '');
       if (chunked) text = text.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '');

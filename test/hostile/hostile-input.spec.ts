@@ -120,7 +120,11 @@ describe('hostile input over HTTP, production mode: never a 5xx, always a docume
 
   afterAll(async () => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    console.log(`hostile input: ${total} cases\n${Object.entries(counts).map(([k, n]) => `  ${k}: ${n}`).join('\n')}`);
+    console.log(
+      `hostile input: ${total} cases\n${Object.entries(counts)
+        .map(([k, n]) => `  ${k}: ${n}`)
+        .join('\n')}`,
+    );
     await app?.close();
     await stripe?.close();
   });
@@ -212,7 +216,13 @@ describe('hostile input over HTTP, production mode: never a 5xx, always a docume
       route ? Object.keys(route.methods).map((method) => ({ method: method.toUpperCase(), path: route.path })) : [],
     );
     // /graphql (mounted with use), methods no route has, and a route that does not exist.
-    const others = [['POST', '/graphql'], ['PUT', '/graphql'], ['DELETE', '/graphql'], ['PATCH', '/health'], ['GET', '/no-such/:id']];
+    const others = [
+      ['POST', '/graphql'],
+      ['PUT', '/graphql'],
+      ['DELETE', '/graphql'],
+      ['PATCH', '/health'],
+      ['GET', '/no-such/:id'],
+    ];
     return [...listed, ...others.map(([method, path]) => ({ method, path }))];
   }
 

@@ -36,7 +36,6 @@ describe('rate-limited operations answer HTTP 429 with Retry-After', () => {
     expect(locked.status).toBe(429);
     expect(locked.body.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
     expect(Number(locked.retryAfter)).toBeGreaterThanOrEqual(Number(locked.body.errors?.[0].extensions.retryAfter));
-
   });
 });
 

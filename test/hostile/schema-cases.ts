@@ -146,7 +146,10 @@ export function schemaCases(
   ids: IdPool,
 ): GraphQLCase[] {
   const cases: GraphQLCase[] = [];
-  for (const [kind, root] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()]] as const) {
+  for (const [kind, root] of [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+  ] as const) {
     for (const field of Object.values(root!.getFields())) {
       const builder = new ValueBuilder(field.name, ids);
       const variablesWith = (override?: { arg: string } & Override) => {

@@ -30,7 +30,11 @@ export interface AppProcess {
 
 export interface ApiProcess extends AppProcess {
   url: string;
-  gql<T, V>(document: TypedDocumentNode<T, V>, variables: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  gql<T, V>(
+    document: TypedDocumentNode<T, V>,
+    variables: V,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
 }
 
 /**
@@ -67,7 +71,9 @@ export class AppProcessGroup {
 
   /** The API on `port`, chosen by the caller: with PORT=0 the bound port would only be in its log. */
   async startApi(name: string, port: number, env: Record<string, string>): Promise<ApiProcess> {
-    const app = await this.spawn(name, 'src/main.ts', { ...env, HOST: '127.0.0.1', PORT: String(port) }, (line) => line.msg.includes('listening on'));
+    const app = await this.spawn(name, 'src/main.ts', { ...env, HOST: '127.0.0.1', PORT: String(port) }, (line) =>
+      line.msg.includes('listening on'),
+    );
     const url = `http://127.0.0.1:${port}`;
     return {
       ...app,
@@ -99,7 +105,12 @@ export class AppProcessGroup {
     );
   }
 
-  private spawn(name: string, entry: string, env: Record<string, string>, ready: (line: LogLine) => boolean): Promise<AppProcess> {
+  private spawn(
+    name: string,
+    entry: string,
+    env: Record<string, string>,
+    ready: (line: LogLine) => boolean,
+  ): Promise<AppProcess> {
     // `.env` is not read: none exists in the tree, and every variable the test relies on is set here.
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
       cwd: root,
@@ -109,10 +120,27 @@ export class AppProcessGroup {
     this.children.push(child);
     const logs: LogLine[] = [];
     let stderr = '';
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-    const app: AppProcess = { name, child, pid: child.pid!, logs, exited, isRunning: () => child.exitCode === null && child.signalCode === null };
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    const app: AppProcess = {
+      name,
+      child,
+      pid: child.pid!,
+      logs,
+      exited,
+      isRunning: () => child.exitCode === null && child.signalCode === null,
+    };
     return new Promise((resolve, reject) => {
-      const fail = (why: string) => reject(new Error(`${name} ${why}:\n${stderr}\n${logs.map((l) => JSON.stringify(l)).join('\n').slice(-5_000)}`));
+      const fail = (why: string) =>
+        reject(
+          new Error(
+            `${name} ${why}:\n${stderr}\n${logs
+              .map((l) => JSON.stringify(l))
+              .join('\n')
+              .slice(-5_000)}`,
+          ),
+        );
       const timer = setTimeout(() => fail(`was not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
       let pending = '';
       child.stdout!.on('data', (data: Buffer) => {

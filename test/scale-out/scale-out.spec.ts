@@ -17,7 +17,12 @@ import {
   VerifyEmailDocument,
 } from '../generated/graphql';
 import { TEST_PASSWORD } from '../support/accounts';
-import { startSmtpTestServer, tokenFromLink, type ReceivedMail, type SmtpTestServer } from '../support/smtp-test-server';
+import {
+  startSmtpTestServer,
+  tokenFromLink,
+  type ReceivedMail,
+  type SmtpTestServer,
+} from '../support/smtp-test-server';
 import { AppProcessGroup, sharedProcessEnv, type ApiProcess, type AppProcess, type LogLine } from './app-process';
 
 /**
@@ -40,7 +45,10 @@ const LOGIN_MAX_FAILURES = 3;
  */
 const RATE_LIMIT_MAX = 60;
 
-const bearer = (token: string, org?: string): Record<string, string> => ({ authorization: `Bearer ${token}`, ...(org ? { 'x-organization-id': org } : {}) });
+const bearer = (token: string, org?: string): Record<string, string> => ({
+  authorization: `Bearer ${token}`,
+  ...(org ? { 'x-organization-id': org } : {}),
+});
 const apiKeyHeaders = (secret: string): Record<string, string> => ({ 'x-api-key': secret });
 
 /** Runs of one job as its worker logged them ("job finished" / "job failed"), start time included. */
@@ -56,7 +64,12 @@ function jobRuns(workers: AppProcess[], jobName: string): JobRun[] {
     .flatMap((worker) =>
       worker.logs
         .filter((l: LogLine) => l.job === jobName && (l.msg === 'job finished' || l.msg === 'job failed'))
-        .map((l) => ({ worker: worker.name, jobId: String(l.jobId), startedAt: l.time - Number(l.durationMs), finishedAt: l.time })),
+        .map((l) => ({
+          worker: worker.name,
+          jobId: String(l.jobId),
+          startedAt: l.time - Number(l.durationMs),
+          finishedAt: l.time,
+        })),
     )
     .sort((a, b) => a.startedAt - b.startedAt);
 }
@@ -67,10 +80,14 @@ function jobRuns(workers: AppProcess[], jobName: string): JobRun[] {
  * less than half an interval apart, or overlapping, are one occurrence run twice.
  */
 function duplicateRuns(runs: JobRun[], everyMs: number): JobRun[] {
-  return runs.filter((run, i) => i > 0 && (run.startedAt - runs[i - 1].startedAt < everyMs / 2 || run.startedAt < runs[i - 1].finishedAt));
+  return runs.filter(
+    (run, i) =>
+      i > 0 && (run.startedAt - runs[i - 1].startedAt < everyMs / 2 || run.startedAt < runs[i - 1].finishedAt),
+  );
 }
 
-const messagesWithId = (smtp: SmtpTestServer, messageId: string) => smtp.messages.filter((m) => m.messageId === messageId);
+const messagesWithId = (smtp: SmtpTestServer, messageId: string) =>
+  smtp.messages.filter((m) => m.messageId === messageId);
 
 describe('scale-out: 2 API processes + 2 worker processes on one database', () => {
   let postgres: DedicatedPostgres;
@@ -139,7 +156,9 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     // A worker delivered the verification mail over SMTP; its link works on the other API.
     const mail = await mailTo(email, 'Confirm your email');
     expect(mail.text).toContain(`${FRONTEND}/verify-email?token=`);
-    expect((await api2.gql(VerifyEmailDocument, { token: tokenFromLink(mail, '/verify-email') }, {})).data?.verifyEmail).toBe(true);
+    expect(
+      (await api2.gql(VerifyEmailDocument, { token: tokenFromLink(mail, '/verify-email') }, {})).data?.verifyEmail,
+    ).toBe(true);
 
     // An access token issued by API 1 is accepted by API 2 (and sees the verification API 2 recorded).
     const me = await api2.gql(MeDocument, {}, bearer(signUp.accessToken));
@@ -169,11 +188,19 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
   it('API keys: created on API 1 work at once on API 2; revoked on API 2 are refused at once on API 1', async () => {
     const owner = await verifiedAccount(api2, api1, 'kim@scale.test', 'Key Holders');
     const org = owner.tenant!.slug;
-    const created = await api1.gql(CreateApiKeyDocument, { input: { name: 'integration', scopes: ['customers:read', 'customers:write'] } }, bearer(owner.accessToken, org));
+    const created = await api1.gql(
+      CreateApiKeyDocument,
+      { input: { name: 'integration', scopes: ['customers:read', 'customers:write'] } },
+      bearer(owner.accessToken, org),
+    );
     expect(created.errors).toBeUndefined();
     const { secret, apiKey } = created.data!.createApiKey;
 
-    const written = await api2.gql(CreateCustomerDocument, { input: { name: 'Written through API 2' } }, apiKeyHeaders(secret));
+    const written = await api2.gql(
+      CreateCustomerDocument,
+      { input: { name: 'Written through API 2' } },
+      apiKeyHeaders(secret),
+    );
     expect(written.errors).toBeUndefined();
     const read = await api1.gql(CustomersDocument, {}, apiKeyHeaders(secret));
     expect(read.data?.customers.totalCount).toBe(1);
@@ -182,7 +209,11 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     expect(revoked.data?.revokeApiKey.revokedAt).toEqual(expect.any(String));
     for (const api of [api1, api2]) {
       const refused = await api.gql(CustomersDocument, {}, apiKeyHeaders(secret));
-      expect({ api: api.name, status: refused.status, code: refused.errors?.[0].extensions.code }).toEqual({ api: api.name, status: 401, code: 'UNAUTHENTICATED' });
+      expect({ api: api.name, status: refused.status, code: refused.errors?.[0].extensions.code }).toEqual({
+        api: api.name,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
     }
   });
 
@@ -209,14 +240,26 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     ]);
 
     const oneOffRuns = () => jobRuns(workers, EMAIL_OUTBOX_JOB).filter((run) => run.jobId !== outboxRow);
-    await waitFor('every one-off job to run', async () => (oneOffRuns().length >= ONE_OFF_JOBS ? true : undefined), 30_000);
-    await waitFor('every verification mail', async () => (emails.every((e) => smtp.to(e).length > 0) ? true : undefined), 30_000);
+    await waitFor(
+      'every one-off job to run',
+      async () => (oneOffRuns().length >= ONE_OFF_JOBS ? true : undefined),
+      30_000,
+    );
+    await waitFor(
+      'every verification mail',
+      async () => (emails.every((e) => smtp.to(e).length > 0) ? true : undefined),
+      30_000,
+    );
     // Repeating runs over a window of several occurrences (both workers competing all along).
     const OCCURRENCES = 6;
-    await waitFor(`${OCCURRENCES} occurrences of ${EMAIL_OUTBOX_JOB}`, async () => {
-      const runs = jobRuns(workers, EMAIL_OUTBOX_JOB).filter((run) => run.jobId === outboxRow);
-      return runs.length >= OCCURRENCES ? true : undefined;
-    }, 40_000);
+    await waitFor(
+      `${OCCURRENCES} occurrences of ${EMAIL_OUTBOX_JOB}`,
+      async () => {
+        const runs = jobRuns(workers, EMAIL_OUTBOX_JOB).filter((run) => run.jobId === outboxRow);
+        return runs.length >= OCCURRENCES ? true : undefined;
+      },
+      40_000,
+    );
 
     const repeating = jobRuns(workers, EMAIL_OUTBOX_JOB).filter((run) => run.jobId === outboxRow);
     const duplicates = duplicateRuns(repeating, OUTBOX_EVERY_MS);
@@ -225,7 +268,8 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     const newMail = smtp.messages.slice(before);
     const perMessageId = new Map<string, number>();
     for (const m of newMail) perMessageId.set(m.messageId, (perMessageId.get(m.messageId) ?? 0) + 1);
-    const byWorker = (runs: JobRun[]) => workers.map((w) => `${w.name} ${runs.filter((r) => r.worker === w.name).length}`).join(', ');
+    const byWorker = (runs: JobRun[]) =>
+      workers.map((w) => `${w.name} ${runs.filter((r) => r.worker === w.name).length}`).join(', ');
     console.log(
       `[scale-out] ${EMAIL_OUTBOX_JOB} every ${OUTBOX_EVERY}: ${repeating.length} runs over ${((repeating.at(-1)!.startedAt - repeating[0].startedAt) / 1000).toFixed(1)} s ` +
         `(${byWorker(repeating)}), duplicate runs: ${duplicates.length}; one-off jobs: ${ONE_OFF_JOBS} enqueued, ${oneOffs.length} runs of ${oneOffIds.size} jobs ` +
@@ -246,26 +290,36 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
 
   it('rate limits: requests of one API key split across both APIs are limited in total', async () => {
     const owner = await verifiedAccount(api1, api2, 'busy@scale.test', 'Busy Integrations');
-    const created = await api2.gql(CreateApiKeyDocument, { input: { name: 'busy', scopes: ['customers:read'] } }, bearer(owner.accessToken, owner.tenant!.slug));
+    const created = await api2.gql(
+      CreateApiKeyDocument,
+      { input: { name: 'busy', scopes: ['customers:read'] } },
+      bearer(owner.accessToken, owner.tenant!.slug),
+    );
     expect(created.errors).toBeUndefined();
     const { secret } = created.data!.createApiKey;
 
     // Half again as many as allowed, all at once, alternating between the APIs: a fresh key, one window.
     const answers = await Promise.all(
-      Array.from({ length: RATE_LIMIT_MAX * 1.5 }, (_, i) => (i % 2 ? api2 : api1).gql(CustomersDocument, {}, apiKeyHeaders(secret))),
+      Array.from({ length: RATE_LIMIT_MAX * 1.5 }, (_, i) =>
+        (i % 2 ? api2 : api1).gql(CustomersDocument, {}, apiKeyHeaders(secret)),
+      ),
     );
     const served = answers.filter((a) => a.status === 200 && !a.errors);
     const limited = answers.filter((a) => a.status === 429 && a.errors?.[0].extensions.code === 'RATE_LIMITED');
     console.log(
       `[scale-out] rate limit ${RATE_LIMIT_MAX}/min for one API key: ${answers.length} requests over both APIs, ${served.length} served, ${limited.length} refused (429)`,
     );
-    expect({ served: served.length, limited: limited.length }).toEqual({ served: RATE_LIMIT_MAX, limited: RATE_LIMIT_MAX / 2 });
+    expect({ served: served.length, limited: limited.length }).toEqual({
+      served: RATE_LIMIT_MAX,
+      limited: RATE_LIMIT_MAX / 2,
+    });
   });
 
   it('plan limits: parallel createCustomer across both APIs succeeds exactly as often as the plan allows', async () => {
     const owner = await verifiedAccount(api2, api1, 'frugal@scale.test', 'Frugal Traders');
     const org = owner.tenant!.slug;
-    // Without a Stripe subscription, moving to FREE applies at once (new organizations start on a trial of a bigger plan).
+    // Without a Stripe subscription, moving to FREE applies at once (new organizations start on a trial of a bigger
+    // plan).
     const downgrade = await api1.gql(ChangePlanDocument, { plan: 'FREE' }, bearer(owner.accessToken, org));
     expect(downgrade.data?.changePlan.subscription.plan).toBe('FREE');
     const limits = await api2.gql(PlanLimitsDocument, { plan: 'FREE' }, {});
@@ -274,16 +328,28 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
 
     const attempts = limit * 3;
     const answers = await Promise.all(
-      Array.from({ length: attempts }, (_, i) => (i % 2 ? api2 : api1).gql(CreateCustomerDocument, { input: { name: `customer ${i}` } }, bearer(owner.accessToken, org))),
+      Array.from({ length: attempts }, (_, i) =>
+        (i % 2 ? api2 : api1).gql(
+          CreateCustomerDocument,
+          { input: { name: `customer ${i}` } },
+          bearer(owner.accessToken, org),
+        ),
+      ),
     );
     const createdCount = answers.filter((a) => a.data?.createCustomer).length;
     const refused = answers.filter((a) => a.errors?.[0].extensions.code === 'LIMIT_EXCEEDED').length;
-    const [{ schema_name: schema }] = (await check.query(`SELECT schema_name FROM public.tenants WHERE slug = $1`, [org])).rows;
+    const [{ schema_name: schema }] = (
+      await check.query(`SELECT schema_name FROM public.tenants WHERE slug = $1`, [org])
+    ).rows;
     const [{ n: stored }] = (await check.query(`SELECT count(*)::int AS n FROM "${schema}".customers`)).rows;
     console.log(
       `[scale-out] plan limit of ${limit} customers (FREE): ${attempts} parallel createCustomer over both APIs, ${createdCount} created, ${refused} refused (LIMIT_EXCEEDED), ${stored} stored`,
     );
-    expect({ created: createdCount, refused, stored }).toEqual({ created: limit, refused: attempts - limit, stored: limit });
+    expect({ created: createdCount, refused, stored }).toEqual({
+      created: limit,
+      refused: attempts - limit,
+      stored: limit,
+    });
   });
 
   it('rate limits: failed logins split across both APIs add up to one lock-out, enforced by both', async () => {
@@ -292,7 +358,8 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     const login = (api: ApiProcess, password: string) => api.gql(LoginDocument, { input: { email, password } }, {});
     const apis = [api1, api2];
     const failures = [];
-    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) failures.push((await login(apis[i % 2], `wrong password ${i}`)).errors?.[0].extensions.code);
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++)
+      failures.push((await login(apis[i % 2], `wrong password ${i}`)).errors?.[0].extensions.code);
     // Each API saw fewer than LOGIN_MAX_FAILURES failures, yet the account is locked for both.
     expect(failures).toEqual(Array(LOGIN_MAX_FAILURES).fill('UNAUTHENTICATED'));
     for (const api of apis) expect((await login(api, TEST_PASSWORD)).errors?.[0].extensions.code).toBe('RATE_LIMITED');
@@ -317,9 +384,20 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     try {
       return await waitFor(what, probe, 20_000);
     } catch (error) {
-      const job = (await check.query(`SELECT locked_at, next_run_at, last_run_at, last_modified_by FROM public.agenda_jobs WHERE name = $1 AND type = 'single'`, [EMAIL_OUTBOX_JOB])).rows;
-      const unsent = (await check.query(`SELECT to_address, status, attempts, next_attempt_at, now() AS db_now FROM public.email_outbox WHERE status <> 'SENT'`)).rows;
-      const runs = liveWorkers().map((w) => `${w.name}: ${jobRuns([w], EMAIL_OUTBOX_JOB).filter((r) => r.startedAt > since).length}`);
+      const job = (
+        await check.query(
+          `SELECT locked_at, next_run_at, last_run_at, last_modified_by FROM public.agenda_jobs WHERE name = $1 AND type = 'single'`,
+          [EMAIL_OUTBOX_JOB],
+        )
+      ).rows;
+      const unsent = (
+        await check.query(
+          `SELECT to_address, status, attempts, next_attempt_at, now() AS db_now FROM public.email_outbox WHERE status <> 'SENT'`,
+        )
+      ).rows;
+      const runs = liveWorkers().map(
+        (w) => `${w.name}: ${jobRuns([w], EMAIL_OUTBOX_JOB).filter((r) => r.startedAt > since).length}`,
+      );
       throw new Error(
         `${(error as Error).message}.\n${EMAIL_OUTBOX_JOB} runs since ${new Date(since).toISOString()} by the live workers: ${runs.join(', ')}\n` +
           `outbox job row: ${JSON.stringify(job)}\nunsent mail: ${JSON.stringify(unsent)}`,
@@ -337,15 +415,28 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
    * Rather than sleep through it, the clock of everything the dead worker left behind is moved
    * back by one lease: the message's lease and the worker's lock on the outbox job row.
    */
-  async function interruptDelivery(email: string, { acceptedFirst }: { acceptedFirst: boolean }): Promise<Interruption> {
+  async function interruptDelivery(
+    email: string,
+    { acceptedFirst }: { acceptedFirst: boolean },
+  ): Promise<Interruption> {
     // Nothing else in flight: the next message a worker sends is this one.
-    await waitForOutbox('an idle outbox', async () => {
-      const { rows } = await check.query(`SELECT count(*)::int AS n FROM public.email_outbox WHERE status IN ('PENDING', 'SENDING')`);
-      return rows[0].n === 0 ? true : undefined;
-    }, Date.now());
+    await waitForOutbox(
+      'an idle outbox',
+      async () => {
+        const { rows } = await check.query(
+          `SELECT count(*)::int AS n FROM public.email_outbox WHERE status IN ('PENDING', 'SENDING')`,
+        );
+        return rows[0].n === 0 ? true : undefined;
+      },
+      Date.now(),
+    );
     smtp.stallNext(1);
     await register(api1, email, `Interrupted ${email}`);
-    const held = await waitFor('a worker in the middle of sending', async () => smtp.stalled.find((m) => m.to.includes(email)), 20_000);
+    const held = await waitFor(
+      'a worker in the middle of sending',
+      async () => smtp.stalled.find((m) => m.to.includes(email)),
+      20_000,
+    );
 
     // The message is claimed (SENDING, leased) and the outbox job row is locked by the worker sending it.
     const [claim] = (
@@ -356,7 +447,10 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
       )
     ).rows;
     expect(claim).toMatchObject({ status: 'SENDING', attempts: 1 });
-    const { rows: locks } = await check.query(`SELECT last_modified_by FROM public.agenda_jobs WHERE name = $1 AND locked_at IS NOT NULL`, [EMAIL_OUTBOX_JOB]);
+    const { rows: locks } = await check.query(
+      `SELECT last_modified_by FROM public.agenda_jobs WHERE name = $1 AND locked_at IS NOT NULL`,
+      [EMAIL_OUTBOX_JOB],
+    );
     expect(locks).toHaveLength(1);
     const lockedBy = String(locks[0].last_modified_by);
     const sender = liveWorkers().find((w) => w.pid === pidOf(lockedBy));
@@ -372,21 +466,29 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     const killedAt = Date.now();
 
     const leaseMs = Math.round(Number(claim.lease_ms));
-    await check.query(`UPDATE public.email_outbox SET next_attempt_at = next_attempt_at - $2 * interval '1 ms' WHERE id = $1`, [claim.id, leaseMs]);
-    await check.query(`UPDATE public.agenda_jobs SET locked_at = locked_at - $2 * interval '1 ms' WHERE name = $1 AND last_modified_by = $3 AND locked_at IS NOT NULL`, [
-      EMAIL_OUTBOX_JOB,
-      leaseMs,
-      lockedBy,
-    ]);
+    await check.query(
+      `UPDATE public.email_outbox SET next_attempt_at = next_attempt_at - $2 * interval '1 ms' WHERE id = $1`,
+      [claim.id, leaseMs],
+    );
+    await check.query(
+      `UPDATE public.agenda_jobs SET locked_at = locked_at - $2 * interval '1 ms' WHERE name = $1 AND last_modified_by = $3 AND locked_at IS NOT NULL`,
+      [EMAIL_OUTBOX_JOB, leaseMs, lockedBy],
+    );
     return { held, outboxId: claim.id, sender, survivor, leaseMs, killedAt };
   }
 
-  /** Waits until the outbox recorded the interrupted message as SENT, and returns the copies the SMTP server accepted. */
+  /**
+   * Waits until the outbox recorded the interrupted message as SENT, and returns the copies the SMTP server accepted.
+   */
   async function redelivered({ held, outboxId, killedAt }: Interruption): Promise<ReceivedMail[]> {
-    await waitForOutbox('the surviving worker to deliver the interrupted mail, one lease after the kill', async () => {
-      const { rows } = await check.query(`SELECT status FROM public.email_outbox WHERE id = $1`, [outboxId]);
-      return rows[0].status === 'SENT' ? true : undefined;
-    }, killedAt);
+    await waitForOutbox(
+      'the surviving worker to deliver the interrupted mail, one lease after the kill',
+      async () => {
+        const { rows } = await check.query(`SELECT status FROM public.email_outbox WHERE id = $1`, [outboxId]);
+        return rows[0].status === 'SENT' ? true : undefined;
+      },
+      killedAt,
+    );
     const { rows } = await check.query(`SELECT status, attempts FROM public.email_outbox WHERE id = $1`, [outboxId]);
     expect(rows).toEqual([{ status: 'SENT', attempts: 2 }]);
     // SENT is final (claims take PENDING and SENDING only): these are all the copies there will be.
@@ -397,7 +499,11 @@ describe('scale-out: 2 API processes + 2 worker processes on one database', () =
     const interruption = await interruptDelivery('interrupted@scale.test', { acceptedFirst: false });
     const copies = await redelivered(interruption);
     expect(copies).toHaveLength(1);
-    expect(copies[0]).toMatchObject({ to: interruption.held.to, subject: interruption.held.subject, text: interruption.held.text });
+    expect(copies[0]).toMatchObject({
+      to: interruption.held.to,
+      subject: interruption.held.subject,
+      text: interruption.held.text,
+    });
     console.log(
       `[scale-out] outbox, ${interruption.sender.name} SIGKILLed mid-delivery: 2 attempts (the first held unanswered by the SMTP server), ` +
         `${copies.length} accepted by SMTP (sent by ${interruption.survivor.name}), duplicates: ${copies.length - 1}`,

@@ -1,4 +1,9 @@
-import { AcceptQuoteDocument, CreateQuoteDocument, SendQuoteDocument, type CreateQuoteInput } from '../generated/graphql';
+import {
+  AcceptQuoteDocument,
+  CreateQuoteDocument,
+  SendQuoteDocument,
+  type CreateQuoteInput,
+} from '../generated/graphql';
 import type { GraphQLResponse, TestApp } from './test-app';
 
 function check<T>(step: string, res: GraphQLResponse<T>): T {

@@ -8,7 +8,8 @@ export const FAKE_ESEWA_SECRET = 'fake-esewa-merchant-secret';
 const CALLBACK_SIGNED_FIELDS = 'transaction_code,status,total_amount,transaction_uuid,product_code,signed_field_names';
 
 /** eSewa writes amounts like "3,900.0". */
-const esewaAmount = (paisa: number) => (paisa / 100).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 2 });
+const esewaAmount = (paisa: number) =>
+  (paisa / 100).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 2 });
 
 export interface FakeEsewa {
   /** ESEWA_* environment pointing the app's client here. */
@@ -35,12 +36,33 @@ export async function startFakeEsewa(): Promise<FakeEsewa> {
     const payment = paid.get(uuid);
     // eSewa only finds a payment by its product code, uuid and amount together.
     if (!payment || payment.amount !== amount || req.query.get('product_code') !== FAKE_ESEWA_MERCHANT) {
-      return { body: { product_code: req.query.get('product_code'), transaction_uuid: uuid, total_amount: amount / 100, status: 'NOT_FOUND', ref_id: null } };
+      return {
+        body: {
+          product_code: req.query.get('product_code'),
+          transaction_uuid: uuid,
+          total_amount: amount / 100,
+          status: 'NOT_FOUND',
+          ref_id: null,
+        },
+      };
     }
-    return { body: { product_code: FAKE_ESEWA_MERCHANT, transaction_uuid: uuid, total_amount: payment.amount / 100, status: 'COMPLETE', ref_id: payment.refId } };
+    return {
+      body: {
+        product_code: FAKE_ESEWA_MERCHANT,
+        transaction_uuid: uuid,
+        total_amount: payment.amount / 100,
+        status: 'COMPLETE',
+        ref_id: payment.refId,
+      },
+    };
   });
   return {
-    env: { ESEWA_BASE_URL: server.url, ESEWA_STATUS_URL: server.url, ESEWA_MERCHANT_CODE: FAKE_ESEWA_MERCHANT, ESEWA_MERCHANT_SECRET: FAKE_ESEWA_SECRET },
+    env: {
+      ESEWA_BASE_URL: server.url,
+      ESEWA_STATUS_URL: server.url,
+      ESEWA_MERCHANT_CODE: FAKE_ESEWA_MERCHANT,
+      ESEWA_MERCHANT_SECRET: FAKE_ESEWA_SECRET,
+    },
     pay: (transactionUuid, amount, options = {}) => {
       const refId = randomBytes(4).toString('hex').toUpperCase();
       paid.set(transactionUuid, { amount, refId });
@@ -52,8 +74,12 @@ export async function startFakeEsewa(): Promise<FakeEsewa> {
         product_code: FAKE_ESEWA_MERCHANT,
         signed_field_names: CALLBACK_SIGNED_FIELDS,
       };
-      const message = CALLBACK_SIGNED_FIELDS.split(',').map((name) => `${name}=${fields[name]}`).join(',');
-      fields.signature = createHmac('sha256', options.secret ?? FAKE_ESEWA_SECRET).update(message).digest('base64');
+      const message = CALLBACK_SIGNED_FIELDS.split(',')
+        .map((name) => `${name}=${fields[name]}`)
+        .join(',');
+      fields.signature = createHmac('sha256', options.secret ?? FAKE_ESEWA_SECRET)
+        .update(message)
+        .digest('base64');
       return Buffer.from(JSON.stringify(fields)).toString('base64');
     },
     statusChecks: () => statusChecks,

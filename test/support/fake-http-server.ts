@@ -39,11 +39,20 @@ export async function startFakeHttpServer(
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://fake');
-      const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const request: FakeRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(request);
       let answer: FakeResponse | undefined;
       try {
-        answer = (await handle(request)) ?? { status: 404, body: { error: { message: `No fake route for ${request.method} ${request.path}` } } };
+        answer = (await handle(request)) ?? {
+          status: 404,
+          body: { error: { message: `No fake route for ${request.method} ${request.path}` } },
+        };
       } catch (error) {
         answer = { status: 500, body: { error: { message: error instanceof Error ? error.message : String(error) } } };
       }

@@ -31,23 +31,53 @@ export async function startFakeKhalti(): Promise<FakeKhalti> {
   const payments = new Map<string, KhaltiPayment>();
   let lookups = 0;
   const server = await startFakeHttpServer((req) => {
-    if (req.headers.authorization !== `Key ${FAKE_KHALTI_SECRET}`) return { status: 401, body: { detail: 'Invalid token.', status_code: 401 } };
+    if (req.headers.authorization !== `Key ${FAKE_KHALTI_SECRET}`)
+      return { status: 401, body: { detail: 'Invalid token.', status_code: 401 } };
     const body = req.body ? JSON.parse(req.body) : {};
     if (req.method === 'POST' && req.path === '/api/v2/epayment/initiate/') {
-      if (!Number.isInteger(body.amount) || body.amount < 1000) return { status: 400, body: { amount: ['Amount should be greater than Rs. 10, that is 1000 paisa.'], error_key: 'validation_error' } };
+      if (!Number.isInteger(body.amount) || body.amount < 1000)
+        return {
+          status: 400,
+          body: {
+            amount: ['Amount should be greater than Rs. 10, that is 1000 paisa.'],
+            error_key: 'validation_error',
+          },
+        };
       for (const field of ['return_url', 'website_url', 'purchase_order_id', 'purchase_order_name']) {
-        if (!body[field]) return { status: 400, body: { [field]: ['This field is required.'], error_key: 'validation_error' } };
+        if (!body[field])
+          return { status: 400, body: { [field]: ['This field is required.'], error_key: 'validation_error' } };
       }
       const pidx = randomBytes(11).toString('hex');
-      payments.set(pidx, { pidx, amount: body.amount, purchaseOrderId: body.purchase_order_id, status: 'Initiated', paid: body.amount, transactionId: null });
-      return { body: { pidx, payment_url: `${server.url}/pay/?pidx=${pidx}`, expires_at: new Date(Date.now() + 1_800_000).toISOString(), expires_in: 1800 } };
+      payments.set(pidx, {
+        pidx,
+        amount: body.amount,
+        purchaseOrderId: body.purchase_order_id,
+        status: 'Initiated',
+        paid: body.amount,
+        transactionId: null,
+      });
+      return {
+        body: {
+          pidx,
+          payment_url: `${server.url}/pay/?pidx=${pidx}`,
+          expires_at: new Date(Date.now() + 1_800_000).toISOString(),
+          expires_in: 1800,
+        },
+      };
     }
     if (req.method === 'POST' && req.path === '/api/v2/epayment/lookup/') {
       lookups++;
       const payment = payments.get(body.pidx);
       if (!payment) return { status: 404, body: { detail: 'Not found.', error_key: 'validation_error' } };
       return {
-        body: { pidx: payment.pidx, total_amount: payment.paid, status: payment.status, transaction_id: payment.transactionId, fee: 0, refunded: false },
+        body: {
+          pidx: payment.pidx,
+          total_amount: payment.paid,
+          status: payment.status,
+          transaction_id: payment.transactionId,
+          fee: 0,
+          refunded: false,
+        },
       };
     }
     return undefined;
@@ -61,7 +91,11 @@ export async function startFakeKhalti(): Promise<FakeKhalti> {
     env: { KHALTI_BASE_URL: `${server.url}/api/v2`, KHALTI_SECRET_KEY: FAKE_KHALTI_SECRET },
     payments,
     pay: (pidx, options = {}) => {
-      Object.assign(find(pidx), { status: 'Completed', paid: options.amount ?? find(pidx).amount, transactionId: randomBytes(8).toString('hex') });
+      Object.assign(find(pidx), {
+        status: 'Completed',
+        paid: options.amount ?? find(pidx).amount,
+        transactionId: randomBytes(8).toString('hex'),
+      });
     },
     setStatus: (pidx, status) => {
       find(pidx).status = status;

@@ -36,11 +36,16 @@ export async function startFakeLlm(): Promise<FakeLlm> {
   const calls: FakeLlmCall[] = [];
   const server = await startFakeHttpServer((req): FakeResponse | undefined | Promise<undefined> => {
     if (req.method !== 'POST' || req.path !== '/v1/chat/completions') return undefined;
-    if (req.headers.authorization !== `Bearer ${FAKE_LLM_KEY}`) return { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } } };
+    if (req.headers.authorization !== `Bearer ${FAKE_LLM_KEY}`)
+      return { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } } };
     const body = JSON.parse(req.body) as FakeLlmCall['body'];
     calls.push({ headers: req.headers, body, prompt: body.messages.map((m) => m.content).join('\n') });
     if (behaviour.kind === 'hang') return new Promise<undefined>(() => undefined);
-    if (behaviour.kind === 'http-error') return { status: behaviour.status, body: { error: { message: 'The server had an error', type: 'server_error' } } };
+    if (behaviour.kind === 'http-error')
+      return {
+        status: behaviour.status,
+        body: { error: { message: 'The server had an error', type: 'server_error' } },
+      };
     return {
       body: {
         id: `chatcmpl-${calls.length}`,

@@ -46,7 +46,11 @@ export interface FakeStripe {
 
 export const FAKE_STRIPE_SECRET = 'sk_test_fake_0123456789';
 export const FAKE_STRIPE_WEBHOOK_SECRET = 'whsec_test_fake_0123456789abcdef';
-export const FAKE_STRIPE_PRICES = { STARTER: 'price_starter_test', PROFESSIONAL: 'price_professional_test', ENTERPRISE: 'price_enterprise_test' };
+export const FAKE_STRIPE_PRICES = {
+  STARTER: 'price_starter_test',
+  PROFESSIONAL: 'price_professional_test',
+  ENTERPRISE: 'price_enterprise_test',
+};
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString('hex')}`;
 
@@ -102,7 +106,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     customer: s.customer,
     status: s.status,
     metadata: s.metadata,
-    items: list([{ id: s.itemId, object: 'subscription_item', price: { id: s.price, object: 'price' } }], `/v1/subscription_items?subscription=${s.id}`),
+    items: list(
+      [{ id: s.itemId, object: 'subscription_item', price: { id: s.price, object: 'price' } }],
+      `/v1/subscription_items?subscription=${s.id}`,
+    ),
   });
 
   function route(req: FakeRequest, params: Record<string, string>): FakeResponse | undefined {
@@ -111,7 +118,12 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const key = `${req.method} ${resource}${id ? '/:id' : ''}${action ? `/${action}` : ''}`;
     switch (key) {
       case 'POST customers': {
-        const customer = { id: newId('cus'), name: params.name, metadata: nested(params, 'metadata'), defaultPaymentMethod: null };
+        const customer = {
+          id: newId('cus'),
+          name: params.name,
+          metadata: nested(params, 'metadata'),
+          defaultPaymentMethod: null,
+        };
         customers.set(customer.id, customer);
         return { body: customerJson(customer) };
       }
@@ -127,16 +139,30 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       case 'POST setup_intents': {
         if (!customers.has(params.customer)) return notFound('customer');
         const intentId = newId('seti');
-        return { body: { id: intentId, object: 'setup_intent', customer: params.customer, status: 'requires_payment_method', client_secret: `${intentId}_secret_${randomBytes(6).toString('hex')}` } };
+        return {
+          body: {
+            id: intentId,
+            object: 'setup_intent',
+            customer: params.customer,
+            status: 'requires_payment_method',
+            client_secret: `${intentId}_secret_${randomBytes(6).toString('hex')}`,
+          },
+        };
       }
       case 'GET payment_methods':
-        return { body: list([...cards.values()].filter((c) => c.customer === req.query.get('customer')).map(cardJson), '/v1/payment_methods') };
+        return {
+          body: list(
+            [...cards.values()].filter((c) => c.customer === req.query.get('customer')).map(cardJson),
+            '/v1/payment_methods',
+          ),
+        };
       case 'GET payment_methods/:id':
         return cards.has(id) ? { body: cardJson(cards.get(id)!) } : notFound('payment_method');
       case 'POST payment_methods/:id/detach': {
         const card = cards.get(id);
         if (!card?.customer) return notFound('payment_method');
-        for (const customer of customers.values()) if (customer.defaultPaymentMethod === id) customer.defaultPaymentMethod = null;
+        for (const customer of customers.values())
+          if (customer.defaultPaymentMethod === id) customer.defaultPaymentMethod = null;
         card.customer = null;
         return { body: cardJson(card) };
       }
@@ -159,7 +185,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         const subscription = subscriptions.get(id);
         if (!subscription) return notFound('subscription');
         if (req.method === 'POST') {
-          if (params['items[0][id]'] && params['items[0][id]'] !== subscription.itemId) return notFound('subscription_item');
+          if (params['items[0][id]'] && params['items[0][id]'] !== subscription.itemId)
+            return notFound('subscription_item');
           subscription.price = params['items[0][price]'] ?? subscription.price;
           Object.assign(subscription.metadata, nested(params, 'metadata'));
         }
@@ -199,7 +226,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       STRIPE_PRICE_ENTERPRISE: FAKE_STRIPE_PRICES.ENTERPRISE,
     },
     calls,
-    creates: () => calls.filter((c) => c.method === 'POST' && /^\/v1\/(customers|setup_intents|subscriptions)$/.test(c.path)),
+    creates: () =>
+      calls.filter((c) => c.method === 'POST' && /^\/v1\/(customers|setup_intents|subscriptions)$/.test(c.path)),
     customers,
     subscriptions,
     attachCard: (customerId, card = {}) => {

@@ -30,17 +30,33 @@ export async function startFakeWhatsAppApi(): Promise<FakeWhatsAppApi> {
   let counter = 0;
   const server: FakeHttpServer = await startFakeHttpServer((request) => {
     if (request.method !== 'POST' || !/^\/\d+\/messages$/.test(request.path)) return undefined;
-    sent.push({ path: request.path, bearer: /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1], body: JSON.parse(request.body) });
+    sent.push({
+      path: request.path,
+      bearer: /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1],
+      body: JSON.parse(request.body),
+    });
     if (failures > 0) {
       failures--;
-      return { status: 500, body: { error: { message: 'An unexpected error has occurred. Please retry your request later.', code: 2 } } };
+      return {
+        status: 500,
+        body: { error: { message: 'An unexpected error has occurred. Please retry your request later.', code: 2 } },
+      };
     }
     if (rejectOnce) {
       rejectOnce = false;
-      return { status: 400, body: { error: { message: 'Re-engagement message: more than 24 hours have passed', code: 131047 } } };
+      return {
+        status: 400,
+        body: { error: { message: 'Re-engagement message: more than 24 hours have passed', code: 131047 } },
+      };
     }
     const body = JSON.parse(request.body) as { to: string };
-    return { body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: `wamid.FAKE${++counter}` }] } };
+    return {
+      body: {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: body.to, wa_id: body.to }],
+        messages: [{ id: `wamid.FAKE${++counter}` }],
+      },
+    };
   });
   return {
     url: server.url,

@@ -17,7 +17,11 @@ export default async function globalSetup(): Promise<void> {
   const templateUrl = new URL(admin);
   templateUrl.pathname = `/${template}`;
   await ensureDatabase(admin, template);
-  const dataSource = createDataSource({ url: templateUrl.toString(), entities, pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+  const dataSource = createDataSource({
+    url: templateUrl.toString(),
+    entities,
+    pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+  });
   await dataSource.initialize();
   await new PublicMigrator(dataSource).migrate();
   await dataSource.destroy();

@@ -19,7 +19,10 @@ export interface ImapTestServer {
 const DOVECOT = ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'].find((p) => existsSync(p));
 const PASSWORD = 'imap-test-password';
 
-/** Mail files belong to an unprivileged user: the one the embedded PostgreSQL runs as (created when tests start as root), else nobody. */
+/**
+ * Mail files belong to an unprivileged user: the one the embedded PostgreSQL runs as (created when tests start as
+ * root), else nobody.
+ */
 function mailOwner(): { name: string; uid: number; gid: number } {
   for (const name of ['postgres', 'nobody']) {
     const id = spawnSync('id', ['-u', name], { encoding: 'utf8' });
@@ -81,7 +84,8 @@ const accepts = (port: number) =>
  * one user per name in `users` (all with `password`). `stop()` kills it and removes the dir.
  */
 export async function startImapTestServer(users: string[]): Promise<ImapTestServer> {
-  if (!DOVECOT) throw new Error('Dovecot is not installed; the email channel tests need it: sudo apt-get install -y dovecot-imapd');
+  if (!DOVECOT)
+    throw new Error('Dovecot is not installed; the email channel tests need it: sudo apt-get install -y dovecot-imapd');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tenantql-imap-'));
   let child: ChildProcess | undefined;
   try {
@@ -94,7 +98,8 @@ export async function startImapTestServer(users: string[]): Promise<ImapTestServ
     const conf = path.join(dir, 'dovecot.conf');
     writeFileSync(conf, config(dir, port, owner));
     const check = spawnSync(DOVECOT, ['-n', '-c', conf], { encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`Dovecot rejected the test configuration:\n${check.stderr || check.stdout}`);
+    if (check.status !== 0)
+      throw new Error(`Dovecot rejected the test configuration:\n${check.stderr || check.stdout}`);
 
     const started = spawn(DOVECOT, ['-F', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = started;
@@ -102,7 +107,9 @@ export async function startImapTestServer(users: string[]): Promise<ImapTestServ
     started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     for (let i = 0; !(await accepts(port)); i++) {
       if (started.exitCode !== null || i > 100) {
-        const log = existsSync(path.join(dir, 'dovecot.log')) ? readFileSync(path.join(dir, 'dovecot.log'), 'utf8') : '';
+        const log = existsSync(path.join(dir, 'dovecot.log'))
+          ? readFileSync(path.join(dir, 'dovecot.log'), 'utf8')
+          : '';
         throw new Error(`Dovecot did not start (exit ${started.exitCode}):\n${stderr}${log}`);
       }
       await new Promise((r) => setTimeout(r, 20));
@@ -113,7 +120,13 @@ export async function startImapTestServer(users: string[]): Promise<ImapTestServ
       port,
       password: PASSWORD,
       async append(user, raw, folder = 'INBOX') {
-        const client = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user, pass: PASSWORD }, logger: false });
+        const client = new ImapFlow({
+          host: '127.0.0.1',
+          port,
+          secure: false,
+          auth: { user, pass: PASSWORD },
+          logger: false,
+        });
         await client.connect();
         try {
           if (folder !== 'INBOX') await client.mailboxCreate(folder).catch(() => undefined);

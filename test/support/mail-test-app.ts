@@ -12,7 +12,13 @@ export interface MailTestApp {
 /** A test app whose mail goes to a real SMTP server of its own, with links built from TEST_FRONTEND_URL. */
 export async function startMailTestApp(env: Record<string, string> = {}): Promise<MailTestApp> {
   const smtp = await startSmtpTestServer();
-  const app = await startTestApp({ ...smtp.env, FRONTEND_URL: TEST_FRONTEND_URL, PRODUCT_NAME: 'Acme Cloud', AUTH_RATE_LIMIT_PER_HOUR: '1000', ...env });
+  const app = await startTestApp({
+    ...smtp.env,
+    FRONTEND_URL: TEST_FRONTEND_URL,
+    PRODUCT_NAME: 'Acme Cloud',
+    AUTH_RATE_LIMIT_PER_HOUR: '1000',
+    ...env,
+  });
   return {
     app,
     smtp,

@@ -16,8 +16,12 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
 
 export function pdfText(pdf: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ['-e', SCRIPT], { cwd: __dirname, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`pdf-parse failed: ${stderr || error.message}`)) : resolve(stdout),
+    const child = execFile(
+      process.execPath,
+      ['-e', SCRIPT],
+      { cwd: __dirname, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`pdf-parse failed: ${stderr || error.message}`)) : resolve(stdout),
     );
     child.stdin!.end(pdf);
   });

@@ -13,7 +13,12 @@ export interface CliRun {
  * A CLI as operators run it: a separate process, configured by the environment only.
  * `isolated` passes nothing of this process's environment but PATH and HOME.
  */
-export function runCli(script: string, args: string[], env: Record<string, string>, options: { isolated?: boolean } = {}): Promise<CliRun> {
+export function runCli(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { isolated?: boolean } = {},
+): Promise<CliRun> {
   const base = options.isolated
     ? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
     : { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn' };

@@ -23,7 +23,9 @@ export interface SmtpTestServer {
   to(address: string): ReceivedMail[];
   /** Refuse the next `count` messages with a temporary error (451) after their data was sent. */
   failNext(count: number): void;
-  /** Never answer the data of the next `count` messages (a hung server): they are kept in `stalled`, not in `messages`. */
+  /**
+   * Never answer the data of the next `count` messages (a hung server): they are kept in `stalled`, not in `messages`.
+   */
   stallNext(count: number): void;
   /** Messages whose data arrived while stalling; their sender got no answer (yet). */
   stalled: ReceivedMail[];
@@ -48,7 +50,11 @@ async function parseMail(raw: Buffer, to: string[]): Promise<ReceivedMail> {
     from: parsed.from?.text ?? '',
     replyTo: parsed.replyTo?.text,
     headers,
-    attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content })),
+    attachments: parsed.attachments.map((a) => ({
+      filename: a.filename ?? '',
+      contentType: a.contentType,
+      content: a.content,
+    })),
   };
 }
 

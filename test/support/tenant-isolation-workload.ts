@@ -1,4 +1,9 @@
-import { IsolationCreateCustomerDocument, IsolationCreateTicketDocument, IsolationCustomersReadDocument, IsolationTicketsReadDocument } from '../generated/graphql';
+import {
+  IsolationCreateCustomerDocument,
+  IsolationCreateTicketDocument,
+  IsolationCustomersReadDocument,
+  IsolationTicketsReadDocument,
+} from '../generated/graphql';
 import { mapWithConcurrency } from '../../src/core/concurrency';
 import type { TestApp } from './test-app';
 
@@ -41,28 +46,46 @@ export async function runIsolationWorkload(
   const customersOf = new Map<string, string[]>();
   const check = (slug: string, res: { data?: unknown; errors?: unknown }) => {
     if (res.errors) report.failures.push(res.errors);
-    for (const label of labelsIn(res.data)) if (!label.startsWith(`${slug}/`)) report.foreignRowsSeen.push(`${slug} saw ${label}`);
+    for (const label of labelsIn(res.data))
+      if (!label.startsWith(`${slug}/`)) report.foreignRowsSeen.push(`${slug} saw ${label}`);
   };
-  await mapWithConcurrency(Array.from({ length: requests }, (_, i) => i), concurrency, async (i) => {
-    const tenant = tenants[(i * 7) % tenants.length];
-    const org = i % 4 === 1 ? tenant.id : tenant.slug;
-    if (i % 4 === 0) {
-      const res = await app.gql(IsolationCreateCustomerDocument, { input: { name: `${tenant.slug}/${i}` } }, { org });
-      check(tenant.slug, res);
-      if (res.data) customersOf.set(tenant.slug, [...(customersOf.get(tenant.slug) ?? []), res.data.createCustomer.id]);
-    } else if (i % 4 === 2) {
-      const customerId = customersOf.get(tenant.slug)?.at(-1);
-      check(tenant.slug, await app.gql(IsolationCreateTicketDocument, { input: { subject: `${tenant.slug}/${i}`, customerId } }, { org }));
-    } else {
-      const read = i % 4 === 1 ? app.gql(IsolationCustomersReadDocument, {}, { org }) : app.gql(IsolationTicketsReadDocument, {}, { org });
-      check(tenant.slug, await read);
-    }
-  });
+  await mapWithConcurrency(
+    Array.from({ length: requests }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const tenant = tenants[(i * 7) % tenants.length];
+      const org = i % 4 === 1 ? tenant.id : tenant.slug;
+      if (i % 4 === 0) {
+        const res = await app.gql(IsolationCreateCustomerDocument, { input: { name: `${tenant.slug}/${i}` } }, { org });
+        check(tenant.slug, res);
+        if (res.data)
+          customersOf.set(tenant.slug, [...(customersOf.get(tenant.slug) ?? []), res.data.createCustomer.id]);
+      } else if (i % 4 === 2) {
+        const customerId = customersOf.get(tenant.slug)?.at(-1);
+        check(
+          tenant.slug,
+          await app.gql(
+            IsolationCreateTicketDocument,
+            { input: { subject: `${tenant.slug}/${i}`, customerId } },
+            { org },
+          ),
+        );
+      } else {
+        const read =
+          i % 4 === 1
+            ? app.gql(IsolationCustomersReadDocument, {}, { org })
+            : app.gql(IsolationTicketsReadDocument, {}, { org });
+        check(tenant.slug, await read);
+      }
+    },
+  );
   for (const tenant of tenants) {
     const rows: { label: string }[] = await app.dataSource.query(
       `SELECT name AS label FROM "${tenant.schemaName}".customers UNION ALL SELECT subject FROM "${tenant.schemaName}".tickets`,
     );
-    report.foreignRowsStored.push(...rows.filter((r) => !r.label.startsWith(`${tenant.slug}/`)).map((r) => `${tenant.slug} holds ${r.label}`));
+    report.foreignRowsStored.push(
+      ...rows.filter((r) => !r.label.startsWith(`${tenant.slug}/`)).map((r) => `${tenant.slug} holds ${r.label}`),
+    );
     report.rowsStored += rows.length;
   }
   return report;

@@ -36,15 +36,28 @@ export interface TestApp {
   databaseUrl: string;
   services: Services;
   http: HttpApp;
-  gql<T, V>(document: TypedDocumentNode<T, V> | string, variables?: V, options?: RequestOptions): Promise<GraphQLResponse<T>>;
+  gql<T, V>(
+    document: TypedDocumentNode<T, V> | string,
+    variables?: V,
+    options?: RequestOptions,
+  ): Promise<GraphQLResponse<T>>;
   createTenant(slug: string, name?: string): Promise<{ id: string; slug: string; schemaName: string }>;
   close(): Promise<void>;
 }
 
 /** A full server (Express + Apollo + real PostgreSQL database of its own) on a free port. */
-export async function startTestApp(env: Record<string, string> = {}, options: { now?: () => Date; logger?: Logger } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { now?: () => Date; logger?: Logger } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_SECRET: TEST_ADMIN_SECRET, DATABASE_URL: database.url, ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ADMIN_SECRET: TEST_ADMIN_SECRET,
+    DATABASE_URL: database.url,
+    ...env,
+  });
   const logger = options.logger ?? createLogger(config.logLevel); // `logger`: a test that reads the log lines
   const db = await openDatabase(config, logger);
   // `now`: the services' clock (SLA, reminders, trials), for tests that move time on.
@@ -71,7 +84,11 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     if (options.admin ?? !options.bearer) headers['x-admin-secret'] = TEST_ADMIN_SECRET;
     if (options.org) headers['x-organization-id'] = options.org;
     const query = typeof document === 'string' ? document : print(document);
-    const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+    });
     return { status: response.status, ...((await response.json()) as object) };
   };
 

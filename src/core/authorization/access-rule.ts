@@ -22,7 +22,12 @@ const MIN_ROLE_FOR: Record<DataAccess, MemberRole> = { read: MemberRole.VIEWER, 
 
 const unauthenticated = () => new UnauthenticatedError();
 
-const rule = (name: string, decide: AccessRule['decide']): AccessRule => ({ name, needsOrganization: false, apiKeyScopes: [], decide });
+const rule = (name: string, decide: AccessRule['decide']): AccessRule => ({
+  name,
+  needsOrganization: false,
+  apiKeyScopes: [],
+  decide,
+});
 
 function organizationRule(name: string, decide: AccessRule['decide'], apiKeyScopes: string[] = []): AccessRule {
   return {
@@ -42,7 +47,10 @@ function organizationRule(name: string, decide: AccessRule['decide'], apiKeyScop
 function requireRole(role: MemberRole | null | undefined, minimum: MemberRole): Decision {
   if (!role) return new InternalError('Role rule decided outside the organization scope');
   if (roleAtLeast(role, minimum)) return true;
-  return new ForbiddenError(`This needs the ${minimum} role or higher; you are ${role}`, { reason: 'INSUFFICIENT_ROLE', requiredRole: minimum });
+  return new ForbiddenError(`This needs the ${minimum} role or higher; you are ${role}`, {
+    reason: 'INSUFFICIENT_ROLE',
+    requiredRole: minimum,
+  });
 }
 
 /** Anyone, signed in or not: sign-up, sign-in, links from emails. */
@@ -68,20 +76,29 @@ export const inOrganization = organizationRule('inOrganization', () => true);
 /** People with at least `minimum` in the organization; API keys never (managing the organization is for people). */
 export const hasRole = (minimum: MemberRole): AccessRule =>
   organizationRule(`hasRole:${minimum}`, (principal, role) => {
-    if (principal.kind === 'api-key') return new ForbiddenError('API keys cannot do this; sign in as a person', { reason: 'API_KEY_NOT_ALLOWED' });
+    if (principal.kind === 'api-key')
+      return new ForbiddenError('API keys cannot do this; sign in as a person', { reason: 'API_KEY_NOT_ALLOWED' });
     return requireRole(role, minimum);
   });
 
-function decideDataAccess(principal: Principal, role: MemberRole | null | undefined, resource: string, access: DataAccess): Decision {
+function decideDataAccess(
+  principal: Principal,
+  role: MemberRole | null | undefined,
+  resource: string,
+  access: DataAccess,
+): Decision {
   const scope = `${resource}:${access}`;
   if (principal.kind !== 'api-key') return requireRole(role, MIN_ROLE_FOR[access]);
   // A key that may write may read as well (as with Stripe's restricted keys).
-  if (principal.scopes.includes(scope) || (access === 'read' && principal.scopes.includes(`${resource}:write`))) return true;
+  if (principal.scopes.includes(scope) || (access === 'read' && principal.scopes.includes(`${resource}:write`)))
+    return true;
   return new ForbiddenError(`This API key lacks the ${scope} scope`, { reason: 'MISSING_SCOPE', requiredScope: scope });
 }
 
 const dataRule = (resource: string, access: DataAccess) =>
-  organizationRule(`${resource}:${access}`, (p, role) => decideDataAccess(p, role, resource, access), [`${resource}:${access}`]);
+  organizationRule(`${resource}:${access}`, (p, role) => decideDataAccess(p, role, resource, access), [
+    `${resource}:${access}`,
+  ]);
 
 /** Reading tenant data: VIEWER and up, or an API key with `<resource>:read` (or `:write`). */
 export const canRead = (resource: string) => dataRule(resource, 'read');
@@ -90,14 +107,21 @@ export const canRead = (resource: string) => dataRule(resource, 'read');
 export const canWrite = (resource: string) => dataRule(resource, 'write');
 
 /** A rule made of `rules`, decided by `decide` over their decisions (taken in order, lazily). */
-function combined(rules: AccessRule[], separator: string, decide: (decisions: Iterable<Decision>) => Decision): AccessRule {
+function combined(
+  rules: AccessRule[],
+  separator: string,
+  decide: (decisions: Iterable<Decision>) => Decision,
+): AccessRule {
   return {
     name: rules.map((r) => r.name).join(separator),
     needsOrganization: rules.some((r) => r.needsOrganization),
     apiKeyScopes: rules.flatMap((r) => r.apiKeyScopes),
-    decide: (principal, role) => decide((function* () {
-      for (const r of rules) yield r.decide(principal, role);
-    })()),
+    decide: (principal, role) =>
+      decide(
+        (function* () {
+          for (const r of rules) yield r.decide(principal, role);
+        })(),
+      ),
   };
 }
 

@@ -33,7 +33,9 @@ function guarded({ rule, scope }: FieldPolicy, resolve: Resolver): Resolver {
   if (scope === 'released') {
     return async (root, args, ctx, info) => {
       // Decided in the operation's scope when an earlier field opened it, else in a short one of its own.
-      await requestTenantTransaction(ctx)(async (_manager, tenant) => refuse(rule.decide(ctx.principal, tenant.memberRole)));
+      await requestTenantTransaction(ctx)(async (_manager, tenant) =>
+        refuse(rule.decide(ctx.principal, tenant.memberRole)),
+      );
       return resolve(root, args, ctx, info);
     };
   }
@@ -54,12 +56,15 @@ function guarded({ rule, scope }: FieldPolicy, resolve: Resolver): Resolver {
  * large lists pay nothing for fields nobody guards.
  */
 export function applyPolicies(schema: GraphQLSchema): GraphQLSchema {
-  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean));
+  const roots = new Set(
+    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean),
+  );
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       const policy = field.extensions?.[POLICY_EXTENSION] as FieldPolicy | undefined;
-      if (policy) field.resolve = guarded(policy, (field.resolve ?? defaultFieldResolver) as Resolver) as typeof field.resolve;
+      if (policy)
+        field.resolve = guarded(policy, (field.resolve ?? defaultFieldResolver) as Resolver) as typeof field.resolve;
       else if (roots.has(type)) field.resolve = withoutPolicy;
     }
   }

@@ -28,7 +28,8 @@ export interface PolicyOptions {
  * `released`. A root field without one is refused (deny by default).
  */
 export function Policy(rule: AccessRule, options: PolicyOptions = {}): MethodDecorator {
-  if (options.released && !rule.needsOrganization) throw new Error(`A released policy takes an organization rule, not ${rule.name}`);
+  if (options.released && !rule.needsOrganization)
+    throw new Error(`A released policy takes an organization rule, not ${rule.name}`);
   const scope: ScopeKind = options.released ? 'released' : rule.needsOrganization ? 'organization' : 'none';
   const policy: FieldPolicy = { rule, scope };
   return Extensions({ [POLICY_EXTENSION]: policy });

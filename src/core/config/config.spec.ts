@@ -20,7 +20,12 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('works with no environment at all (development defaults)', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ env: 'development', port: 4000, maxRequestSize: '1mb', database: { url: undefined } });
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 4000,
+      maxRequestSize: '1mb',
+      database: { url: undefined },
+    });
     expect(config.graphql.sandbox).toBe(true);
     expect(config.jwt.algorithm).toBe('HS256');
   });
@@ -28,13 +33,20 @@ describe('configuration', () => {
   it('lists every invalid value in one error', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', ENCRYPTION_KEY: 'short', MAX_REQUEST_SIZE: 'huge', FRONTEND_URL: 'not a url' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        ENCRYPTION_KEY: 'short',
+        MAX_REQUEST_SIZE: 'huge',
+        FRONTEND_URL: 'not a url',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'DATABASE_URL', 'ENCRYPTION_KEY', 'MAX_REQUEST_SIZE', 'FRONTEND_URL']) expect(problems).toContain(name);
+    for (const name of ['PORT', 'DATABASE_URL', 'ENCRYPTION_KEY', 'MAX_REQUEST_SIZE', 'FRONTEND_URL'])
+      expect(problems).toContain(name);
   });
 
   it('refuses weak or missing secrets in production and turns the sandbox off', () => {

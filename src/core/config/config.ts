@@ -32,104 +32,126 @@ function parseTrustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(v) ? Number(v) : v;
 }
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: int(0, 65535).default(4000),
-    HOST: z.string().default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
-    JOBS_DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
-    DATABASE_POOL_MAX: int(1, 1000).default(10),
-    DATABASE_POOL_MAX_USES: int(0, 10_000_000).default(7500),
-    DATABASE_POOL_MAX_LIFETIME_SECONDS: int(0, 86_400).default(1800),
-    EMBEDDED_DATABASE_DIR: z.string().default('.data/postgres'),
-    EMBEDDED_DATABASE_PORT: int(1, 65535).default(5499),
-    SECRET_KEY: optionalString,
-    JWT_SECRET_KEY: optionalString,
-    JWT_ALGORITHM: z.literal('HS256').default('HS256'),
-    JWT_EXPIRATION_HOURS: int(1, 24 * 365).default(24),
-    JWT_REFRESH_EXPIRATION_DAYS: int(1, 365).default(7),
-    JWT_ISSUER: z.string().min(1).default('tenantql'),
-    JWT_AUDIENCE: z.string().min(1).default('tenantql-api'),
-    EMAIL_HOST: optionalString,
-    EMAIL_PORT: int(1, 65535).default(587),
-    EMAIL_USE_TLS: bool.default('true'),
-    EMAIL_HOST_USER: optionalString,
-    EMAIL_HOST_PASSWORD: optionalString,
-    DEFAULT_FROM_EMAIL: z.string().default('tenantql <no-reply@localhost>'),
-    EMAIL_OUTBOX_INTERVAL: z.string().min(1).default('10 seconds'),
-    EMAIL_OUTBOX_MAX_ATTEMPTS: int(1, 100).default(10),
-    EMAIL_DEV_DIR: z.string().default('.data/outbox'),
-    EMAIL_POLL_INTERVAL: z.string().min(1).default('5 minutes'),
-    EMAIL_MAX_MESSAGE_BYTES: int(1024, 1_073_741_824).default(10 * 1024 * 1024),
-    PRODUCT_NAME: z.string().min(1).default('tenantql'),
-    TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
-    LOGIN_MAX_FAILURES: int(1, 1000).default(5),
-    LOGIN_MAX_FAILURES_PER_IP: int(1, 1_000_000).default(20),
-    AUTH_RATE_LIMIT_PER_HOUR: int(1, 1_000_000).default(20),
-    API_KEY_USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
-    ONBOARDING_REMINDER_HOUR: int(0, 23).default(10),
-    FRONTEND_URL: absoluteUrl.default('http://localhost:3000'),
-    STRIPE_SECRET_KEY: optionalString,
-    STRIPE_PUBLISHABLE_KEY: optionalString,
-    STRIPE_WEBHOOK_SECRET: optionalString,
-    STRIPE_API_URL: optionalString.pipe(absoluteUrl.optional()),
-    STRIPE_PRICE_STARTER: optionalString,
-    STRIPE_PRICE_PROFESSIONAL: optionalString,
-    STRIPE_PRICE_ENTERPRISE: optionalString,
-    KHALTI_BASE_URL: absoluteUrl.default('https://dev.khalti.com/api/v2'),
-    KHALTI_SECRET_KEY: optionalString,
-    ESEWA_BASE_URL: absoluteUrl.default('https://rc-epay.esewa.com.np'),
-    ESEWA_STATUS_URL: absoluteUrl.default('https://rc.esewa.com.np'),
-    ESEWA_MERCHANT_CODE: z.string().min(1).default('EPAYTEST'),
-    ESEWA_MERCHANT_SECRET: optionalString,
-    PAYMENT_SUCCESS_URL: optionalString.pipe(absoluteUrl.optional()),
-    PAYMENT_FAILURE_URL: optionalString.pipe(absoluteUrl.optional()),
-    ENCRYPTION_KEY: optionalString.pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters').optional()),
-    ENCRYPTION_KEY_PREVIOUS: optionalString.pipe(
-      z.string().regex(/^[0-9a-fA-F]{64}(\s*,\s*[0-9a-fA-F]{64})*$/, 'must be comma-separated keys of 64 hex characters').optional(),
-    ),
-    RATE_LIMIT_MAX: int(1, 10_000_000).default(1000),
-    RATE_LIMIT_WINDOW: int(1, 86_400_000).default(60_000),
-    REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
-    TRIAL_PLAN: z.enum(['FREE', 'STARTER', 'PROFESSIONAL', 'ENTERPRISE']).default('PROFESSIONAL'),
-    TRIAL_DAYS: int(1, 365).default(14),
-    PLAN_CACHE_SECONDS: int(1, 3600).default(30),
-    USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
-    MAX_REQUEST_SIZE: z
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: optionalString.pipe(
+    z
       .string()
-      .default('1mb')
-      .refine((v) => bytes.parse(v) !== null && (bytes.parse(v) ?? 0) > 0, 'must be a size such as 1mb or 512kb'),
-    GRAPHQL_SANDBOX: bool.optional(),
-    GRAPHQL_MAX_DEPTH: int(1, 100).default(12),
-    GRAPHQL_MAX_ALIASES: int(1, 1000).default(30),
-    GRAPHQL_MAX_COST: int(1, 1_000_000).default(5000),
-    GRAPHQL_MAX_TOKENS: int(100, 1_000_000).default(5000),
-    SENTRY_DSN: optionalString,
-    METRICS_TOKEN: optionalString,
-    METRICS_PORT: int(0, 65535).default(0),
-    MONGODB_URL: optionalString,
-    ADMIN_SECRET: optionalString,
-    JOBS_ENABLED: bool.default('true'),
-    SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
-    SHUTDOWN_READY_DELAY_MS: int(0, 600_000).default(1000),
-    ALLOW_EMBEDDED_DATABASE: bool.default('false'),
-    BACKUP_DIR: z.string().default('.data/backups'),
-    PG_DUMP_PATH: z.string().default('pg_dump'),
-    MIGRATE_ON_START: bool.optional(),
-    LLM_API_KEY: optionalString,
-    LLM_BASE_URL: absoluteUrl.default('https://api.openai.com/v1'),
-    LLM_MODEL: optionalString,
-    LLM_TIMEOUT_MS: int(100, 120_000).default(8000),
-    LLM_JSON_MODE: bool.default('true'),
-    OPENAI_API_KEY: optionalString,
-    ANTHROPIC_API_KEY: optionalString,
-    ANTHROPIC_BASE_URL: absoluteUrl.default('https://api.anthropic.com'),
-    WHATSAPP_API_BASE_URL: absoluteUrl.default('https://graph.facebook.com/v21.0'),
-    WHATSAPP_OUTBOX_INTERVAL: z.string().min(1).default('5 seconds'),
-    WHATSAPP_MAX_ATTEMPTS: int(1, 100).default(8),
-  });
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  JOBS_DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  DATABASE_POOL_MAX: int(1, 1000).default(10),
+  DATABASE_POOL_MAX_USES: int(0, 10_000_000).default(7500),
+  DATABASE_POOL_MAX_LIFETIME_SECONDS: int(0, 86_400).default(1800),
+  EMBEDDED_DATABASE_DIR: z.string().default('.data/postgres'),
+  EMBEDDED_DATABASE_PORT: int(1, 65535).default(5499),
+  SECRET_KEY: optionalString,
+  JWT_SECRET_KEY: optionalString,
+  JWT_ALGORITHM: z.literal('HS256').default('HS256'),
+  JWT_EXPIRATION_HOURS: int(1, 24 * 365).default(24),
+  JWT_REFRESH_EXPIRATION_DAYS: int(1, 365).default(7),
+  JWT_ISSUER: z.string().min(1).default('tenantql'),
+  JWT_AUDIENCE: z.string().min(1).default('tenantql-api'),
+  EMAIL_HOST: optionalString,
+  EMAIL_PORT: int(1, 65535).default(587),
+  EMAIL_USE_TLS: bool.default('true'),
+  EMAIL_HOST_USER: optionalString,
+  EMAIL_HOST_PASSWORD: optionalString,
+  DEFAULT_FROM_EMAIL: z.string().default('tenantql <no-reply@localhost>'),
+  EMAIL_OUTBOX_INTERVAL: z.string().min(1).default('10 seconds'),
+  EMAIL_OUTBOX_MAX_ATTEMPTS: int(1, 100).default(10),
+  EMAIL_DEV_DIR: z.string().default('.data/outbox'),
+  EMAIL_POLL_INTERVAL: z.string().min(1).default('5 minutes'),
+  EMAIL_MAX_MESSAGE_BYTES: int(1024, 1_073_741_824).default(10 * 1024 * 1024),
+  PRODUCT_NAME: z.string().min(1).default('tenantql'),
+  TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
+  LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 1_000_000).default(20),
+  AUTH_RATE_LIMIT_PER_HOUR: int(1, 1_000_000).default(20),
+  API_KEY_USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
+  ONBOARDING_REMINDER_HOUR: int(0, 23).default(10),
+  FRONTEND_URL: absoluteUrl.default('http://localhost:3000'),
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_PUBLISHABLE_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_URL: optionalString.pipe(absoluteUrl.optional()),
+  STRIPE_PRICE_STARTER: optionalString,
+  STRIPE_PRICE_PROFESSIONAL: optionalString,
+  STRIPE_PRICE_ENTERPRISE: optionalString,
+  KHALTI_BASE_URL: absoluteUrl.default('https://dev.khalti.com/api/v2'),
+  KHALTI_SECRET_KEY: optionalString,
+  ESEWA_BASE_URL: absoluteUrl.default('https://rc-epay.esewa.com.np'),
+  ESEWA_STATUS_URL: absoluteUrl.default('https://rc.esewa.com.np'),
+  ESEWA_MERCHANT_CODE: z.string().min(1).default('EPAYTEST'),
+  ESEWA_MERCHANT_SECRET: optionalString,
+  PAYMENT_SUCCESS_URL: optionalString.pipe(absoluteUrl.optional()),
+  PAYMENT_FAILURE_URL: optionalString.pipe(absoluteUrl.optional()),
+  ENCRYPTION_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes as 64 hex characters')
+      .optional(),
+  ),
+  ENCRYPTION_KEY_PREVIOUS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}(\s*,\s*[0-9a-fA-F]{64})*$/, 'must be comma-separated keys of 64 hex characters')
+      .optional(),
+  ),
+  RATE_LIMIT_MAX: int(1, 10_000_000).default(1000),
+  RATE_LIMIT_WINDOW: int(1, 86_400_000).default(60_000),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
+  TRIAL_PLAN: z.enum(['FREE', 'STARTER', 'PROFESSIONAL', 'ENTERPRISE']).default('PROFESSIONAL'),
+  TRIAL_DAYS: int(1, 365).default(14),
+  PLAN_CACHE_SECONDS: int(1, 3600).default(30),
+  USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
+  MAX_REQUEST_SIZE: z
+    .string()
+    .default('1mb')
+    .refine((v) => bytes.parse(v) !== null && (bytes.parse(v) ?? 0) > 0, 'must be a size such as 1mb or 512kb'),
+  GRAPHQL_SANDBOX: bool.optional(),
+  GRAPHQL_MAX_DEPTH: int(1, 100).default(12),
+  GRAPHQL_MAX_ALIASES: int(1, 1000).default(30),
+  GRAPHQL_MAX_COST: int(1, 1_000_000).default(5000),
+  GRAPHQL_MAX_TOKENS: int(100, 1_000_000).default(5000),
+  SENTRY_DSN: optionalString,
+  METRICS_TOKEN: optionalString,
+  METRICS_PORT: int(0, 65535).default(0),
+  MONGODB_URL: optionalString,
+  ADMIN_SECRET: optionalString,
+  JOBS_ENABLED: bool.default('true'),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  SHUTDOWN_READY_DELAY_MS: int(0, 600_000).default(1000),
+  ALLOW_EMBEDDED_DATABASE: bool.default('false'),
+  BACKUP_DIR: z.string().default('.data/backups'),
+  PG_DUMP_PATH: z.string().default('pg_dump'),
+  MIGRATE_ON_START: bool.optional(),
+  LLM_API_KEY: optionalString,
+  LLM_BASE_URL: absoluteUrl.default('https://api.openai.com/v1'),
+  LLM_MODEL: optionalString,
+  LLM_TIMEOUT_MS: int(100, 120_000).default(8000),
+  LLM_JSON_MODE: bool.default('true'),
+  OPENAI_API_KEY: optionalString,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: absoluteUrl.default('https://api.anthropic.com'),
+  WHATSAPP_API_BASE_URL: absoluteUrl.default('https://graph.facebook.com/v21.0'),
+  WHATSAPP_OUTBOX_INTERVAL: z.string().min(1).default('5 seconds'),
+  WHATSAPP_MAX_ATTEMPTS: int(1, 100).default(8),
+});
 
 /**
  * Production rules, read from the raw values so that they are reported in the same error as
@@ -181,7 +203,14 @@ export interface AppConfig {
      */
     jobsUrl?: string;
   };
-  jwt: { secret: string; algorithm: 'HS256'; expirationHours: number; refreshExpirationDays: number; issuer: string; audience: string };
+  jwt: {
+    secret: string;
+    algorithm: 'HS256';
+    expirationHours: number;
+    refreshExpirationDays: number;
+    issuer: string;
+    audience: string;
+  };
   email: {
     host?: string;
     port: number;
@@ -245,7 +274,9 @@ export interface AppConfig {
   encryptionKey?: Buffer;
   /** Keys ENCRYPTION_KEY replaced: they still open what they sealed until `npm run secrets:reseal` ran. */
   previousEncryptionKeys: Buffer[];
-  /** Requests per principal (API key, user, else IP) per window, shared by every process through Redis or PostgreSQL. */
+  /**
+   * Requests per principal (API key, user, else IP) per window, shared by every process through Redis or PostgreSQL.
+   */
   rateLimit: { max: number; windowMs: number };
   /** Rate limits are kept in Redis when set, otherwise in PostgreSQL. */
   redisUrl?: string;
@@ -307,9 +338,22 @@ export interface LlmConfig {
 function llmConfig(e: Env): LlmConfig | undefined {
   const common = { timeoutMs: e.LLM_TIMEOUT_MS, jsonMode: e.LLM_JSON_MODE };
   const openAiKey = e.LLM_API_KEY ?? e.OPENAI_API_KEY;
-  if (openAiKey) return { provider: 'openai', apiKey: openAiKey, baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''), model: e.LLM_MODEL ?? 'gpt-4o-mini', ...common };
+  if (openAiKey)
+    return {
+      provider: 'openai',
+      apiKey: openAiKey,
+      baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''),
+      model: e.LLM_MODEL ?? 'gpt-4o-mini',
+      ...common,
+    };
   if (e.ANTHROPIC_API_KEY) {
-    return { provider: 'anthropic', apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL.replace(/\/+$/, ''), model: e.LLM_MODEL ?? 'claude-3-5-haiku-latest', ...common };
+    return {
+      provider: 'anthropic',
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseUrl: e.ANTHROPIC_BASE_URL.replace(/\/+$/, ''),
+      model: e.LLM_MODEL ?? 'claude-3-5-haiku-latest',
+      ...common,
+    };
   }
   return undefined;
 }
@@ -382,7 +426,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       publishableKey: e.STRIPE_PUBLISHABLE_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiUrl: e.STRIPE_API_URL,
-      prices: { STARTER: e.STRIPE_PRICE_STARTER, PROFESSIONAL: e.STRIPE_PRICE_PROFESSIONAL, ENTERPRISE: e.STRIPE_PRICE_ENTERPRISE },
+      prices: {
+        STARTER: e.STRIPE_PRICE_STARTER,
+        PROFESSIONAL: e.STRIPE_PRICE_PROFESSIONAL,
+        ENTERPRISE: e.STRIPE_PRICE_ENTERPRISE,
+      },
     },
     khalti: { baseUrl: e.KHALTI_BASE_URL.replace(/\/+$/, ''), secretKey: e.KHALTI_SECRET_KEY },
     esewa: {
@@ -425,7 +473,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     // An embedded database belongs to this process alone: nobody else would migrate it.
     migrateOnStart: e.MIGRATE_ON_START ?? (!isProduction || !e.DATABASE_URL),
     llm: llmConfig(e),
-    whatsapp: { apiBaseUrl: e.WHATSAPP_API_BASE_URL.replace(/\/+$/, ''), outboxInterval: e.WHATSAPP_OUTBOX_INTERVAL, maxAttempts: e.WHATSAPP_MAX_ATTEMPTS },
+    whatsapp: {
+      apiBaseUrl: e.WHATSAPP_API_BASE_URL.replace(/\/+$/, ''),
+      outboxInterval: e.WHATSAPP_OUTBOX_INTERVAL,
+      maxAttempts: e.WHATSAPP_MAX_ATTEMPTS,
+    },
   };
 }
 

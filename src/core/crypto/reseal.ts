@@ -29,7 +29,11 @@ export const addCounts = (a: ResealCount, b: ResealCount): ResealCount => ({
  * Re-seals each value with the current key, writing only those that change (nothing on a dry
  * run). Throws on the first value no configured key opens: the caller's transaction rolls back.
  */
-export async function resealStoredSecrets(secrets: SecretBox, values: StoredSecret[], dryRun: boolean): Promise<ResealCount> {
+export async function resealStoredSecrets(
+  secrets: SecretBox,
+  values: StoredSecret[],
+  dryRun: boolean,
+): Promise<ResealCount> {
   const count = noSecrets();
   for (const value of values) {
     const { keyId, resealed } = secrets.reseal(value.sealed, value.context);

@@ -36,7 +36,9 @@ describe('SecretBox (AES-256-GCM)', () => {
     const [, kid, payload] = sealed.split(':');
     const bytes = Buffer.from(payload, 'base64');
     bytes[bytes.length - 1] ^= 1;
-    expect(() => box.open(`v1:${kid}:${bytes.toString('base64')}`, 'whatsapp:t1:accessToken')).toThrow(/could not be decrypted/);
+    expect(() => box.open(`v1:${kid}:${bytes.toString('base64')}`, 'whatsapp:t1:accessToken')).toThrow(
+      /could not be decrypted/,
+    );
     expect(() => box.open('v2:abc', 'whatsapp:t1:accessToken')).toThrow(/Unknown secret format/);
     expect(() => box.open(`v1:NOTAKEY!:${payload}`, 'whatsapp:t1:accessToken')).toThrow(/Unknown secret format/);
   });
@@ -46,7 +48,9 @@ describe('SecretBox (AES-256-GCM)', () => {
     expect(box.open(legacy, 'email-channel:t1:password')).toBe('old password');
     const rotated = SecretBox.fromKey(keyB, true, [keyA]);
     expect(rotated.open(legacy, 'email-channel:t1:password')).toBe('old password');
-    expect(() => SecretBox.fromKey(keyB, true).open(legacy, 'email-channel:t1:password')).toThrow(/sealed before key ids, with a key not in ENCRYPTION_KEY/);
+    expect(() => SecretBox.fromKey(keyB, true).open(legacy, 'email-channel:t1:password')).toThrow(
+      /sealed before key ids, with a key not in ENCRYPTION_KEY/,
+    );
     expect(() => rotated.open(legacy, 'email-channel:t2:password')).toThrow(/could not be decrypted/);
   });
 

@@ -39,7 +39,10 @@ export class SecretBox {
   static fromKey(key: Buffer | undefined, isProduction: boolean, previous: Buffer[] = []): SecretBox {
     if (key) return new SecretBox(key, previous);
     if (isProduction) throw new InternalError('ENCRYPTION_KEY is required in production');
-    return new SecretBox(createHash('sha256').update('tenantql development encryption key (not secret)').digest(), previous);
+    return new SecretBox(
+      createHash('sha256').update('tenantql development encryption key (not secret)').digest(),
+      previous,
+    );
   }
 
   seal(plaintext: string, context: string): string {
@@ -63,16 +66,27 @@ export class SecretBox {
 
   private unseal(sealed: string, context: string): { plaintext: string; keyId: string; tagged: boolean } {
     const parts = sealed.split(':');
-    if (parts[0] !== VERSION || parts.length < 2 || parts.length > 3 || (parts.length === 3 && !KEY_ID.test(parts[1]))) {
+    if (
+      parts[0] !== VERSION ||
+      parts.length < 2 ||
+      parts.length > 3 ||
+      (parts.length === 3 && !KEY_ID.test(parts[1]))
+    ) {
       throw new InternalError('Unknown secret format');
     }
     const bytes = Buffer.from(parts[parts.length - 1], 'base64');
     if (parts.length === 3) {
       const keyId = parts[1];
       const key = this.keys.get(keyId);
-      if (!key) throw new InternalError(`A stored secret was sealed with key ${keyId} which is not in ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS`);
+      if (!key)
+        throw new InternalError(
+          `A stored secret was sealed with key ${keyId} which is not in ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS`,
+        );
       const plaintext = decrypt(key, bytes, context);
-      if (plaintext === undefined) throw new InternalError('A stored secret could not be decrypted (altered value, or sealed for another context)');
+      if (plaintext === undefined)
+        throw new InternalError(
+          'A stored secret could not be decrypted (altered value, or sealed for another context)',
+        );
       return { plaintext, keyId, tagged: true };
     }
     // The GCM tag tells which key a legacy value was sealed with.

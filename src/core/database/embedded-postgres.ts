@@ -137,7 +137,12 @@ export async function startTemporaryPostgres(prefix: string, database = 'postgre
   chmodSync(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data dir
   const dataDir = path.join(dir, 'data');
   try {
-    const server = await startEmbeddedPostgres({ dir: dataDir, port: await freeLocalPort(), database, persistent: false });
+    const server = await startEmbeddedPostgres({
+      dir: dataDir,
+      port: await freeLocalPort(),
+      database,
+      persistent: false,
+    });
     return {
       url: server.url,
       dataDir,

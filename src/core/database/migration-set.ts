@@ -18,7 +18,8 @@ export function loadMigrations(dir: string): MigrationEntry[] {
     .map((file) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const exported = Object.values(require(path.join(dir, file)) as Record<string, unknown>);
-      const Migration = exported.find((value) => typeof value === 'function') as (new () => MigrationInterface) | undefined;
+      const Migration = exported.find((value) => typeof value === 'function') as
+        (new () => MigrationInterface) | undefined;
       if (!Migration) throw new Error(`Migration file ${file} exports no migration class`);
       return { name: Migration.name, timestamp: Number(FILE_PATTERN.exec(file)![1]), migration: new Migration() };
     })
@@ -26,7 +27,10 @@ export function loadMigrations(dir: string): MigrationEntry[] {
 }
 
 /** Wraps a runner so every statement a migration sends is also reported (for `migrate:sql`). */
-export function recordingRunner(runner: QueryRunner, record: (sql: string, parameters?: unknown[]) => void): QueryRunner {
+export function recordingRunner(
+  runner: QueryRunner,
+  record: (sql: string, parameters?: unknown[]) => void,
+): QueryRunner {
   return new Proxy(runner, {
     get(target, property, receiver) {
       if (property === 'query') {

@@ -4,7 +4,10 @@ import { loadMigrations, migrationDirs, recordingRunner, type MigrationEntry } f
 /** Serialises migration runs across processes (any constant both sides agree on). */
 export const MIGRATION_LOCK_KEY = 7_316_042_001;
 
-/** How long a `migrate:sql` preview may wait for a table lock before giving up instead of queueing live traffic behind it. */
+/**
+ * How long a `migrate:sql` preview may wait for a table lock before giving up instead of queueing live traffic behind
+ * it.
+ */
 const PREVIEW_LOCK_TIMEOUT = '3s';
 
 export interface PublicMigrationStatus {
@@ -30,7 +33,10 @@ export type Queryable = { query(sql: string, parameters?: unknown[]): Promise<an
  * PostgreSQL, so migrations can run for real and leave nothing behind. A short lock
  * timeout keeps a preview from waiting on (and so blocking requests behind) a busy table.
  */
-export async function inRolledBackTransaction<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+export async function inRolledBackTransaction<T>(
+  dataSource: DataSource,
+  work: (runner: QueryRunner) => Promise<T>,
+): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
@@ -54,8 +60,15 @@ export async function captureUp(entry: MigrationEntry, runner: QueryRunner): Pro
   return { name: entry.name, statements };
 }
 
-/** Runs one direction of a migration; its error is prefixed with the migration's name, so a report says which step broke. */
-export async function runMigration(entry: MigrationEntry, direction: 'up' | 'down', runner: QueryRunner): Promise<void> {
+/**
+ * Runs one direction of a migration; its error is prefixed with the migration's name, so a report says which step
+ * broke.
+ */
+export async function runMigration(
+  entry: MigrationEntry,
+  direction: 'up' | 'down',
+  runner: QueryRunner,
+): Promise<void> {
   try {
     await entry.migration[direction](runner);
   } catch (error) {
@@ -78,7 +91,11 @@ export class PublicMigrator {
   /** Known migrations in order, then applied ones this code does not know (flagged `ahead`). */
   async status(): Promise<PublicMigrationStatus[]> {
     const applied = await this.appliedAt(this.dataSource);
-    const known = this.migrations.map((m) => ({ name: m.name, applied: applied.has(m.name), appliedAt: applied.get(m.name) }));
+    const known = this.migrations.map((m) => ({
+      name: m.name,
+      applied: applied.has(m.name),
+      appliedAt: applied.get(m.name),
+    }));
     const ahead = [...applied]
       .filter(([name]) => !this.migrations.some((m) => m.name === name))
       .map(([name, appliedAt]) => ({ name, applied: true, appliedAt, ahead: true }));
@@ -94,7 +111,10 @@ export class PublicMigrator {
    * Applies pending migrations; returns the names applied. Holds a database-wide advisory
    * lock meanwhile; `onLockWait` is called when another run holds it and this one waits.
    */
-  async migrate(onApplied: (name: string) => void = () => undefined, onLockWait: () => void = () => undefined): Promise<string[]> {
+  async migrate(
+    onApplied: (name: string) => void = () => undefined,
+    onLockWait: () => void = () => undefined,
+  ): Promise<string[]> {
     return this.withLock(onLockWait, async () => {
       await this.ensureLedger();
       const applied: string[] = [];
@@ -140,7 +160,9 @@ export class PublicMigrator {
   }
 
   private async appliedAt(db: Queryable): Promise<Map<string, Date>> {
-    const [{ exists }]: { exists: boolean }[] = await db.query(`SELECT to_regclass('public.schema_migrations') IS NOT NULL AS exists`);
+    const [{ exists }]: { exists: boolean }[] = await db.query(
+      `SELECT to_regclass('public.schema_migrations') IS NOT NULL AS exists`,
+    );
     if (!exists) return new Map();
     const rows: { name: string; applied_at: Date }[] = await db.query(
       'SELECT name, applied_at FROM public.schema_migrations ORDER BY applied_at, name',
@@ -148,7 +170,9 @@ export class PublicMigrator {
     return new Map(rows.map((r) => [r.name, r.applied_at]));
   }
 
-  /** Only called under the lock, or in a preview's rolled-back transaction: two first runs cannot race on creating it. */
+  /**
+   * Only called under the lock, or in a preview's rolled-back transaction: two first runs cannot race on creating it.
+   */
   private async ensureLedger(db: Queryable = this.dataSource): Promise<void> {
     await db.query(
       `CREATE TABLE IF NOT EXISTS public.schema_migrations (
@@ -176,7 +200,9 @@ export class PublicMigrator {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }]: { locked: boolean }[] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]);
+      const [{ locked }]: { locked: boolean }[] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        MIGRATION_LOCK_KEY,
+      ]);
       if (!locked) {
         onWait();
         await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

@@ -6,7 +6,12 @@ import type { EntityManager } from 'typeorm';
  * its row stays locked until the transaction ends, so numbers are gap-free: a rolled-back
  * create gives its number back.
  */
-export async function nextYearlyNumber(em: EntityManager, counterTable: string, prefix: string, year: number): Promise<string> {
+export async function nextYearlyNumber(
+  em: EntityManager,
+  counterTable: string,
+  prefix: string,
+  year: number,
+): Promise<string> {
   const [{ last_number: n }] = await em.query(
     `INSERT INTO ${counterTable} (year, last_number) VALUES ($1, 1)
      ON CONFLICT (year) DO UPDATE SET last_number = ${counterTable}.last_number + 1

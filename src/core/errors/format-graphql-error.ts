@@ -33,14 +33,26 @@ interface Refusal {
  * A limit's message names the configured limit (`{n}`).
  */
 const REFUSALS: Refusal[] = [
-  { pattern: /Query depth limit of (\d+) exceeded/, reason: 'QUERY_TOO_DEEP',
-    message: limit('is nested deeper than the depth limit of {n}') },
-  { pattern: /Aliases limit of (\d+) exceeded/, reason: 'TOO_MANY_ALIASES',
-    message: limit('uses more aliases than the limit of {n}') },
-  { pattern: /Directives limit of (\d+) exceeded/, reason: 'TOO_MANY_DIRECTIVES',
-    message: limit('uses more directives than the limit of {n}') },
-  { pattern: /Document contains more tha[nt] (\d+) tokens/, reason: 'TOO_MANY_TOKENS',
-    message: limit('has more tokens than the limit of {n}') },
+  {
+    pattern: /Query depth limit of (\d+) exceeded/,
+    reason: 'QUERY_TOO_DEEP',
+    message: limit('is nested deeper than the depth limit of {n}'),
+  },
+  {
+    pattern: /Aliases limit of (\d+) exceeded/,
+    reason: 'TOO_MANY_ALIASES',
+    message: limit('uses more aliases than the limit of {n}'),
+  },
+  {
+    pattern: /Directives limit of (\d+) exceeded/,
+    reason: 'TOO_MANY_DIRECTIVES',
+    message: limit('uses more directives than the limit of {n}'),
+  },
+  {
+    pattern: /Document contains more tha[nt] (\d+) tokens/,
+    reason: 'TOO_MANY_TOKENS',
+    message: limit('has more tokens than the limit of {n}'),
+  },
   {
     pattern: /^Operation batching disabled/,
     reason: 'BATCH_NOT_SUPPORTED',
@@ -111,7 +123,6 @@ function reasonOfCause(error: unknown): unknown {
 
 /** Extensions that only steer the transport (HTTP status) or leak internals (stack traces). */
 function publicExtensions(formatted: GraphQLFormattedError): Record<string, unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { http, stacktrace, ...extensions } = formatted.extensions ?? {};
   return extensions;
 }
@@ -130,7 +141,11 @@ const INTERNAL = { message: 'Internal server error', extensions: { code: ErrorCo
  * code from `ErrorCode`; internal ones are logged (with the request's id, see log-context) and masked in
  * production. It never throws: a failure while formatting is logged and answered as an internal error.
  */
-export function createErrorFormatter({ isProduction, logger, onInternalError = () => undefined }: ErrorFormatterOptions) {
+export function createErrorFormatter({
+  isProduction,
+  logger,
+  onInternalError = () => undefined,
+}: ErrorFormatterOptions) {
   const internal = (error: unknown, path: GraphQLFormattedError['path'], logMessage: string) => {
     logger.error({ err: error, path }, logMessage);
     onInternalError(error);
@@ -171,7 +186,11 @@ export function createErrorFormatter({ isProduction, logger, onInternalError = (
       const reason = extensions.reason ?? reasonOfCause(error) ?? APOLLO_REASONS[apolloCode] ?? apolloCode;
       return { ...base, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, reason } };
     }
-    if (apolloCode && (Object.values(ErrorCode) as string[]).includes(apolloCode) && apolloCode !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    if (
+      apolloCode &&
+      (Object.values(ErrorCode) as string[]).includes(apolloCode) &&
+      apolloCode !== ErrorCode.INTERNAL_SERVER_ERROR
+    ) {
       // Request-level errors we raised ourselves (authentication): keep their details.
       return { ...base, extensions: { ...publicExtensions(formatted), code: apolloCode } };
     }

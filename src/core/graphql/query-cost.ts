@@ -29,9 +29,16 @@ export const UNPAGED_LIST_SIZE = 10;
  * So `tickets(first: 50)` with customer, assignee, articles and messages costs 1,800, and
  * `customers(first: 100) { tickets(first: 100) { … } }` over 100,000: refused at 5,000.
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> = {}): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> = {},
+): number {
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition').map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition')
+      .map((d) => [d.name.value, d]),
   );
   const costOf = (set: SelectionSetNode | undefined, parent: GraphQLCompositeType, seen: Set<string>): number => {
     let cost = 0;
@@ -42,7 +49,8 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
       } else if (selection.kind === 'FragmentSpread') {
         const fragment = fragments.get(selection.name.value);
         const type = fragment && schema.getType(fragment.typeCondition.name.value);
-        if (fragment && isCompositeType(type) && !seen.has(fragment.name.value)) cost += costOf(fragment.selectionSet, type, new Set(seen).add(fragment.name.value));
+        if (fragment && isCompositeType(type) && !seen.has(fragment.name.value))
+          cost += costOf(fragment.selectionSet, type, new Set(seen).add(fragment.name.value));
       } else if (selection.selectionSet && !selection.name.value.startsWith('__') && 'getFields' in parent) {
         const field = parent.getFields()[selection.name.value];
         const shape = field && shapeOf(field, parent);
@@ -87,7 +95,12 @@ function shapeOf(field: GraphQLField<unknown, unknown>, parent: GraphQLComposite
 /** The `first` sent (a literal or a variable), else its default; at least 1. */
 function firstOf(arg: GraphQLArgument, node: FieldNode, variables: Record<string, unknown>): number {
   const value = node.arguments?.find((a) => a.name.value === 'first')?.value;
-  const sent = value?.kind === Kind.INT ? Number(value.value) : value?.kind === Kind.VARIABLE ? variables[value.name.value] : arg.defaultValue;
+  const sent =
+    value?.kind === Kind.INT
+      ? Number(value.value)
+      : value?.kind === Kind.VARIABLE
+        ? variables[value.name.value]
+        : arg.defaultValue;
   return Math.max(1, Number(sent) || 1);
 }
 
@@ -105,7 +118,10 @@ export function queryCostPlugin<TContext extends object>(maxCost: number): Apoll
           if (cost <= maxCost) return;
           const message = `The query costs ${cost}, more than the limit of ${maxCost} (about the objects it can read; ask for fewer items)`;
           const refusal = new BadUserInputError(message, { reason: 'QUERY_COST_EXCEEDED', cost, maxCost });
-          throw new GraphQLError(message, { originalError: refusal, extensions: { code: refusal.code, http: { status: 400 } } });
+          throw new GraphQLError(message, {
+            originalError: refusal,
+            extensions: { code: refusal.code, http: { status: 400 } },
+          });
         },
       };
     },

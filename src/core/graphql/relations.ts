@@ -65,7 +65,10 @@ export async function pagesPerParent<T extends ObjectLiteral & KeysetCursor>(
     .select(`${alias}.id`, 'id')
     .addSelect(`ROW_NUMBER() OVER (PARTITION BY ${parent} ORDER BY ${alias}.createdAt, ${alias}.id)`, 'page_rank');
   const rows = await query
-    .andWhere(`${alias}.id IN (SELECT ranked.id FROM (${ranked.getQuery()}) ranked WHERE ranked.page_rank <= :pageRows)`, { pageRows: page.first + 1 })
+    .andWhere(
+      `${alias}.id IN (SELECT ranked.id FROM (${ranked.getQuery()}) ranked WHERE ranked.page_rank <= :pageRows)`,
+      { pageRows: page.first + 1 },
+    )
     .orderBy(`${alias}.createdAt`, 'ASC')
     .addOrderBy(`${alias}.id`, 'ASC')
     .getMany();
@@ -76,13 +79,16 @@ export async function pagesPerParent<T extends ObjectLiteral & KeysetCursor>(
 }
 
 /** The nodes of many connections, for loading what they need in one query. */
-export const nodesOf = <T>(pages: { edges: { node: T }[] }[]): T[] => pages.flatMap((page) => page.edges.map((edge) => edge.node));
+export const nodesOf = <T>(pages: { edges: { node: T }[] }[]): T[] =>
+  pages.flatMap((page) => page.edges.map((edge) => edge.node));
 
 /**
  * The DataLoader of a nested connection (Customer.tickets, …): keys with the same arguments are one
  * call of `pagesFor` (one query for all their parents), answers in the keys' order.
  */
-export function pagedRelation<A, C>(pagesFor: (manager: EntityManager, parentIds: string[], args: A) => Promise<C[]>): BatchLoad<PageKey<A>, C> {
+export function pagedRelation<A, C>(
+  pagesFor: (manager: EntityManager, parentIds: string[], args: A) => Promise<C[]>,
+): BatchLoad<PageKey<A>, C> {
   return defineBatchLoad(async ({ manager }, keys) => {
     const answers = new Map<string, C>();
     for (const { args, parentIds } of byArguments(keys)) {
@@ -94,6 +100,8 @@ export function pagedRelation<A, C>(pagesFor: (manager: EntityManager, parentIds
 }
 
 /** The DataLoader of a to-one relation: rows by id from `fetch` (one query per batch), null for a missing id. */
-export function byIdRelation<T extends { id: string }>(fetch: (manager: EntityManager, ids: readonly string[]) => Promise<T[]>): BatchLoad<string, T | null> {
+export function byIdRelation<T extends { id: string }>(
+  fetch: (manager: EntityManager, ids: readonly string[]) => Promise<T[]>,
+): BatchLoad<string, T | null> {
   return defineBatchLoad(async ({ manager }, ids) => oneEach(ids, await fetch(manager, ids), (row) => row.id));
 }

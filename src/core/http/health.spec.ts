@@ -30,7 +30,7 @@ describe('/health and /ready in production', () => {
   afterAll(() => app.close());
 
   it('shows the version only to a caller with the metrics token or the admin secret', async () => {
-    const health = async (headers: Record<string, string> = {}) => 
+    const health = async (headers: Record<string, string> = {}) =>
       JSON.parse((await get(`${app.url}/health`, headers)).body);
     const anonymous = { status: 'healthy', uptime: expect.any(Number), database: 'connected', jobs: 'disabled' };
     expect(await health()).toEqual(anonymous);

@@ -19,8 +19,13 @@ async function describeAgendaSchema(client: Client) {
          FROM pg_constraint WHERE conrelid::regclass::text = ANY($1) ORDER BY 1, 2`,
       [tables],
     ),
-    indexes: await query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY 1, 2`, [tables]),
-    triggers: await query(`SELECT tgname, pg_get_triggerdef(oid) AS definition FROM pg_trigger WHERE tgrelid = 'public.agenda_jobs'::regclass AND NOT tgisinternal`),
+    indexes: await query(
+      `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY 1, 2`,
+      [tables],
+    ),
+    triggers: await query(
+      `SELECT tgname, pg_get_triggerdef(oid) AS definition FROM pg_trigger WHERE tgrelid = 'public.agenda_jobs'::regclass AND NOT tgisinternal`,
+    ),
     functions: await query(
       `SELECT proname, regexp_replace(prosrc, '\\s+', ' ', 'g') AS body FROM pg_proc
         WHERE proname = 'update_agenda_jobs_updated_at' AND pronamespace = 'public'::regnamespace`,
@@ -54,7 +59,11 @@ describe('agenda tables migration', () => {
     const runner = dataSource.createQueryRunner();
     await new CreateAgendaTables1764000000100().down(runner);
     await runner.release();
-    const [{ left }] = (await client.query(`SELECT to_regclass('public.agenda_jobs') IS NOT NULL OR to_regclass('public.agenda_logs') IS NOT NULL AS left`)).rows;
+    const [{ left }] = (
+      await client.query(
+        `SELECT to_regclass('public.agenda_jobs') IS NOT NULL OR to_regclass('public.agenda_logs') IS NOT NULL AS left`,
+      )
+    ).rows;
     expect(left).toBe(false);
 
     const backend = new PostgresBackend({ connectionString: database.url, ensureSchema: true });

@@ -11,7 +11,9 @@ export interface JobDefinition<TData extends object = Record<string, unknown>> {
   every?: string;
   /** How many may run at once in one process (default 5); a process also locks no more than this many. */
   concurrency?: number;
-  /** A run that calls neither `touch()` nor finishes within this long is presumed dead and retried (default 10 minutes). */
+  /**
+   * A run that calls neither `touch()` nor finishes within this long is presumed dead and retried (default 10 minutes).
+   */
   lockLifetimeMs?: number;
   run(data: TData, context: JobRunContext): Promise<void>;
 }

@@ -16,7 +16,12 @@ describe('job runner (Agenda on real PostgreSQL)', () => {
     return runner;
   };
   const rows = async (name: string) =>
-    (await sql.query('SELECT locked_at, last_finished_at, next_run_at, repeat_interval FROM public.agenda_jobs WHERE name = $1', [name])).rows;
+    (
+      await sql.query(
+        'SELECT locked_at, last_finished_at, next_run_at, repeat_interval FROM public.agenda_jobs WHERE name = $1',
+        [name],
+      )
+    ).rows;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -37,7 +42,11 @@ describe('job runner (Agenda on real PostgreSQL)', () => {
     expect(runner.state()).toBe('disabled');
     await runner.enqueue('test.soon', {}, { runAt: new Date(Date.now() + 2000) });
     // A 10 s poll locks every job due in the next 10 s.
-    await runner.start({ definitions: [{ name: 'test.soon', run: async () => undefined }], logger: pino({ level: 'silent' }), processEvery: 10_000 });
+    await runner.start({
+      definitions: [{ name: 'test.soon', run: async () => undefined }],
+      logger: pino({ level: 'silent' }),
+      processEvery: 10_000,
+    });
     await waitFor(async () => (await rows('test.soon'))[0].locked_at, 'the job to be locked');
 
     await runner.stop();
@@ -53,7 +62,10 @@ describe('job runner (Agenda on real PostgreSQL)', () => {
     const total = 40;
     await Promise.all(Array.from({ length: total }, (_, n) => (n % 2 ? a : b).enqueue('test.record', { n })));
 
-    await waitFor(async () => (await rows('test.record')).every((r) => r.last_finished_at && !r.locked_at), 'every job to finish');
+    await waitFor(
+      async () => (await rows('test.record')).every((r) => r.last_finished_at && !r.locked_at),
+      'every job to finish',
+    );
     expect(await rows('test.record')).toHaveLength(total);
     expect(runs.sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, n) => n));
   });
@@ -78,10 +90,25 @@ describe('job runner (Agenda on real PostgreSQL)', () => {
     const runner = await started([{ name: 'test.fails', run: async () => Promise.reject(new Error('boom')) }], logger);
     await runner.enqueue('test.fails', {});
 
-    const [job] = await waitFor(() => runner.list({ state: 'FAILED', name: 'test.fails', first: 10 }).then((jobs) => jobs.length && jobs), 'the failure');
-    expect(job).toMatchObject({ name: 'test.fails', state: 'FAILED', failCount: 1, failReason: 'boom', nextRunAt: null });
+    const [job] = await waitFor(
+      () => runner.list({ state: 'FAILED', name: 'test.fails', first: 10 }).then((jobs) => jobs.length && jobs),
+      'the failure',
+    );
+    expect(job).toMatchObject({
+      name: 'test.fails',
+      state: 'FAILED',
+      failCount: 1,
+      failReason: 'boom',
+      nextRunAt: null,
+    });
     expect(lines).toContainEqual(
-      expect.objectContaining({ level: 50, msg: 'job failed', job: 'test.fails', jobId: job.id, err: expect.objectContaining({ message: 'boom' }) }),
+      expect.objectContaining({
+        level: 50,
+        msg: 'job failed',
+        job: 'test.fails',
+        jobId: job.id,
+        err: expect.objectContaining({ message: 'boom' }),
+      }),
     );
   });
 
@@ -93,7 +120,7 @@ describe('job runner (Agenda on real PostgreSQL)', () => {
     const running = new Promise<void>((resolve) => (markRunning = resolve));
     const slow: JobDefinition = {
       name: 'test.slow',
-     
+
       run: async () => {
         markRunning();
         await gate;
@@ -120,7 +147,10 @@ describe('job runner (Agenda on real PostgreSQL)', () => {
   it('keeps running jobs after the server drops its connections (restart, failover)', async () => {
     const runs: string[] = [];
     const { logger, lines } = captureLogger();
-    const runner = await started([{ name: 'test.after-drop', run: async (data) => void runs.push(data.tag as string) }], logger);
+    const runner = await started(
+      [{ name: 'test.after-drop', run: async (data) => void runs.push(data.tag as string) }],
+      logger,
+    );
     await runner.enqueue('test.after-drop', { tag: 'before' });
     await waitFor(() => runs.includes('before'), 'the first run');
 
@@ -128,17 +158,28 @@ describe('job runner (Agenda on real PostgreSQL)', () => {
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tenantql-jobs'`,
     );
     expect(dropped.length).toBeGreaterThan(0);
-    await waitFor(() => lines.some((line) => line.msg === 'job queue connection lost'), 'the dropped connection to be noticed');
+    await waitFor(
+      () => lines.some((line) => line.msg === 'job queue connection lost'),
+      'the dropped connection to be noticed',
+    );
 
     // A query may still meet a dead connection before the pool has discarded it; the next gets a new one.
-    await waitFor(() => runner.enqueue('test.after-drop', { tag: 'after' }).then(() => true, () => false), 'enqueueing to work again');
+    await waitFor(
+      () =>
+        runner.enqueue('test.after-drop', { tag: 'after' }).then(
+          () => true,
+          () => false,
+        ),
+      'enqueueing to work again',
+    );
     await waitFor(() => runs.includes('after'), 'a run after the drop');
     expect(runs).toEqual(['before', 'after']);
   });
 
   it('uses the application PostgreSQL by default and MongoDB when MONGODB_URL is set', () => {
     const backendFor = (env: Record<string, string>) =>
-      createJobBackend({ config: loadConfig({ NODE_ENV: 'test', ...env }), databaseUrl: database.url }, () => undefined).backend.name;
+      createJobBackend({ config: loadConfig({ NODE_ENV: 'test', ...env }), databaseUrl: database.url }, () => undefined)
+        .backend.name;
     expect(backendFor({})).toBe('PostgreSQL');
     expect(backendFor({ MONGODB_URL: 'mongodb://127.0.0.1:27017/tenantql' })).toBe('MongoDB');
   });

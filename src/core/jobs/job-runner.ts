@@ -69,7 +69,10 @@ export interface JobBackend {
 }
 
 /** PostgreSQL (the application's database) by default; MongoDB when MONGODB_URL is set. */
-export function createJobBackend({ config, databaseUrl }: JobRunnerOptions, onConnectionError: (error: Error) => void): JobBackend {
+export function createJobBackend(
+  { config, databaseUrl }: JobRunnerOptions,
+  onConnectionError: (error: Error) => void,
+): JobBackend {
   if (config.mongodbUrl) {
     // Loaded only here: the MongoDB driver is not needed by PostgreSQL deployments.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -78,7 +81,12 @@ export function createJobBackend({ config, databaseUrl }: JobRunnerOptions, onCo
     return { backend, close: () => backend.disconnect() };
   }
   // Agenda's SQL names its tables unqualified; they live in `public` whatever the role's search_path.
-  const pool = new Pool({ connectionString: databaseUrl, max: POSTGRES_POOL_MAX, application_name: 'tenantql-jobs', options: '-c search_path=public' });
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: POSTGRES_POOL_MAX,
+    application_name: 'tenantql-jobs',
+    options: '-c search_path=public',
+  });
   // The tables come from a migration: concurrent ensureSchema runs can crash a process.
   const backend = new PostgresBackend({ pool, ensureSchema: false });
   // A connection the server drops (restart, failover) is replaced (the pool's; LISTEN reconnects on its
@@ -179,7 +187,8 @@ export class JobRunner implements JobQueue {
     try {
       if (!wasRunning) return;
       const result = await agenda.drain({ timeout: this.options.config.shutdownGraceMs, closeConnection: false });
-      if (result.timedOut) this.logger?.warn({ running: result.running }, 'jobs still running at the shutdown deadline');
+      if (result.timedOut)
+        this.logger?.warn({ running: result.running }, 'jobs still running at the shutdown deadline');
       else {
         await withTimeout(this.releaseLocks(agenda), this.options.config.shutdownGraceMs).catch((error) =>
           this.logger?.warn({ err: error }, 'could not release jobs locked ahead; their locks expire'),
@@ -238,7 +247,9 @@ export class JobRunner implements JobQueue {
   }
 
   private async open(): Promise<Agenda> {
-    const jobBackend = createJobBackend(this.options, (error) => this.logger?.warn({ err: error }, 'job queue connection lost'));
+    const jobBackend = createJobBackend(this.options, (error) =>
+      this.logger?.warn({ err: error }, 'job queue connection lost'),
+    );
     const { backend } = jobBackend;
     // Agenda connects from its constructor, where a failure would be an unhandled rejection: keep it, throw it here.
     let connectError: unknown;

@@ -21,7 +21,11 @@ async function startFakeSentry() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { dsn: `http://publickey@127.0.0.1:${port}/42`, envelopes, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    dsn: `http://publickey@127.0.0.1:${port}/42`,
+    envelopes,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** Error events of the envelopes (newline-delimited: envelope header, then item header / payload pairs). */
@@ -29,7 +33,8 @@ function errorEvents(envelopes: string[]): ErrorEvent[] {
   return envelopes.flatMap((envelope) => {
     const [, ...items] = envelope.split('\n').filter(Boolean);
     const events: ErrorEvent[] = [];
-    for (let i = 0; i + 1 < items.length; i += 2) if (JSON.parse(items[i]).type === 'event') events.push(JSON.parse(items[i + 1]));
+    for (let i = 0; i + 1 < items.length; i += 2)
+      if (JSON.parse(items[i]).type === 'event') events.push(JSON.parse(items[i + 1]));
     return events;
   });
 }
@@ -52,13 +57,22 @@ describe('error reporting (Sentry)', () => {
     const tenant = await app.createTenant('reported');
     // A table gone from under the code: the kind of fault that is ours, not the caller's.
     await app.dataSource.query(`DROP TABLE "${tenant.schemaName}".customers CASCADE`); // CASCADE drops only the foreign keys onto it
-    const res = await app.gql(CustomersDocument, { search: 'password=hunter2' }, { org: tenant.slug, headers: { authorization: 'Bearer sk_live_secret' } });
+    const res = await app.gql(
+      CustomersDocument,
+      { search: 'password=hunter2' },
+      { org: tenant.slug, headers: { authorization: 'Bearer sk_live_secret' } },
+    );
     expect(res.errors![0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
     await flushErrorReports();
 
     const events = errorEvents(sentry.envelopes);
     expect(events).toHaveLength(1);
-    expect(events[0].tags).toMatchObject({ tenant_id: tenant.id, operation: 'Customers', operation_type: 'query', principal: 'admin' });
+    expect(events[0].tags).toMatchObject({
+      tenant_id: tenant.id,
+      operation: 'Customers',
+      operation_type: 'query',
+      principal: 'admin',
+    });
     expect(events[0].exception?.values?.[0].value).toMatch(/customers/);
     const sent = sentry.envelopes.join('\n');
     for (const secret of [TEST_ADMIN_SECRET, 'sk_live_secret', 'hunter2']) expect(sent).not.toContain(secret);
@@ -91,6 +105,8 @@ describe('scrubEvent', () => {
       headers: { authorization: '[redacted]', 'x-admin-secret': '[redacted]', 'user-agent': 'curl' },
     });
     expect(scrubbed.user).toEqual({ id: 'u1' });
-    expect(scrubbed.extra).toEqual({ input: { name: 'Ada', newPassword: '[redacted]', nested: [{ apiKey: '[redacted]' }] } });
+    expect(scrubbed.extra).toEqual({
+      input: { name: 'Ada', newPassword: '[redacted]', nested: [{ apiKey: '[redacted]' }] },
+    });
   });
 });

@@ -10,7 +10,9 @@ const REDACTED = '[redacted]';
 function scrub(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : scrub(v, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : scrub(v, depth + 1)]),
+  );
 }
 
 /**
@@ -29,7 +31,10 @@ export function scrubEvent(event: ErrorEvent): ErrorEvent {
   return scrubbed;
 }
 
-/** Starts Sentry when SENTRY_DSN is set; returns whether it did. Error capture only: no tracing, no bodies, variables or cookies. */
+/**
+ * Starts Sentry when SENTRY_DSN is set; returns whether it did. Error capture only: no tracing, no bodies, variables or
+ * cookies.
+ */
 export function initErrorReporting(config: Pick<AppConfig, 'sentryDsn' | 'env' | 'version'>): boolean {
   if (!config.sentryDsn) return false;
   Sentry.init({
@@ -40,7 +45,10 @@ export function initErrorReporting(config: Pick<AppConfig, 'sentryDsn' | 'env' |
     dataCollection: {
       userInfo: false,
       cookies: false,
-      httpHeaders: { request: { allow: ['user-agent', 'content-type', 'x-request-id', 'x-organization-id'] }, response: false },
+      httpHeaders: {
+        request: { allow: ['user-agent', 'content-type', 'x-request-id', 'x-organization-id'] },
+        response: false,
+      },
       httpBodies: [],
       urlQueryParams: false,
       graphQL: { document: false, variables: false },

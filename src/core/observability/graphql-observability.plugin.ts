@@ -2,7 +2,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { metrics } from './metrics';
 import { currentRequestObservation } from './request-observation';
 
-/** Distinct operation names kept as metric labels; later newcomers share `(other)` so clients cannot explode the series count. */
+/**
+ * Distinct operation names kept as metric labels; later newcomers share `(other)` so clients cannot explode the series
+ * count.
+ */
 const MAX_OPERATION_LABELS = 200;
 const knownOperations = new Set<string>();
 
@@ -29,7 +32,11 @@ export function graphqlObservabilityPlugin<TContext extends object>(): ApolloSer
         // Before resolvers run, so error reports of this operation carry its name.
         async didResolveOperation({ operation, operationName }) {
           const observation = currentRequestObservation();
-          if (observation) Object.assign(observation, { operationName: operationName?.slice(0, 100) ?? '(anonymous)', operationType: operation?.operation });
+          if (observation)
+            Object.assign(observation, {
+              operationName: operationName?.slice(0, 100) ?? '(anonymous)',
+              operationType: operation?.operation,
+            });
         },
         async willSendResponse({ response, operation, operationName }) {
           const errors = (response.body.kind === 'single' ? response.body.singleResult.errors : undefined) ?? [];
@@ -44,7 +51,9 @@ export function graphqlObservabilityPlugin<TContext extends object>(): ApolloSer
           for (const code of codes) metrics.graphqlErrors.inc({ code });
           // Every limiter answers with the one RATE_LIMITED code; its detail names the limiter.
           for (const { extensions } of errors.filter((e) => e.extensions?.code === 'RATE_LIMITED')) {
-            metrics.rateLimitHits.inc({ limiter: String(extensions?.limiter ?? extensions?.reason ?? 'unspecified').slice(0, 40) });
+            metrics.rateLimitHits.inc({
+              limiter: String(extensions?.limiter ?? extensions?.reason ?? 'unspecified').slice(0, 40),
+            });
           }
           const observation = currentRequestObservation();
           if (observation) observation.outcome = labels.outcome;

@@ -24,7 +24,9 @@ export interface RecurringJob {
 }
 
 async function jobTableExists(db: Queryable): Promise<boolean> {
-  const [{ present }]: { present: boolean }[] = await db.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [JOB_TABLE]);
+  const [{ present }]: { present: boolean }[] = await db.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [
+    JOB_TABLE,
+  ]);
   return present;
 }
 

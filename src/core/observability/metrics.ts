@@ -64,7 +64,7 @@ export const metrics = {
   }),
   rateLimitHits: new Counter({
     name: 'tenantql_rate_limit_hits_total',
-    help: 'Requests refused with RATE_LIMITED, by limiter (the error\'s `limiter` or `reason` detail)',
+    help: "Requests refused with RATE_LIMITED, by limiter (the error's `limiter` or `reason` detail)",
     labelNames: ['limiter'] as const,
     registers,
   }),
@@ -179,7 +179,9 @@ function poolOf(dataSource: DataSource): PgPool | undefined {
 
 /** Sums over the observed databases; a database that does not answer in time is left out of this scrape. */
 async function queryObserved<T>(query: (dataSource: DataSource) => Promise<T>): Promise<T[]> {
-  const results = await Promise.allSettled([...observedDataSources].filter((d) => d.isInitialized).map((d) => withTimeout(query(d), SCRAPE_QUERY_TIMEOUT_MS)));
+  const results = await Promise.allSettled(
+    [...observedDataSources].filter((d) => d.isInitialized).map((d) => withTimeout(query(d), SCRAPE_QUERY_TIMEOUT_MS)),
+  );
   return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
 }
 
@@ -202,7 +204,10 @@ async function collectTenantMigrations(): Promise<void> {
   metrics.tenantMigrations.reset();
   if (!counts.length) return;
   for (const state of MIGRATION_STATES) {
-    metrics.tenantMigrations.set({ state }, counts.reduce((sum, c) => sum + c[state], 0));
+    metrics.tenantMigrations.set(
+      { state },
+      counts.reduce((sum, c) => sum + c[state], 0),
+    );
   }
 }
 
@@ -214,13 +219,19 @@ function jobQueueSnapshot(): Promise<JobQueueLag | undefined> {
     .then((reads) => {
       const queues = reads.filter((q): q is JobQueueLag => !!q);
       if (!queues.length) return undefined;
-      return { lagSeconds: Math.max(...queues.map((q) => q.lagSeconds)), due: queues.reduce((sum, q) => sum + q.due, 0) };
+      return {
+        lagSeconds: Math.max(...queues.map((q) => q.lagSeconds)),
+        due: queues.reduce((sum, q) => sum + q.due, 0),
+      };
     })
     .finally(() => (pendingJobQueueRead = undefined));
   return pendingJobQueueRead;
 }
 
-/** Pool usage, tenant counts and queue lag are read from this data source on scrape until the returned function is called. */
+/**
+ * Pool usage, tenant counts and queue lag are read from this data source on scrape until the returned function is
+ * called.
+ */
 export function observeDataSource(dataSource: DataSource): () => void {
   observedDataSources.add(dataSource);
   return () => observedDataSources.delete(dataSource);
@@ -246,7 +257,13 @@ export function metricsHandler(access: MetricsAccess) {
       const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
       // The admin-secret comparison is a generic constant-time one (both sides hashed first).
       if (!matchesAdminSecret(presented, access.token)) {
-        sendJsonError(res, 401, 'Unauthorized', { code: ErrorCode.UNAUTHENTICATED }, { 'www-authenticate': 'Bearer realm="metrics"' });
+        sendJsonError(
+          res,
+          401,
+          'Unauthorized',
+          { code: ErrorCode.UNAUTHENTICATED },
+          { 'www-authenticate': 'Bearer realm="metrics"' },
+        );
         return;
       }
     }
@@ -261,11 +278,17 @@ export interface MetricsServer {
 }
 
 /** A listener serving only `/metrics`, for processes without an HTTP server (workers). */
-export async function startMetricsServer(access: MetricsAccess, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
+export async function startMetricsServer(
+  access: MetricsAccess,
+  port: number,
+  host = '0.0.0.0',
+): Promise<MetricsServer> {
   const handle = metricsHandler(access);
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      handle(req, res).catch(() => sendJsonError(res, 500, 'Metrics unavailable', { code: ErrorCode.INTERNAL_SERVER_ERROR }));
+      handle(req, res).catch(() =>
+        sendJsonError(res, 500, 'Metrics unavailable', { code: ErrorCode.INTERNAL_SERVER_ERROR }),
+      );
       return;
     }
     sendJsonError(res, 404, 'Not found', { code: ErrorCode.NOT_FOUND, reason: 'ROUTE_NOT_FOUND' });

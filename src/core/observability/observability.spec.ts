@@ -29,11 +29,22 @@ async function startLoggedApp() {
     },
   });
   const database: TestDatabase = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ADMIN_SECRET: TEST_ADMIN_SECRET, DATABASE_URL: database.url });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    ADMIN_SECRET: TEST_ADMIN_SECRET,
+    DATABASE_URL: database.url,
+  });
   const logger = pino({ level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, sink);
   const db: Database = await openDatabase(config, logger);
   const services = createServices(config, db.dataSource, db.url);
-  const http: HttpApp = await createHttpApp({ config, logger, dataSource: db.dataSource, schema: await buildAppSchema(services.container), jobsState: () => 'disabled' });
+  const http: HttpApp = await createHttpApp({
+    config,
+    logger,
+    dataSource: db.dataSource,
+    schema: await buildAppSchema(services.container),
+    jobsState: () => 'disabled',
+  });
   const url = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
   return {
     url,
@@ -49,7 +60,11 @@ async function startLoggedApp() {
 }
 
 const post = (url: string, body: object, headers: Record<string, string>) =>
-  fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('request logs', () => {
   let app: Awaited<ReturnType<typeof startLoggedApp>>;
@@ -62,8 +77,16 @@ describe('request logs', () => {
     const tenant = await app.services.tenants.provision({ slug: 'logged', name: 'Logged' });
     const res = await post(
       app.url,
-      { query: 'mutation CreateCustomer($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }', variables: { input: { name: 'Ada' } } },
-      { 'x-admin-secret': TEST_ADMIN_SECRET, 'x-organization-id': 'logged', 'x-request-id': 'req-abc-123', authorization: 'Bearer not-for-logs' },
+      {
+        query: 'mutation CreateCustomer($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }',
+        variables: { input: { name: 'Ada' } },
+      },
+      {
+        'x-admin-secret': TEST_ADMIN_SECRET,
+        'x-organization-id': 'logged',
+        'x-request-id': 'req-abc-123',
+        authorization: 'Bearer not-for-logs',
+      },
     );
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('req-abc-123');
@@ -87,11 +110,19 @@ describe('request logs', () => {
   });
 
   it('replaces a malformed X-Request-Id and logs failures with their code at warn level', async () => {
-    const res = await post(app.url, { query: 'query Broken { nope }' }, { 'x-request-id': 'bad id with spaces', 'x-admin-secret': TEST_ADMIN_SECRET });
+    const res = await post(
+      app.url,
+      { query: 'query Broken { nope }' },
+      { 'x-request-id': 'bad id with spaces', 'x-admin-secret': TEST_ADMIN_SECRET },
+    );
     expect(res.status).toBe(400);
     const id = res.headers.get('x-request-id')!;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(app.lines.find((l) => l.requestId === id)).toMatchObject({ level: 40, outcome: 'BAD_USER_INPUT', res: { status: 400 } });
+    expect(app.lines.find((l) => l.requestId === id)).toMatchObject({
+      level: 40,
+      outcome: 'BAD_USER_INPUT',
+      res: { status: 400 },
+    });
   });
 });
 
@@ -137,7 +168,9 @@ describe('GET /metrics', () => {
   it('reads pool usage, tenants by status and the job queue on scrape', async () => {
     const suspended = await app.createTenant('metered-suspended');
     await app.gql(SuspendTenantDocument, { id: suspended.id });
-    await app.dataSource.query(`INSERT INTO public.agenda_jobs (name, next_run_at) VALUES ('test.overdue', now() - interval '90 seconds')`);
+    await app.dataSource.query(
+      `INSERT INTO public.agenda_jobs (name, next_run_at) VALUES ('test.overdue', now() - interval '90 seconds')`,
+    );
     const text = await scrape();
     expect(sample(text, 'tenantql_tenants{status="ACTIVE"}')).toBe(1);
     expect(sample(text, 'tenantql_tenants{status="SUSPENDED"}')).toBe(1);
@@ -150,7 +183,8 @@ describe('GET /metrics', () => {
 });
 
 describe('metrics access', () => {
-  const get = (port: number, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${port}/metrics`, { headers });
+  const get = (port: number, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${port}/metrics`, { headers });
 
   it('asks for the bearer token when one is configured', async () => {
     const server = await startMetricsServer({ enabled: true, token: 'metrics-token-0123456789abcdef' }, 0, '127.0.0.1');
@@ -184,7 +218,9 @@ describe('metrics access', () => {
 
 describe('GraphQL operation metrics', () => {
   const value = async (name: string, labels: Record<string, string>) =>
-    (await metricsRegistry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+    (await metricsRegistry.getSingleMetric(name)!.get()).values.find((v) =>
+      Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+    )?.value ?? 0;
 
   it('counts rate-limit refusals by limiter and every error by its final code', async () => {
     const apollo = new ApolloServer({
@@ -209,7 +245,11 @@ describe('GraphQL operation metrics', () => {
     expect(await value('tenantql_rate_limit_hits_total', { limiter: 'login' })).toBe(before.login + 1);
     expect(await value('tenantql_rate_limit_hits_total', { limiter: 'unspecified' })).toBe(before.unspecified + 1);
     expect(await value('tenantql_graphql_errors_total', { code: 'RATE_LIMITED' })).toBe(before.errors + 2);
-    expect(await value('tenantql_graphql_operations_total', { operation: 'Both', type: 'query', outcome: 'RATE_LIMITED' })).toBe(1);
-    expect(await value('tenantql_graphql_operations_total', { operation: 'Fine', type: 'query', outcome: 'success' })).toBe(1);
+    expect(
+      await value('tenantql_graphql_operations_total', { operation: 'Both', type: 'query', outcome: 'RATE_LIMITED' }),
+    ).toBe(1);
+    expect(
+      await value('tenantql_graphql_operations_total', { operation: 'Fine', type: 'query', outcome: 'success' }),
+    ).toBe(1);
   });
 });

@@ -57,7 +57,9 @@ export function describePrincipal(principal: Principal): string {
  */
 function identifyAndMeasure(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.get('x-request-id');
-  const observation: RequestObservation = { requestId: incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID() };
+  const observation: RequestObservation = {
+    requestId: incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+  };
   res.locals.observation = observation;
   res.setHeader('x-request-id', observation.requestId);
   const started = process.hrtime.bigint();
@@ -70,7 +72,10 @@ function identifyAndMeasure(req: Request, res: Response, next: NextFunction): vo
   storage.run(observation, next);
 }
 
-/** One JSON line per request: id, principal, tenant, operation, status, duration. Headers and query strings are not logged. */
+/**
+ * One JSON line per request: id, principal, tenant, operation, status, duration. Headers and query strings are not
+ * logged.
+ */
 function requestLogger(logger: Logger): RequestHandler {
   const withObservation = (res: ServerResponse, fields: object) => {
     const { requestId, ...observed } = requestObservation(res);

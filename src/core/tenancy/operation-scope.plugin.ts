@@ -25,7 +25,12 @@ export function operationScopePlugin(): ApolloServerPlugin<RequestContext> {
             contextValue.logger.error({ err: error }, 'Committing the operation failed');
             response.http.status = 500;
             const message = 'The operation could not be committed';
-            response.body = { kind: 'single', singleResult: { errors: [{ message, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, reason: 'COMMIT_FAILED' } }] } };
+            response.body = {
+              kind: 'single',
+              singleResult: {
+                errors: [{ message, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, reason: 'COMMIT_FAILED' } }],
+              },
+            };
           }
         },
       };

@@ -14,7 +14,10 @@ export interface BatchLoad<K, V> {
   cacheKey?: (key: K) => string;
 }
 
-export const defineBatchLoad = <K, V>(batch: BatchLoad<K, V>['batch'], cacheKey?: (key: K) => string): BatchLoad<K, V> => ({ batch, cacheKey });
+export const defineBatchLoad = <K, V>(
+  batch: BatchLoad<K, V>['batch'],
+  cacheKey?: (key: K) => string,
+): BatchLoad<K, V> => ({ batch, cacheKey });
 
 /**
  * The organization scope of ONE GraphQL operation: opened by the first field whose policy needs the

@@ -38,7 +38,10 @@ describe('tenant isolation under concurrency (real PostgreSQL, pool of 3)', () =
     const missingId = await app.gql(CustomersDocument, {}, { org: '00000000-0000-4000-8000-000000000000' });
     expect(missingId.errors![0].extensions.code).toBe('NOT_FOUND');
     const injection = await app.gql(CustomersDocument, {}, { org: '"; drop schema public cascade; --' });
-    expect(injection.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_ORGANIZATION_ID' });
+    expect(injection.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'INVALID_ORGANIZATION_ID',
+    });
     const quote = await app.gql(CustomersDocument, {}, { org: "x' or '1'='1" });
     expect(quote.errors![0].extensions.code).toBe('BAD_USER_INPUT');
     const absent = await app.gql(CustomersDocument, {});
@@ -50,7 +53,9 @@ describe('tenant isolation under concurrency (real PostgreSQL, pool of 3)', () =
     await app.gql(SuspendTenantDocument, { id: victim.id, reason: 'unpaid' });
     const write = await app.gql(CreateCustomerDocument, { input: { name: 'should not exist' } }, { org: victim.slug });
     expect(write.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'TENANT_SUSPENDED' });
-    const [{ count }] = await app.dataSource.query(`SELECT count(*)::int AS count FROM "${victim.schemaName}".customers`);
+    const [{ count }] = await app.dataSource.query(
+      `SELECT count(*)::int AS count FROM "${victim.schemaName}".customers`,
+    );
     expect(count).toBe(0);
   });
 
@@ -62,6 +67,8 @@ describe('tenant isolation under concurrency (real PostgreSQL, pool of 3)', () =
   it('throws when tenant data is touched outside a tenant scope', async () => {
     expect(() => requireTenantScope()).toThrow('outside a tenant scope');
     // Unscoped connections have no tenant schema in their path: tenant tables simply do not exist there.
-    await expect(app.dataSource.query('SELECT count(*) FROM customers')).rejects.toThrow(/relation "customers" does not exist/);
+    await expect(app.dataSource.query('SELECT count(*) FROM customers')).rejects.toThrow(
+      /relation "customers" does not exist/,
+    );
   });
 });

@@ -3,7 +3,13 @@ import type { EntityManager } from 'typeorm';
 import { BadUserInputError, UnauthenticatedError } from '../errors/app-error';
 import type { RequestContext } from '../http/request-context';
 import { parseTenantRef } from './tenant-schema';
-import { openTenantScope, runInTenantScope, type OpenTenantScope, type ScopedTenant, type TenantScopeOptions } from './tenant-scope';
+import {
+  openTenantScope,
+  runInTenantScope,
+  type OpenTenantScope,
+  type ScopedTenant,
+  type TenantScopeOptions,
+} from './tenant-scope';
 import type { OperationScope } from './operation-scope';
 import type { TenantRef } from './tenant-schema';
 
@@ -17,7 +23,8 @@ export type TenantRequest = Pick<RequestContext, 'principal' | 'organizationRef'
 function requestScope(request: TenantRequest): { ref: TenantRef; options: TenantScopeOptions } {
   if (request.principal.kind === 'anonymous') throw new UnauthenticatedError();
   // An API key belongs to one organization: without the header it acts for that one.
-  const organizationRef = request.organizationRef ?? (request.principal.kind === 'api-key' ? request.principal.tenantId : undefined);
+  const organizationRef =
+    request.organizationRef ?? (request.principal.kind === 'api-key' ? request.principal.tenantId : undefined);
   if (!organizationRef) {
     throw new BadUserInputError('The X-Organization-ID header is required for this operation', {
       reason: 'ORGANIZATION_REQUIRED',
@@ -40,7 +47,10 @@ export function openRequestTenantScope(request: TenantRequest): Promise<OpenTena
  * Resolves `X-Organization-ID`, checks the caller may act for it and that it is ACTIVE,
  * then runs `work` in one transaction whose search_path is the tenant's schema.
  */
-export function runInRequestTenantScope<T>(request: TenantRequest, work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>): Promise<T> {
+export function runInRequestTenantScope<T>(
+  request: TenantRequest,
+  work: (manager: EntityManager, tenant: ScopedTenant) => Promise<T>,
+): Promise<T> {
   const { ref, options } = requestScope(request);
   return runInTenantScope(request.dataSource, ref, work, options);
 }
@@ -61,10 +71,12 @@ export const requestTenantTransaction =
   };
 
 /** Injects the operation's tenant-scoped EntityManager; throws unless the field's policy opened the scope. */
-export const TenantManager = () => createParameterDecorator<RequestContext>(({ context }) => context.tenantScope.require().manager);
+export const TenantManager = () =>
+  createParameterDecorator<RequestContext>(({ context }) => context.tenantScope.require().manager);
 
 /** Injects the current tenant (id, slug, schema, the caller's role). */
-export const CurrentTenant = () => createParameterDecorator<RequestContext>(({ context }) => context.tenantScope.require().tenant);
+export const CurrentTenant = () =>
+  createParameterDecorator<RequestContext>(({ context }) => context.tenantScope.require().tenant);
 
 /** Injects the operation's tenant scope itself: its manager and its per-operation DataLoaders (`load`). */
 export const OperationTenant = () => createParameterDecorator<RequestContext>(({ context }) => context.tenantScope);

@@ -16,7 +16,8 @@ export function tenantSchemaFor(tenantId: string): string {
 }
 
 export function assertTenantSchema(schema: string): string {
-  if (!TENANT_SCHEMA_PATTERN.test(schema)) throw new Error(`Refusing to use invalid tenant schema name ${JSON.stringify(schema)}`);
+  if (!TENANT_SCHEMA_PATTERN.test(schema))
+    throw new Error(`Refusing to use invalid tenant schema name ${JSON.stringify(schema)}`);
   return schema;
 }
 
@@ -31,5 +32,7 @@ export function parseTenantRef(raw: string): TenantRef {
   const value = raw.trim();
   if (isUuid(value)) return { id: value.toLowerCase() };
   if (value.length <= SLUG_MAX_LENGTH && SLUG_PATTERN.test(value)) return { slug: value };
-  throw new BadUserInputError('X-Organization-ID must be an organization id or slug', { reason: 'INVALID_ORGANIZATION_ID' });
+  throw new BadUserInputError('X-Organization-ID must be an organization id or slug', {
+    reason: 'INVALID_ORGANIZATION_ID',
+  });
 }

@@ -65,7 +65,9 @@ function adoptOpenTransaction(runner: QueryRunner): void {
 
 /** TypeORM's public `release()` cannot pass the error that tells the pool to discard the connection. */
 function releaseConnection(runner: PostgresQueryRunner, error?: Error): Promise<void> {
-  return (runner as unknown as { releasePostgresConnection(err?: Error): Promise<void> }).releasePostgresConnection(error);
+  return (runner as unknown as { releasePostgresConnection(err?: Error): Promise<void> }).releasePostgresConnection(
+    error,
+  );
 }
 
 /** Connections whose `query` already queues (installed once per connection: no per-request change to the object). */
@@ -100,7 +102,9 @@ export interface TenantScopeOptions {
 
 /** A tenant transaction that is open: its manager, and `close` to commit (or roll back) and release it. */
 export interface OpenTenantScope extends TenantScope {
-  /** Commits when `failure` is absent, rolls back otherwise; always gives the connection back. Throws when commit fails. */
+  /**
+   * Commits when `failure` is absent, rolls back otherwise; always gives the connection back. Throws when commit fails.
+   */
   close(failure?: unknown): Promise<void>;
 }
 
@@ -109,8 +113,13 @@ export interface OpenTenantScope extends TenantScope {
  * `openingStatement`), checks its status and `authorize`s the caller. On any failure here the
  * transaction is rolled back and the connection released before the error is thrown.
  */
-export async function openTenantScope(dataSource: DataSource, ref: TenantRef, options: TenantScopeOptions = {}): Promise<OpenTenantScope> {
-  if (options.memberUserId !== undefined && !isUuid(options.memberUserId)) throw new InternalError('memberUserId must be a uuid');
+export async function openTenantScope(
+  dataSource: DataSource,
+  ref: TenantRef,
+  options: TenantScopeOptions = {},
+): Promise<OpenTenantScope> {
+  if (options.memberUserId !== undefined && !isUuid(options.memberUserId))
+    throw new InternalError('memberUserId must be a uuid');
   const runner = dataSource.createQueryRunner() as PostgresQueryRunner;
   const client = (await runner.connect()) as PoolClient;
   queueQueries(client);
@@ -137,7 +146,12 @@ export async function openTenantScope(dataSource: DataSource, ref: TenantRef, op
       | { id: string; slug: string; status: TenantStatus; schema_name: string; member_role?: MemberRole | null }
       | undefined;
     if (!row) throw new NotFoundError('Organization');
-    const tenant: ScopedTenant = { id: row.id, slug: row.slug, status: row.status, schema: assertTenantSchema(row.schema_name) };
+    const tenant: ScopedTenant = {
+      id: row.id,
+      slug: row.slug,
+      status: row.status,
+      schema: assertTenantSchema(row.schema_name),
+    };
     if (options.memberUserId) tenant.memberRole = row.member_role ?? null;
     if (tenant.status !== 'ACTIVE' && !options.allowInactive) {
       throw new ForbiddenError(`Organization is ${tenant.status.toLowerCase()}`, { reason: `TENANT_${tenant.status}` });
@@ -163,7 +177,9 @@ export async function runInTenantScope<T>(
   const scope = await openTenantScope(dataSource, ref, options);
   let result: T;
   try {
-    result = await scopeStorage.run({ tenant: scope.tenant, manager: scope.manager }, () => work(scope.manager, scope.tenant));
+    result = await scopeStorage.run({ tenant: scope.tenant, manager: scope.manager }, () =>
+      work(scope.manager, scope.tenant),
+    );
   } catch (error) {
     await scope.close(error);
     throw error;

@@ -70,7 +70,12 @@ function sameSignature(expected: string, given: string): boolean {
 export class EsewaClient {
   constructor(private readonly options: EsewaClientOptions) {}
 
-  paymentForm(request: { amount: number; transactionUuid: string; successUrl: string; failureUrl: string }): EsewaPaymentForm {
+  paymentForm(request: {
+    amount: number;
+    transactionUuid: string;
+    successUrl: string;
+    failureUrl: string;
+  }): EsewaPaymentForm {
     const fields: Record<string, string> = {
       amount: rupees(request.amount),
       tax_amount: '0',
@@ -107,7 +112,8 @@ export class EsewaClient {
     if (typeof raw.signature !== 'string' || !sameSignature(expected, raw.signature)) {
       throw new EsewaSignatureError('The eSewa response signature does not verify');
     }
-    if (raw.product_code !== this.options.merchantCode) throw new EsewaSignatureError('The eSewa response is for another merchant');
+    if (raw.product_code !== this.options.merchantCode)
+      throw new EsewaSignatureError('The eSewa response is for another merchant');
     return {
       transactionUuid: raw.transaction_uuid,
       totalAmount: paisaOf(raw.total_amount),
@@ -125,7 +131,11 @@ export class EsewaClient {
       total_amount: rupees(request.totalAmount),
       transaction_uuid: request.transactionUuid,
     });
-    const body = await gatewayRequest<Record<string, unknown>>('eSewa', `${this.options.statusUrl}/api/epay/transaction/status/?${query}`, { method: 'GET' });
+    const body = await gatewayRequest<Record<string, unknown>>(
+      'eSewa',
+      `${this.options.statusUrl}/api/epay/transaction/status/?${query}`,
+      { method: 'GET' },
+    );
     return {
       status: String(body.status ?? ''),
       totalAmount: paisaOf(body.total_amount as string | number),

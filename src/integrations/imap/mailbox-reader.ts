@@ -81,20 +81,42 @@ export interface MailboxReaderOptions {
   socketTimeoutMs?: number;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'NoConnection', 'EConnectionClosed']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  'NoConnection',
+  'EConnectionClosed',
+]);
 const TIMEOUT_CODES = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT', 'ETIMEDOUT']);
 
 function describe(error: unknown, settings: MailboxSettings): MailboxError {
   if (error instanceof MailboxError) return error;
   const e = error as { code?: string; authenticationFailed?: boolean; message?: string; responseText?: string };
   const where = `${settings.host}:${settings.port}`;
-  if (e.authenticationFailed) return new MailboxError('AUTHENTICATION', `Authentication failed at ${where}: the server refused the username or password`);
-  if (e.code && TIMEOUT_CODES.has(e.code)) return new MailboxError('TIMEOUT', `The IMAP server at ${where} did not answer in time (${e.code})`);
-  if (e.code && NETWORK_CODES.has(e.code)) return new MailboxError('UNREACHABLE', `Cannot reach the IMAP server at ${where} (${e.code})`);
+  if (e.authenticationFailed)
+    return new MailboxError(
+      'AUTHENTICATION',
+      `Authentication failed at ${where}: the server refused the username or password`,
+    );
+  if (e.code && TIMEOUT_CODES.has(e.code))
+    return new MailboxError('TIMEOUT', `The IMAP server at ${where} did not answer in time (${e.code})`);
+  if (e.code && NETWORK_CODES.has(e.code))
+    return new MailboxError('UNREACHABLE', `Cannot reach the IMAP server at ${where} (${e.code})`);
   if (/ssl|tls|certificate|CERT_|SELF_SIGNED/i.test(`${e.code ?? ''} ${e.message ?? ''}`)) {
-    return new MailboxError('TLS', `TLS with ${where} failed (${e.code ?? e.message}): check the port and the secure setting`);
+    return new MailboxError(
+      'TLS',
+      `TLS with ${where} failed (${e.code ?? e.message}): check the port and the secure setting`,
+    );
   }
-  return new MailboxError('PROTOCOL', `The IMAP server at ${where} answered an error: ${e.responseText ?? e.message ?? String(error)}`);
+  return new MailboxError(
+    'PROTOCOL',
+    `The IMAP server at ${where} answered an error: ${e.responseText ?? e.message ?? String(error)}`,
+  );
 }
 
 const firstText = (value: HeaderValue | undefined): string | undefined => {
@@ -107,7 +129,9 @@ const firstText = (value: HeaderValue | undefined): string | undefined => {
 
 function toParsed(mail: ParsedMail): ParsedMessage {
   const header = (name: string) => firstText(mail.headers.get(name))?.trim();
-  const xLoop = mail.headerLines.filter((h) => h.key === 'x-loop').map((h) => h.line.slice(h.line.indexOf(':') + 1).trim());
+  const xLoop = mail.headerLines
+    .filter((h) => h.key === 'x-loop')
+    .map((h) => h.line.slice(h.line.indexOf(':') + 1).trim());
   const sender = mail.from?.value[0];
   const references = typeof mail.references === 'string' ? [mail.references] : (mail.references ?? []);
   return {
@@ -177,13 +201,20 @@ export class MailboxReader {
         }
         const full = await client.fetchOne(String(m.uid), { uid: true, source: true }, { uid: true });
         if (!full || !full.source) continue; // expunged meanwhile
-        messages.push({ uid: m.uid, size, parsed: toParsed(await simpleParser(full.source, { skipImageLinks: true })) });
+        messages.push({
+          uid: m.uid,
+          size,
+          parsed: toParsed(await simpleParser(full.source, { skipImageLinks: true })),
+        });
       }
       return { uidValidity, messages };
     });
   }
 
-  private async session<T>(settings: MailboxSettings, work: (client: ImapFlow, uidValidity: number) => Promise<T>): Promise<T> {
+  private async session<T>(
+    settings: MailboxSettings,
+    work: (client: ImapFlow, uidValidity: number) => Promise<T>,
+  ): Promise<T> {
     const client = new ImapFlow({
       host: settings.host,
       port: settings.port,
@@ -206,7 +237,10 @@ export class MailboxReader {
       } catch (error) {
         const e = error as { serverResponseCode?: string; responseStatus?: string };
         if (e.serverResponseCode === 'NONEXISTENT' || e.responseStatus === 'NO') {
-          throw new MailboxError('FOLDER_MISSING', `The folder "${settings.folder}" does not exist in the mailbox of ${settings.username}`);
+          throw new MailboxError(
+            'FOLDER_MISSING',
+            `The folder "${settings.folder}" does not exist in the mailbox of ${settings.username}`,
+          );
         }
         throw error;
       }

@@ -1,2 +1,8 @@
-export { KhaltiClient, type KhaltiClientOptions, type KhaltiInitiation, type KhaltiLookup, type KhaltiStatus } from './khalti-client';
+export {
+  KhaltiClient,
+  type KhaltiClientOptions,
+  type KhaltiInitiation,
+  type KhaltiLookup,
+  type KhaltiStatus,
+} from './khalti-client';
 export { GatewayRequestError } from '../gateway-http';

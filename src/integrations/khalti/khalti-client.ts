@@ -22,7 +22,8 @@ export interface KhaltiInitiation {
 }
 
 /** Khalti's lookup states; only `Completed` means the money arrived. */
-export type KhaltiStatus = 'Completed' | 'Pending' | 'Initiated' | 'Refunded' | 'Expired' | 'User canceled' | 'Partially Refunded' | string;
+export type KhaltiStatus =
+  'Completed' | 'Pending' | 'Initiated' | 'Refunded' | 'Expired' | 'User canceled' | 'Partially Refunded' | string;
 
 export interface KhaltiLookup {
   pidx: string;

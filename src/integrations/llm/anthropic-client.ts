@@ -20,7 +20,13 @@ export class AnthropicClient implements LlmClient {
     const answer = (await postJson(
       `${this.config.baseUrl}/v1/messages`,
       { 'x-api-key': this.config.apiKey, 'anthropic-version': API_VERSION },
-      { model: this.model, max_tokens: MAX_TOKENS, temperature: 0, system: prompt.system, messages: [{ role: 'user', content: prompt.user }] },
+      {
+        model: this.model,
+        max_tokens: MAX_TOKENS,
+        temperature: 0,
+        system: prompt.system,
+        messages: [{ role: 'user', content: prompt.user }],
+      },
       this.config.timeoutMs,
     )) as MessagesResponse;
     return textOf(answer.content?.find((block) => block.type === 'text')?.text);

@@ -28,10 +28,20 @@ export interface LlmClient {
  * POSTs JSON with a hard deadline covering the whole exchange (headers and body). The
  * request headers (the key) never appear in errors.
  */
-export async function postJson(url: string, headers: Record<string, string>, body: unknown, timeoutMs: number): Promise<unknown> {
+export async function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  timeoutMs: number,
+): Promise<unknown> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal,
+    });
     const text = await response.text();
     if (!response.ok) throw new LlmRequestError('UNAVAILABLE', response.status);
     return JSON.parse(text);
@@ -47,4 +57,3 @@ export function textOf(value: unknown): string {
   if (typeof value !== 'string') throw new LlmRequestError('MALFORMED', 200);
   return value;
 }
-

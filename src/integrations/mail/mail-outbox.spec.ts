@@ -17,7 +17,11 @@ const logger = createLogger('silent');
 const message = (key: string, to = 'someone@example.com'): OutboxMessage => ({
   idempotencyKey: key,
   to,
-  ...new MailTemplates('tenantql').verifyEmail({ firstName: 'Sam', link: `https://app.example.test/verify-email?token=${key}`, expiresInHours: 48 }),
+  ...new MailTemplates('tenantql').verifyEmail({
+    firstName: 'Sam',
+    link: `https://app.example.test/verify-email?token=${key}`,
+    expiresInHours: 48,
+  }),
 });
 
 describe('email outbox (real PostgreSQL, real SMTP)', () => {
@@ -26,14 +30,25 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
   let smtp: SmtpTestServer;
 
   const outbox = (maxAttempts = 5) =>
-    new MailOutbox(dataSource, createMailTransport(loadConfig({ NODE_ENV: 'test', ...smtp.env }), logger), logger, { maxAttempts });
+    new MailOutbox(dataSource, createMailTransport(loadConfig({ NODE_ENV: 'test', ...smtp.env }), logger), logger, {
+      maxAttempts,
+    });
   const enqueue = (box: MailOutbox, msg: OutboxMessage) => dataSource.transaction((em) => box.enqueue(em, msg));
   const row = async (key: string) =>
-    (await dataSource.query(`SELECT id, status, attempts, last_error, next_attempt_at > now() AS waiting FROM public.email_outbox WHERE idempotency_key = $1`, [key]))[0];
+    (
+      await dataSource.query(
+        `SELECT id, status, attempts, last_error, next_attempt_at > now() AS waiting FROM public.email_outbox WHERE idempotency_key = $1`,
+        [key],
+      )
+    )[0];
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 5, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    dataSource = createDataSource({
+      url: database.url,
+      entities,
+      pool: { poolMax: 5, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+    });
     await dataSource.initialize();
     smtp = await startSmtpTestServer();
   });
@@ -53,12 +68,19 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
     smtp.failNext(1);
 
     expect(await box.deliverDue()).toEqual({ sent: 0, retried: 1, failed: 0 });
-    expect(await row('verify:retry')).toMatchObject({ status: 'PENDING', attempts: 1, waiting: true, last_error: expect.stringContaining('451') });
+    expect(await row('verify:retry')).toMatchObject({
+      status: 'PENDING',
+      attempts: 1,
+      waiting: true,
+      last_error: expect.stringContaining('451'),
+    });
     // Not due yet: nothing is sent early.
     expect(await box.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 0 });
     expect(smtp.messages).toHaveLength(0);
 
-    await dataSource.query(`UPDATE public.email_outbox SET next_attempt_at = now() WHERE idempotency_key = 'verify:retry'`); // the back-off has passed
+    await dataSource.query(
+      `UPDATE public.email_outbox SET next_attempt_at = now() WHERE idempotency_key = 'verify:retry'`,
+    ); // the back-off has passed
     expect(await box.deliverDue()).toEqual({ sent: 1, retried: 0, failed: 0 });
     expect(await box.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 0 });
 
@@ -89,7 +111,11 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
     const count = 30;
     const setup = outbox();
     for (let i = 0; i < count; i++) await enqueue(setup, message(`bulk:${i}`, `user${i}@example.com`));
-    const reports = await Promise.all([outbox().deliverDue(count), outbox().deliverDue(count), outbox().deliverDue(count)]);
+    const reports = await Promise.all([
+      outbox().deliverDue(count),
+      outbox().deliverDue(count),
+      outbox().deliverDue(count),
+    ]);
     expect(reports.reduce((sum, r) => sum + r.sent, 0)).toBe(count);
     const recipients = smtp.messages.flatMap((m) => m.to).sort();
     expect(recipients).toEqual(Array.from({ length: count }, (_, i) => `user${i}@example.com`).sort());
@@ -104,7 +130,11 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
     expect(await box.deliverDue()).toMatchObject({ failed: 1 });
     await dataSource.query(`UPDATE public.email_outbox SET next_attempt_at = now()`);
     expect(await box.deliverDue()).toEqual({ sent: 0, retried: 0, failed: 0 });
-    expect(await row('verify:doomed')).toMatchObject({ status: 'FAILED', attempts: 2, last_error: expect.stringContaining('451') });
+    expect(await row('verify:doomed')).toMatchObject({
+      status: 'FAILED',
+      attempts: 2,
+      last_error: expect.stringContaining('451'),
+    });
   });
 
   it('tells settled listeners of their prefix once a message is SENT or FAILED for good, never for a retried attempt', async () => {
@@ -143,7 +173,9 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
     const box = outbox();
     await enqueue(box, message('verify:orphan'));
     // A worker claimed it and vanished: SENDING, lease (next_attempt_at) in the future.
-    await dataSource.query(`UPDATE public.email_outbox SET status = 'SENDING', attempts = 1, next_attempt_at = now() + interval '2 minutes'`);
+    await dataSource.query(
+      `UPDATE public.email_outbox SET status = 'SENDING', attempts = 1, next_attempt_at = now() + interval '2 minutes'`,
+    );
     expect(await box.deliverDue()).toMatchObject({ sent: 0 });
     await dataSource.query(`UPDATE public.email_outbox SET next_attempt_at = now() - interval '1 second'`);
     expect(await box.deliverDue()).toMatchObject({ sent: 1 });
@@ -165,8 +197,13 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
     const [mail] = smtp.to('customer@example.com');
     expect(mail).toMatchObject({ messageId: '<reply-1@acme.example>', replyTo: 'support@acme.example' });
     expect(mail.from).toMatch(/^"?Acme Support"? </);
-    expect(mail.headers).toMatchObject({ 'in-reply-to': '<first@customer.example>', references: '<first@customer.example>' });
-    expect(mail.attachments).toEqual([expect.objectContaining({ filename: 'quote.pdf', contentType: 'application/pdf', content: pdf })]);
+    expect(mail.headers).toMatchObject({
+      'in-reply-to': '<first@customer.example>',
+      references: '<first@customer.example>',
+    });
+    expect(mail.attachments).toEqual([
+      expect.objectContaining({ filename: 'quote.pdf', contentType: 'application/pdf', content: pdf }),
+    ]);
   });
 
   it('without EMAIL_HOST writes each message to <EMAIL_DEV_DIR>/<id>.eml', async () => {

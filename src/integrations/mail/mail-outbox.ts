@@ -111,7 +111,11 @@ export class MailOutbox {
         message.messageId ?? null,
         JSON.stringify(message.headers ?? {}),
         JSON.stringify(
-          (message.attachments ?? []).map((a): StoredAttachment => ({ filename: a.filename, contentType: a.contentType, contentBase64: a.content.toString('base64') })),
+          (message.attachments ?? []).map((a): StoredAttachment => ({
+            filename: a.filename,
+            contentType: a.contentType,
+            contentBase64: a.content.toString('base64'),
+          })),
         ),
       ],
     );
@@ -138,7 +142,11 @@ export class MailOutbox {
           replyTo: message.reply_to ?? undefined,
           messageId: message.message_id ?? undefined,
           headers: message.headers,
-          attachments: message.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.contentBase64, 'base64') })),
+          attachments: message.attachments.map((a) => ({
+            filename: a.filename,
+            contentType: a.contentType,
+            content: Buffer.from(a.contentBase64, 'base64'),
+          })),
         });
       } catch (error) {
         report[await this.recordFailure(message, error)]++;
@@ -204,7 +212,10 @@ export class MailOutbox {
       try {
         await listener(message.idempotency_key, outcome);
       } catch (error) {
-        this.logger.error({ outboxId: message.id, idempotencyKey: message.idempotency_key, err: error }, 'email outbox listener failed; the delivery stands');
+        this.logger.error(
+          { outboxId: message.id, idempotencyKey: message.idempotency_key, err: error },
+          'email outbox listener failed; the delivery stands',
+        );
       }
     }
   }

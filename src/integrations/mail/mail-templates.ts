@@ -36,7 +36,10 @@ export class MailTemplates {
       greeting: `Hi ${p.firstName},`,
       paragraphs: [`Welcome to ${this.productName}! Please confirm that this is your email address.`],
       action: { label: 'Confirm email address', url: p.link },
-      notes: [`The link expires in ${hours(p.expiresInHours)} and works once.`, 'If you did not sign up, ignore this email.'],
+      notes: [
+        `The link expires in ${hours(p.expiresInHours)} and works once.`,
+        'If you did not sign up, ignore this email.',
+      ],
     });
   }
 
@@ -46,7 +49,10 @@ export class MailTemplates {
       greeting: `Hi ${p.firstName},`,
       paragraphs: ['Someone (hopefully you) asked to reset the password of your account.'],
       action: { label: 'Choose a new password', url: p.link },
-      notes: [`The link expires in ${hours(p.expiresInHours)} and works once.`, 'If you did not ask for this, ignore this email: your password stays as it is.'],
+      notes: [
+        `The link expires in ${hours(p.expiresInHours)} and works once.`,
+        'If you did not ask for this, ignore this email: your password stays as it is.',
+      ],
     });
   }
 
@@ -74,17 +80,31 @@ export class MailTemplates {
     });
   }
 
-  invitation(p: { inviterName: string; organizationName: string; role: string; link: string; expiresInHours: number }): MailContent {
+  invitation(p: {
+    inviterName: string;
+    organizationName: string;
+    role: string;
+    link: string;
+    expiresInHours: number;
+  }): MailContent {
     return this.render({
       subject: `${p.inviterName} invited you to ${p.organizationName} on ${this.productName}`,
       greeting: 'Hello,',
-      paragraphs: [`${p.inviterName} invited you to join ${p.organizationName} on ${this.productName} as ${p.role.toLowerCase()}.`],
+      paragraphs: [
+        `${p.inviterName} invited you to join ${p.organizationName} on ${this.productName} as ${p.role.toLowerCase()}.`,
+      ],
       action: { label: 'Accept the invitation', url: p.link },
       notes: [`The invitation expires in ${hours(p.expiresInHours)}.`, 'If you did not expect it, ignore this email.'],
     });
   }
 
-  onboardingReminder(p: { firstName: string; organizationName: string; completionPercentage: number; remainingSteps: string[]; link: string }): MailContent {
+  onboardingReminder(p: {
+    firstName: string;
+    organizationName: string;
+    completionPercentage: number;
+    remainingSteps: string[];
+    link: string;
+  }): MailContent {
     return this.render({
       subject: `Finish setting up ${p.organizationName} on ${this.productName}`,
       greeting: `Hi ${p.firstName},`,
@@ -96,7 +116,14 @@ export class MailTemplates {
   }
 
   /** A usage limit is 80% used (sent once per limit and month). */
-  usageWarning(p: { firstName: string; organizationName: string; what: string; used: number; limit: number; link: string }): MailContent {
+  usageWarning(p: {
+    firstName: string;
+    organizationName: string;
+    what: string;
+    used: number;
+    limit: number;
+    link: string;
+  }): MailContent {
     return this.render({
       subject: `${p.organizationName} has used ${Math.floor((p.used / p.limit) * 100)}% of its ${p.what} on ${this.productName}`,
       greeting: `Hi ${p.firstName},`,
@@ -121,7 +148,13 @@ export class MailTemplates {
     });
   }
 
-  trialEnding(p: { firstName: string; organizationName: string; planName: string; endsOn: string; link: string }): MailContent {
+  trialEnding(p: {
+    firstName: string;
+    organizationName: string;
+    planName: string;
+    endsOn: string;
+    link: string;
+  }): MailContent {
     return this.render({
       subject: `Your ${this.productName} trial for ${p.organizationName} ends on ${p.endsOn}`,
       greeting: `Hi ${p.firstName},`,
@@ -133,8 +166,20 @@ export class MailTemplates {
     });
   }
 
-  /** A ticket's first-response or resolution deadline is at risk (80% of its time used) or passed; `dueAt` is already in the tenant's local time. */
-  slaAlert(p: { firstName: string; organizationName: string; ticketNumber: number; ticketSubject: string; target: string; breached: boolean; dueAt: string; link: string }): MailContent {
+  /**
+   * A ticket's first-response or resolution deadline is at risk (80% of its time used) or passed; `dueAt` is already in
+   * the tenant's local time.
+   */
+  slaAlert(p: {
+    firstName: string;
+    organizationName: string;
+    ticketNumber: number;
+    ticketSubject: string;
+    target: string;
+    breached: boolean;
+    dueAt: string;
+    link: string;
+  }): MailContent {
     const ticket = `#${p.ticketNumber} "${p.ticketSubject}"`;
     return this.render({
       subject: `${p.breached ? 'SLA breached' : 'SLA at risk'}: #${p.ticketNumber} ${p.ticketSubject}`,
@@ -149,7 +194,14 @@ export class MailTemplates {
   }
 
   /** A business sends its customer a quote; the PDF (cover letter, prices, terms) is attached by the caller. */
-  quoteSent(p: { customerName: string; companyName: string; quoteNumber: string; quoteTitle: string; total: string; validUntil: string }): MailContent {
+  quoteSent(p: {
+    customerName: string;
+    companyName: string;
+    quoteNumber: string;
+    quoteTitle: string;
+    total: string;
+    validUntil: string;
+  }): MailContent {
     return this.render({
       subject: `Quote ${p.quoteNumber} from ${p.companyName}: ${p.quoteTitle}`,
       greeting: `Dear ${p.customerName},`,
@@ -161,7 +213,14 @@ export class MailTemplates {
   }
 
   /** A business sends its customer an invoice; the PDF is attached by the caller. */
-  invoiceSent(p: { customerName: string; companyName: string; invoiceNumber: string; invoiceTitle: string; total: string; dueDate: string }): MailContent {
+  invoiceSent(p: {
+    customerName: string;
+    companyName: string;
+    invoiceNumber: string;
+    invoiceTitle: string;
+    total: string;
+    dueDate: string;
+  }): MailContent {
     return this.render({
       subject: `Invoice ${p.invoiceNumber} from ${p.companyName}: ${p.invoiceTitle}`,
       greeting: `Dear ${p.customerName},`,
@@ -172,8 +231,16 @@ export class MailTemplates {
     });
   }
 
-  /** The automatic acknowledgement of a ticket opened by email; the ticket number in the subject threads the customer's answers. */
-  ticketReceived(p: { customerName: string; companyName: string; ticketNumber: number; ticketSubject: string }): MailContent {
+  /**
+   * The automatic acknowledgement of a ticket opened by email; the ticket number in the subject threads the customer's
+   * answers.
+   */
+  ticketReceived(p: {
+    customerName: string;
+    companyName: string;
+    ticketNumber: number;
+    ticketSubject: string;
+  }): MailContent {
     return this.render({
       subject: `We received your request [#${p.ticketNumber}] ${p.ticketSubject}`,
       greeting: `Dear ${p.customerName},`,
@@ -186,7 +253,9 @@ export class MailTemplates {
 
   /** A team's reply on an email ticket, as they wrote it: it comes from the organization, so no product branding. */
   ticketReply(p: { subject: string; body: string }): MailContent {
-    const paragraphs = p.body.split(/\n{2,}/).map((block) => `<p style="margin:0 0 16px">${escapeHtml(block).replace(/\n/g, '<br>')}</p>`);
+    const paragraphs = p.body
+      .split(/\n{2,}/)
+      .map((block) => `<p style="margin:0 0 16px">${escapeHtml(block).replace(/\n/g, '<br>')}</p>`);
     const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(p.subject)}</title></head><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#111;line-height:1.5">${paragraphs.join('')}</body></html>`;
     return { subject: p.subject, html, text: p.body };
   }

@@ -88,7 +88,9 @@ function smtpTransport(email: AppConfig['email']): MailTransport {
   };
 }
 
-/** Development without EMAIL_HOST: each message becomes `<dir>/<id>.eml` and a log line with its text, links included. */
+/**
+ * Development without EMAIL_HOST: each message becomes `<dir>/<id>.eml` and a log line with its text, links included.
+ */
 function fileTransport(email: AppConfig['email'], logger: Logger, logBodies: boolean): MailTransport {
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   const dir = path.resolve(email.devDir);
@@ -99,7 +101,10 @@ function fileTransport(email: AppConfig['email'], logger: Logger, logBodies: boo
       await mkdir(dir, { recursive: true });
       const file = path.join(dir, `${mail.id}.eml`);
       await writeFile(file, info.message as Buffer);
-      logger.info({ to: mail.to, subject: mail.subject, file, ...(logBodies ? { body: mail.text } : {}) }, 'email written to file (EMAIL_HOST not set)');
+      logger.info(
+        { to: mail.to, subject: mail.subject, file, ...(logBodies ? { body: mail.text } : {}) },
+        'email written to file (EMAIL_HOST not set)',
+      );
     },
   };
 }

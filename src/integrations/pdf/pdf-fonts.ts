@@ -26,7 +26,8 @@ const BUILT_IN: Record<Weight, string> = { regular: 'Helvetica', bold: 'Helvetic
 
 /** Windows-1252 characters outside Latin-1 that the built-in fonts can draw. */
 const CP1252_EXTRA = new Set([...'€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ'].map((c) => c.codePointAt(0)));
-const winAnsi = (code: number) => (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || CP1252_EXTRA.has(code);
+const winAnsi = (code: number) =>
+  (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || CP1252_EXTRA.has(code);
 const isControl = (code: number) => code < 0x20 || (code >= 0x7f && code < 0xa0);
 /** Spaces, combining marks and joiners stay in the run they follow: they have no script of their own. */
 const NEUTRAL = /^[\p{Zs}\p{M}\u200B-\u200D]$/u;
@@ -47,7 +48,9 @@ function loadFonts(): LoadedFonts {
   const faceList = (weight: Weight): Face[] => [
     ...SUBSETS.map((subset) => {
       const name = `NotoSansDevanagari-${subset}-${WEIGHTS[weight]}`;
-      const file = require.resolve(`@fontsource/noto-sans-devanagari/files/noto-sans-devanagari-${subset}-${WEIGHTS[weight]}-normal.woff`);
+      const file = require.resolve(
+        `@fontsource/noto-sans-devanagari/files/noto-sans-devanagari-${subset}-${WEIGHTS[weight]}-normal.woff`,
+      );
       const font = fontkit.create(woffToSfnt(readFileSync(file)));
       fonts.set(name, font);
       const characters = new Set(font.characterSet);
@@ -57,7 +60,12 @@ function loadFonts(): LoadedFonts {
   ];
   const faces = { regular: faceList('regular'), bold: faceList('bold') };
   const metrics = fonts.values().next().value!;
-  return { fonts, faces, ascent: metrics.ascent / metrics.unitsPerEm, lineHeight: (metrics.ascent - metrics.descent) / metrics.unitsPerEm };
+  return {
+    fonts,
+    faces,
+    ascent: metrics.ascent / metrics.unitsPerEm,
+    lineHeight: (metrics.ascent - metrics.descent) / metrics.unitsPerEm,
+  };
 }
 
 const fonts = () => (loaded ??= loadFonts());
@@ -99,7 +107,11 @@ function woffToSfnt(woff: Buffer): Buffer {
     const entry = 44 + 20 * i;
     const [offset, compressed, length] = [4, 8, 12].map((at) => woff.readUInt32BE(entry + at));
     const data = woff.subarray(offset, offset + compressed);
-    return { tag: woff.subarray(entry, entry + 4), checksum: woff.readUInt32BE(entry + 16), data: compressed < length ? inflateSync(data) : data };
+    return {
+      tag: woff.subarray(entry, entry + 4),
+      checksum: woff.readUInt32BE(entry + 16),
+      data: compressed < length ? inflateSync(data) : data,
+    };
   });
   const directory = Buffer.alloc(12 + 16 * count);
   const selector = Math.floor(Math.log2(count));

@@ -5,16 +5,30 @@ import { fontRuns, registerFonts } from './pdf-fonts';
 import { drawLines, layoutText } from './pdf-text-layout';
 
 /** A 1×1 red PNG. */
-const PNG_DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+const PNG_DATA_URL =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
 
 const model = (patch: Partial<PdfDocumentModel> = {}): PdfDocumentModel => ({
   createdAt: new Date('2026-03-01T10:00:00Z'),
   title: 'Quote Q-2026-0007',
-  branding: { companyName: 'Acme Networks', address: 'Lazimpat 12\nKathmandu', phone: '+977 1 4412345', email: 'sales@acme.example' },
+  branding: {
+    companyName: 'Acme Networks',
+    address: 'Lazimpat 12\nKathmandu',
+    phone: '+977 1 4412345',
+    email: 'sales@acme.example',
+  },
   meta: [{ label: 'Customer', value: 'Everest Traders' }],
   blocks: [
     { kind: 'text', heading: 'Cover letter', text: '# Greetings\nDear Everest Traders,\n\nThank you.' },
-    { kind: 'table', columns: [{ header: '#', width: 1 }, { header: 'Description', width: 6 }, { header: 'Total', width: 2, align: 'right' }], rows: [['1', 'Cable', '0.30']] },
+    {
+      kind: 'table',
+      columns: [
+        { header: '#', width: 1 },
+        { header: 'Description', width: 6 },
+        { header: 'Total', width: 2, align: 'right' },
+      ],
+      rows: [['1', 'Cable', '0.30']],
+    },
     { kind: 'totals', rows: [{ label: 'Total', value: '0.30 NPR', strong: true }] },
   ],
   ...patch,
@@ -30,7 +44,18 @@ describe('PDF renderer (pdfkit)', () => {
 
   it('draws the letterhead, meta, markup, table and totals as text', async () => {
     const text = await pdfText(await renderPdf(model()));
-    for (const expected of ['Acme Networks', 'Kathmandu', 'sales@acme.example', 'Quote Q-2026-0007', 'Customer: Everest Traders', 'Greetings', 'Dear Everest Traders,', 'Cable', '0.30 NPR', 'Page 1 of 1']) {
+    for (const expected of [
+      'Acme Networks',
+      'Kathmandu',
+      'sales@acme.example',
+      'Quote Q-2026-0007',
+      'Customer: Everest Traders',
+      'Greetings',
+      'Dear Everest Traders,',
+      'Cable',
+      '0.30 NPR',
+      'Page 1 of 1',
+    ]) {
       expect(text).toContain(expected);
     }
     expect(text).not.toContain('# Greetings');
@@ -38,7 +63,21 @@ describe('PDF renderer (pdfkit)', () => {
 
   it('continues long tables on new pages with the header repeated, and numbers every page', async () => {
     const rows = Array.from({ length: 150 }, (_, i) => [String(i + 1), `Item number ${i + 1}`, '1.00']);
-    const pdf = await renderPdf(model({ blocks: [{ kind: 'table', columns: [{ header: '#', width: 1 }, { header: 'Description', width: 6 }, { header: 'Total', width: 2 }], rows }] }));
+    const pdf = await renderPdf(
+      model({
+        blocks: [
+          {
+            kind: 'table',
+            columns: [
+              { header: '#', width: 1 },
+              { header: 'Description', width: 6 },
+              { header: 'Total', width: 2 },
+            ],
+            rows,
+          },
+        ],
+      }),
+    );
     const text = await pdfText(pdf);
     const pages = Number(/Page 1 of (\d+)/.exec(text)![1]);
     expect(pages).toBeGreaterThan(2);
@@ -65,15 +104,36 @@ describe('PDF renderer (pdfkit)', () => {
       branding: { companyName: 'सगरमाथा सेवा', address: 'पोखरा ८' },
       meta: [{ label: 'नाम', value: 'नमस्ते पोखरा' }],
       blocks: [
-        { kind: 'table', columns: [{ header: '#', width: 1 }, { header: 'सामान', width: 6 }, { header: 'Total', width: 2, align: 'right' }], rows: [['१', 'केबल जडान, क्षेत्र ३ (Cat6)', 'रु 0.30']] },
+        {
+          kind: 'table',
+          columns: [
+            { header: '#', width: 1 },
+            { header: 'सामान', width: 6 },
+            { header: 'Total', width: 2, align: 'right' },
+          ],
+          rows: [['१', 'केबल जडान, क्षेत्र ३ (Cat6)', 'रु 0.30']],
+        },
       ],
     });
     const pdf = await renderPdf(nepali);
     expect((await renderPdf(nepali)).equals(pdf)).toBe(true);
     const fonts = pdf.toString('latin1').match(/\/BaseFont \/[A-Z]{6}\+[\w-]+/g);
-    expect(fonts).toEqual(expect.arrayContaining([expect.stringContaining('+NotoSansDevanagari-Regular'), expect.stringContaining('+NotoSansDevanagari-Bold')]));
+    expect(fonts).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('+NotoSansDevanagari-Regular'),
+        expect.stringContaining('+NotoSansDevanagari-Bold'),
+      ]),
+    );
     const text = await pdfText(pdf);
-    for (const expected of ['सगरमाथा सेवा', 'पोखरा ८', 'कोटेशन Q-2026-0007', 'नाम: नमस्ते पोखरा', 'सामान', 'केबल जडान, क्षेत्र ३ (Cat6)', 'Page 1 of 1']) {
+    for (const expected of [
+      'सगरमाथा सेवा',
+      'पोखरा ८',
+      'कोटेशन Q-2026-0007',
+      'नाम: नमस्ते पोखरा',
+      'सामान',
+      'केबल जडान, क्षेत्र ३ (Cat6)',
+      'Page 1 of 1',
+    ]) {
       expect(text).toContain(expected);
     }
     // pdf.js gives the glyph "रु" (र + ु, one ligature) no width, so it sees a gap before the amount.
@@ -86,7 +146,11 @@ describe('PDF renderer (pdfkit)', () => {
     // it may split "ग्रा" into "ग्र" and "ा" with a space or line break between them.
     const names = ['हिमालय नेटवर्क्स', 'श्री गणेश कृषि', 'ग्राहक प्रा. लि.'];
     const text = await pdfText(await renderPdf(model({ meta: names.map((value) => ({ label: 'Customer', value })) })));
-    const devanagari = (s: string) => [...s].filter((c) => /[\u0900-\u097F]/.test(c)).sort().join('');
+    const devanagari = (s: string) =>
+      [...s]
+        .filter((c) => /[\u0900-\u097F]/.test(c))
+        .sort()
+        .join('');
     expect(devanagari(text)).toBe(devanagari(names.join('')));
     expect(text).toContain('Customer: ');
     expect(text).not.toContain('?');
@@ -102,8 +166,13 @@ describe('PDF renderer (pdfkit)', () => {
       { font: 'NotoSansDevanagari-latin-400', text: 'ód' },
       { font: 'NotoSansDevanagari-latin-ext-400', text: 'ź' },
     ]);
-    expect(fontRuns('श्री Ltd', 'bold').map((run) => run.font)).toEqual(['NotoSansDevanagari-devanagari-700', 'NotoSansDevanagari-latin-700']);
-    const text = await pdfText(await renderPdf(model({ meta: [{ label: 'Customer', value: 'Café — 3 × 4 € “ok” ± ½ 中文 Łódź' }] })));
+    expect(fontRuns('श्री Ltd', 'bold').map((run) => run.font)).toEqual([
+      'NotoSansDevanagari-devanagari-700',
+      'NotoSansDevanagari-latin-700',
+    ]);
+    const text = await pdfText(
+      await renderPdf(model({ meta: [{ label: 'Customer', value: 'Café — 3 × 4 € “ok” ± ½ 中文 Łódź' }] })),
+    );
     expect(text).toContain('Customer: Café — 3 × 4 € “ok” ± ½ ?? Łódź');
   });
 
@@ -122,11 +191,18 @@ describe('PDF renderer (pdfkit)', () => {
     lines.forEach((line) => expect(line.width).toBeLessThanOrEqual(style.width));
 
     const [amount] = layoutText(doc, [{ text: 'रु 1,000.00' }], style);
-    expect(amount.runs.map((run) => run.font)).toEqual(['NotoSansDevanagari-devanagari-400', 'NotoSansDevanagari-latin-400']);
+    expect(amount.runs.map((run) => run.font)).toEqual([
+      'NotoSansDevanagari-devanagari-400',
+      'NotoSansDevanagari-latin-400',
+    ]);
     drawLines(doc, [amount], 100, 200, style);
     await new Promise((resolve) => doc.on('end', resolve).end());
     // Each run is placed after the one before, the last ending at the column's right edge.
-    const starts = [...Buffer.concat(chunks).toString('latin1').matchAll(/1 0 0 1 ([\d.]+) [\d.]+ Tm/g)].map((match) => Number(match[1]));
+    const starts = [
+      ...Buffer.concat(chunks)
+        .toString('latin1')
+        .matchAll(/1 0 0 1 ([\d.]+) [\d.]+ Tm/g),
+    ].map((match) => Number(match[1]));
     expect(starts).toHaveLength(2);
     expect(starts[1]).toBeCloseTo(starts[0] + amount.runs[0].width);
     expect(starts[1] + amount.runs[1].width).toBeCloseTo(100 + style.width);

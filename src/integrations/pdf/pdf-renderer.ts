@@ -20,7 +20,13 @@ export function renderPdf(model: PdfDocumentModel): Promise<Buffer> {
     size: 'A4',
     margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: MARGIN + FOOTER_HEIGHT },
     bufferPages: true,
-    info: { Title: model.title, Author: model.branding.companyName, Producer: 'tenantql', Creator: 'tenantql', CreationDate: model.createdAt },
+    info: {
+      Title: model.title,
+      Author: model.branding.companyName,
+      Producer: 'tenantql',
+      Creator: 'tenantql',
+      CreationDate: model.createdAt,
+    },
   });
   registerFonts(doc);
   const chunks: Buffer[] = [];
@@ -78,7 +84,9 @@ function drawHeader(doc: Doc, model: PdfDocumentModel): void {
     doc.image(branding.logo, left, top, { fit: [80, 60] });
     textLeft = left + 90;
   }
-  const contact = [branding.address, branding.phone, branding.email].filter((part): part is string => !!part).join('\n');
+  const contact = [branding.address, branding.phone, branding.email]
+    .filter((part): part is string => !!part)
+    .join('\n');
   write(doc, branding.companyName, { size: 16, bold: true, x: textLeft });
   if (contact) write(doc, contact, { size: 9, color: GREY, x: textLeft });
   doc.y = Math.max(doc.y, branding.logo ? top + 60 : 0) + 20;
@@ -114,7 +122,11 @@ function drawTable(doc: Doc, block: PdfTableBlock): void {
   const left = doc.page.margins.left;
   const share = block.columns.reduce((sum, c) => sum + c.width, 0);
   const widths = block.columns.map((c) => (c.width / share) * contentWidth(doc));
-  const styles = block.columns.map((c, i): TextStyle => ({ size: TABLE_SIZE, width: widths[i] - 2 * CELL_PADDING, align: c.align ?? 'left' }));
+  const styles = block.columns.map((c, i): TextStyle => ({
+    size: TABLE_SIZE,
+    width: widths[i] - 2 * CELL_PADDING,
+    align: c.align ?? 'left',
+  }));
   const layoutRow = (cells: string[], bold = false) => {
     const lines = cells.map((text, i) => layoutText(doc, [{ text, bold }], styles[i]));
     return { lines, height: Math.max(...lines.map((cell) => cell.length)) * lineHeight(TABLE_SIZE) + 2 * CELL_PADDING };
@@ -127,11 +139,19 @@ function drawTable(doc: Doc, block: PdfTableBlock): void {
       drawLines(doc, lines, x + CELL_PADDING, top + CELL_PADDING, styles[i]);
       x += widths[i];
     });
-    doc.moveTo(left, top + row.height).lineTo(left + contentWidth(doc), top + row.height).lineWidth(0.5).strokeColor('#bbbbbb').stroke();
+    doc
+      .moveTo(left, top + row.height)
+      .lineTo(left + contentWidth(doc), top + row.height)
+      .lineWidth(0.5)
+      .strokeColor('#bbbbbb')
+      .stroke();
     doc.x = left;
     doc.y = top + row.height;
   };
-  const header = layoutRow(block.columns.map((c) => c.header), true);
+  const header = layoutRow(
+    block.columns.map((c) => c.header),
+    true,
+  );
   const rows = block.rows.map((cells) => layoutRow(cells));
   ensureRoom(doc, header.height + (rows[0] ?? header).height);
   drawRow(header);
@@ -153,7 +173,11 @@ function drawTotals(doc: Doc, block: PdfTotalsBlock): void {
     const top = doc.y;
     const size = row.strong ? 11 : 10;
     const cell = (text: string, x: number, align: TextStyle['align']) =>
-      drawLines(doc, layoutText(doc, [{ text, bold: row.strong }], { size, width: width / 2, align }), x, top, { size, width: width / 2, align });
+      drawLines(doc, layoutText(doc, [{ text, bold: row.strong }], { size, width: width / 2, align }), x, top, {
+        size,
+        width: width / 2,
+        align,
+      });
     doc.y = Math.max(cell(row.label, left, 'left'), cell(row.value, left + width / 2, 'right'));
   }
   doc.x = doc.page.margins.left;
@@ -166,6 +190,12 @@ function numberPages(doc: Doc): void {
     doc.switchToPage(i);
     const style: TextStyle = { size: 8, width: contentWidth(doc), align: 'center' };
     doc.fillColor(GREY);
-    drawLines(doc, layoutText(doc, [{ text: `Page ${i + 1} of ${count}` }], style), doc.page.margins.left, doc.page.height - MARGIN, style);
+    drawLines(
+      doc,
+      layoutText(doc, [{ text: `Page ${i + 1} of ${count}` }], style),
+      doc.page.margins.left,
+      doc.page.height - MARGIN,
+      style,
+    );
   }
 }

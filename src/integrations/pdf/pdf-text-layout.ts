@@ -37,7 +37,10 @@ export const lineHeight = (size: number) => fontMetrics().lineHeight * size;
 /** Breaks spans into lines of at most `style.width` at spaces; a word longer than a line is cut between graphemes. */
 export function layoutText(doc: Doc, spans: Span[], style: TextStyle): TextLine[] {
   const measure = (text: string, weight: Weight) =>
-    fontRuns(text, weight).map((run) => ({ ...run, width: doc.font(run.font).fontSize(style.size).widthOfString(run.text) }));
+    fontRuns(text, weight).map((run) => ({
+      ...run,
+      width: doc.font(run.font).fontSize(style.size).widthOfString(run.text),
+    }));
   /** A word's width with and without its trailing spaces. */
   const widths = (runs: PlacedRun[]) => {
     const last = runs[runs.length - 1];
@@ -57,7 +60,12 @@ export function layoutText(doc: Doc, spans: Span[], style: TextStyle): TextLine[
     const line = lines[lines.length - 1];
     for (const run of runs) {
       const previous = line.runs[line.runs.length - 1];
-      if (previous?.font === run.font) line.runs[line.runs.length - 1] = { ...previous, text: previous.text + run.text, width: previous.width + run.width };
+      if (previous?.font === run.font)
+        line.runs[line.runs.length - 1] = {
+          ...previous,
+          text: previous.text + run.text,
+          width: previous.width + run.width,
+        };
       else line.runs.push(run);
     }
     line.width = full + word.inked;
@@ -73,7 +81,9 @@ export function layoutText(doc: Doc, spans: Span[], style: TextStyle): TextLine[
         for (const word of paragraph.match(/[^ ]+ *| +/g) ?? []) {
           const runs = measure(word, weight);
           if (widths(runs).inked <= style.width) add(runs);
-          else for (const piece of cut(word, (text) => widths(measure(text, weight)).inked, style.width)) add(measure(piece, weight));
+          else
+            for (const piece of cut(word, (text) => widths(measure(text, weight)).inked, style.width))
+              add(measure(piece, weight));
         }
       });
   });
@@ -88,7 +98,10 @@ export function drawLines(doc: Doc, lines: TextLine[], x: number, top: number, s
     let left = x + (style.align === 'right' ? free : style.align === 'center' ? free / 2 : 0);
     const baseline = top + i * height + fontMetrics().ascent * style.size;
     for (const run of line.runs) {
-      doc.font(run.font).fontSize(style.size).text(run.text, left, baseline, { lineBreak: false, baseline: 'alphabetic' });
+      doc
+        .font(run.font)
+        .fontSize(style.size)
+        .text(run.text, left, baseline, { lineBreak: false, baseline: 'alphabetic' });
       left += run.width;
     }
   });

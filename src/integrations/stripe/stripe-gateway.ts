@@ -34,7 +34,11 @@ export class WebhookSignatureError extends Error {}
 function hostOptions(apiUrl: string | undefined): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
   if (!apiUrl) return {};
   const url = new URL(apiUrl);
-  return { host: url.hostname, port: url.port || (url.protocol === 'http:' ? 80 : 443), protocol: url.protocol === 'http:' ? 'http' : 'https' };
+  return {
+    host: url.hostname,
+    port: url.port || (url.protocol === 'http:' ? 80 : 443),
+    protocol: url.protocol === 'http:' ? 'http' : 'https',
+  };
 }
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : value?.id);
@@ -63,10 +67,17 @@ export class StripeGateway {
   private readonly stripe: Stripe;
 
   constructor(private readonly options: StripeGatewayOptions) {
-    this.stripe = new Stripe(options.secretKey, { ...hostOptions(options.apiUrl), maxNetworkRetries: 2, timeout: 20_000 });
+    this.stripe = new Stripe(options.secretKey, {
+      ...hostOptions(options.apiUrl),
+      maxNetworkRetries: 2,
+      timeout: 20_000,
+    });
   }
 
-  async createCustomer(params: { name: string; email?: string; metadata: Record<string, string> }, idempotencyKey: string): Promise<string> {
+  async createCustomer(
+    params: { name: string; email?: string; metadata: Record<string, string> },
+    idempotencyKey: string,
+  ): Promise<string> {
     const customer = await this.stripe.customers.create(params, { idempotencyKey });
     return customer.id;
   }
@@ -84,7 +95,10 @@ export class StripeGateway {
 
   /** A SetupIntent saves a card for later (off-session) charges without charging it now. */
   async createSetupIntent(customerId: string, idempotencyKey: string): Promise<{ id: string; clientSecret: string }> {
-    const intent = await this.stripe.setupIntents.create({ customer: customerId, usage: 'off_session' }, { idempotencyKey });
+    const intent = await this.stripe.setupIntents.create(
+      { customer: customerId, usage: 'off_session' },
+      { idempotencyKey },
+    );
     return { id: intent.id, clientSecret: intent.client_secret! };
   }
 
@@ -113,7 +127,12 @@ export class StripeGateway {
     idempotencyKey: string,
   ): Promise<SubscriptionSummary> {
     const subscription = await this.stripe.subscriptions.create(
-      { customer: params.customerId, items: [{ price: params.priceId }], metadata: params.metadata, payment_behavior: 'allow_incomplete' },
+      {
+        customer: params.customerId,
+        items: [{ price: params.priceId }],
+        metadata: params.metadata,
+        payment_behavior: 'allow_incomplete',
+      },
       { idempotencyKey },
     );
     return toSubscription(subscription);
@@ -132,7 +151,12 @@ export class StripeGateway {
   ): Promise<SubscriptionSummary> {
     const updated = await this.stripe.subscriptions.update(
       subscription.id,
-      { items: [{ id: subscription.itemId, price: priceId }], metadata, proration_behavior: 'always_invoice', payment_behavior: 'allow_incomplete' },
+      {
+        items: [{ id: subscription.itemId, price: priceId }],
+        metadata,
+        proration_behavior: 'always_invoice',
+        payment_behavior: 'allow_incomplete',
+      },
       { idempotencyKey },
     );
     return toSubscription(updated);

@@ -41,11 +41,21 @@ export class WhatsAppClient {
   async sendText(message: WhatsAppTextMessage): Promise<string> {
     let answer: SendResponse;
     try {
-      answer = await gatewayRequest<SendResponse>('WhatsApp', `${this.baseUrl}/${encodeURIComponent(message.phoneNumberId)}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${message.accessToken}` },
-        body: { messaging_product: 'whatsapp', recipient_type: 'individual', to: message.to, type: 'text', text: { preview_url: false, body: message.body } },
-      });
+      answer = await gatewayRequest<SendResponse>(
+        'WhatsApp',
+        `${this.baseUrl}/${encodeURIComponent(message.phoneNumberId)}/messages`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${message.accessToken}` },
+          body: {
+            messaging_product: 'whatsapp',
+            recipient_type: 'individual',
+            to: message.to,
+            type: 'text',
+            text: { preview_url: false, body: message.body },
+          },
+        },
+      );
     } catch (error) {
       if (!(error instanceof GatewayRequestError)) throw error;
       const retryable = error.status === 0 || error.status === 429 || error.status >= 500;

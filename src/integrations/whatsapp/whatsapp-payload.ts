@@ -43,7 +43,9 @@ const status = z.object({
   id: z.string().min(1).max(200),
   status: z.string(),
   recipient_id: z.string().optional(),
-  errors: z.array(z.object({ code: z.number().optional(), title: z.string().optional(), message: z.string().optional() })).optional(),
+  errors: z
+    .array(z.object({ code: z.number().optional(), title: z.string().optional(), message: z.string().optional() }))
+    .optional(),
 });
 
 const change = z.object({
@@ -51,7 +53,11 @@ const change = z.object({
   value: z
     .object({
       metadata: z.object({ phone_number_id: z.string().min(1).max(40) }).optional(),
-      contacts: z.array(z.object({ wa_id: z.string().optional(), profile: z.object({ name: z.string().optional() }).optional() })).optional(),
+      contacts: z
+        .array(
+          z.object({ wa_id: z.string().optional(), profile: z.object({ name: z.string().optional() }).optional() }),
+        )
+        .optional(),
       messages: z.array(message).optional(),
       statuses: z.array(status).optional(),
     })
@@ -69,7 +75,9 @@ const CAPTIONED = ['image', 'video', 'document'] as const;
 /** Non-text messages are kept as a placeholder naming their type (media is not downloaded). */
 function bodyOf(m: z.infer<typeof message>): string {
   if (m.type === 'text' && m.text) return m.text.body;
-  const caption = (CAPTIONED as readonly string[]).includes(m.type) ? m[m.type as (typeof CAPTIONED)[number]]?.caption : undefined;
+  const caption = (CAPTIONED as readonly string[]).includes(m.type)
+    ? m[m.type as (typeof CAPTIONED)[number]]?.caption
+    : undefined;
   return caption ? `[${m.type}] ${caption}` : `[${m.type}]`;
 }
 
@@ -100,12 +108,27 @@ export function parseWebhookDelivery(rawBody: Buffer): WebhookDelivery | null {
     phoneNumberIds.add(phoneNumberId);
     const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name]));
     for (const m of value.messages ?? []) {
-      events.push({ kind: 'message', phoneNumberId, wamid: m.id, from: m.from, name: names.get(m.from), timestamp: m.timestamp, body: bodyOf(m) });
+      events.push({
+        kind: 'message',
+        phoneNumberId,
+        wamid: m.id,
+        from: m.from,
+        name: names.get(m.from),
+        timestamp: m.timestamp,
+        body: bodyOf(m),
+      });
     }
     for (const s of value.statuses ?? []) {
       if (!KNOWN_STATUSES.has(s.status)) continue;
       const error = s.errors?.map((e) => [e.code, e.title, e.message].filter(Boolean).join(' ')).join('; ');
-      events.push({ kind: 'status', phoneNumberId, wamid: s.id, status: s.status as WhatsAppStatus, recipientId: s.recipient_id, error: error || undefined });
+      events.push({
+        kind: 'status',
+        phoneNumberId,
+        wamid: s.id,
+        status: s.status as WhatsAppStatus,
+        recipientId: s.recipient_id,
+        error: error || undefined,
+      });
     }
   }
   return { phoneNumberIds: [...phoneNumberIds], events };

@@ -23,7 +23,13 @@ describe('API key secrets', () => {
       expect(isWellFormedApiKey(secret.slice(0, i) + replacement + secret.slice(i + 1))).toBe(false);
     }
     expect(isWellFormedApiKey(secret.replace('tq_live_', 'tq_test_'))).toBe(false);
-    for (const lookAlike of ['tq_abc', `${secret}x`, secret.slice(0, -1), `tq_live_${'A'.repeat(36)}`, secret.replace(/.$/, '!')]) {
+    for (const lookAlike of [
+      'tq_abc',
+      `${secret}x`,
+      secret.slice(0, -1),
+      `tq_live_${'A'.repeat(36)}`,
+      secret.replace(/.$/, '!'),
+    ]) {
       expect(isWellFormedApiKey(lookAlike)).toBe(false);
     }
   });

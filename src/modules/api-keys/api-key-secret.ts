@@ -44,7 +44,11 @@ export function hashApiKeySecret(secret: string): Buffer {
 export function generateApiKeySecret(environment: ApiKeyEnvironment): { secret: string; hash: Buffer; prefix: string } {
   const body = `${API_KEY_PREFIX}${environment}_${randomBase62(RANDOM_LENGTH)}`;
   const secret = body + checksumOf(body);
-  return { secret, hash: hashApiKeySecret(secret), prefix: secret.slice(0, body.length - RANDOM_LENGTH + VISIBLE_RANDOM_CHARACTERS) };
+  return {
+    secret,
+    hash: hashApiKeySecret(secret),
+    prefix: secret.slice(0, body.length - RANDOM_LENGTH + VISIBLE_RANDOM_CHARACTERS),
+  };
 }
 
 /** Shape and checksum, checked offline: look-alikes and typos are refused without a database lookup. */

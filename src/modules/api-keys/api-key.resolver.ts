@@ -13,14 +13,17 @@ export class ApiKeyResolver {
   constructor(private readonly apiKeyService: ApiKeyService) {}
 
   @Policy(hasRole(MemberRole.ADMIN))
-  @Query(() => [ApiKey], { description: "The organization's API keys, newest first (revoked and expired ones included)" })
+  @Query(() => [ApiKey], {
+    description: "The organization's API keys, newest first (revoked and expired ones included)",
+  })
   apiKeys(@TenantManager() manager: EntityManager, @CurrentTenant() tenant: ScopedTenant): Promise<ApiKey[]> {
     return this.apiKeyService.list(manager, tenant.id);
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => CreatedApiKey, {
-    description: 'A key for `Authorization: Bearer <secret>` or `X-API-Key: <secret>`; works at once, within its scopes, for this organization only',
+    description:
+      'A key for `Authorization: Bearer <secret>` or `X-API-Key: <secret>`; works at once, within its scopes, for this organization only',
   })
   createApiKey(
     @Arg('input') input: CreateApiKeyInput,
@@ -33,7 +36,11 @@ export class ApiKeyResolver {
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => ApiKey, { description: 'The key stops working at once, in every process' })
-  revokeApiKey(@Arg('id', () => ID) id: string, @TenantManager() manager: EntityManager, @CurrentTenant() tenant: ScopedTenant): Promise<ApiKey> {
+  revokeApiKey(
+    @Arg('id', () => ID) id: string,
+    @TenantManager() manager: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+  ): Promise<ApiKey> {
     return this.apiKeyService.revoke(manager, tenant.id, id);
   }
 }

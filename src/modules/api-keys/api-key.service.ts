@@ -17,7 +17,13 @@ export type InvalidApiKeyReason = 'INVALID_API_KEY' | 'API_KEY_REVOKED' | 'API_K
 /** A presented key that does not authenticate; `authenticate` (src/app) answers it with 401. */
 export class InvalidApiKeyError extends Error {
   constructor(readonly reason: InvalidApiKeyReason) {
-    super(reason === 'API_KEY_REVOKED' ? 'API key revoked' : reason === 'API_KEY_EXPIRED' ? 'API key expired' : 'Invalid API key');
+    super(
+      reason === 'API_KEY_REVOKED'
+        ? 'API key revoked'
+        : reason === 'API_KEY_EXPIRED'
+          ? 'API key expired'
+          : 'Invalid API key',
+    );
   }
 }
 
@@ -45,10 +51,16 @@ export class ApiKeyService {
 
   async authenticate(presented: string): Promise<ApiKeyPrincipal> {
     if (!isWellFormedApiKey(presented)) throw new InvalidApiKeyError('INVALID_API_KEY');
-    const [key]: { id: string; tenant_id: string; scopes: string[]; expires_at: Date | null; revoked_at: Date | null }[] =
-      await this.deps.dataSource.query('SELECT id, tenant_id, scopes, expires_at, revoked_at FROM public.api_keys WHERE secret_hash = $1', [
-        hashApiKeySecret(presented),
-      ]);
+    const [key]: {
+      id: string;
+      tenant_id: string;
+      scopes: string[];
+      expires_at: Date | null;
+      revoked_at: Date | null;
+    }[] = await this.deps.dataSource.query(
+      'SELECT id, tenant_id, scopes, expires_at, revoked_at FROM public.api_keys WHERE secret_hash = $1',
+      [hashApiKeySecret(presented)],
+    );
     if (!key) throw new InvalidApiKeyError('INVALID_API_KEY');
     if (key.revoked_at) throw new InvalidApiKeyError('API_KEY_REVOKED');
     if (key.expires_at && key.expires_at.getTime() <= Date.now()) throw new InvalidApiKeyError('API_KEY_EXPIRED');
@@ -57,12 +69,20 @@ export class ApiKeyService {
   }
 
   /** Stores only the hash; the secret goes back to the caller once. */
-  async create(manager: EntityManager, tenant: ScopedTenant, actor: Principal, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+  async create(
+    manager: EntityManager,
+    tenant: ScopedTenant,
+    actor: Principal,
+    input: CreateApiKeyInput,
+  ): Promise<CreatedApiKey> {
     await this.deps.entitlements.requireFeature(manager, tenant.id, 'api_access');
     const scopes = [...new Set(input.scopes.map((s) => s.trim()))].sort();
     const unknown = scopes.filter((s) => !this.deps.scopes.includes(s));
     if (unknown.length) {
-      throw new BadUserInputError(`Unknown scope(s): ${unknown.join(', ')}`, { reason: 'UNKNOWN_SCOPE', allowedScopes: this.deps.scopes });
+      throw new BadUserInputError(`Unknown scope(s): ${unknown.join(', ')}`, {
+        reason: 'UNKNOWN_SCOPE',
+        allowedScopes: this.deps.scopes,
+      });
     }
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
       throw new BadUserInputError('expiresAt must be in the future', { reason: 'EXPIRY_IN_PAST' });

@@ -23,30 +23,59 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
   afterAll(() => app.close());
 
   const createKey = async (scopes: string[], account = owner, name = 'integration') => {
-    const res = await app.gql(CreateApiKeyDocument, { input: { name, scopes } }, { bearer: account.token, org: account.tenant.slug });
+    const res = await app.gql(
+      CreateApiKeyDocument,
+      { input: { name, scopes } },
+      { bearer: account.token, org: account.tenant.slug },
+    );
     expect(res.errors).toBeUndefined();
     return res.data!.createApiKey;
   };
-  const withBearer = (secret: string, org?: string) => ({ admin: false, org, headers: { authorization: `Bearer ${secret}` } });
+  const withBearer = (secret: string, org?: string) => ({
+    admin: false,
+    org,
+    headers: { authorization: `Bearer ${secret}` },
+  });
   const withHeader = (secret: string, org?: string) => ({ admin: false, org, headers: { 'x-api-key': secret } });
 
   it('is a plan feature: FREE organizations get PLAN_UPGRADE_REQUIRED and no key', async () => {
     const free = await signUp(app, 'fay@keys.test', 'Free Riders');
     await app.dataSource.transaction((em) => app.services.plans.cancelToFree(em, free.tenant.id));
-    const res = await app.gql(CreateApiKeyDocument, { input: { name: 'x', scopes: ['customers:read'] } }, { bearer: free.token, org: free.tenant.slug });
-    expect(res.errors![0].extensions).toMatchObject({ code: 'PLAN_UPGRADE_REQUIRED', feature: 'api_access', requiredPlan: 'STARTER' });
-    const [{ count }] = await app.dataSource.query('SELECT count(*)::int AS count FROM public.api_keys WHERE tenant_id = $1', [free.tenant.id]);
+    const res = await app.gql(
+      CreateApiKeyDocument,
+      { input: { name: 'x', scopes: ['customers:read'] } },
+      { bearer: free.token, org: free.tenant.slug },
+    );
+    expect(res.errors![0].extensions).toMatchObject({
+      code: 'PLAN_UPGRADE_REQUIRED',
+      feature: 'api_access',
+      requiredPlan: 'STARTER',
+    });
+    const [{ count }] = await app.dataSource.query(
+      'SELECT count(*)::int AS count FROM public.api_keys WHERE tenant_id = $1',
+      [free.tenant.id],
+    );
     expect(count).toBe(0);
   });
 
   it('is shown once, stored hashed, and acts for its own organization within its scopes (Bearer or X-API-Key)', async () => {
     const { secret, apiKey } = await createKey(['customers:read']);
     expect(secret).toMatch(/^tq_test_[0-9A-Za-z]{36}$/);
-    expect(apiKey).toMatchObject({ name: 'integration', scopes: ['customers:read'], prefix: secret.slice(0, 14), revokedAt: null });
-    const [stored] = await app.dataSource.query(`SELECT encode(secret_hash, 'hex') AS hash FROM public.api_keys WHERE id = $1`, [apiKey.id]);
+    expect(apiKey).toMatchObject({
+      name: 'integration',
+      scopes: ['customers:read'],
+      prefix: secret.slice(0, 14),
+      revokedAt: null,
+    });
+    const [stored] = await app.dataSource.query(
+      `SELECT encode(secret_hash, 'hex') AS hash FROM public.api_keys WHERE id = $1`,
+      [apiKey.id],
+    );
     expect(stored.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(await app.dataSource.query('SELECT * FROM public.api_keys'))).not.toContain(secret.slice(14));
-    expect(JSON.stringify((await app.gql(ApiKeysDocument, {}, { bearer: owner.token, org: owner.tenant.slug })).data)).not.toContain(secret);
+    expect(
+      JSON.stringify((await app.gql(ApiKeysDocument, {}, { bearer: owner.token, org: owner.tenant.slug })).data),
+    ).not.toContain(secret);
 
     // No X-Organization-ID: the key's own organization; naming it explicitly works too.
     for (const options of [withBearer(secret), withHeader(secret), withHeader(secret, owner.tenant.slug)]) {
@@ -57,21 +86,43 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
     expect((await app.gql(CurrentTenantDocument, {}, withHeader(secret))).data!.tenant.id).toBe(owner.tenant.id);
 
     const write = await app.gql(CreateCustomerDocument, { input: { name: 'Not allowed' } }, withBearer(secret));
-    expect(write.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE', requiredScope: 'customers:write' });
+    expect(write.errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'MISSING_SCOPE',
+      requiredScope: 'customers:write',
+    });
 
     const writer = await createKey(['customers:write'], owner, 'writer');
-    expect((await app.gql(CreateCustomerDocument, { input: { name: 'From the integration' } }, withHeader(writer.secret))).errors).toBeUndefined();
+    expect(
+      (await app.gql(CreateCustomerDocument, { input: { name: 'From the integration' } }, withHeader(writer.secret)))
+        .errors,
+    ).toBeUndefined();
     expect((await app.gql(CustomersDocument, {}, withHeader(writer.secret))).data!.customers.totalCount).toBe(1);
 
     // Keys are not people: no account, no key management.
-    expect((await app.gql(MeDocument, {}, withHeader(secret))).errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'USER_REQUIRED' });
-    const mint = await app.gql(CreateApiKeyDocument, { input: { name: 'x', scopes: ['customers:read'] } }, withHeader(writer.secret));
+    expect((await app.gql(MeDocument, {}, withHeader(secret))).errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'USER_REQUIRED',
+    });
+    const mint = await app.gql(
+      CreateApiKeyDocument,
+      { input: { name: 'x', scopes: ['customers:read'] } },
+      withHeader(writer.secret),
+    );
     expect(mint.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'API_KEY_NOT_ALLOWED' });
   });
 
   it("a key of organization A cannot read or write organization B, even with B's X-Organization-ID", async () => {
     const other = await signUp(app, 'bea@other.test', 'Other Business');
-    expect((await app.gql(CreateCustomerDocument, { input: { name: 'B only' } }, { bearer: other.token, org: other.tenant.slug })).errors).toBeUndefined();
+    expect(
+      (
+        await app.gql(
+          CreateCustomerDocument,
+          { input: { name: 'B only' } },
+          { bearer: other.token, org: other.tenant.slug },
+        )
+      ).errors,
+    ).toBeUndefined();
     const { secret } = await createKey(['customers:write']);
     for (const org of [other.tenant.slug, other.tenant.id]) {
       const read = await app.gql(CustomersDocument, {}, withHeader(secret, org));
@@ -80,7 +131,10 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
       const write = await app.gql(CreateCustomerDocument, { input: { name: 'Planted' } }, withBearer(secret, org));
       expect(write.errors![0].extensions.code).toBe('FORBIDDEN');
     }
-    const [{ schema_name: schema }] = await app.dataSource.query('SELECT schema_name FROM public.tenants WHERE id = $1', [other.tenant.id]);
+    const [{ schema_name: schema }] = await app.dataSource.query(
+      'SELECT schema_name FROM public.tenants WHERE id = $1',
+      [other.tenant.id],
+    );
     expect(await app.dataSource.query(`SELECT name FROM "${schema}".customers`)).toEqual([{ name: 'B only' }]);
   });
 
@@ -88,7 +142,8 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
     const { secret, apiKey } = await createKey(['customers:read']);
     const tampered = secret.slice(0, 20) + (secret[20] === 'x' ? 'y' : 'x') + secret.slice(21);
     const lookups = jest.spyOn(app.dataSource, 'query');
-    const apiKeyLookups = () => lookups.mock.calls.filter(([sql]) => String(sql).includes('FROM public.api_keys')).length;
+    const apiKeyLookups = () =>
+      lookups.mock.calls.filter(([sql]) => String(sql).includes('FROM public.api_keys')).length;
     try {
       for (const options of [withBearer(tampered), withHeader(tampered), withHeader('tq_live_short')]) {
         const res = await app.gql(CustomersDocument, {}, options);
@@ -102,7 +157,9 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
     } finally {
       lookups.mockRestore();
     }
-    await app.dataSource.query(`UPDATE public.api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [apiKey.id]);
+    await app.dataSource.query(`UPDATE public.api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      apiKey.id,
+    ]);
     const expired = await app.gql(CustomersDocument, {}, withHeader(secret));
     expect(expired.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'API_KEY_EXPIRED' });
   });
@@ -111,8 +168,16 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
     const create = (input: { name: string; scopes: string[]; expiresAt?: string }) =>
       app.gql(CreateApiKeyDocument, { input }, { bearer: owner.token, org: owner.tenant.slug });
     const unknown = await create({ name: 'x', scopes: ['customers:read', 'everything:*'] });
-    expect(unknown.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_SCOPE', allowedScopes: apiKeyScopes });
-    const past = await create({ name: 'x', scopes: ['customers:read'], expiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect(unknown.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'UNKNOWN_SCOPE',
+      allowedScopes: apiKeyScopes,
+    });
+    const past = await create({
+      name: 'x',
+      scopes: ['customers:read'],
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
     expect(past.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'EXPIRY_IN_PAST' });
     const none = await create({ name: 'x', scopes: [] });
     expect(none.errors![0].extensions.code).toBe('BAD_USER_INPUT');
@@ -132,15 +197,20 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
 
   it('tracks lastUsedAt in memory and writes it in one batch, not once per request', async () => {
     const { secret, apiKey } = await createKey(['customers:read']);
-    const storedLastUse = async () => (await app.dataSource.query('SELECT last_used_at FROM public.api_keys WHERE id = $1', [apiKey.id]))[0].last_used_at;
+    const storedLastUse = async () =>
+      (await app.dataSource.query('SELECT last_used_at FROM public.api_keys WHERE id = $1', [apiKey.id]))[0]
+        .last_used_at;
     const writes = jest.spyOn(app.dataSource, 'query');
     const usageWrites = () => writes.mock.calls.filter(([sql]) => String(sql).includes('SET last_used_at')).length;
     try {
-      for (let i = 0; i < 5; i++) expect((await app.gql(CustomersDocument, {}, withHeader(secret))).errors).toBeUndefined();
+      for (let i = 0; i < 5; i++)
+        expect((await app.gql(CustomersDocument, {}, withHeader(secret))).errors).toBeUndefined();
       expect(usageWrites()).toBe(0);
       expect(await storedLastUse()).toBeNull();
       // Listings already show this process's unwritten use.
-      const listed = (await app.gql(ApiKeysDocument, {}, { bearer: owner.token, org: owner.tenant.slug })).data!.apiKeys.find((k) => k.id === apiKey.id)!;
+      const listed = (
+        await app.gql(ApiKeysDocument, {}, { bearer: owner.token, org: owner.tenant.slug })
+      ).data!.apiKeys.find((k) => k.id === apiKey.id)!;
       expect(listed.lastUsedAt).not.toBeNull();
       await app.services.apiKeys.flushUsage();
       expect(usageWrites()).toBe(1);
@@ -159,9 +229,14 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
 
     it('a new key works at once everywhere, and revoking it rejects it at once everywhere', async () => {
       const { secret, apiKey } = await createKey(['customers:read']);
-      for (const server of [app, other]) expect((await server.gql(CustomersDocument, {}, withBearer(secret))).errors).toBeUndefined();
+      for (const server of [app, other])
+        expect((await server.gql(CustomersDocument, {}, withBearer(secret))).errors).toBeUndefined();
 
-      const revoked = await app.gql(RevokeApiKeyDocument, { id: apiKey.id }, { bearer: owner.token, org: owner.tenant.slug });
+      const revoked = await app.gql(
+        RevokeApiKeyDocument,
+        { id: apiKey.id },
+        { bearer: owner.token, org: owner.tenant.slug },
+      );
       expect(revoked.data!.revokeApiKey.revokedAt).not.toBeNull();
       for (const server of [app, other]) {
         const res = await server.gql(CustomersDocument, {}, withBearer(secret));

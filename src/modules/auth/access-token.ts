@@ -16,7 +16,10 @@ export interface AccessTokenClaims {
 const keyOf = (config: JwtConfig) => new TextEncoder().encode(config.secret);
 
 /** HS256 access token: `sub` user, `sid` session (refresh-token family), `ev` email verified. */
-export async function signAccessToken(config: JwtConfig, claims: AccessTokenClaims): Promise<{ token: string; expiresAt: Date }> {
+export async function signAccessToken(
+  config: JwtConfig,
+  claims: AccessTokenClaims,
+): Promise<{ token: string; expiresAt: Date }> {
   const issuedAt = Math.floor(Date.now() / 1000);
   const expiresAt = issuedAt + config.expirationHours * 3600;
   const token = await new SignJWT({ sid: claims.sessionId, ev: claims.emailVerified })
@@ -47,7 +50,8 @@ export async function verifyAccessToken(token: string, config: JwtConfig): Promi
       requiredClaims: ['sub', 'sid', 'exp', 'iat'],
       clockTolerance: 5,
     });
-    if (!isUuid(payload.sub!) || typeof payload.sid !== 'string' || !isUuid(payload.sid)) throw new InvalidAccessTokenError('malformed claims');
+    if (!isUuid(payload.sub!) || typeof payload.sid !== 'string' || !isUuid(payload.sid))
+      throw new InvalidAccessTokenError('malformed claims');
     return { kind: 'user', userId: payload.sub!, emailVerified: payload.ev === true, sessionFamilyId: payload.sid };
   } catch (error) {
     if (error instanceof errors.JOSEError || error instanceof InvalidAccessTokenError) {

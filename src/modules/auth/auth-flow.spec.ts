@@ -36,12 +36,17 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
   const deliverMail = () => app.services.mailOutbox.deliverDue();
 
   const register = async (email: string, password: string, businessName: string) => {
-    const res = await app.gql(RegisterDocument, { input: { email, password, firstName: 'Ada', lastName: 'Lovelace', businessName } }, { admin: false });
+    const res = await app.gql(
+      RegisterDocument,
+      { input: { email, password, firstName: 'Ada', lastName: 'Lovelace', businessName } },
+      { admin: false },
+    );
     expect(res.errors).toBeUndefined();
     return res.data!.register;
   };
 
-  const login = (email: string, password: string) => app.gql(LoginDocument, { input: { email, password } }, { admin: false });
+  const login = (email: string, password: string) =>
+    app.gql(LoginDocument, { input: { email, password } }, { admin: false });
   const refresh = (token: string) => app.gql(RefreshTokenDocument, { token }, { admin: false });
 
   /** An ended session's access token is refused within 1 s (the ending is heard through NOTIFY). */
@@ -63,13 +68,26 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
     const password = 'correct horse battery staple';
     const signUp = await register(email, password, 'Analytical Engines Ltd.');
     expect(signUp.user).toMatchObject({ email, firstName: 'Ada', emailVerified: false });
-    expect(signUp.tenant).toMatchObject({ slug: 'analytical-engines-ltd', name: 'Analytical Engines Ltd.', status: 'ACTIVE' });
+    expect(signUp.tenant).toMatchObject({
+      slug: 'analytical-engines-ltd',
+      name: 'Analytical Engines Ltd.',
+      status: 'ACTIVE',
+    });
     expect(new Date(signUp.accessTokenExpiresAt).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
 
     // One transaction made the user, the provisioned tenant, the OWNER membership and the mail.
     const me = await app.gql(MeDocument, {}, { bearer: signUp.accessToken });
-    expect(me.data!.me.memberships).toEqual([{ role: 'OWNER', tenant: { id: signUp.tenant!.id, slug: 'analytical-engines-ltd', name: 'Analytical Engines Ltd.' } }]);
-    const tenantData = await app.gql(CustomersDocument, {}, { bearer: signUp.accessToken, org: 'analytical-engines-ltd' });
+    expect(me.data!.me.memberships).toEqual([
+      {
+        role: 'OWNER',
+        tenant: { id: signUp.tenant!.id, slug: 'analytical-engines-ltd', name: 'Analytical Engines Ltd.' },
+      },
+    ]);
+    const tenantData = await app.gql(
+      CustomersDocument,
+      {},
+      { bearer: signUp.accessToken, org: 'analytical-engines-ltd' },
+    );
     expect(tenantData.errors).toBeUndefined();
     expect(tenantData.data!.customers.totalCount).toBe(0);
 
@@ -110,7 +128,9 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
     const meNow = await app.gql(MeDocument, {}, { bearer: signUp.accessToken });
     expect(meNow.data!.me).toMatchObject({ email, emailVerified: true, emailVerifiedAt: expect.any(String) });
 
-    expect((await app.gql(LogoutDocument, { refreshToken: signUp.refreshToken }, { admin: false })).data!.logout).toBe(true);
+    expect((await app.gql(LogoutDocument, { refreshToken: signUp.refreshToken }, { admin: false })).data!.logout).toBe(
+      true,
+    );
     expect((await refresh(signUp.refreshToken)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
     await expectSessionEnded(signUp.accessToken);
   });
@@ -122,7 +142,9 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
     const signUp = await register(email, oldPassword, 'Cobol Works');
     const otherDevice = (await login(email, oldPassword)).data!.login;
 
-    expect((await app.gql(RequestPasswordResetDocument, { email }, { admin: false })).data!.requestPasswordReset).toBe(true);
+    expect((await app.gql(RequestPasswordResetDocument, { email }, { admin: false })).data!.requestPasswordReset).toBe(
+      true,
+    );
     await app.services.auth.whenIdle(); // the lookup and the mail happen after the answer
     await deliverMail();
     const resetMail = smtp.to(email).find((m) => m.subject === 'Reset your Acme Cloud password')!;
@@ -132,8 +154,14 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
     const weak = await app.gql(ResetPasswordDocument, { token, password: 'password123' }, { admin: false });
     expect(weak.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'WEAK_PASSWORD' });
     // A rejected password does not spend the link.
-    expect((await app.gql(ResetPasswordDocument, { token, password: newPassword }, { admin: false })).data!.resetPassword).toBe(true);
-    const reused = await app.gql(ResetPasswordDocument, { token, password: 'yet another fine passphrase' }, { admin: false });
+    expect(
+      (await app.gql(ResetPasswordDocument, { token, password: newPassword }, { admin: false })).data!.resetPassword,
+    ).toBe(true);
+    const reused = await app.gql(
+      ResetPasswordDocument,
+      { token, password: 'yet another fine passphrase' },
+      { admin: false },
+    );
     expect(reused.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_TOKEN' });
 
     for (const session of [signUp, otherDevice]) {
@@ -178,7 +206,10 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
     const signUp = await register(email, 'liskov substitution rules', 'Kernel Co');
     expect(signUp.tenant!.slug).toMatch(/^kernel-co-[a-z0-9]{5}$/);
 
-    expect((await app.gql(ResendVerificationEmailDocument, {}, { bearer: signUp.accessToken })).data!.resendVerificationEmail).toBe(true);
+    expect(
+      (await app.gql(ResendVerificationEmailDocument, {}, { bearer: signUp.accessToken })).data!
+        .resendVerificationEmail,
+    ).toBe(true);
     await deliverMail();
     const [firstLink, secondLink] = smtp.to(email).map((m) => tokenFromLink(m, '/verify-email'));
     const stale = await app.gql(VerifyEmailDocument, { token: firstLink }, { admin: false });
@@ -196,7 +227,10 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
     expect(listed.map((s) => s.current).sort()).toEqual([false, true]);
     const laptopSession = listed.find((s) => !s.current)!;
 
-    expect((await app.gql(RevokeSessionDocument, { id: laptopSession.id }, { bearer: signUp.accessToken })).data!.revokeSession).toBe(true);
+    expect(
+      (await app.gql(RevokeSessionDocument, { id: laptopSession.id }, { bearer: signUp.accessToken })).data!
+        .revokeSession,
+    ).toBe(true);
     expect((await refresh(laptop.refreshToken)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
     await expectSessionEnded(laptop.accessToken);
 
@@ -208,8 +242,12 @@ describe('accounts end to end (HTTP, real PostgreSQL, real SMTP)', () => {
     const stillAlive = await refresh(signUp.refreshToken);
     expect(stillAlive.errors).toBeUndefined();
 
-    expect((await app.gql(LogoutAllSessionsDocument, {}, { bearer: signUp.accessToken })).data!.logoutAllSessions).toBe(true);
-    expect((await refresh(stillAlive.data!.refreshToken.refreshToken)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await app.gql(LogoutAllSessionsDocument, {}, { bearer: signUp.accessToken })).data!.logoutAllSessions).toBe(
+      true,
+    );
+    expect((await refresh(stillAlive.data!.refreshToken.refreshToken)).errors![0].extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
     await expectSessionEnded(signUp.accessToken);
     await expectSessionEnded(stillAlive.data!.refreshToken.accessToken);
   });

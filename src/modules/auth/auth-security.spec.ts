@@ -1,5 +1,11 @@
 import { SignJWT } from 'jose';
-import { CustomersDocument, LoginDocument, MeDocument, RegisterDocument, RequestPasswordResetDocument } from '../../../test/generated/graphql';
+import {
+  CustomersDocument,
+  LoginDocument,
+  MeDocument,
+  RegisterDocument,
+  RequestPasswordResetDocument,
+} from '../../../test/generated/graphql';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 import { REGISTRATION_FAILED } from './auth.service';
 
@@ -59,7 +65,9 @@ describe('access tokens: only a valid HS256 token with our iss/aud, unexpired, i
 
   it('rejects a tampered payload or signature', async () => {
     const [header, payload, signature] = validToken.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })).toString(
+      'base64url',
+    );
     await expectRejected(`${header}.${forged}.${signature}`);
     const flipped = signature.slice(0, -2) + (signature.endsWith('AA') ? 'BB' : 'AA');
     await expectRejected(`${header}.${payload}.${flipped}`);
@@ -106,11 +114,20 @@ describe('no account enumeration; weak passwords refused', () => {
   });
   afterAll(() => app.close());
 
-  const withoutPath = (errors: unknown) => JSON.parse(JSON.stringify(errors, (key, value) => (key === 'locations' ? undefined : value)));
+  const withoutPath = (errors: unknown) =>
+    JSON.parse(JSON.stringify(errors, (key, value) => (key === 'locations' ? undefined : value)));
 
   it('login: unknown address and wrong password get the same error', async () => {
-    const unknown = await app.gql(LoginDocument, { input: { email: 'nobody@example.com', password: PASSWORD } }, { admin: false });
-    const wrong = await app.gql(LoginDocument, { input: { email: 'known@example.com', password: 'not the right one' } }, { admin: false });
+    const unknown = await app.gql(
+      LoginDocument,
+      { input: { email: 'nobody@example.com', password: PASSWORD } },
+      { admin: false },
+    );
+    const wrong = await app.gql(
+      LoginDocument,
+      { input: { email: 'known@example.com', password: 'not the right one' } },
+      { admin: false },
+    );
     expect(unknown.errors![0].extensions.code).toBe('UNAUTHENTICATED');
     expect(withoutPath(unknown.errors)).toEqual(withoutPath(wrong.errors));
     expect(unknown.status).toBe(wrong.status);
@@ -122,13 +139,18 @@ describe('no account enumeration; weak passwords refused', () => {
     expect(known).toEqual(unknown);
     expect(known.data!.requestPasswordReset).toBe(true);
     await app.services.auth.whenIdle();
-    const mails: { to_address: string }[] = await app.dataSource.query(`SELECT to_address FROM public.email_outbox WHERE idempotency_key LIKE 'reset:%'`);
+    const mails: { to_address: string }[] = await app.dataSource.query(
+      `SELECT to_address FROM public.email_outbox WHERE idempotency_key LIKE 'reset:%'`,
+    );
     expect(mails.map((m) => m.to_address)).toEqual(['known@example.com']);
   });
 
   it('register with a taken address: a generic CONFLICT that does not name it, and the holder is told', async () => {
     const res = await app.gql(RegisterDocument, registerInput('KNOWN@example.com', 'Impostor Ltd'), { admin: false });
-    expect(res.errors![0]).toMatchObject({ message: REGISTRATION_FAILED, extensions: { code: 'CONFLICT', reason: 'REGISTRATION_FAILED' } });
+    expect(res.errors![0]).toMatchObject({
+      message: REGISTRATION_FAILED,
+      extensions: { code: 'CONFLICT', reason: 'REGISTRATION_FAILED' },
+    });
     expect(JSON.stringify(res)).not.toMatch(/known@example\.com/i);
     const notices: { to_address: string; subject: string }[] = await app.dataSource.query(
       `SELECT to_address, subject FROM public.email_outbox WHERE idempotency_key LIKE 'signup-attempt:%'`,
@@ -146,16 +168,24 @@ describe('no account enumeration; weak passwords refused', () => {
     ['on the common-password list', 'Password123'],
     ['the email address itself', 'weak@example.com'],
   ])('rejects a password that is %s with WEAK_PASSWORD and creates nothing', async (_case, password) => {
-    const res = await app.gql(RegisterDocument, registerInput('weak@example.com', 'Weak Co', password), { admin: false });
+    const res = await app.gql(RegisterDocument, registerInput('weak@example.com', 'Weak Co', password), {
+      admin: false,
+    });
     expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'WEAK_PASSWORD' });
-    const [{ count }] = await app.dataSource.query(`SELECT count(*)::int AS count FROM public.users WHERE email = 'weak@example.com'`);
+    const [{ count }] = await app.dataSource.query(
+      `SELECT count(*)::int AS count FROM public.users WHERE email = 'weak@example.com'`,
+    );
     expect(count).toBe(0);
   });
 });
 
 describe('throttling (rate-limiter-flexible on PostgreSQL)', () => {
   const login = (app: TestApp, email: string, password: string, forwardedFor: string) =>
-    app.gql(LoginDocument, { input: { email, password } }, { admin: false, headers: { 'x-forwarded-for': forwardedFor } });
+    app.gql(
+      LoginDocument,
+      { input: { email, password } },
+      { admin: false, headers: { 'x-forwarded-for': forwardedFor } },
+    );
 
   describe('behind a trusted proxy (TRUST_PROXY=loopback)', () => {
     let app: TestApp;
@@ -167,14 +197,18 @@ describe('throttling (rate-limiter-flexible on PostgreSQL)', () => {
 
     it('locks an account after N failures even when they come from different IPs', async () => {
       for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
-        expect((await login(app, 'target@example.com', 'wrong password', ip)).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+        expect((await login(app, 'target@example.com', 'wrong password', ip)).errors![0].extensions.code).toBe(
+          'UNAUTHENTICATED',
+        );
       }
       // Even the right password, from yet another address, must wait.
       const locked = await login(app, 'target@example.com', PASSWORD, '203.0.113.4');
       expect(locked.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
       expect(locked.errors![0].extensions.retryAfter).toBeGreaterThan(0);
       // Other accounts from those addresses are unaffected.
-      expect((await login(app, 'someone@example.com', 'whatever it is', '203.0.113.1')).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+      expect(
+        (await login(app, 'someone@example.com', 'whatever it is', '203.0.113.1')).errors![0].extensions.code,
+      ).toBe('UNAUTHENTICATED');
     });
 
     it('throttles an unknown address exactly like a real one (no enumeration through the throttle)', async () => {
@@ -187,7 +221,11 @@ describe('throttling (rate-limiter-flexible on PostgreSQL)', () => {
   describe('without TRUST_PROXY (default)', () => {
     let app: TestApp;
     beforeAll(async () => {
-      app = await startTestApp({ LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '3', AUTH_RATE_LIMIT_PER_HOUR: '2' });
+      app = await startTestApp({
+        LOGIN_MAX_FAILURES: '100',
+        LOGIN_MAX_FAILURES_PER_IP: '3',
+        AUTH_RATE_LIMIT_PER_HOUR: '2',
+      });
     });
     afterAll(() => app.close());
 
@@ -199,7 +237,9 @@ describe('throttling (rate-limiter-flexible on PostgreSQL)', () => {
 
     it('limits registrations per IP', async () => {
       for (const n of [1, 2]) {
-        const ok = await app.gql(RegisterDocument, registerInput(`new${n}@example.com`, `New Co ${n}`), { admin: false });
+        const ok = await app.gql(RegisterDocument, registerInput(`new${n}@example.com`, `New Co ${n}`), {
+          admin: false,
+        });
         expect(ok.errors).toBeUndefined();
       }
       const third = await app.gql(RegisterDocument, registerInput('new3@example.com', 'New Co 3'), { admin: false });

@@ -25,7 +25,8 @@ export type HourlyAction = 'register' | 'password-reset' | 'verification-resend'
 const RESET_MAILS_PER_ACCOUNT_PER_HOUR = 3;
 
 /** Accounts are keyed by a hash of the normalised address: the limiter table holds no emails. */
-const accountKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 40);
+const accountKey = (email: string) =>
+  createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 40);
 
 const remainingSeconds = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
@@ -44,14 +45,35 @@ export class AuthThrottle {
   private readonly baseSeconds: number;
   private readonly maxSeconds: number;
 
-  constructor(storeClient: ThrottleStore, private readonly options: AuthThrottleOptions) {
-    const store = { storeClient, storeType: 'pool', tableName: 'auth_rate_limits', schemaName: 'public', tableCreated: true, clearExpiredByTimeout: false };
+  constructor(
+    storeClient: ThrottleStore,
+    private readonly options: AuthThrottleOptions,
+  ) {
+    const store = {
+      storeClient,
+      storeType: 'pool',
+      tableName: 'auth_rate_limits',
+      schemaName: 'public',
+      tableCreated: true,
+      clearExpiredByTimeout: false,
+    };
     // Consecutive failures, forgotten a day after the first one or at the next success.
     this.failures = new RateLimiterPostgres({ ...store, keyPrefix: 'login-fail', points: 1_000_000, duration: 86_400 });
     // Only `block()` writes here; one limiter sweeps expired rows of the shared table.
-    this.lockouts = new RateLimiterPostgres({ ...store, keyPrefix: 'login-lock', points: 1, duration: 1, clearExpiredByTimeout: true });
+    this.lockouts = new RateLimiterPostgres({
+      ...store,
+      keyPrefix: 'login-lock',
+      points: 1,
+      duration: 1,
+      clearExpiredByTimeout: true,
+    });
     this.hourly = new RateLimiterPostgres({ ...store, keyPrefix: 'hourly', points: options.perHour, duration: 3600 });
-    this.resetMails = new RateLimiterPostgres({ ...store, keyPrefix: 'reset-mail', points: RESET_MAILS_PER_ACCOUNT_PER_HOUR, duration: 3600 });
+    this.resetMails = new RateLimiterPostgres({
+      ...store,
+      keyPrefix: 'reset-mail',
+      points: RESET_MAILS_PER_ACCOUNT_PER_HOUR,
+      duration: 3600,
+    });
     this.baseSeconds = options.backoffBaseSeconds ?? 30;
     this.maxSeconds = options.backoffMaxSeconds ?? 900;
   }

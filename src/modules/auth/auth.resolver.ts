@@ -12,7 +12,9 @@ export class AuthResolver {
   constructor(private readonly authService: AuthService) {}
 
   @Policy(everyone)
-  @Mutation(() => AuthPayload, { description: 'Create an account and its organization (you become OWNER); a verification email is sent' })
+  @Mutation(() => AuthPayload, {
+    description: 'Create an account and its organization (you become OWNER); a verification email is sent',
+  })
   register(@Arg('input') input: RegisterInput, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
     return this.authService.register(input, ctx.client);
   }
@@ -24,7 +26,9 @@ export class AuthResolver {
   }
 
   @Policy(everyone)
-  @Mutation(() => AuthPayload, { description: 'Exchange a refresh token for new tokens; the old refresh token stops working' })
+  @Mutation(() => AuthPayload, {
+    description: 'Exchange a refresh token for new tokens; the old refresh token stops working',
+  })
   refreshToken(@Arg('token') token: string, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
     return this.authService.refresh(token, ctx.client);
   }
@@ -66,13 +70,17 @@ export class AuthResolver {
   }
 
   @Policy(everyone)
-  @Mutation(() => Boolean, { description: 'Mail a reset link if an account uses this address; the answer is the same either way' })
+  @Mutation(() => Boolean, {
+    description: 'Mail a reset link if an account uses this address; the answer is the same either way',
+  })
   requestPasswordReset(@Arg('email') email: string, @Ctx() ctx: RequestContext): Promise<boolean> {
     return this.authService.requestPasswordReset(email, ctx.client);
   }
 
   @Policy(everyone)
-  @Mutation(() => Boolean, { description: 'Set a new password with the token from the reset link; other sessions end. Sign in afterwards' })
+  @Mutation(() => Boolean, {
+    description: 'Set a new password with the token from the reset link; other sessions end. Sign in afterwards',
+  })
   resetPassword(
     @Arg('token') token: string,
     @Arg('password') password: string,
@@ -81,7 +89,10 @@ export class AuthResolver {
     return this.authService.resetPassword(token, password, ctx.principal);
   }
 
-  @FieldResolver(() => Tenant, { nullable: true, description: 'The organization created at sign-up; otherwise your first one' })
+  @FieldResolver(() => Tenant, {
+    nullable: true,
+    description: 'The organization created at sign-up; otherwise your first one',
+  })
   tenant(@Root() payload: AuthPayload): Promise<Tenant | null> {
     return this.authService.payloadTenant(payload);
   }

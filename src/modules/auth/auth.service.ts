@@ -40,7 +40,10 @@ export interface AuthServiceDependencies {
 const isUsersEmailConflict = (error: unknown) =>
   (error as { driverError?: { constraint?: string } }).driverError?.constraint === 'users_email_key';
 
-/** Sign-up, sign-in, sessions, email verification and password reset. Every email goes through the outbox in the event's transaction. */
+/**
+ * Sign-up, sign-in, sessions, email verification and password reset. Every email goes through the outbox in the event's
+ * transaction.
+ */
 export class AuthService {
   private readonly background = new Set<Promise<void>>();
 
@@ -142,7 +145,10 @@ export class AuthService {
     const verified = await this.deps.dataSource.transaction(async (em) => {
       const used = await consumeOneTimeToken(em, token, 'VERIFY_EMAIL');
       if (!used) return false;
-      await em.query('UPDATE public.users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1', [used.userId]);
+      await em.query(
+        'UPDATE public.users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1',
+        [used.userId],
+      );
       return true;
     });
     if (!verified) throw new BadUserInputError('This link is invalid, used or expired', { reason: 'INVALID_TOKEN' });
@@ -152,7 +158,8 @@ export class AuthService {
   async resendVerificationEmail(principal: UserPrincipal): Promise<boolean> {
     await this.deps.throttle.consumeHourly('verification-resend', principal.userId);
     const user = await this.deps.users.getSignedIn(principal.userId);
-    if (user.emailVerified) throw new BadUserInputError('The email address is already confirmed', { reason: 'ALREADY_VERIFIED' });
+    if (user.emailVerified)
+      throw new BadUserInputError('The email address is already confirmed', { reason: 'ALREADY_VERIFIED' });
     await this.deps.dataSource.transaction((em) => this.enqueueVerification(em, user));
     return true;
   }
@@ -190,7 +197,10 @@ export class AuthService {
       await this.deps.outbox.enqueue(em, {
         idempotencyKey: `password-changed:${used.id}`,
         to: owner.email,
-        ...this.deps.templates.passwordChanged({ firstName: owner.firstName, resetLink: this.link('/forgot-password') }),
+        ...this.deps.templates.passwordChanged({
+          firstName: owner.firstName,
+          resetLink: this.link('/forgot-password'),
+        }),
       });
       return owner;
     });
@@ -207,7 +217,9 @@ export class AuthService {
 
   /** The organization an AuthPayload names: the one just created at sign-up, else the user's first. */
   payloadTenant(payload: AuthPayload): Promise<Tenant | null> {
-    return payload.signUpTenant ? Promise.resolve(payload.signUpTenant) : this.deps.users.defaultTenant(payload.user.id);
+    return payload.signUpTenant
+      ? Promise.resolve(payload.signUpTenant)
+      : this.deps.users.defaultTenant(payload.user.id);
   }
 
   /** Resolves once deferred work (reset mails) is done: for graceful shutdown and tests. */
@@ -216,7 +228,11 @@ export class AuthService {
   }
 
   private async payload(user: User, session: IssuedSession, signUpTenant?: Tenant): Promise<AuthPayload> {
-    const access = await signAccessToken(this.deps.config.jwt, { userId: user.id, sessionId: session.sessionId, emailVerified: user.emailVerified });
+    const access = await signAccessToken(this.deps.config.jwt, {
+      userId: user.id,
+      sessionId: session.sessionId,
+      emailVerified: user.emailVerified,
+    });
     return Object.assign(new AuthPayload(), {
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt,
@@ -238,7 +254,8 @@ export class AuthService {
       try {
         return await this.provisionOwned(em, userId, { name: businessName, slug });
       } catch (error) {
-        if (!(error instanceof ConflictError)) throw error; // provisioning ran in a savepoint: the transaction is intact
+        // provisioning ran in a savepoint: the transaction is intact
+        if (!(error instanceof ConflictError)) throw error;
       }
     }
     throw new InternalError('No free organization slug found; retry', { reason: 'PROVISIONING_FAILED' });
@@ -249,7 +266,11 @@ export class AuthService {
     await this.deps.outbox.enqueue(em, {
       idempotencyKey: `verify:${id}`,
       to: user.email,
-      ...this.deps.templates.verifyEmail({ firstName: user.firstName, link: this.link('/verify-email', token), expiresInHours: VERIFY_EMAIL_LINK_HOURS }),
+      ...this.deps.templates.verifyEmail({
+        firstName: user.firstName,
+        link: this.link('/verify-email', token),
+        expiresInHours: VERIFY_EMAIL_LINK_HOURS,
+      }),
     });
   }
 
@@ -258,7 +279,11 @@ export class AuthService {
     await this.deps.outbox.enqueue(em, {
       idempotencyKey: `signup-attempt:${user.id}:${new Date().toISOString().slice(0, 10)}`,
       to: user.email,
-      ...this.deps.templates.registrationAttempt({ firstName: user.firstName, signInLink: this.link('/login'), resetLink: this.link('/forgot-password') }),
+      ...this.deps.templates.registrationAttempt({
+        firstName: user.firstName,
+        signInLink: this.link('/login'),
+        resetLink: this.link('/forgot-password'),
+      }),
     });
   }
 
@@ -270,7 +295,11 @@ export class AuthService {
       await this.deps.outbox.enqueue(em, {
         idempotencyKey: `reset:${id}`,
         to: user.email,
-        ...this.deps.templates.passwordReset({ firstName: user.firstName, link: this.link('/reset-password', token), expiresInHours: RESET_PASSWORD_LINK_HOURS }),
+        ...this.deps.templates.passwordReset({
+          firstName: user.firstName,
+          link: this.link('/reset-password', token),
+          expiresInHours: RESET_PASSWORD_LINK_HOURS,
+        }),
       });
     });
   }

@@ -7,7 +7,9 @@ export class AuthPayload {
   @Field({ description: 'JWT (HS256) for the Authorization header' })
   accessToken: string;
 
-  @Field({ description: 'Opaque; exchange it with refreshToken for new tokens. Works once: each use returns a new one' })
+  @Field({
+    description: 'Opaque; exchange it with refreshToken for new tokens. Works once: each use returns a new one',
+  })
   refreshToken: string;
 
   @Field()

@@ -57,7 +57,7 @@ describe('ended sessions (per-process set fed by LISTEN/NOTIFY)', () => {
     ]);
   /** Polls for up to 1 s: the promise every process keeps. */
   const refusedWithinASecond = (feed: RevocationFeed, sessionId: string) =>
-    waitFor(`session ${sessionId} refused`, async () => ((await feed.isRevoked(sessionId)) || undefined), 1_000, 20);
+    waitFor(`session ${sessionId} refused`, async () => (await feed.isRevoked(sessionId)) || undefined, 1_000, 20);
   const listenerPids = async () => {
     const sql = `SELECT pid FROM pg_stat_activity
                   WHERE application_name = 'tenantql-revocations' AND datname = current_database()`;

@@ -10,7 +10,10 @@ export async function issueOneTimeToken(
   purpose: OneTimeTokenPurpose,
   lifetimeHours: number,
 ): Promise<{ id: string; token: string }> {
-  await manager.query('UPDATE public.one_time_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL', [userId, purpose]);
+  await manager.query(
+    'UPDATE public.one_time_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL',
+    [userId, purpose],
+  );
   const { token, hash } = newSecureToken();
   const [row]: { id: string }[] = await manager.query(
     `INSERT INTO public.one_time_tokens (user_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4) RETURNING id`,

@@ -22,13 +22,21 @@ export function assertAcceptablePassword(password: string, owner?: PasswordOwner
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH) throw weak(`Password must have at least ${PASSWORD_MIN_LENGTH} characters`);
   if (length > PASSWORD_MAX_LENGTH) {
-    throw new BadUserInputError(`Password must have at most ${PASSWORD_MAX_LENGTH} characters`, { reason: 'PASSWORD_TOO_LONG' });
+    throw new BadUserInputError(`Password must have at most ${PASSWORD_MAX_LENGTH} characters`, {
+      reason: 'PASSWORD_TOO_LONG',
+    });
   }
   const lowered = password.toLowerCase();
   if (COMMON_PASSWORDS.has(lowered)) throw weak('This password is too common; choose a less guessable one');
   if (owner) {
     const email = owner.email.trim().toLowerCase();
-    const personal = [email, email.split('@')[0], owner.firstName, owner.lastName, `${owner.firstName ?? ''}${owner.lastName ?? ''}`]
+    const personal = [
+      email,
+      email.split('@')[0],
+      owner.firstName,
+      owner.lastName,
+      `${owner.firstName ?? ''}${owner.lastName ?? ''}`,
+    ]
       .filter((v): v is string => !!v && v.length >= 3)
       .map((v) => v.toLowerCase());
     if (personal.includes(lowered)) throw weak('The password must not be your email address or name');

@@ -24,12 +24,7 @@ export interface SessionRow {
 }
 
 export type RevokeReason =
-  | 'LOGOUT'
-  | 'LOGOUT_ALL'
-  | 'REVOKED'
-  | 'PASSWORD_RESET'
-  | 'REFRESH_TOKEN_REUSED'
-  | 'USER_SUSPENDED';
+  'LOGOUT' | 'LOGOUT_ALL' | 'REVOKED' | 'PASSWORD_RESET' | 'REFRESH_TOKEN_REUSED' | 'USER_SUSPENDED';
 
 type RotationOutcome = { kind: 'rotated'; userId: string; session: IssuedSession } | { kind: 'invalid' };
 
@@ -55,21 +50,34 @@ export class SessionService {
       `INSERT INTO public.auth_sessions (user_id, user_agent, ip_address, expires_at) VALUES ($1, $2, $3, $4) RETURNING id`,
       [userId, client.userAgent ?? null, client.ip, expiresAt],
     );
-    return { sessionId: session.id, refreshToken: await this.addToken(manager, session.id, expiresAt), refreshTokenExpiresAt: expiresAt };
+    return {
+      sessionId: session.id,
+      refreshToken: await this.addToken(manager, session.id, expiresAt),
+      refreshTokenExpiresAt: expiresAt,
+    };
   }
 
-  /** Spends `refreshToken` and returns the family's next one; UNAUTHENTICATED for anything unknown, expired, revoked or reused. */
+  /**
+   * Spends `refreshToken` and returns the family's next one; UNAUTHENTICATED for anything unknown, expired, revoked or
+   * reused.
+   */
   async rotate(refreshToken: string, client: ClientInfo): Promise<{ userId: string; session: IssuedSession }> {
     // Reuse must revoke the family even though the call fails: the transaction returns normally and commits.
     const outcome = await this.dataSource.transaction(async (em): Promise<RotationOutcome> => {
-      const [row]: { id: string; session_id: string; user_id: string; expires_at: Date; rotated_at: Date | null; revoked_at: Date | null }[] =
-        await em.query(
-          `SELECT t.id, t.session_id, s.user_id, t.expires_at, t.rotated_at, s.revoked_at
+      const [row]: {
+        id: string;
+        session_id: string;
+        user_id: string;
+        expires_at: Date;
+        rotated_at: Date | null;
+        revoked_at: Date | null;
+      }[] = await em.query(
+        `SELECT t.id, t.session_id, s.user_id, t.expires_at, t.rotated_at, s.revoked_at
              FROM public.refresh_tokens t JOIN public.auth_sessions s ON s.id = t.session_id
             WHERE t.token_hash = $1
               FOR UPDATE OF t, s`,
-          [hashSecureToken(refreshToken)],
-        );
+        [hashSecureToken(refreshToken)],
+      );
       if (!row || row.revoked_at) return { kind: 'invalid' };
       if (row.rotated_at) {
         await this.revokeWhere(em, 'id = $1', [row.session_id], 'REFRESH_TOKEN_REUSED');
@@ -83,7 +91,11 @@ export class SessionService {
         [row.session_id, expiresAt, client.ip, client.userAgent ?? null],
       );
       const next = await this.addToken(em, row.session_id, expiresAt);
-      return { kind: 'rotated', userId: row.user_id, session: { sessionId: row.session_id, refreshToken: next, refreshTokenExpiresAt: expiresAt } };
+      return {
+        kind: 'rotated',
+        userId: row.user_id,
+        session: { sessionId: row.session_id, refreshToken: next, refreshTokenExpiresAt: expiresAt },
+      };
     });
     if (outcome.kind === 'invalid') throw new UnauthenticatedError('Invalid or expired refresh token');
     return outcome;
@@ -91,17 +103,29 @@ export class SessionService {
 
   /** Ends the session the token belongs to (any token of the family, spent or not). Unknown tokens are ignored. */
   async revokeByToken(refreshToken: string): Promise<void> {
-    await this.revokeWhere(this.dataSource.manager, 'id = (SELECT session_id FROM public.refresh_tokens WHERE token_hash = $1)', [hashSecureToken(refreshToken)], 'LOGOUT');
+    await this.revokeWhere(
+      this.dataSource.manager,
+      'id = (SELECT session_id FROM public.refresh_tokens WHERE token_hash = $1)',
+      [hashSecureToken(refreshToken)],
+      'LOGOUT',
+    );
   }
 
   async revoke(userId: string, sessionId: string): Promise<void> {
-    const revoked = isUuid(sessionId) ? await this.revokeWhere(this.dataSource.manager, 'id = $1 AND user_id = $2', [sessionId, userId], 'REVOKED') : 0;
+    const revoked = isUuid(sessionId)
+      ? await this.revokeWhere(this.dataSource.manager, 'id = $1 AND user_id = $2', [sessionId, userId], 'REVOKED')
+      : 0;
     if (!revoked) throw new NotFoundError('Session', sessionId);
   }
 
   /** Ends every session of the user except `keepSessionId`; returns how many. */
   revokeAll(manager: EntityManager, userId: string, reason: RevokeReason, keepSessionId?: string): Promise<number> {
-    return this.revokeWhere(manager, 'user_id = $1 AND id IS DISTINCT FROM $2::uuid', [userId, keepSessionId ?? null], reason);
+    return this.revokeWhere(
+      manager,
+      'user_id = $1 AND id IS DISTINCT FROM $2::uuid',
+      [userId, keepSessionId ?? null],
+      reason,
+    );
   }
 
   listActive(userId: string): Promise<SessionRow[]> {
@@ -117,11 +141,20 @@ export class SessionService {
 
   private async addToken(manager: EntityManager, sessionId: string, expiresAt: Date): Promise<string> {
     const { token, hash } = newSecureToken();
-    await manager.query('INSERT INTO public.refresh_tokens (session_id, token_hash, expires_at) VALUES ($1, $2, $3)', [sessionId, hash, expiresAt]);
+    await manager.query('INSERT INTO public.refresh_tokens (session_id, token_hash, expires_at) VALUES ($1, $2, $3)', [
+      sessionId,
+      hash,
+      expiresAt,
+    ]);
     return token;
   }
 
-  private async revokeWhere(manager: EntityManager, condition: string, params: unknown[], reason: RevokeReason): Promise<number> {
+  private async revokeWhere(
+    manager: EntityManager,
+    condition: string,
+    params: unknown[],
+    reason: RevokeReason,
+  ): Promise<number> {
     const reasonParam = `$${params.length + 1}`;
     const rows: unknown[] = await manager.query(
       `WITH revoked AS (

@@ -11,7 +11,14 @@ import { startTestApp, type TestApp } from '../../../test/support/test-app';
 
 describe('catalog (through HTTP, real PostgreSQL)', () => {
   let app: TestApp;
-  const cable = { name: 'Cat6 cable', sku: 'CAB-6', unitPrice: '0.1', currency: 'NPR', unit: 'metre', taxRate: '13.125' };
+  const cable = {
+    name: 'Cat6 cable',
+    sku: 'CAB-6',
+    unitPrice: '0.1',
+    currency: 'NPR',
+    unit: 'metre',
+    taxRate: '13.125',
+  };
 
   beforeAll(async () => {
     app = await startTestApp();
@@ -23,17 +30,36 @@ describe('catalog (through HTTP, real PostgreSQL)', () => {
   const create = (input: CreateProductInput, org = 'shop-a') => app.gql(CreateProductDocument, { input }, { org });
 
   it('creates, reads and updates a product with exact decimal strings; the first one ticks onboarding', async () => {
-    const step = async () => (await app.gql(OnboardingStatusDocument, {}, { org: 'shop-a' })).data!.onboardingStatus.steps.find((s) => s.key === 'add-first-product')!;
+    const step = async () =>
+      (await app.gql(OnboardingStatusDocument, {}, { org: 'shop-a' })).data!.onboardingStatus.steps.find(
+        (s) => s.key === 'add-first-product',
+      )!;
     expect((await step()).completed).toBe(false);
 
     const created = await create({ ...cable, description: 'Shielded twisted pair' });
     expect(created.errors).toBeUndefined();
     const product = created.data!.createProduct;
-    expect(product).toMatchObject({ unitPrice: '0.10', taxRate: '13.125', currency: 'NPR', unit: 'metre', isOwnProduct: true, active: true });
+    expect(product).toMatchObject({
+      unitPrice: '0.10',
+      taxRate: '13.125',
+      currency: 'NPR',
+      unit: 'metre',
+      isOwnProduct: true,
+      active: true,
+    });
     expect((await step()).completed).toBe(true);
 
-    const updated = await app.gql(UpdateProductDocument, { id: product.id, input: { unitPrice: '1234567.89', isOwnProduct: false, description: null } }, { org: 'shop-a' });
-    expect(updated.data!.updateProduct).toMatchObject({ name: 'Cat6 cable', unitPrice: '1234567.89', isOwnProduct: false, description: null });
+    const updated = await app.gql(
+      UpdateProductDocument,
+      { id: product.id, input: { unitPrice: '1234567.89', isOwnProduct: false, description: null } },
+      { org: 'shop-a' },
+    );
+    expect(updated.data!.updateProduct).toMatchObject({
+      name: 'Cat6 cable',
+      unitPrice: '1234567.89',
+      isOwnProduct: false,
+      description: null,
+    });
     const fetched = await app.gql(ProductByIdDocument, { id: product.id }, { org: 'shop-a' });
     expect(fetched.data!.product).toEqual(updated.data!.updateProduct);
   });
@@ -50,7 +76,11 @@ describe('catalog (through HTTP, real PostgreSQL)', () => {
       expect(res.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason });
     }
     // A JSON number is refused: money never passes through a float.
-    const float = await app.gql(CreateProductDocument, { input: { ...cable, sku: 'BAD-1', unitPrice: 0.1 as unknown as string } }, { org: 'shop-a' });
+    const float = await app.gql(
+      CreateProductDocument,
+      { input: { ...cable, sku: 'BAD-1', unitPrice: 0.1 as unknown as string } },
+      { org: 'shop-a' },
+    );
     expect(float.errors![0].extensions.code).toBe('BAD_USER_INPUT');
     const currency = await create({ ...cable, sku: 'BAD-1', currency: 'rupees' });
     expect(currency.errors![0].extensions.code).toBe('BAD_USER_INPUT');
@@ -65,7 +95,12 @@ describe('catalog (through HTTP, real PostgreSQL)', () => {
   it('searches name, description and SKU in full text, filters by active and pages with cursors', async () => {
     await app.createTenant('search');
     const inputs = [
-      { name: 'Network cabling installation', sku: 'SRV-NET', description: 'Structured cabling for offices', active: true },
+      {
+        name: 'Network cabling installation',
+        sku: 'SRV-NET',
+        description: 'Structured cabling for offices',
+        active: true,
+      },
       { name: 'Patch panel 24 port', sku: 'PP-24', description: 'Rack mounted', active: true },
       { name: 'Wall socket', sku: 'WS-1', description: 'Single RJ45 outlet', active: false },
       { name: 'Fibre splice', sku: 'FIB-9', description: null, active: true },
@@ -86,7 +121,11 @@ describe('catalog (through HTTP, real PostgreSQL)', () => {
 
     const first = await app.gql(ProductsDocument, { first: 2, active: true }, { org: 'search' });
     expect(first.data!.products).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true } });
-    const second = await app.gql(ProductsDocument, { first: 2, active: true, after: first.data!.products.pageInfo.endCursor }, { org: 'search' });
+    const second = await app.gql(
+      ProductsDocument,
+      { first: 2, active: true, after: first.data!.products.pageInfo.endCursor },
+      { org: 'search' },
+    );
     expect(second.data!.products.edges.map((e) => e.node.name)).toEqual(['Fibre splice']);
     expect(second.data!.products.pageInfo.hasNextPage).toBe(false);
   });
@@ -101,7 +140,9 @@ describe('catalog (through HTTP, real PostgreSQL)', () => {
     expect(list.data!.products.totalCount).toBe(0);
     // The same SKU is free in another tenant.
     expect((await create({ ...cable, sku: 'ISO-1' }, 'shop-b')).errors).toBeUndefined();
-    expect((await app.gql(ProductByIdDocument, { id: a.id }, { org: 'shop-a' })).data!.product.name).toBe('Isolated router');
+    expect((await app.gql(ProductByIdDocument, { id: a.id }, { org: 'shop-a' })).data!.product.name).toBe(
+      'Isolated router',
+    );
   });
 
   it('refuses null where a value cannot be empty and blank names; null clears the description', async () => {

@@ -11,10 +11,17 @@ describe('exact decimals', () => {
   });
 
   it('rejects what is not a decimal or needs rounding', () => {
-    expect(() => toScaled('1e3', 2)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', details: expect.objectContaining({ reason: 'INVALID_DECIMAL' }) }));
+    expect(() => toScaled('1e3', 2)).toThrow(
+      expect.objectContaining({
+        code: 'BAD_USER_INPUT',
+        details: expect.objectContaining({ reason: 'INVALID_DECIMAL' }),
+      }),
+    );
     expect(() => toScaled('1.', 2)).toThrow(/decimal number/);
     expect(() => toScaled('abc', 2)).toThrow(/decimal number/);
-    expect(() => toScaled('0.125', 2, 'unitPrice')).toThrow(expect.objectContaining({ details: { reason: 'TOO_MANY_DECIMALS', field: 'unitPrice' } }));
+    expect(() => toScaled('0.125', 2, 'unitPrice')).toThrow(
+      expect.objectContaining({ details: { reason: 'TOO_MANY_DECIMALS', field: 'unitPrice' } }),
+    );
   });
 
   it('rounds half away from zero', () => {

@@ -14,7 +14,10 @@ export function toScaled(value: string, scale: number, field = 'value'): bigint 
   if (!match) throw new BadUserInputError(`${field} must be a decimal number`, { reason: 'INVALID_DECIMAL', field });
   const [, sign, whole, fraction = ''] = match;
   if (fraction.length > scale) {
-    throw new BadUserInputError(`${field} allows at most ${scale} decimal places`, { reason: 'TOO_MANY_DECIMALS', field });
+    throw new BadUserInputError(`${field} allows at most ${scale} decimal places`, {
+      reason: 'TOO_MANY_DECIMALS',
+      field,
+    });
   }
   const scaled = BigInt(whole + fraction.padEnd(scale, '0'));
   return sign ? -scaled : scaled;

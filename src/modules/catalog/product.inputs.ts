@@ -38,7 +38,10 @@ export class CreateProductInput {
   @Length(1, 40)
   unit?: string | null;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Percent, 0 to 100, up to 3 decimal places; defaults to 0' })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: 'Percent, 0 to 100, up to 3 decimal places; defaults to 0',
+  })
   @IsOptional()
   taxRate?: string | null;
 
@@ -90,7 +93,10 @@ export class UpdateProductInput {
 
 @ArgsType()
 export class ProductsArgs extends PaginationArgs {
-  @Field(() => String, { nullable: true, description: 'Full-text search over name, description and SKU (all words must match)' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Full-text search over name, description and SKU (all words must match)',
+  })
   @IsOptional()
   @MaxLength(200)
   search?: string;

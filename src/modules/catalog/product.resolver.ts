@@ -20,7 +20,11 @@ export class ProductResolver {
 
   @Policy(canRead('products'))
   @Query(() => ProductConnection)
-  products(@TenantManager() em: EntityManager, @Args() args: ProductsArgs, @Info() info: GraphQLResolveInfo): Promise<ProductConnection> {
+  products(
+    @TenantManager() em: EntityManager,
+    @Args() args: ProductsArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<ProductConnection> {
     return this.productService.list(em, { ...args, withTotalCount: selectsField(info, 'totalCount') });
   }
 
@@ -32,7 +36,11 @@ export class ProductResolver {
 
   @Policy(canWrite('products'))
   @Mutation(() => Product)
-  updateProduct(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateProductInput): Promise<Product> {
+  updateProduct(
+    @TenantManager() em: EntityManager,
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateProductInput,
+  ): Promise<Product> {
     return this.productService.update(em, id, input);
   }
 }

@@ -22,13 +22,21 @@ const HUNDRED_PERCENT = 100n * 10n ** BigInt(TAX_RATE_SCALE);
 
 function unitPriceOf(value: string): string {
   const scaled = toScaled(value, PRICE_SCALE, 'unitPrice');
-  if (scaled < 0n || scaled >= MAX_PRICE) throw new BadUserInputError('unitPrice must be between 0 and 999999999999.99', { reason: 'OUT_OF_RANGE', field: 'unitPrice' });
+  if (scaled < 0n || scaled >= MAX_PRICE)
+    throw new BadUserInputError('unitPrice must be between 0 and 999999999999.99', {
+      reason: 'OUT_OF_RANGE',
+      field: 'unitPrice',
+    });
   return fromScaled(scaled, PRICE_SCALE);
 }
 
 function taxRateOf(value: string): string {
   const scaled = toScaled(value, TAX_RATE_SCALE, 'taxRate');
-  if (scaled < 0n || scaled > HUNDRED_PERCENT) throw new BadUserInputError('taxRate must be between 0 and 100 percent', { reason: 'OUT_OF_RANGE', field: 'taxRate' });
+  if (scaled < 0n || scaled > HUNDRED_PERCENT)
+    throw new BadUserInputError('taxRate must be between 0 and 100 percent', {
+      reason: 'OUT_OF_RANGE',
+      field: 'taxRate',
+    });
   return fromScaled(scaled, TAX_RATE_SCALE);
 }
 
@@ -79,14 +87,22 @@ export class ProductService {
   async list(em: EntityManager, options: ProductListOptions) {
     const query = em.createQueryBuilder(Product, 'p');
     if (options.search?.trim()) {
-      query.andWhere("p.search @@ (websearch_to_tsquery('english', :search) || websearch_to_tsquery('simple', :search))", {
-        search: options.search.trim(),
-      });
+      query.andWhere(
+        "p.search @@ (websearch_to_tsquery('english', :search) || websearch_to_tsquery('simple', :search))",
+        {
+          search: options.search.trim(),
+        },
+      );
     }
-    if (options.active !== undefined && options.active !== null) query.andWhere('p.active = :active', { active: options.active });
+    if (options.active !== undefined && options.active !== null)
+      query.andWhere('p.active = :active', { active: options.active });
     const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
     if (options.after) query.andWhere('(p.createdAt, p.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const rows = await query.orderBy('p.createdAt', 'ASC').addOrderBy('p.id', 'ASC').limit(options.first + 1).getMany();
+    const rows = await query
+      .orderBy('p.createdAt', 'ASC')
+      .addOrderBy('p.id', 'ASC')
+      .limit(options.first + 1)
+      .getMany();
     return { ...toConnection(rows, options.first), totalCount };
   }
 }

@@ -16,4 +16,5 @@ export function effectiveContractStatus(stored: ContractStatus, endDate: string,
 }
 
 /** The same rule in SQL (alias `c`, parameter `:today`), for filters. */
-export const EFFECTIVE_CONTRACT_STATUS_SQL = "CASE WHEN c.status <> 'TERMINATED' AND c.end_date < :today THEN 'EXPIRED' ELSE c.status END";
+export const EFFECTIVE_CONTRACT_STATUS_SQL =
+  "CASE WHEN c.status <> 'TERMINATED' AND c.end_date < :today THEN 'EXPIRED' ELSE c.status END";

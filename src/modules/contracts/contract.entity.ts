@@ -4,7 +4,9 @@ import { DecimalScalar } from '../catalog';
 import { PricedLine, QuoteCopy } from '../quotes';
 import { ContractStatus } from './contract-status';
 
-/** An agreement made from one ACCEPTED quote; its lines and amounts are copies, so it does not follow later quote edits. */
+/**
+ * An agreement made from one ACCEPTED quote; its lines and amounts are copies, so it does not follow later quote edits.
+ */
 @ObjectType()
 @Entity({ name: 'contracts' })
 export class Contract extends QuoteCopy {

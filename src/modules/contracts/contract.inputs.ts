@@ -20,7 +20,10 @@ export class ContractTermsInput {
 
 @InputType()
 export class ContractFilter {
-  @Field(() => ContractStatus, { nullable: true, description: 'EXPIRED matches contracts past endDate that were not terminated' })
+  @Field(() => ContractStatus, {
+    nullable: true,
+    description: 'EXPIRED matches contracts past endDate that were not terminated',
+  })
   @IsOptional()
   status?: ContractStatus;
 

@@ -24,12 +24,19 @@ export class ContractResolver {
 
   @Policy(canRead('contracts'))
   @Query(() => ContractConnection)
-  contracts(@TenantManager() em: EntityManager, @Args() args: ContractsArgs, @Info() info: GraphQLResolveInfo): Promise<ContractConnection> {
+  contracts(
+    @TenantManager() em: EntityManager,
+    @Args() args: ContractsArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<ContractConnection> {
     return this.contractService.list(em, { ...args, withTotalCount: selectsField(info, 'totalCount') });
   }
 
   @Policy(canWrite('contracts'))
-  @Mutation(() => Contract, { description: 'A DRAFT contract with a copy of the quote\'s lines; CONFLICT unless the quote is ACCEPTED and has no contract yet' })
+  @Mutation(() => Contract, {
+    description:
+      "A DRAFT contract with a copy of the quote's lines; CONFLICT unless the quote is ACCEPTED and has no contract yet",
+  })
   generateContractFromQuote(
     @TenantManager() em: EntityManager,
     @Arg('quoteId', () => ID) quoteId: string,
@@ -46,12 +53,18 @@ export class ContractResolver {
 
   @Policy(canWrite('contracts'))
   @Mutation(() => Contract, { description: 'DRAFT or ACTIVE → TERMINATED; CONFLICT otherwise' })
-  terminateContract(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string, @Arg('reason') reason: string): Promise<Contract> {
+  terminateContract(
+    @TenantManager() em: EntityManager,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason') reason: string,
+  ): Promise<Contract> {
     return this.contractService.terminate(em, id, reason);
   }
 
   @Policy(canWrite('contracts'))
-  @Mutation(() => Quote, { description: "Renewal: a new DRAFT quote with the contract's lines and prices; once per ACTIVE or EXPIRED contract" })
+  @Mutation(() => Quote, {
+    description: "Renewal: a new DRAFT quote with the contract's lines and prices; once per ACTIVE or EXPIRED contract",
+  })
   generateQuoteFromContract(
     @TenantManager() em: EntityManager,
     @CurrentTenant() tenant: ScopedTenant,

@@ -41,14 +41,26 @@ export class ContractService {
     const today = await this.today(em);
     const quote = await this.deps.quotes.get(em, quoteId);
     if (quote.status !== QuoteStatus.ACCEPTED) {
-      throw new ConflictError('Only an ACCEPTED quote can become a contract', { reason: 'QUOTE_NOT_ACCEPTED', status: quote.status });
+      throw new ConflictError('Only an ACCEPTED quote can become a contract', {
+        reason: 'QUOTE_NOT_ACCEPTED',
+        status: quote.status,
+      });
     }
     const existing = await em.findOneBy(Contract, { quoteId: quote.id });
-    if (existing) throw new ConflictError('The quote already has a contract', { reason: 'CONTRACT_EXISTS', contractId: existing.id });
+    if (existing)
+      throw new ConflictError('The quote already has a contract', {
+        reason: 'CONTRACT_EXISTS',
+        contractId: existing.id,
+      });
     const startDate = terms.startDate ?? today;
     const endDate = terms.endDate ?? assertCalendarDateInRange(addMonths(startDate, DEFAULT_TERM_MONTHS), 'endDate');
-    if (endDate <= startDate) throw new BadUserInputError('endDate must be after startDate', { reason: 'END_NOT_AFTER_START', field: 'endDate' });
-    if (endDate < today) throw new BadUserInputError('endDate is in the past', { reason: 'END_DATE_PAST', field: 'endDate' });
+    if (endDate <= startDate)
+      throw new BadUserInputError('endDate must be after startDate', {
+        reason: 'END_NOT_AFTER_START',
+        field: 'endDate',
+      });
+    if (endDate < today)
+      throw new BadUserInputError('endDate is in the past', { reason: 'END_DATE_PAST', field: 'endDate' });
     const contract = await em.save(
       em.create(Contract, {
         number: await nextYearlyNumber(em, 'contract_number_counters', 'C', Number(today.slice(0, 4))),
@@ -62,7 +74,9 @@ export class ContractService {
         renewalQuoteId: null,
       }),
     );
-    contract.lineItems = await em.save(copyLines(quote.lineItems).map((line) => em.create(ContractLineItem, { ...line, contractId: contract.id })));
+    contract.lineItems = await em.save(
+      copyLines(quote.lineItems).map((line) => em.create(ContractLineItem, { ...line, contractId: contract.id })),
+    );
     return this.withStatus(contract, today);
   }
 
@@ -70,7 +84,10 @@ export class ContractService {
     const today = await this.today(em);
     const contract = this.withStatus(await this.load(em, id, { lock: true }), today);
     if (contract.status !== ContractStatus.DRAFT) {
-      throw new ConflictError(`A ${contract.status} contract cannot be activated`, { reason: 'CONTRACT_NOT_DRAFT', status: contract.status });
+      throw new ConflictError(`A ${contract.status} contract cannot be activated`, {
+        reason: 'CONTRACT_NOT_DRAFT',
+        status: contract.status,
+      });
     }
     contract.storedStatus = ContractStatus.ACTIVE;
     contract.activatedAt = this.deps.now();
@@ -79,11 +96,15 @@ export class ContractService {
 
   async terminate(em: EntityManager, id: string, reason: string): Promise<Contract> {
     const trimmed = reason.trim();
-    if (!trimmed || trimmed.length > 2000) throw new BadUserInputError('reason must be 1 to 2000 characters', { reason: 'INVALID_REASON', field: 'reason' });
+    if (!trimmed || trimmed.length > 2000)
+      throw new BadUserInputError('reason must be 1 to 2000 characters', { reason: 'INVALID_REASON', field: 'reason' });
     const today = await this.today(em);
     const contract = this.withStatus(await this.load(em, id, { lock: true }), today);
     if (contract.status !== ContractStatus.DRAFT && contract.status !== ContractStatus.ACTIVE) {
-      throw new ConflictError(`A ${contract.status} contract cannot be terminated`, { reason: 'CONTRACT_NOT_OPEN', status: contract.status });
+      throw new ConflictError(`A ${contract.status} contract cannot be terminated`, {
+        reason: 'CONTRACT_NOT_OPEN',
+        status: contract.status,
+      });
     }
     contract.storedStatus = ContractStatus.TERMINATED;
     contract.terminatedAt = this.deps.now();
@@ -99,10 +120,16 @@ export class ContractService {
     const today = await this.today(em);
     const contract = this.withStatus(await this.load(em, id, { lock: true }), today);
     if (contract.status !== ContractStatus.ACTIVE && contract.status !== ContractStatus.EXPIRED) {
-      throw new ConflictError(`A ${contract.status} contract cannot be renewed`, { reason: 'CONTRACT_NOT_RENEWABLE', status: contract.status });
+      throw new ConflictError(`A ${contract.status} contract cannot be renewed`, {
+        reason: 'CONTRACT_NOT_RENEWABLE',
+        status: contract.status,
+      });
     }
     if (contract.renewalQuoteId) {
-      throw new ConflictError('The contract already has a renewal quote', { reason: 'ALREADY_RENEWED', quoteId: contract.renewalQuoteId });
+      throw new ConflictError('The contract already has a renewal quote', {
+        reason: 'ALREADY_RENEWED',
+        quoteId: contract.renewalQuoteId,
+      });
     }
     const quote = await this.deps.quotes.create(em, actor, {
       customerId: contract.customerId,
@@ -125,24 +152,48 @@ export class ContractService {
     const query = this.filtered(em, options.filter, today);
     const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
     if (options.after) query.andWhere('(c.createdAt, c.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const page = toConnection(await query.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').limit(options.first + 1).getMany(), options.first);
-    await this.hydrate(em, page.edges.map((edge) => edge.node), today);
+    const page = toConnection(
+      await query
+        .orderBy('c.createdAt', 'ASC')
+        .addOrderBy('c.id', 'ASC')
+        .limit(options.first + 1)
+        .getMany(),
+      options.first,
+    );
+    await this.hydrate(
+      em,
+      page.edges.map((edge) => edge.node),
+      today,
+    );
     return { ...page, totalCount };
   }
 
   /** `list` for many customers at once (Customer.contracts): their pages in one query, their lines in another. */
   async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: ContractListOptions) {
     const today = await this.today(em);
-    const pages = await pagesPerParent(this.filtered(em, options.filter, today), 'c', 'customerId', customerIds, options);
+    const pages = await pagesPerParent(
+      this.filtered(em, options.filter, today),
+      'c',
+      'customerId',
+      customerIds,
+      options,
+    );
     await this.hydrate(em, nodesOf(pages), today);
     return pages;
   }
 
   /** The newest contract made from each quote (null for none), in two queries (Quote.contract). */
   async forQuotes(em: EntityManager, quoteIds: readonly string[]): Promise<(Contract | null)[]> {
-    const newestFirst = await em.find(Contract, { where: { quoteId: In([...quoteIds]) }, order: { createdAt: 'DESC', id: 'DESC' } });
+    const newestFirst = await em.find(Contract, {
+      where: { quoteId: In([...quoteIds]) },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
     const newest = allEach(quoteIds, newestFirst, (c) => c.quoteId).map((own) => own[0] ?? null);
-    await this.hydrate(em, newest.filter((c): c is Contract => c !== null), await this.today(em));
+    await this.hydrate(
+      em,
+      newest.filter((c): c is Contract => c !== null),
+      await this.today(em),
+    );
     return newest;
   }
 
@@ -151,7 +202,8 @@ export class ContractService {
     const { status, customerId } = filter ?? {};
     if (status) query.andWhere(`${EFFECTIVE_CONTRACT_STATUS_SQL} = :status`, { status });
     if (customerId) {
-      if (!isUuid(customerId)) throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
+      if (!isUuid(customerId))
+        throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
       query.andWhere('c.customerId = :customerId', { customerId });
     }
     return query;
@@ -159,7 +211,12 @@ export class ContractService {
 
   /** Line items of all `contracts` in one query, and their status on `today`. */
   private async hydrate(em: EntityManager, contracts: Contract[], today: string): Promise<void> {
-    const lines = contracts.length ? await em.find(ContractLineItem, { where: { contractId: In(contracts.map((c) => c.id)) }, order: { position: 'ASC' } }) : [];
+    const lines = contracts.length
+      ? await em.find(ContractLineItem, {
+          where: { contractId: In(contracts.map((c) => c.id)) },
+          order: { position: 'ASC' },
+        })
+      : [];
     for (const contract of contracts) {
       contract.lineItems = lines.filter((line) => line.contractId === contract.id);
       this.withStatus(contract, today);
@@ -167,7 +224,9 @@ export class ContractService {
   }
 
   private async load(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Contract> {
-    const found = isUuid(id) ? await em.findOne(Contract, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined }) : null;
+    const found = isUuid(id)
+      ? await em.findOne(Contract, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined })
+      : null;
     if (!found) throw new NotFoundError('Contract', id);
     found.lineItems = await em.find(ContractLineItem, { where: { contractId: id }, order: { position: 'ASC' } });
     return found;

@@ -29,7 +29,9 @@ describe('contracts (through HTTP, real PostgreSQL)', () => {
     app = await startTestApp();
     tenantA = await app.createTenant('contractor');
     await app.createTenant('stranger');
-    customerId = (await app.gql(CreateCustomerDocument, { input: { name: 'Client', email: 'client@example.test' } }, asA)).data!.createCustomer.id;
+    customerId = (
+      await app.gql(CreateCustomerDocument, { input: { name: 'Client', email: 'client@example.test' } }, asA)
+    ).data!.createCustomer.id;
   });
   afterAll(() => app.close());
 
@@ -89,33 +91,74 @@ describe('contracts (through HTTP, real PostgreSQL)', () => {
       [{ startDate: '2019-01-01', endDate: '2020-01-01' }, 'END_DATE_PAST'],
     ];
     for (const [terms, reason] of cases) {
-      expect(errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id, terms }, asA))).toMatchObject({ code: 'BAD_USER_INPUT', reason });
+      expect(
+        errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id, terms }, asA)),
+      ).toMatchObject({ code: 'BAD_USER_INPUT', reason });
     }
-    expect(errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id, terms: { startDate: '31/01/2030' } }, asA))?.code).toBe('BAD_USER_INPUT');
+    expect(
+      errorOf(
+        await app.gql(
+          GenerateContractFromQuoteDocument,
+          { quoteId: quote.id, terms: { startDate: '31/01/2030' } },
+          asA,
+        ),
+      )?.code,
+    ).toBe('BAD_USER_INPUT');
     // 12 months from 29 February is the last day of the next February; no number was used by the refusals.
-    const leap = await app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id, terms: { startDate: '2028-02-29' } }, asA);
-    expect(leap.data!.generateContractFromQuote).toMatchObject({ number: `C-${year}-0002`, startDate: '2028-02-29', endDate: '2029-02-28' });
+    const leap = await app.gql(
+      GenerateContractFromQuoteDocument,
+      { quoteId: quote.id, terms: { startDate: '2028-02-29' } },
+      asA,
+    );
+    expect(leap.data!.generateContractFromQuote).toMatchObject({
+      number: `C-${year}-0002`,
+      startDate: '2028-02-29',
+      endDate: '2029-02-28',
+    });
   });
 
   it('moves DRAFT → ACTIVE → TERMINATED, each once; EXPIRED is read from endDate', async () => {
     const { contract } = await contractFor();
     const activated = await app.gql(ActivateContractDocument, { id: contract.id }, asA);
     expect(activated.data!.activateContract).toMatchObject({ status: 'ACTIVE', activatedAt: expect.any(String) });
-    expect(errorOf(await app.gql(ActivateContractDocument, { id: contract.id }, asA))).toMatchObject({ code: 'CONFLICT', reason: 'CONTRACT_NOT_DRAFT', status: 'ACTIVE' });
-    expect(errorOf(await app.gql(TerminateContractDocument, { id: contract.id, reason: '  ' }, asA))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_REASON' });
+    expect(errorOf(await app.gql(ActivateContractDocument, { id: contract.id }, asA))).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'CONTRACT_NOT_DRAFT',
+      status: 'ACTIVE',
+    });
+    expect(errorOf(await app.gql(TerminateContractDocument, { id: contract.id, reason: '  ' }, asA))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'INVALID_REASON',
+    });
     const terminated = await app.gql(TerminateContractDocument, { id: contract.id, reason: ' Customer moved ' }, asA);
-    expect(terminated.data!.terminateContract).toMatchObject({ status: 'TERMINATED', terminationReason: 'Customer moved', terminatedAt: expect.any(String) });
-    expect(errorOf(await app.gql(TerminateContractDocument, { id: contract.id, reason: 'again' }, asA))).toMatchObject({ code: 'CONFLICT', reason: 'CONTRACT_NOT_OPEN' });
+    expect(terminated.data!.terminateContract).toMatchObject({
+      status: 'TERMINATED',
+      terminationReason: 'Customer moved',
+      terminatedAt: expect.any(String),
+    });
+    expect(errorOf(await app.gql(TerminateContractDocument, { id: contract.id, reason: 'again' }, asA))).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'CONTRACT_NOT_OPEN',
+    });
 
     const { contract: old } = await contractFor({ title: 'Old deal' });
     await app.gql(ActivateContractDocument, { id: old.id }, asA);
-    await app.dataSource.query(`UPDATE "${tenantA.schemaName}".contracts SET start_date = '2020-01-01', end_date = '2021-01-01' WHERE id = $1`, [old.id]);
+    await app.dataSource.query(
+      `UPDATE "${tenantA.schemaName}".contracts SET start_date = '2020-01-01', end_date = '2021-01-01' WHERE id = $1`,
+      [old.id],
+    );
     expect((await app.gql(ContractByIdDocument, { id: old.id }, asA)).data!.contract.status).toBe('EXPIRED');
     const expired = await app.gql(ContractsDocument, { filter: { status: 'EXPIRED' } }, asA);
     expect(expired.data!.contracts.edges.map((e) => e.node.id)).toEqual([old.id]);
-    expect(errorOf(await app.gql(TerminateContractDocument, { id: old.id, reason: 'late' }, asA))).toMatchObject({ code: 'CONFLICT', status: 'EXPIRED' });
+    expect(errorOf(await app.gql(TerminateContractDocument, { id: old.id, reason: 'late' }, asA))).toMatchObject({
+      code: 'CONFLICT',
+      status: 'EXPIRED',
+    });
     // A terminated contract stays TERMINATED after its end date.
-    await app.dataSource.query(`UPDATE "${tenantA.schemaName}".contracts SET start_date = '2020-01-01', end_date = '2021-01-01' WHERE id = $1`, [contract.id]);
+    await app.dataSource.query(
+      `UPDATE "${tenantA.schemaName}".contracts SET start_date = '2020-01-01', end_date = '2021-01-01' WHERE id = $1`,
+      [contract.id],
+    );
     expect((await app.gql(ContractByIdDocument, { id: contract.id }, asA)).data!.contract.status).toBe('TERMINATED');
   });
 
@@ -130,13 +173,21 @@ describe('contracts (through HTTP, real PostgreSQL)', () => {
     const res = await app.gql(GenerateQuoteFromContractDocument, { contractId: contract.id }, asA);
     expect(res.errors).toBeUndefined();
     const renewal = res.data!.generateQuoteFromContract;
-    expect(renewal).toMatchObject({ status: 'DRAFT', customerId, currency: 'NPR', total: contract.value, title: `Renewal of ${contract.number}: Support plan` });
+    expect(renewal).toMatchObject({
+      status: 'DRAFT',
+      customerId,
+      currency: 'NPR',
+      total: contract.value,
+      title: `Renewal of ${contract.number}: Support plan`,
+    });
     expect(renewal.id).not.toBe(quote.id);
     expect(renewal.lineItems).toEqual(contract.lineItems);
     expect(renewal.validUntil > today).toBe(true);
     const cover = await app.gql(QuoteDocumentDocument, { quoteId: renewal.id, type: 'COVER_LETTER' }, asA);
     expect(cover.data!.quoteDocument.content).toContain(renewal.number);
-    expect((await app.gql(ContractByIdDocument, { id: contract.id }, asA)).data!.contract.renewalQuoteId).toBe(renewal.id);
+    expect((await app.gql(ContractByIdDocument, { id: contract.id }, asA)).data!.contract.renewalQuoteId).toBe(
+      renewal.id,
+    );
     expect(errorOf(await app.gql(GenerateQuoteFromContractDocument, { contractId: contract.id }, asA))).toMatchObject({
       code: 'CONFLICT',
       reason: 'ALREADY_RENEWED',
@@ -148,7 +199,9 @@ describe('contracts (through HTTP, real PostgreSQL)', () => {
     const all = await app.gql(ContractsDocument, { first: 100 }, asA);
     const total = all.data!.contracts.totalCount;
     expect(total).toBeGreaterThanOrEqual(4);
-    expect(all.data!.contracts.edges.map((e) => e.node.number)).toEqual(Array.from({ length: total }, (_, i) => `C-${year}-${String(i + 1).padStart(4, '0')}`));
+    expect(all.data!.contracts.edges.map((e) => e.node.number)).toEqual(
+      Array.from({ length: total }, (_, i) => `C-${year}-${String(i + 1).padStart(4, '0')}`),
+    );
     const terminated = await app.gql(ContractsDocument, { filter: { status: 'TERMINATED', customerId } }, asA);
     expect(terminated.data!.contracts.totalCount).toBe(1);
     const first = await app.gql(ContractsDocument, { first: 2 }, asA);
@@ -169,7 +222,9 @@ describe('contracts (through HTTP, real PostgreSQL)', () => {
     expect(errorOf(await app.gql(ActivateContractDocument, { id: contract.id }, reader))?.code).toBe('FORBIDDEN');
     const quoteWriter = await keyWith(['quotes:write']);
     expect(errorOf(await app.gql(ContractsDocument, {}, quoteWriter))?.code).toBe('FORBIDDEN');
-    expect(errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: contract.quoteId }, quoteWriter))?.code).toBe('FORBIDDEN');
+    expect(
+      errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: contract.quoteId }, quoteWriter))?.code,
+    ).toBe('FORBIDDEN');
     expect((await app.gql(ContractByIdDocument, { id: contract.id }, asA)).data!.contract.status).toBe('DRAFT');
   });
 
@@ -179,10 +234,19 @@ describe('contracts (through HTTP, real PostgreSQL)', () => {
     const other = await acceptedQuote(app, 'contractor', quoteInput());
     expect(errorOf(await app.gql(ContractByIdDocument, { id: contract.id }, asB))?.code).toBe('NOT_FOUND');
     expect(errorOf(await app.gql(ActivateContractDocument, { id: contract.id }, asB))?.code).toBe('NOT_FOUND');
-    expect(errorOf(await app.gql(TerminateContractDocument, { id: contract.id, reason: 'x' }, asB))?.code).toBe('NOT_FOUND');
-    expect(errorOf(await app.gql(GenerateQuoteFromContractDocument, { contractId: contract.id }, asB))?.code).toBe('NOT_FOUND');
-    expect(errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: other.id }, asB))).toMatchObject({ code: 'NOT_FOUND', entity: 'Quote' });
-    expect(errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id }, asB))?.code).toBe('NOT_FOUND');
+    expect(errorOf(await app.gql(TerminateContractDocument, { id: contract.id, reason: 'x' }, asB))?.code).toBe(
+      'NOT_FOUND',
+    );
+    expect(errorOf(await app.gql(GenerateQuoteFromContractDocument, { contractId: contract.id }, asB))?.code).toBe(
+      'NOT_FOUND',
+    );
+    expect(errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: other.id }, asB))).toMatchObject({
+      code: 'NOT_FOUND',
+      entity: 'Quote',
+    });
+    expect(errorOf(await app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id }, asB))?.code).toBe(
+      'NOT_FOUND',
+    );
     expect((await app.gql(ContractsDocument, {}, asB)).data!.contracts.totalCount).toBe(0);
     const still = (await app.gql(ContractByIdDocument, { id: contract.id }, asA)).data!.contract;
     expect(still).toMatchObject({ status: 'ACTIVE', renewalQuoteId: null, title: 'Secret of A' });

@@ -19,7 +19,10 @@ export class QuoteContractResolver {
   }
 
   @Policy(canRead('contracts'))
-  @FieldResolver(() => Contract, { nullable: true, description: 'The newest contract made from the quote; null for none' })
+  @FieldResolver(() => Contract, {
+    nullable: true,
+    description: 'The newest contract made from the quote; null for none',
+  })
   contract(@Root() quote: Quote, @OperationTenant() scope: OperationScope): Promise<Contract | null> {
     return scope.load(this.newestOf, quote.id);
   }

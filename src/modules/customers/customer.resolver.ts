@@ -21,13 +21,21 @@ export class CustomerResolver {
 
   @Policy(canRead('customers'))
   @Query(() => CustomerConnection)
-  customers(@TenantManager() em: EntityManager, @Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<CustomerConnection> {
+  customers(
+    @TenantManager() em: EntityManager,
+    @Args() args: CustomersArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<CustomerConnection> {
     return this.customerService.list(em, { ...args, withTotalCount: selectsField(info, 'totalCount') });
   }
 
   @Policy(canWrite('customers'))
   @Mutation(() => Customer, { description: "LIMIT_EXCEEDED when the plan's customers limit is reached" })
-  createCustomer(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('input') input: CreateCustomerInput): Promise<Customer> {
+  createCustomer(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Arg('input') input: CreateCustomerInput,
+  ): Promise<Customer> {
     return this.customerService.create(em, tenant.id, input);
   }
 
@@ -42,8 +50,14 @@ export class CustomerResolver {
   }
 
   @Policy(canWrite('customers'))
-  @Mutation(() => Customer, { description: 'Deletes the customer and returns it as it was; frees a slot of the plan limit' })
-  deleteCustomer(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('id', () => ID) id: string): Promise<Customer> {
+  @Mutation(() => Customer, {
+    description: 'Deletes the customer and returns it as it was; frees a slot of the plan limit',
+  })
+  deleteCustomer(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Arg('id', () => ID) id: string,
+  ): Promise<Customer> {
     return this.customerService.delete(em, tenant.id, id);
   }
 }

@@ -23,7 +23,11 @@ export class CustomerService {
 
   async create(em: EntityManager, tenantId: string, input: CreateCustomerInput): Promise<Customer> {
     await this.entitlements.consume(em, tenantId, 'customers');
-    const customer = em.create(Customer, { name: input.name.trim(), email: input.email ?? null, phone: input.phone ?? null });
+    const customer = em.create(Customer, {
+      name: input.name.trim(),
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+    });
     return em.save(customer);
   }
 
@@ -63,7 +67,11 @@ export class CustomerService {
       const cursor = decodeCursor(options.after);
       query.andWhere('(c.createdAt, c.id) > (:createdAt, :id)', cursor);
     }
-    const rows = await query.orderBy('c.createdAt', 'ASC').addOrderBy('c.id', 'ASC').limit(options.first + 1).getMany();
+    const rows = await query
+      .orderBy('c.createdAt', 'ASC')
+      .addOrderBy('c.id', 'ASC')
+      .limit(options.first + 1)
+      .getMany();
     return { ...toConnection(rows, options.first), totalCount };
   }
 }

@@ -23,12 +23,24 @@ describe('customers (through HTTP, real PostgreSQL)', () => {
   afterAll(() => app.close());
 
   it('creates, reads, updates and deletes a customer', async () => {
-    const created = await app.gql(CreateCustomerDocument, { input: { name: ' Ada ', email: 'ada@example.com', phone: '+977 1 5550100' } }, { org: 'acme' });
+    const created = await app.gql(
+      CreateCustomerDocument,
+      { input: { name: ' Ada ', email: 'ada@example.com', phone: '+977 1 5550100' } },
+      { org: 'acme' },
+    );
     expect(created.errors).toBeUndefined();
     const id = created.data!.createCustomer.id;
-    expect(created.data!.createCustomer).toMatchObject({ name: 'Ada', email: 'ada@example.com', phone: '+977 1 5550100' });
+    expect(created.data!.createCustomer).toMatchObject({
+      name: 'Ada',
+      email: 'ada@example.com',
+      phone: '+977 1 5550100',
+    });
 
-    const updated = await app.gql(UpdateCustomerDocument, { id, input: { name: 'Ada L.', phone: null } }, { org: 'acme' });
+    const updated = await app.gql(
+      UpdateCustomerDocument,
+      { id, input: { name: 'Ada L.', phone: null } },
+      { org: 'acme' },
+    );
     expect(updated.data!.updateCustomer).toEqual({ id, name: 'Ada L.', email: 'ada@example.com', phone: null });
 
     const fetched = await app.gql(CustomerByIdDocument, { id }, { org: 'acme' });
@@ -43,7 +55,11 @@ describe('customers (through HTTP, real PostgreSQL)', () => {
   it('pages with cursors, counts and searches (wildcards are literal)', async () => {
     await app.createTenant('pager');
     for (let i = 0; i < 7; i++) {
-      await app.gql(CreateCustomerDocument, { input: { name: i === 3 ? 'Special 100%_off' : `Customer ${i}` } }, { org: 'pager' });
+      await app.gql(
+        CreateCustomerDocument,
+        { input: { name: i === 3 ? 'Special 100%_off' : `Customer ${i}` } },
+        { org: 'pager' },
+      );
     }
     const first = await app.gql(CustomersDocument, { first: 3 }, { org: 'pager' });
     expect(first.data!.customers.totalCount).toBe(7);
@@ -67,7 +83,11 @@ describe('customers (through HTTP, real PostgreSQL)', () => {
   });
 
   it('rejects bad input with BAD_USER_INPUT and writes nothing', async () => {
-    const badEmail = await app.gql(CreateCustomerDocument, { input: { name: 'X', email: 'not-an-email' } }, { org: 'acme' });
+    const badEmail = await app.gql(
+      CreateCustomerDocument,
+      { input: { name: 'X', email: 'not-an-email' } },
+      { org: 'acme' },
+    );
     expect(badEmail.errors![0].extensions.code).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(badEmail.errors)).not.toContain('not-an-email'); // input is not echoed back
     const emptyName = await app.gql(CreateCustomerDocument, { input: { name: '' } }, { org: 'acme' });
@@ -84,7 +104,11 @@ describe('customers (through HTTP, real PostgreSQL)', () => {
 
   it('answers a duplicate email with CONFLICT and rolls the transaction back', async () => {
     await app.gql(CreateCustomerDocument, { input: { name: 'One', email: 'dup@example.com' } }, { org: 'acme' });
-    const again = await app.gql(CreateCustomerDocument, { input: { name: 'Two', email: 'DUP@example.com' } }, { org: 'acme' });
+    const again = await app.gql(
+      CreateCustomerDocument,
+      { input: { name: 'Two', email: 'DUP@example.com' } },
+      { org: 'acme' },
+    );
     expect(again.errors![0].extensions.code).toBe('CONFLICT');
     const search = await app.gql(CustomersDocument, { search: 'dup@' }, { org: 'acme' });
     expect(search.data!.customers.totalCount).toBe(1);

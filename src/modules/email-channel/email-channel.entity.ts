@@ -58,7 +58,11 @@ export class EmailChannel extends Timestamped {
   @Column({ name: 'last_polled_at', type: 'timestamptz', precision: 3, nullable: true })
   lastPolledAt: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the last poll, test or team reply failed; a successful poll or test clears it, a sent reply clears a reply failure' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the last poll, test or team reply failed; a successful poll or test clears it, a sent reply clears a reply failure',
+  })
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
 

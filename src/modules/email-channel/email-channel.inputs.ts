@@ -3,8 +3,10 @@ import { IsEmail, IsOptional, Length, Matches, Max, Min } from 'class-validator'
 import { NotBlank } from '../../core/validation/input-rules.decorators';
 
 /** A DNS name or an IPv4 address (no scheme, no port). */
-const HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const HOST =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 /** IMAP folder names: printable, no control characters. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what a folder name may not hold
 const FOLDER = /^[^\u0000-\u001f\u007f]+$/;
 
 @InputType({ description: 'Configures (or reconfigures) the support mailbox; ADMIN only' })
@@ -26,7 +28,10 @@ export class ConfigureEmailChannelInput {
   @NotBlank()
   username: string;
 
-  @Field(() => String, { nullable: true, description: 'Required the first time; omitted later: the stored one is kept' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Required the first time; omitted later: the stored one is kept',
+  })
   @IsOptional()
   @Length(1, 1000)
   password?: string | null;
@@ -37,7 +42,10 @@ export class ConfigureEmailChannelInput {
   @NotBlank()
   folder: string = 'INBOX';
 
-  @Field(() => String, { nullable: true, description: 'The mailbox address; defaults to username when that is an email address' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The mailbox address; defaults to username when that is an email address',
+  })
   @IsOptional()
   @IsEmail()
   @Length(3, 320)
@@ -47,11 +55,16 @@ export class ConfigureEmailChannelInput {
   pollEnabled: boolean = true;
 }
 
-@ObjectType({ description: 'testEmailChannel: whether the mailbox could be logged in to and its folder opened just now' })
+@ObjectType({
+  description: 'testEmailChannel: whether the mailbox could be logged in to and its folder opened just now',
+})
 export class EmailChannelTestResult {
   @Field()
   ok: boolean;
 
-  @Field(() => String, { nullable: true, description: 'What failed (authentication, unreachable, TLS, folder missing); never the password' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'What failed (authentication, unreachable, TLS, folder missing); never the password',
+  })
   error: string | null;
 }

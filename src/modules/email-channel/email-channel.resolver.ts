@@ -19,7 +19,10 @@ export class EmailChannelResolver {
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
-  @Mutation(() => EmailChannel, { description: 'BAD_USER_INPUT PASSWORD_REQUIRED the first time without a password, EMAIL_ADDRESS_REQUIRED when the username is not an address and emailAddress is missing' })
+  @Mutation(() => EmailChannel, {
+    description:
+      'BAD_USER_INPUT PASSWORD_REQUIRED the first time without a password, EMAIL_ADDRESS_REQUIRED when the username is not an address and emailAddress is missing',
+  })
   configureEmailChannel(
     @TenantManager() em: EntityManager,
     @CurrentTenant() tenant: ScopedTenant,
@@ -30,13 +33,18 @@ export class EmailChannelResolver {
 
   /** Released: the login runs between two short transactions, no connection held while it waits. */
   @Policy(hasRole(MemberRole.ADMIN), { released: true })
-  @Mutation(() => EmailChannelTestResult, { description: 'Logs in to the mailbox now; the outcome is also kept as lastError. NOT_FOUND without a channel' })
+  @Mutation(() => EmailChannelTestResult, {
+    description: 'Logs in to the mailbox now; the outcome is also kept as lastError. NOT_FOUND without a channel',
+  })
   testEmailChannel(@Ctx() ctx: RequestContext): Promise<EmailChannelTestResult> {
     return this.emailChannelService.test(requestTenantTransaction(ctx));
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
-  @Mutation(() => Boolean, { description: 'False when there was none. Email tickets stay; replies on them are refused until a mailbox is configured again' })
+  @Mutation(() => Boolean, {
+    description:
+      'False when there was none. Email tickets stay; replies on them are refused until a mailbox is configured again',
+  })
   removeEmailChannel(@TenantManager() em: EntityManager): Promise<boolean> {
     return this.emailChannelService.remove(em);
   }

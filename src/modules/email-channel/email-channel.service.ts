@@ -2,7 +2,15 @@ import { Like, type EntityManager } from 'typeorm';
 import type { SecretBox } from '../../core/crypto/secret-box';
 import { BadUserInputError, NotFoundError } from '../../core/errors/app-error';
 import type { TenantTransaction } from '../../core/tenancy/tenant-request';
-import { MailboxError, type FetchedMessage, type FetchOptions, type FetchResult, type MailboxReader, type MailboxSettings, type ParsedMessage } from '../../integrations/imap';
+import {
+  MailboxError,
+  type FetchedMessage,
+  type FetchOptions,
+  type FetchResult,
+  type MailboxReader,
+  type MailboxSettings,
+  type ParsedMessage,
+} from '../../integrations/imap';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import type { OnboardingStepDefinition } from '../onboarding';
 import { TicketChannel, type InboundMessage, type InboundOutcome, type TicketService } from '../tickets';
@@ -55,7 +63,10 @@ export const domainOf = (address: string) => address.slice(address.lastIndexOf('
 
 /** "Re: [#1042] Printer on fire" from any "Re:/Fwd:" and tag the subject already has. */
 export const replySubject = (ticketNumber: number, subject: string): string =>
-  `Re: [#${ticketNumber}] ${subject.replace(/^((re|fwd?|aw|sv)\s*:\s*)+/i, '').replace(TICKET_TAG, '').trim()}`;
+  `Re: [#${ticketNumber}] ${subject
+    .replace(/^((re|fwd?|aw|sv)\s*:\s*)+/i, '')
+    .replace(TICKET_TAG, '')
+    .trim()}`;
 
 /**
  * The support mailbox of one organization: its settings (password sealed with ENCRYPTION_KEY,
@@ -79,18 +90,38 @@ export class EmailChannelService {
   /** A changed host, port, user or folder is another mailbox: reading starts over from now. */
   async configure(em: EntityManager, tenantId: string, input: ConfigureEmailChannelInput): Promise<EmailChannel> {
     const existing = await em.findOne(EmailChannel, { where: { id: 1 }, lock: { mode: 'pessimistic_write' } });
-    if (!existing && !input.password) throw new BadUserInputError('The mailbox password is required', { reason: 'PASSWORD_REQUIRED', field: 'password' });
+    if (!existing && !input.password)
+      throw new BadUserInputError('The mailbox password is required', {
+        reason: 'PASSWORD_REQUIRED',
+        field: 'password',
+      });
     const username = input.username.trim();
     const emailAddress = input.emailAddress?.trim() || (EMAIL.test(username) ? username : null);
     if (!emailAddress) {
-      throw new BadUserInputError('emailAddress is required when the username is not an email address', { reason: 'EMAIL_ADDRESS_REQUIRED', field: 'emailAddress' });
+      throw new BadUserInputError('emailAddress is required when the username is not an email address', {
+        reason: 'EMAIL_ADDRESS_REQUIRED',
+        field: 'emailAddress',
+      });
     }
-    const mailbox = { imapHost: input.imapHost.trim().toLowerCase().replace(/\.$/, ''), imapPort: input.imapPort, username, folder: input.folder.trim() };
-    const moved = !existing || (Object.keys(mailbox) as (keyof typeof mailbox)[]).some((key) => existing[key] !== mailbox[key]);
+    const mailbox = {
+      imapHost: input.imapHost.trim().toLowerCase().replace(/\.$/, ''),
+      imapPort: input.imapPort,
+      username,
+      folder: input.folder.trim(),
+    };
+    const moved =
+      !existing || (Object.keys(mailbox) as (keyof typeof mailbox)[]).some((key) => existing[key] !== mailbox[key]);
     const channel = existing ?? em.create(EmailChannel, { id: 1 });
     Object.assign(channel, mailbox, { secure: input.secure, emailAddress, pollEnabled: input.pollEnabled });
     if (input.password) channel.passwordSealed = this.deps.secrets.seal(input.password, passwordContext(tenantId));
-    if (moved) Object.assign(channel, { readingSince: this.now(), uidValidity: null, lastUid: 0, lastError: null, lastErrorAt: null });
+    if (moved)
+      Object.assign(channel, {
+        readingSince: this.now(),
+        uidValidity: null,
+        lastUid: 0,
+        lastError: null,
+        lastErrorAt: null,
+      });
     return em.save(channel);
   }
 
@@ -98,7 +129,10 @@ export class EmailChannelService {
     return ((await em.delete(EmailChannel, { id: 1 })).affected ?? 0) > 0;
   }
 
-  /** Reads the settings, logs in with no transaction open (a mailbox may take seconds to answer), then records the outcome. */
+  /**
+   * Reads the settings, logs in with no transaction open (a mailbox may take seconds to answer), then records the
+   * outcome.
+   */
   async test(inTenant: TenantTransaction): Promise<EmailChannelTestResult> {
     const settings = await inTenant(async (em, tenant) => {
       const channel = await this.get(em);
@@ -127,7 +161,12 @@ export class EmailChannelService {
         uidValidity: channel.uidValidity,
         lastUid: channel.lastUid,
         // After a UIDVALIDITY change, mail since the last poll is read again: dedupe by Message-ID drops what was seen.
-        since: new Date((channel.uidValidity === null ? channel.readingSince : (channel.lastPolledAt ?? channel.readingSince)).getTime() - CLOCK_SLACK_MS),
+        since: new Date(
+          (channel.uidValidity === null
+            ? channel.readingSince
+            : (channel.lastPolledAt ?? channel.readingSince)
+          ).getTime() - CLOCK_SLACK_MS,
+        ),
         maxMessages: this.maxMessagesPerPoll,
         maxBytes: this.deps.maxMessageBytes,
       },
@@ -144,10 +183,20 @@ export class EmailChannelService {
    * it is automatic mail), and the watermark moves past it in the same transaction, so a crash
    * between messages neither loses nor repeats one. LIMIT_EXCEEDED (tickets) rolls it all back.
    */
-  async ingest(em: EntityManager, tenantId: string, mailbox: MailboxToPoll, uidValidity: number, message: FetchedMessage): Promise<IngestOutcome> {
+  async ingest(
+    em: EntityManager,
+    tenantId: string,
+    mailbox: MailboxToPoll,
+    uidValidity: number,
+    message: FetchedMessage,
+  ): Promise<IngestOutcome> {
     const channel = await em.findOne(EmailChannel, { where: { id: 1 }, lock: { mode: 'pessimistic_write' } });
     const { settings } = mailbox;
-    const same = channel && channel.imapHost === settings.host && channel.username === settings.username && channel.folder === settings.folder;
+    const same =
+      channel &&
+      channel.imapHost === settings.host &&
+      channel.username === settings.username &&
+      channel.folder === settings.folder;
     if (!same || (channel.uidValidity === uidValidity && channel.lastUid >= message.uid)) return 'already-handled';
     const outcome = await this.receive(em, tenantId, mailbox, uidValidity, message);
     await em.update(EmailChannel, { id: 1 }, { uidValidity, lastUid: message.uid });
@@ -168,7 +217,13 @@ export class EmailChannelService {
     else await em.update(EmailChannel, { id: 1, lastError: Like(`${REPLY_FAILED}%`) }, this.errorFields(null));
   }
 
-  private async receive(em: EntityManager, tenantId: string, mailbox: MailboxToPoll, uidValidity: number, message: FetchedMessage): Promise<IngestOutcome> {
+  private async receive(
+    em: EntityManager,
+    tenantId: string,
+    mailbox: MailboxToPoll,
+    uidValidity: number,
+    message: FetchedMessage,
+  ): Promise<IngestOutcome> {
     const mail = message.parsed;
     if (!mail) return 'skipped-too-large';
     if (carriesOurLoop(mail.headers, mailbox.emailAddress)) return 'ignored-own-loop';
@@ -187,13 +242,25 @@ export class EmailChannelService {
       },
     };
     const outcome = await this.deps.tickets.receiveFromCustomer(em, tenantId, inbound);
-    if (outcome.kind === 'created' && !isAutomatic(mail.headers, mail.from.address, [mailbox.emailAddress, bareAddress(this.deps.platformFrom)])) {
-      await this.acknowledge(em, tenantId, mailbox.emailAddress, outcome, { ...mail, from: mail.from }, inbound.externalId);
+    if (
+      outcome.kind === 'created' &&
+      !isAutomatic(mail.headers, mail.from.address, [mailbox.emailAddress, bareAddress(this.deps.platformFrom)])
+    ) {
+      await this.acknowledge(
+        em,
+        tenantId,
+        mailbox.emailAddress,
+        outcome,
+        { ...mail, from: mail.from },
+        inbound.externalId,
+      );
     }
     return outcome.kind;
   }
 
-  /** RFC 3834 §3: marked auto-replied (plus our X-Loop and Exchange's suppression), threaded under the customer's mail. */
+  /**
+   * RFC 3834 §3: marked auto-replied (plus our X-Loop and Exchange's suppression), threaded under the customer's mail.
+   */
   private async acknowledge(
     em: EntityManager,
     tenantId: string,
@@ -216,7 +283,13 @@ export class EmailChannelService {
       fromName: companyName,
       replyTo: address,
       messageId: `<ticket-ack-${ticketId}@${domainOf(address)}>`,
-      headers: { 'In-Reply-To': inReplyTo, References: inReplyTo, 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', 'X-Loop': address },
+      headers: {
+        'In-Reply-To': inReplyTo,
+        References: inReplyTo,
+        'Auto-Submitted': 'auto-replied',
+        'X-Auto-Response-Suppress': 'All',
+        'X-Loop': address,
+      },
     });
   }
 

@@ -26,12 +26,22 @@ export class EmailReplyChannel implements TicketReplyChannel {
 
   constructor(private readonly deps: EmailReplyChannelDependencies) {}
 
-  async queueReply(em: EntityManager, { tenantId, ticket, message, threadExternalIds }: TicketReply): Promise<{ externalId: string }> {
+  async queueReply(
+    em: EntityManager,
+    { tenantId, ticket, message, threadExternalIds }: TicketReply,
+  ): Promise<{ externalId: string }> {
     const mailbox = await this.deps.channels.get(em);
-    if (!mailbox) throw new ConflictError('Email replies cannot be sent: no support mailbox is configured', { reason: 'CHANNEL_NOT_CONFIGURED' });
-    if (!ticket.contactAddress) throw new ConflictError('The ticket has no email address to reply to', { reason: 'NO_CONTACT_ADDRESS' });
+    if (!mailbox)
+      throw new ConflictError('Email replies cannot be sent: no support mailbox is configured', {
+        reason: 'CHANNEL_NOT_CONFIGURED',
+      });
+    if (!ticket.contactAddress)
+      throw new ConflictError('The ticket has no email address to reply to', { reason: 'NO_CONTACT_ADDRESS' });
     const messageId = `<ticket-message-${message.id}@${domainOf(mailbox.emailAddress)}>`;
-    const references = threadExternalIds.length > MAX_REFERENCES ? [threadExternalIds[0], ...threadExternalIds.slice(1 - MAX_REFERENCES)] : threadExternalIds;
+    const references =
+      threadExternalIds.length > MAX_REFERENCES
+        ? [threadExternalIds[0], ...threadExternalIds.slice(1 - MAX_REFERENCES)]
+        : threadExternalIds;
     const companyName = await this.deps.companyNameOf(em, tenantId);
     await this.deps.outbox.enqueue(em, {
       ...this.deps.templates.ticketReply({ subject: replySubject(ticket.number, ticket.subject), body: message.body }),
@@ -40,7 +50,13 @@ export class EmailReplyChannel implements TicketReplyChannel {
       fromName: companyName,
       replyTo: mailbox.emailAddress,
       messageId,
-      headers: references.length ? { 'In-Reply-To': references[references.length - 1], References: references.join(' '), 'X-Loop': mailbox.emailAddress } : { 'X-Loop': mailbox.emailAddress },
+      headers: references.length
+        ? {
+            'In-Reply-To': references[references.length - 1],
+            References: references.join(' '),
+            'X-Loop': mailbox.emailAddress,
+          }
+        : { 'X-Loop': mailbox.emailAddress },
     });
     return { externalId: messageId };
   }

@@ -8,7 +8,8 @@ import type { EmailChannelService } from './email-channel.service';
 /** Outbox idempotency keys of team replies: `ticket-reply:<tenant id>:<message id>`. */
 export const EMAIL_REPLY_KEY_PREFIX = 'ticket-reply:';
 
-export const emailReplyKey = (tenantId: string, messageId: string) => `${EMAIL_REPLY_KEY_PREFIX}${tenantId}:${messageId}`;
+export const emailReplyKey = (tenantId: string, messageId: string) =>
+  `${EMAIL_REPLY_KEY_PREFIX}${tenantId}:${messageId}`;
 
 export interface EmailReplyDeliveryDependencies {
   dataSource: DataSource;
@@ -33,7 +34,9 @@ export const recordEmailReplyDelivery =
       await deps.tickets.recordDelivery(em, { messageId }, status, error ? { error } : {});
       await deps.channels.recordReply(em, error);
     };
-    await runInTenantScope(deps.dataSource, { id: tenantId }, record, { allowInactive: true }).catch((failure: unknown) => {
-      if (!(failure instanceof NotFoundError)) throw failure;
-    });
+    await runInTenantScope(deps.dataSource, { id: tenantId }, record, { allowInactive: true }).catch(
+      (failure: unknown) => {
+        if (!(failure instanceof NotFoundError)) throw failure;
+      },
+    );
   };

@@ -1,5 +1,10 @@
 export { EmailChannel } from './email-channel.entity';
-export { EmailChannelService, emailChannelConfiguredStep, type IngestOutcome, type MailboxToPoll } from './email-channel.service';
+export {
+  EmailChannelService,
+  emailChannelConfiguredStep,
+  type IngestOutcome,
+  type MailboxToPoll,
+} from './email-channel.service';
 export { EmailChannelResolver } from './email-channel.resolver';
 export { EmailReplyChannel } from './email-reply-channel';
 export { EMAIL_REPLY_KEY_PREFIX, recordEmailReplyDelivery } from './email-reply-delivery';

@@ -22,7 +22,8 @@ export function isAutomatic(headers: AutomationHeaders, from: string, ownAddress
 }
 
 /** Mail that carries our own X-Loop marker came from us: it is never turned into ticket messages. */
-export const carriesOurLoop = (headers: AutomationHeaders, marker: string): boolean => headers.xLoop.some((value) => value.toLowerCase() === marker.toLowerCase());
+export const carriesOurLoop = (headers: AutomationHeaders, marker: string): boolean =>
+  headers.xLoop.some((value) => value.toLowerCase() === marker.toLowerCase());
 
 /** The bare address in `Name <address>` (DEFAULT_FROM_EMAIL's form). */
 export const bareAddress = (from: string): string => /<([^>]+)>/.exec(from)?.[1] ?? from.trim();

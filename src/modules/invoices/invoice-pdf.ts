@@ -5,7 +5,11 @@ import type { TenantSettings } from '../settings';
 import type { Invoice } from './invoice.entity';
 
 /** An invoice as a PDF with the tenant's letterhead: dates, status, its copied lines and totals. */
-export async function renderInvoicePdf(settings: TenantSettings, invoice: Invoice, customer: Customer): Promise<PdfFile> {
+export async function renderInvoicePdf(
+  settings: TenantSettings,
+  invoice: Invoice,
+  customer: Customer,
+): Promise<PdfFile> {
   const content = await renderPdf({
     // Dated by its last change: the same invoice renders to the same bytes.
     createdAt: invoice.updatedAt,

@@ -27,7 +27,13 @@ export class InvoiceSender {
       idempotencyKey: `invoice-sent:${invoice.id}`,
       pdf: async (customer, settings) => renderInvoicePdf(settings, invoice, customer),
       content: (names) =>
-        this.deps.templates.invoiceSent({ ...names, invoiceNumber: invoice.number, invoiceTitle: invoice.title, total: `${invoice.total} ${invoice.currency}`, dueDate: invoice.dueDate }),
+        this.deps.templates.invoiceSent({
+          ...names,
+          invoiceNumber: invoice.number,
+          invoiceTitle: invoice.title,
+          total: `${invoice.total} ${invoice.currency}`,
+          dueDate: invoice.dueDate,
+        }),
     });
     return invoice;
   }

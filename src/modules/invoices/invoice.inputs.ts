@@ -10,7 +10,10 @@ export class CreateInvoiceArgs {
   @Field(() => ID)
   quoteId: string;
 
-  @Field(() => String, { nullable: true, description: "YYYY-MM-DD, not before the issue date (today); defaults to the organization's payment terms" })
+  @Field(() => String, {
+    nullable: true,
+    description: "YYYY-MM-DD, not before the issue date (today); defaults to the organization's payment terms",
+  })
   @IsOptional()
   @CalendarDate()
   dueDate?: string | null;

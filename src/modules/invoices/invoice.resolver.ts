@@ -27,7 +27,11 @@ export class InvoiceResolver {
 
   @Policy(canRead('invoices'))
   @Query(() => InvoiceConnection)
-  invoices(@TenantManager() em: EntityManager, @Args() args: InvoicesArgs, @Info() info: GraphQLResolveInfo): Promise<InvoiceConnection> {
+  invoices(
+    @TenantManager() em: EntityManager,
+    @Args() args: InvoicesArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<InvoiceConnection> {
     return this.invoiceService.list(em, { ...args, withTotalCount: selectsField(info, 'totalCount') });
   }
 
@@ -36,15 +40,24 @@ export class InvoiceResolver {
     description:
       "A DRAFT invoice with the quote's lines and totals, due on dueDate or after the organization's paymentTermsDays; BAD_USER_INPUT (DUE_BEFORE_ISSUE); CONFLICT unless the quote is ACCEPTED and has no invoice that is not VOID; LIMIT_EXCEEDED when the plan's monthly invoices limit is reached",
   })
-  createInvoiceFromQuote(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Args() { quoteId, dueDate }: CreateInvoiceArgs): Promise<Invoice> {
+  createInvoiceFromQuote(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Args() { quoteId, dueDate }: CreateInvoiceArgs,
+  ): Promise<Invoice> {
     return this.invoiceService.createFromQuote(em, tenant.id, quoteId, dueDate);
   }
 
   @Policy(canWrite('invoices'))
   @Mutation(() => Invoice, {
-    description: "Emails the customer the invoice's PDF and makes it SENT. CONFLICT (INVOICE_NOT_DRAFT) unless it is a DRAFT; BAD_USER_INPUT (CUSTOMER_HAS_NO_EMAIL)",
+    description:
+      "Emails the customer the invoice's PDF and makes it SENT. CONFLICT (INVOICE_NOT_DRAFT) unless it is a DRAFT; BAD_USER_INPUT (CUSTOMER_HAS_NO_EMAIL)",
   })
-  sendInvoice(@TenantManager() em: EntityManager, @Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Invoice> {
+  sendInvoice(
+    @TenantManager() em: EntityManager,
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID) id: string,
+  ): Promise<Invoice> {
     return this.sender.send(em, id, actorLabel(ctx.principal));
   }
 
@@ -61,7 +74,9 @@ export class InvoiceResolver {
   }
 
   @Policy(canWrite('invoices'))
-  @Mutation(() => Invoice, { description: 'DRAFT or SENT → VOID; CONFLICT otherwise. A voided invoice still counts toward the monthly limit' })
+  @Mutation(() => Invoice, {
+    description: 'DRAFT or SENT → VOID; CONFLICT otherwise. A voided invoice still counts toward the monthly limit',
+  })
   voidInvoice(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string): Promise<Invoice> {
     return this.invoiceService.void(em, id);
   }

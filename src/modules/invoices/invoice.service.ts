@@ -35,16 +35,33 @@ export class InvoiceService {
   constructor(private readonly deps: InvoiceServiceDeps) {}
 
   /** Due `dueDate` when given (not before today, the issue date), else after the tenant's payment terms. */
-  async createFromQuote(em: EntityManager, tenantId: string, quoteId: string, dueDate?: string | null): Promise<Invoice> {
+  async createFromQuote(
+    em: EntityManager,
+    tenantId: string,
+    quoteId: string,
+    dueDate?: string | null,
+  ): Promise<Invoice> {
     const { timeZone, paymentTermsDays } = await this.deps.termsOf(em);
     const today = todayIn(timeZone, this.deps.now());
-    if (dueDate && dueDate < today) throw new BadUserInputError('dueDate is before the issue date', { reason: 'DUE_BEFORE_ISSUE', field: 'dueDate', issueDate: today });
+    if (dueDate && dueDate < today)
+      throw new BadUserInputError('dueDate is before the issue date', {
+        reason: 'DUE_BEFORE_ISSUE',
+        field: 'dueDate',
+        issueDate: today,
+      });
     const quote = await this.deps.quotes.get(em, quoteId);
     if (quote.status !== QuoteStatus.ACCEPTED) {
-      throw new ConflictError('Only an ACCEPTED quote can be invoiced', { reason: 'QUOTE_NOT_ACCEPTED', status: quote.status });
+      throw new ConflictError('Only an ACCEPTED quote can be invoiced', {
+        reason: 'QUOTE_NOT_ACCEPTED',
+        status: quote.status,
+      });
     }
     const open = await em.findOneBy(Invoice, { quoteId: quote.id, status: Not(InvoiceStatus.VOID) });
-    if (open) throw new ConflictError('The quote already has an invoice; void it first', { reason: 'INVOICE_EXISTS', invoiceId: open.id });
+    if (open)
+      throw new ConflictError('The quote already has an invoice; void it first', {
+        reason: 'INVOICE_EXISTS',
+        invoiceId: open.id,
+      });
     await this.deps.entitlements.consume(em, tenantId, 'invoices');
     const invoice = await em.save(
       em.create(Invoice, {
@@ -59,7 +76,9 @@ export class InvoiceService {
         voidedAt: null,
       }),
     );
-    invoice.lineItems = await em.save(copyLines(quote.lineItems).map((line) => em.create(InvoiceLineItem, { ...line, invoiceId: invoice.id })));
+    invoice.lineItems = await em.save(
+      copyLines(quote.lineItems).map((line) => em.create(InvoiceLineItem, { ...line, invoiceId: invoice.id })),
+    );
     return invoice;
   }
 
@@ -67,7 +86,10 @@ export class InvoiceService {
   async markSent(em: EntityManager, id: string, author: string): Promise<Invoice> {
     const invoice = await this.load(em, id, { lock: true });
     if (invoice.status !== InvoiceStatus.DRAFT) {
-      throw new ConflictError('Only a DRAFT invoice can be sent', { reason: 'INVOICE_NOT_DRAFT', status: invoice.status });
+      throw new ConflictError('Only a DRAFT invoice can be sent', {
+        reason: 'INVOICE_NOT_DRAFT',
+        status: invoice.status,
+      });
     }
     invoice.status = InvoiceStatus.SENT;
     invoice.sentAt = this.deps.now();
@@ -78,7 +100,8 @@ export class InvoiceService {
   /** `paidAt` defaults to now; it cannot be in the future nor before the issue date (on the tenant's calendar). */
   async markPaid(em: EntityManager, id: string, paidAt?: Date | null): Promise<Invoice> {
     const now = this.deps.now();
-    if (paidAt && paidAt > now) throw new BadUserInputError('paidAt is in the future', { reason: 'PAID_AT_FUTURE', field: 'paidAt' });
+    if (paidAt && paidAt > now)
+      throw new BadUserInputError('paidAt is in the future', { reason: 'PAID_AT_FUTURE', field: 'paidAt' });
     const invoice = await this.loadOpen(em, id, 'paid');
     if (paidAt && todayIn((await this.deps.termsOf(em)).timeZone, paidAt) < invoice.issueDate) {
       const details = { reason: 'PAID_BEFORE_ISSUE', field: 'paidAt', issueDate: invoice.issueDate };
@@ -106,8 +129,18 @@ export class InvoiceService {
     const query = this.filtered(em, options.filter);
     const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
     if (options.after) query.andWhere('(i.createdAt, i.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const page = toConnection(await query.orderBy('i.createdAt', 'ASC').addOrderBy('i.id', 'ASC').limit(options.first + 1).getMany(), options.first);
-    await this.withLines(em, page.edges.map((edge) => edge.node));
+    const page = toConnection(
+      await query
+        .orderBy('i.createdAt', 'ASC')
+        .addOrderBy('i.id', 'ASC')
+        .limit(options.first + 1)
+        .getMany(),
+      options.first,
+    );
+    await this.withLines(
+      em,
+      page.edges.map((edge) => edge.node),
+    );
     return { ...page, totalCount };
   }
 
@@ -120,7 +153,10 @@ export class InvoiceService {
 
   /** The invoices made from each quote, oldest first, in two queries (Quote.invoices). */
   async forQuotes(em: EntityManager, quoteIds: readonly string[]): Promise<Invoice[][]> {
-    const invoices = await em.find(Invoice, { where: { quoteId: In([...quoteIds]) }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const invoices = await em.find(Invoice, {
+      where: { quoteId: In([...quoteIds]) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
     await this.withLines(em, invoices);
     return allEach(quoteIds, invoices, (invoice) => invoice.quoteId);
   }
@@ -130,7 +166,8 @@ export class InvoiceService {
     const { status, customerId } = filter ?? {};
     if (status) query.andWhere('i.status = :status', { status });
     if (customerId) {
-      if (!isUuid(customerId)) throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
+      if (!isUuid(customerId))
+        throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
       query.andWhere('i.customerId = :customerId', { customerId });
     }
     return query;
@@ -138,7 +175,12 @@ export class InvoiceService {
 
   /** Line items of all `invoices` in one query. */
   private async withLines(em: EntityManager, invoices: Invoice[]): Promise<void> {
-    const lines = invoices.length ? await em.find(InvoiceLineItem, { where: { invoiceId: In(invoices.map((i) => i.id)) }, order: { position: 'ASC' } }) : [];
+    const lines = invoices.length
+      ? await em.find(InvoiceLineItem, {
+          where: { invoiceId: In(invoices.map((i) => i.id)) },
+          order: { position: 'ASC' },
+        })
+      : [];
     for (const invoice of invoices) invoice.lineItems = lines.filter((line) => line.invoiceId === invoice.id);
   }
 
@@ -146,13 +188,18 @@ export class InvoiceService {
   private async loadOpen(em: EntityManager, id: string, change: 'paid' | 'voided'): Promise<Invoice> {
     const invoice = await this.load(em, id, { lock: true });
     if (!OPEN_INVOICE_STATUSES.includes(invoice.status)) {
-      throw new ConflictError(`A ${invoice.status} invoice cannot be ${change}`, { reason: 'INVOICE_NOT_OPEN', status: invoice.status });
+      throw new ConflictError(`A ${invoice.status} invoice cannot be ${change}`, {
+        reason: 'INVOICE_NOT_OPEN',
+        status: invoice.status,
+      });
     }
     return invoice;
   }
 
   private async load(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Invoice> {
-    const found = isUuid(id) ? await em.findOne(Invoice, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined }) : null;
+    const found = isUuid(id)
+      ? await em.findOne(Invoice, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined })
+      : null;
     if (!found) throw new NotFoundError('Invoice', id);
     found.lineItems = await em.find(InvoiceLineItem, { where: { invoiceId: id }, order: { position: 'ASC' } });
     return found;

@@ -19,7 +19,11 @@ export class QuoteInvoicesResolver {
   }
 
   @Policy(canRead('invoices'))
-  @FieldResolver(() => [Invoice], { nullable: true, description: 'Invoices made from the quote, oldest first (VOID ones included); FORBIDDEN (and null) without invoices:read' })
+  @FieldResolver(() => [Invoice], {
+    nullable: true,
+    description:
+      'Invoices made from the quote, oldest first (VOID ones included); FORBIDDEN (and null) without invoices:read',
+  })
   invoices(@Root() quote: Quote, @OperationTenant() scope: OperationScope): Promise<Invoice[]> {
     return scope.load(this.invoicesOf, quote.id);
   }

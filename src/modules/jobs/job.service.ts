@@ -16,7 +16,10 @@ export class JobService {
   list(filter: Omit<JobListFilter, 'first'> & { first?: number }): Promise<JobSnapshot[]> {
     const first = filter.first ?? JOBS_PAGE_DEFAULT;
     if (!Number.isInteger(first) || first < 1 || first > JOBS_PAGE_MAX) {
-      throw new BadUserInputError(`first must be between 1 and ${JOBS_PAGE_MAX}`, { field: 'first', reason: 'INVALID_PAGE_SIZE' });
+      throw new BadUserInputError(`first must be between 1 and ${JOBS_PAGE_MAX}`, {
+        field: 'first',
+        reason: 'INVALID_PAGE_SIZE',
+      });
     }
     return this.inspector.list({ ...filter, first });
   }

@@ -27,20 +27,38 @@ describe('jobs admin query (through HTTP)', () => {
   afterAll(() => app.close());
 
   it('lists failed jobs with their failure', async () => {
-    const res = await waitFor(() => app.gql(JobsDocument, { state: 'FAILED' }).then((r) => r.data?.jobs.length && r), 'the failed job');
+    const res = await waitFor(
+      () => app.gql(JobsDocument, { state: 'FAILED' }).then((r) => r.data?.jobs.length && r),
+      'the failed job',
+    );
     expect(res.data!.jobs).toEqual([
-      expect.objectContaining({ name: 'test.fails', state: 'FAILED', failCount: 1, failReason: 'boom', nextRunAt: null, repeatInterval: null }),
+      expect.objectContaining({
+        name: 'test.fails',
+        state: 'FAILED',
+        failCount: 1,
+        failReason: 'boom',
+        nextRunAt: null,
+        repeatInterval: null,
+      }),
     ]);
     expect(res.data!.jobs[0].lastRunAt).not.toBeNull();
   });
 
   it('lists scheduled one-off and repeating jobs, filtered by name and capped by first', async () => {
-    await waitFor(() => app.gql(JobsDocument, { name: 'test.tick' }).then((r) => r.data?.jobs[0]?.lastFinishedAt), 'the first tick');
+    await waitFor(
+      () => app.gql(JobsDocument, { name: 'test.tick' }).then((r) => r.data?.jobs[0]?.lastFinishedAt),
+      'the first tick',
+    );
     const scheduled = await app.gql(JobsDocument, { state: 'SCHEDULED' });
     expect(scheduled.errors).toBeUndefined();
     const byName = Object.fromEntries(scheduled.data!.jobs.map((job) => [job.name, job]));
     expect(Object.keys(byName).sort()).toEqual(['test.later', 'test.tick']);
-    expect(byName['test.later']).toMatchObject({ state: 'SCHEDULED', nextRunAt: later.toISOString(), lastRunAt: null, failCount: 0 });
+    expect(byName['test.later']).toMatchObject({
+      state: 'SCHEDULED',
+      nextRunAt: later.toISOString(),
+      lastRunAt: null,
+      failCount: 0,
+    });
     expect(byName['test.tick']).toMatchObject({ state: 'SCHEDULED', repeatInterval: '1 hour' });
 
     const one = await app.gql(JobsDocument, { name: 'test.later' });
@@ -61,7 +79,11 @@ describe('jobs admin query (through HTTP)', () => {
     const asUser = await graphql({
       schema,
       source: '{ jobs { id } }',
-      contextValue: { principal: { kind: 'user', userId: randomUUID(), emailVerified: true }, logger: silent, dataSource: app.dataSource },
+      contextValue: {
+        principal: { kind: 'user', userId: randomUUID(), emailVerified: true },
+        logger: silent,
+        dataSource: app.dataSource,
+      },
     });
     expect((asUser.errors![0].originalError as AppError).code).toBe('FORBIDDEN');
     expect(asUser.data).toBeNull();

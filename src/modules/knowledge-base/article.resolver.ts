@@ -6,7 +6,14 @@ import { selectsField } from '../../core/graphql/selection';
 import type { OperationScope } from '../../core/tenancy/operation-scope';
 import { OperationTenant, TenantManager } from '../../core/tenancy/tenant-request';
 import { Article } from './article.entity';
-import { ArticleConnection, ArticlesArgs, CreateArticleInput, SuggestedArticlesArgs, TopResolvingArticlesArgs, UpdateArticleInput } from './article.inputs';
+import {
+  ArticleConnection,
+  ArticlesArgs,
+  CreateArticleInput,
+  SuggestedArticlesArgs,
+  TopResolvingArticlesArgs,
+  UpdateArticleInput,
+} from './article.inputs';
 import type { ArticleService } from './article.service';
 import { resolvedCountLoad } from './ticket-articles.loader';
 
@@ -20,39 +27,72 @@ export class ArticleResolver {
 
   @Policy(canRead('articles'))
   @Query(() => Article)
-  async article(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string, @Info() info: GraphQLResolveInfo): Promise<Article> {
+  async article(
+    @TenantManager() em: EntityManager,
+    @Arg('id', () => ID) id: string,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Article> {
     return this.one(em, info, await this.articleService.get(em, id));
   }
 
   @Policy(canRead('articles'))
   @Query(() => ArticleConnection)
-  async articles(@TenantManager() em: EntityManager, @Args() args: ArticlesArgs, @Info() info: GraphQLResolveInfo): Promise<ArticleConnection> {
+  async articles(
+    @TenantManager() em: EntityManager,
+    @Args() args: ArticlesArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<ArticleConnection> {
     const page = await this.articleService.list(em, args);
-    await this.counted(em, info, page.edges.map((e) => e.node), ['edges', 'node']);
+    await this.counted(
+      em,
+      info,
+      page.edges.map((e) => e.node),
+      ['edges', 'node'],
+    );
     return page;
   }
 
   @Policy(allOf(canRead('articles'), canRead('tickets')))
-  @Query(() => [Article], { description: "Published articles matching the ticket's subject, description and messages, best first" })
-  async suggestedArticles(@TenantManager() em: EntityManager, @Args() { ticketId, limit }: SuggestedArticlesArgs, @Info() info: GraphQLResolveInfo): Promise<Article[]> {
+  @Query(() => [Article], {
+    description: "Published articles matching the ticket's subject, description and messages, best first",
+  })
+  async suggestedArticles(
+    @TenantManager() em: EntityManager,
+    @Args() { ticketId, limit }: SuggestedArticlesArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Article[]> {
     return this.counted(em, info, await this.articleService.suggested(em, ticketId, limit));
   }
 
   @Policy(canRead('tickets'))
   @Query(() => [Article], { description: 'Articles linked to the ticket' })
-  async ticketArticles(@TenantManager() em: EntityManager, @Arg('ticketId', () => ID) ticketId: string, @Info() info: GraphQLResolveInfo): Promise<Article[]> {
+  async ticketArticles(
+    @TenantManager() em: EntityManager,
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Article[]> {
     return this.counted(em, info, await this.articleService.linkedTo(em, ticketId));
   }
 
   @Policy(canRead('articles'))
-  @Query(() => [Article], { description: 'The articles that resolved the most tickets (resolvedTicketCount), most first; articles that resolved none are left out' })
-  topResolvingArticles(@TenantManager() em: EntityManager, @Args() { limit }: TopResolvingArticlesArgs): Promise<Article[]> {
+  @Query(() => [Article], {
+    description:
+      'The articles that resolved the most tickets (resolvedTicketCount), most first; articles that resolved none are left out',
+  })
+  topResolvingArticles(
+    @TenantManager() em: EntityManager,
+    @Args() { limit }: TopResolvingArticlesArgs,
+  ): Promise<Article[]> {
     return this.articleService.topResolving(em, limit);
   }
 
   @Policy(canWrite('articles'))
   @Mutation(() => Article)
-  async createArticle(@TenantManager() em: EntityManager, @Arg('input') input: CreateArticleInput, @Info() info: GraphQLResolveInfo): Promise<Article> {
+  async createArticle(
+    @TenantManager() em: EntityManager,
+    @Arg('input') input: CreateArticleInput,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Article> {
     return this.one(em, info, await this.articleService.create(em, input));
   }
 
@@ -69,13 +109,21 @@ export class ArticleResolver {
 
   @Policy(canWrite('tickets'))
   @Mutation(() => Boolean, { description: 'Idempotent' })
-  linkArticle(@TenantManager() em: EntityManager, @Arg('ticketId', () => ID) ticketId: string, @Arg('articleId', () => ID) articleId: string): Promise<boolean> {
+  linkArticle(
+    @TenantManager() em: EntityManager,
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('articleId', () => ID) articleId: string,
+  ): Promise<boolean> {
     return this.articleService.link(em, ticketId, articleId);
   }
 
   @Policy(canWrite('tickets'))
   @Mutation(() => Boolean, { description: 'False when they were not linked' })
-  unlinkArticle(@TenantManager() em: EntityManager, @Arg('ticketId', () => ID) ticketId: string, @Arg('articleId', () => ID) articleId: string): Promise<boolean> {
+  unlinkArticle(
+    @TenantManager() em: EntityManager,
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Arg('articleId', () => ID) articleId: string,
+  ): Promise<boolean> {
     return this.articleService.unlink(em, ticketId, articleId);
   }
 
@@ -86,7 +134,12 @@ export class ArticleResolver {
   }
 
   /** Counts resolved tickets (one query) only when the client selected them, at `path` below the root field. */
-  private async counted(em: EntityManager, info: GraphQLResolveInfo, articles: Article[], path: string[] = []): Promise<Article[]> {
+  private async counted(
+    em: EntityManager,
+    info: GraphQLResolveInfo,
+    articles: Article[],
+    path: string[] = [],
+  ): Promise<Article[]> {
     return selectsField(info, 'resolvedTicketCount', path) ? this.articleService.countResolved(em, articles) : articles;
   }
 

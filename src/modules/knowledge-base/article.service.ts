@@ -58,11 +58,16 @@ export class ArticleService {
   /** Keyset page ordered by (createdAt, id); `search` narrows with the GIN-indexed full-text vector. */
   async list(em: EntityManager, args: ArticlesArgs) {
     const query = em.createQueryBuilder(Article, 'a');
-    if (args.search?.trim()) query.andWhere(`a.search_vector @@ websearch_to_tsquery('english', :search)`, { search: args.search.trim() });
+    if (args.search?.trim())
+      query.andWhere(`a.search_vector @@ websearch_to_tsquery('english', :search)`, { search: args.search.trim() });
     if (args.status) query.andWhere('a.status = :status', { status: args.status });
     if (args.category) query.andWhere('a.category = :category', { category: args.category });
     if (args.after) query.andWhere('(a.createdAt, a.id) > (:createdAt, :id)', decodeCursor(args.after));
-    const rows = await query.orderBy('a.createdAt', 'ASC').addOrderBy('a.id', 'ASC').limit(args.first + 1).getMany();
+    const rows = await query
+      .orderBy('a.createdAt', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .limit(args.first + 1)
+      .getMany();
     return toConnection(rows, args.first);
   }
 
@@ -79,26 +84,40 @@ export class ArticleService {
        LIMIT $3`,
       [text, ArticleStatus.PUBLISHED, limit],
     );
-    return this.inOrder(em, ranked.map(({ id }) => id));
+    return this.inOrder(
+      em,
+      ranked.map(({ id }) => id),
+    );
   }
 
   /** Sets `resolvedTicketCount` on the articles: one query for all of them. */
   async countResolved(em: EntityManager, articles: Article[]): Promise<Article[]> {
     if (!articles.length) return articles;
-    const rows: { id: string; count: number }[] = await em.query(resolvedCountsSql('AND l.article_id = ANY($1::uuid[])'), [articles.map((a) => a.id)]);
+    const rows: { id: string; count: number }[] = await em.query(
+      resolvedCountsSql('AND l.article_id = ANY($1::uuid[])'),
+      [articles.map((a) => a.id)],
+    );
     for (const article of articles) article.resolvedTicketCount = rows.find((r) => r.id === article.id)?.count ?? 0;
     return articles;
   }
 
   /** The articles linked to the most RESOLVED or CLOSED tickets, whatever their status; most first, then by id. */
   async topResolving(em: EntityManager, limit: number): Promise<Article[]> {
-    const rows: { id: string; count: number }[] = await em.query(`${resolvedCountsSql('')} ORDER BY count DESC, l.article_id LIMIT $1`, [limit]);
-    const articles = await this.inOrder(em, rows.map((r) => r.id));
+    const rows: { id: string; count: number }[] = await em.query(
+      `${resolvedCountsSql('')} ORDER BY count DESC, l.article_id LIMIT $1`,
+      [limit],
+    );
+    const articles = await this.inOrder(
+      em,
+      rows.map((r) => r.id),
+    );
     for (const [index, article] of articles.entries()) article.resolvedTicketCount = rows[index].count;
     return articles;
   }
 
-  /** Links of many tickets (`by: 'ticket'`) or articles, oldest first, in one query (Ticket.articles, Article.tickets). */
+  /**
+   * Links of many tickets (`by: 'ticket'`) or articles, oldest first, in one query (Ticket.articles, Article.tickets).
+   */
   async links(em: EntityManager, by: 'ticket' | 'article', ids: readonly string[]): Promise<TicketArticleLink[]> {
     const rows: { ticket_id: string; article_id: string }[] = await em.query(
       `SELECT ticket_id, article_id FROM ticket_articles WHERE ${by}_id = ANY($1::uuid[]) ORDER BY linked_at, ticket_id, article_id`,
@@ -122,7 +141,10 @@ export class ArticleService {
   async link(em: EntityManager, ticketId: string, articleId: string): Promise<boolean> {
     await this.assertTicket(em, ticketId);
     await this.get(em, articleId);
-    await em.query('INSERT INTO ticket_articles (ticket_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [ticketId, articleId]);
+    await em.query('INSERT INTO ticket_articles (ticket_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      ticketId,
+      articleId,
+    ]);
     return true;
   }
 
@@ -147,6 +169,7 @@ export class ArticleService {
   }
 
   private async assertTicket(em: EntityManager, ticketId: string): Promise<void> {
-    if (!isUuid(ticketId) || !(await em.existsBy(Ticket, { id: ticketId }))) throw new NotFoundError('Ticket', ticketId);
+    if (!isUuid(ticketId) || !(await em.existsBy(Ticket, { id: ticketId })))
+      throw new NotFoundError('Ticket', ticketId);
   }
 }

@@ -16,8 +16,12 @@ function linkedLoad<T extends { id: string }>(
   const [own, other] = from === 'ticket' ? (['ticketId', 'articleId'] as const) : (['articleId', 'ticketId'] as const);
   return defineBatchLoad(async ({ manager }, ids) => {
     const links = await articles.links(manager, from, ids);
-    const rows = new Map((await fetch(manager, [...new Set(links.map((link) => link[other]))])).map((row) => [row.id, row]));
-    return allEach(ids, links, (link: TicketArticleLink) => link[own]).map((mine) => mine.flatMap((link) => rows.get(link[other]) ?? []));
+    const rows = new Map(
+      (await fetch(manager, [...new Set(links.map((link) => link[other]))])).map((row) => [row.id, row]),
+    );
+    return allEach(ids, links, (link: TicketArticleLink) => link[own]).map((mine) =>
+      mine.flatMap((link) => rows.get(link[other]) ?? []),
+    );
   });
 }
 
@@ -32,7 +36,10 @@ export function ticketArticleLoads(articles: ArticleService, tickets: Pick<Ticke
 /** Resolved tickets per article (Article.resolvedTicketCount when the root resolver did not count them). */
 export const resolvedCountLoad = (articles: ArticleService): BatchLoad<string, number> =>
   defineBatchLoad(async ({ manager }, ids) => {
-    const counted = await articles.countResolved(manager, ids.map((id) => Object.assign(new Article(), { id })));
+    const counted = await articles.countResolved(
+      manager,
+      ids.map((id) => Object.assign(new Article(), { id })),
+    );
     const byId = new Map(counted.map((article) => [article.id, article.resolvedTicketCount ?? 0]));
     return ids.map((id) => byId.get(id) ?? 0);
   });

@@ -15,7 +15,10 @@ export class TicketArticlesResolver {
   constructor(private readonly loads: Loads) {}
 
   @Policy(canRead('articles'))
-  @FieldResolver(() => [Article], { nullable: true, description: 'Linked articles, in link order; FORBIDDEN (and null) without articles:read' })
+  @FieldResolver(() => [Article], {
+    nullable: true,
+    description: 'Linked articles, in link order; FORBIDDEN (and null) without articles:read',
+  })
   articles(@Root() ticket: Ticket, @OperationTenant() scope: OperationScope): Promise<Article[]> {
     return scope.load(this.loads.articlesOfTicket, ticket.id);
   }
@@ -26,7 +29,10 @@ export class ArticleTicketsResolver {
   constructor(private readonly loads: Loads) {}
 
   @Policy(canRead('tickets'))
-  @FieldResolver(() => [Ticket], { nullable: true, description: 'Tickets the article is linked to, in link order; FORBIDDEN (and null) without tickets:read' })
+  @FieldResolver(() => [Ticket], {
+    nullable: true,
+    description: 'Tickets the article is linked to, in link order; FORBIDDEN (and null) without tickets:read',
+  })
   tickets(@Root() article: Article, @OperationTenant() scope: OperationScope): Promise<Ticket[]> {
     return scope.load(this.loads.ticketsOfArticle, article.id);
   }

@@ -28,7 +28,9 @@ export class MembershipResolver {
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
-  @Mutation(() => Invitation, { description: 'Email an invitation link (valid 7 days); a new one to the same address replaces the pending one' })
+  @Mutation(() => Invitation, {
+    description: 'Email an invitation link (valid 7 days); a new one to the same address replaces the pending one',
+  })
   inviteMember(
     @Args() { email, role }: InviteMemberArgs,
     @TenantManager() manager: EntityManager,
@@ -40,12 +42,18 @@ export class MembershipResolver {
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => Boolean, { description: 'The invitation link stops working' })
-  revokeInvitation(@Arg('id', () => ID) id: string, @TenantManager() manager: EntityManager, @CurrentTenant() tenant: ScopedTenant): Promise<boolean> {
+  revokeInvitation(
+    @Arg('id', () => ID) id: string,
+    @TenantManager() manager: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+  ): Promise<boolean> {
     return this.memberships.revokeInvitation(manager, tenant.id, id);
   }
 
   @Policy(signedIn)
-  @Mutation(() => Membership, { description: 'Join with the token from an invitation link; the signed-in account must have the invited address' })
+  @Mutation(() => Membership, {
+    description: 'Join with the token from an invitation link; the signed-in account must have the invited address',
+  })
   acceptInvitation(@Arg('token') token: string, @CurrentUser() user: UserPrincipal): Promise<Membership> {
     return this.memberships.accept(user, token);
   }
@@ -74,8 +82,14 @@ export class MembershipResolver {
   }
 
   @Policy(hasRole(MemberRole.VIEWER))
-  @Mutation(() => Boolean, { description: 'Leave the organization in X-Organization-ID (the last OWNER must hand over first)' })
-  leaveOrganization(@CurrentUser() user: UserPrincipal, @TenantManager() manager: EntityManager, @CurrentTenant() tenant: ScopedTenant): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description: 'Leave the organization in X-Organization-ID (the last OWNER must hand over first)',
+  })
+  leaveOrganization(
+    @CurrentUser() user: UserPrincipal,
+    @TenantManager() manager: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+  ): Promise<boolean> {
     return this.memberships.leave(manager, tenant, user);
   }
 }

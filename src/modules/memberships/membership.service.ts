@@ -49,7 +49,8 @@ export const toMember = (row: MemberRow): Member =>
     joinedAt: row.created_at,
   });
 
-const invalidInvitation = () => new BadUserInputError('This invitation is invalid, used, revoked or expired', { reason: 'INVALID_TOKEN' });
+const invalidInvitation = () =>
+  new BadUserInputError('This invitation is invalid, used, revoked or expired', { reason: 'INVALID_TOKEN' });
 
 /**
  * Who belongs to an organization and as what. Methods taking a manager run in the
@@ -76,7 +77,9 @@ export class MembershipService {
   invitations(manager: EntityManager, tenantId: string): Promise<Invitation[]> {
     return manager
       .createQueryBuilder(Invitation, 'i')
-      .where('i.tenantId = :tenantId AND i.acceptedAt IS NULL AND i.revokedAt IS NULL AND i.expiresAt > now()', { tenantId })
+      .where('i.tenantId = :tenantId AND i.acceptedAt IS NULL AND i.revokedAt IS NULL AND i.expiresAt > now()', {
+        tenantId,
+      })
       .orderBy('i.createdAt', 'DESC')
       .getMany();
   }
@@ -85,7 +88,13 @@ export class MembershipService {
    * Records the invitation and its mail in the caller's transaction. A new invitation
    * to the same address replaces the pending one (its link stops working).
    */
-  async invite(manager: EntityManager, tenant: ScopedTenant, actor: Principal, email: string, role: MemberRole): Promise<Invitation> {
+  async invite(
+    manager: EntityManager,
+    tenant: ScopedTenant,
+    actor: Principal,
+    email: string,
+    role: MemberRole,
+  ): Promise<Invitation> {
     if (actor.kind === 'user') await this.deps.users.requireVerifiedEmail(actor); // mail to third parties: no unconfirmed senders
     assertMayAssign(actorRole(tenant, actor), role);
     const address = email.trim();
@@ -151,19 +160,29 @@ export class MembershipService {
    */
   async accept(principal: UserPrincipal, token: string): Promise<Membership> {
     return this.deps.dataSource.transaction(async (manager) => {
-      const [invitation]: { id: string; tenant_id: string; email: string; role: MemberRole; expires_at: Date; status: string }[] =
-        await manager.query(
-          `SELECT i.id, i.tenant_id, i.email, i.role, i.expires_at, t.status
+      const [invitation]: {
+        id: string;
+        tenant_id: string;
+        email: string;
+        role: MemberRole;
+        expires_at: Date;
+        status: string;
+      }[] = await manager.query(
+        `SELECT i.id, i.tenant_id, i.email, i.role, i.expires_at, t.status
              FROM public.invitations i JOIN public.tenants t ON t.id = i.tenant_id
             WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
               FOR UPDATE OF i`,
-          [hashSecureToken(token)],
-        );
+        [hashSecureToken(token)],
+      );
       if (!invitation || invitation.expires_at.getTime() <= Date.now()) throw invalidInvitation();
       if (invitation.status !== 'ACTIVE') {
-        throw new ForbiddenError(`Organization is ${invitation.status.toLowerCase()}`, { reason: `TENANT_${invitation.status}` });
+        throw new ForbiddenError(`Organization is ${invitation.status.toLowerCase()}`, {
+          reason: `TENANT_${invitation.status}`,
+        });
       }
-      const [account]: { email: string }[] = await manager.query('SELECT email FROM public.users WHERE id = $1', [principal.userId]);
+      const [account]: { email: string }[] = await manager.query('SELECT email FROM public.users WHERE id = $1', [
+        principal.userId,
+      ]);
       if (account?.email.toLowerCase() !== invitation.email.toLowerCase()) {
         throw new ForbiddenError('This invitation was sent to another email address; sign in with that account', {
           reason: 'INVITATION_EMAIL_MISMATCH',
@@ -174,19 +193,36 @@ export class MembershipService {
         `INSERT INTO public.memberships (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id`,
         [invitation.tenant_id, principal.userId, invitation.role],
       );
-      if (!joined.length) throw new ConflictError('You are already a member of this organization', { reason: 'ALREADY_MEMBER' });
-      await manager.query('UPDATE public.invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1', [invitation.id, principal.userId]);
-      await manager.query('UPDATE public.users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1', [principal.userId]);
-      return manager.findOneOrFail(Membership, { where: { tenantId: invitation.tenant_id, userId: principal.userId }, relations: { tenant: true } });
+      if (!joined.length)
+        throw new ConflictError('You are already a member of this organization', { reason: 'ALREADY_MEMBER' });
+      await manager.query('UPDATE public.invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1', [
+        invitation.id,
+        principal.userId,
+      ]);
+      await manager.query(
+        'UPDATE public.users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1',
+        [principal.userId],
+      );
+      return manager.findOneOrFail(Membership, {
+        where: { tenantId: invitation.tenant_id, userId: principal.userId },
+        relations: { tenant: true },
+      });
     });
   }
 
-  async updateRole(manager: EntityManager, tenant: ScopedTenant, actor: Principal, userId: string, role: MemberRole): Promise<Member> {
+  async updateRole(
+    manager: EntityManager,
+    tenant: ScopedTenant,
+    actor: Principal,
+    userId: string,
+    role: MemberRole,
+  ): Promise<Member> {
     const byRole = actorRole(tenant, actor);
     assertMayAssign(byRole, role);
     const current = await this.lockForChange(manager, tenant.id, userId);
     assertMayManage(byRole, current.role);
-    if (current.role === MemberRole.OWNER && role !== MemberRole.OWNER) await this.assertNotLastOwner(manager, tenant.id);
+    if (current.role === MemberRole.OWNER && role !== MemberRole.OWNER)
+      await this.assertNotLastOwner(manager, tenant.id);
     const [row]: MemberRow[] = await manager.query(
       `WITH changed AS (UPDATE public.memberships SET role = $3 WHERE tenant_id = $1 AND user_id = $2 RETURNING *)
        SELECT ${MEMBER_COLUMNS} FROM changed m JOIN public.users u ON u.id = m.user_id`,
@@ -227,9 +263,15 @@ export class MembershipService {
    * and the organization cannot end up without an owner.
    */
   private async lockForChange(manager: EntityManager, tenantId: string, userId: string): Promise<{ role: MemberRole }> {
-    await manager.query(`SELECT user_id FROM public.memberships WHERE tenant_id = $1 AND role = 'OWNER' ORDER BY user_id FOR UPDATE`, [tenantId]);
+    await manager.query(
+      `SELECT user_id FROM public.memberships WHERE tenant_id = $1 AND role = 'OWNER' ORDER BY user_id FOR UPDATE`,
+      [tenantId],
+    );
     const [row]: { role: MemberRole }[] = isUuid(userId)
-      ? await manager.query('SELECT role FROM public.memberships WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE', [tenantId, userId])
+      ? await manager.query('SELECT role FROM public.memberships WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE', [
+          tenantId,
+          userId,
+        ])
       : [];
     if (!row) throw new NotFoundError('Member', userId);
     return row;
@@ -240,7 +282,10 @@ export class MembershipService {
       `SELECT count(*)::int AS owners FROM public.memberships WHERE tenant_id = $1 AND role = 'OWNER'`,
       [tenantId],
     );
-    if (owners <= 1) throw new ConflictError('An organization needs an owner: make someone else OWNER first', { reason: 'LAST_OWNER' });
+    if (owners <= 1)
+      throw new ConflictError('An organization needs an owner: make someone else OWNER first', {
+        reason: 'LAST_OWNER',
+      });
   }
 }
 
@@ -251,7 +296,8 @@ function actorRole(tenant: ScopedTenant, actor: Principal): MemberRole {
   throw new ForbiddenError('Only members manage members', { reason: 'USER_REQUIRED' });
 }
 
-const ownerRequired = () => new ForbiddenError('Only an OWNER can grant, change or remove ownership', { reason: 'OWNER_REQUIRED' });
+const ownerRequired = () =>
+  new ForbiddenError('Only an OWNER can grant, change or remove ownership', { reason: 'OWNER_REQUIRED' });
 
 function assertMayAssign(byRole: MemberRole, role: MemberRole): void {
   if (role === MemberRole.OWNER && !roleAtLeast(byRole, MemberRole.OWNER)) throw ownerRequired();
@@ -266,5 +312,6 @@ export const inviteTeamStep: OnboardingStepDefinition = {
   key: 'invite-team',
   title: 'Invite a team member',
   completedAt: async (manager, tenant) =>
-    (await manager.query('SELECT min(created_at) AS at FROM public.invitations WHERE tenant_id = $1', [tenant.id]))[0].at,
+    (await manager.query('SELECT min(created_at) AS at FROM public.invitations WHERE tenant_id = $1', [tenant.id]))[0]
+      .at,
 };

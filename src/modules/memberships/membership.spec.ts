@@ -39,7 +39,9 @@ describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
     expect(invited.errors).toBeUndefined();
     expect(invited.data!.inviteMember).toMatchObject({ email: 'Bob@Example.com', role: 'MEMBER' });
     expect(new Date(invited.data!.inviteMember.expiresAt).getTime()).toBeGreaterThan(Date.now() + 6.9 * 86_400_000);
-    expect((await app.gql(InvitationsDocument, {}, as(owner))).data!.invitations.map((i) => i.email)).toEqual(['Bob@Example.com']);
+    expect((await app.gql(InvitationsDocument, {}, as(owner))).data!.invitations.map((i) => i.email)).toEqual([
+      'Bob@Example.com',
+    ]);
 
     // The mail went through the outbox in the invitation's transaction; the link is built from FRONTEND_URL.
     await app.services.mailOutbox.deliverDue();
@@ -55,7 +57,10 @@ describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
 
     const accepted = await app.gql(AcceptInvitationDocument, { token }, { bearer: bob.token });
     expect(accepted.errors).toBeUndefined();
-    expect(accepted.data!.acceptInvitation).toEqual({ role: 'MEMBER', tenant: { id: owner.tenant.id, slug: owner.tenant.slug, name: 'Acme Trading' } });
+    expect(accepted.data!.acceptInvitation).toEqual({
+      role: 'MEMBER',
+      tenant: { id: owner.tenant.id, slug: owner.tenant.slug, name: 'Acme Trading' },
+    });
     const again = await app.gql(AcceptInvitationDocument, { token }, { bearer: bob.token });
     expect(again.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_TOKEN' });
 
@@ -81,18 +86,35 @@ describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
 
     const owner = await signUp(app, 'otto@example.com', 'Otto Optics');
     const dave = await signUp(app, 'dave@example.com', 'Dave Dairy');
-    const first = (await app.gql(InviteMemberDocument, { email: dave.email, role: 'VIEWER' }, as(owner))).data!.inviteMember;
-    const second = (await app.gql(InviteMemberDocument, { email: dave.email, role: 'ADMIN' }, as(owner))).data!.inviteMember;
-    const replaced = await app.gql(AcceptInvitationDocument, { token: await invitationToken(app, first.id) }, { bearer: dave.token });
+    const first = (await app.gql(InviteMemberDocument, { email: dave.email, role: 'VIEWER' }, as(owner))).data!
+      .inviteMember;
+    const second = (await app.gql(InviteMemberDocument, { email: dave.email, role: 'ADMIN' }, as(owner))).data!
+      .inviteMember;
+    const replaced = await app.gql(
+      AcceptInvitationDocument,
+      { token: await invitationToken(app, first.id) },
+      { bearer: dave.token },
+    );
     expect(replaced.errors![0].extensions.reason).toBe('INVALID_TOKEN');
 
     expect((await app.gql(RevokeInvitationDocument, { id: second.id }, as(owner))).data!.revokeInvitation).toBe(true);
-    const revoked = await app.gql(AcceptInvitationDocument, { token: await invitationToken(app, second.id) }, { bearer: dave.token });
+    const revoked = await app.gql(
+      AcceptInvitationDocument,
+      { token: await invitationToken(app, second.id) },
+      { bearer: dave.token },
+    );
     expect(revoked.errors![0].extensions.reason).toBe('INVALID_TOKEN');
 
-    const third = (await app.gql(InviteMemberDocument, { email: dave.email, role: 'ADMIN' }, as(owner))).data!.inviteMember;
-    await app.dataSource.query(`UPDATE public.invitations SET expires_at = now() - interval '1 second' WHERE id = $1`, [third.id]);
-    const expired = await app.gql(AcceptInvitationDocument, { token: await invitationToken(app, third.id) }, { bearer: dave.token });
+    const third = (await app.gql(InviteMemberDocument, { email: dave.email, role: 'ADMIN' }, as(owner))).data!
+      .inviteMember;
+    await app.dataSource.query(`UPDATE public.invitations SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      third.id,
+    ]);
+    const expired = await app.gql(
+      AcceptInvitationDocument,
+      { token: await invitationToken(app, third.id) },
+      { bearer: dave.token },
+    );
     expect(expired.errors![0].extensions.reason).toBe('INVALID_TOKEN');
     expect((await app.gql(MembersDocument, {}, as(owner))).data!.members).toHaveLength(1);
 
@@ -144,42 +166,77 @@ describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
       await addMember(app, owner, viewer, 'VIEWER');
     });
     const inRoles = (account: TestAccount) => as(account, owner.tenant.slug);
-    const customerCount = async () =>
-      (await app.gql(CustomersDocument, {}, inRoles(owner))).data!.customers.totalCount;
+    const customerCount = async () => (await app.gql(CustomersDocument, {}, inRoles(owner))).data!.customers.totalCount;
 
     it('a VIEWER reads but every mutation is FORBIDDEN and writes nothing', async () => {
       expect((await app.gql(CustomersDocument, {}, inRoles(viewer))).errors).toBeUndefined();
       const before = await customerCount();
       const write = await app.gql(CreateCustomerDocument, { input: { name: 'Nope' } }, inRoles(viewer));
-      expect(write.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'INSUFFICIENT_ROLE', requiredRole: 'MEMBER' });
-      const settings = await app.gql(UpdateTenantSettingsDocument, { input: { legalName: 'Nope Ltd' } }, inRoles(viewer));
+      expect(write.errors![0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'INSUFFICIENT_ROLE',
+        requiredRole: 'MEMBER',
+      });
+      const settings = await app.gql(
+        UpdateTenantSettingsDocument,
+        { input: { legalName: 'Nope Ltd' } },
+        inRoles(viewer),
+      );
       expect(settings.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', requiredRole: 'ADMIN' });
       expect(await customerCount()).toBe(before);
     });
 
     it('a MEMBER writes tenant data but cannot manage members or API keys', async () => {
-      expect((await app.gql(CreateCustomerDocument, { input: { name: 'By member' } }, inRoles(member))).errors).toBeUndefined();
+      expect(
+        (await app.gql(CreateCustomerDocument, { input: { name: 'By member' } }, inRoles(member))).errors,
+      ).toBeUndefined();
       const invite = await app.gql(InviteMemberDocument, { email: 'new@roles.test', role: 'VIEWER' }, inRoles(member));
-      expect(invite.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'INSUFFICIENT_ROLE', requiredRole: 'ADMIN' });
-      const demote = await app.gql(UpdateMemberRoleDocument, { userId: viewer.userId, role: 'MEMBER' }, inRoles(member));
+      expect(invite.errors![0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'INSUFFICIENT_ROLE',
+        requiredRole: 'ADMIN',
+      });
+      const demote = await app.gql(
+        UpdateMemberRoleDocument,
+        { userId: viewer.userId, role: 'MEMBER' },
+        inRoles(member),
+      );
       expect(demote.errors![0].extensions.code).toBe('FORBIDDEN');
-      const key = await app.gql(CreateApiKeyDocument, { input: { name: 'k', scopes: ['customers:read'] } }, inRoles(member));
+      const key = await app.gql(
+        CreateApiKeyDocument,
+        { input: { name: 'k', scopes: ['customers:read'] } },
+        inRoles(member),
+      );
       expect(key.errors![0].extensions.code).toBe('FORBIDDEN');
     });
 
     it('an ADMIN manages members but cannot grant, change or remove ownership', async () => {
-      const promoted = await app.gql(UpdateMemberRoleDocument, { userId: viewer.userId, role: 'MEMBER' }, inRoles(admin));
+      const promoted = await app.gql(
+        UpdateMemberRoleDocument,
+        { userId: viewer.userId, role: 'MEMBER' },
+        inRoles(admin),
+      );
       expect(promoted.data!.updateMemberRole).toEqual({ userId: viewer.userId, role: 'MEMBER' });
       const toOwner = await app.gql(UpdateMemberRoleDocument, { userId: member.userId, role: 'OWNER' }, inRoles(admin));
       expect(toOwner.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'OWNER_REQUIRED' });
-      const inviteOwner = await app.gql(InviteMemberDocument, { email: 'boss@roles.test', role: 'OWNER' }, inRoles(admin));
+      const inviteOwner = await app.gql(
+        InviteMemberDocument,
+        { email: 'boss@roles.test', role: 'OWNER' },
+        inRoles(admin),
+      );
       expect(inviteOwner.errors![0].extensions.reason).toBe('OWNER_REQUIRED');
       const removeOwner = await app.gql(RemoveMemberDocument, { userId: owner.userId }, inRoles(admin));
       expect(removeOwner.errors![0].extensions.reason).toBe('OWNER_REQUIRED');
-      const unknown = await app.gql(RemoveMemberDocument, { userId: '00000000-0000-4000-8000-000000000000' }, inRoles(admin));
+      const unknown = await app.gql(
+        RemoveMemberDocument,
+        { userId: '00000000-0000-4000-8000-000000000000' },
+        inRoles(admin),
+      );
       expect(unknown.errors![0].extensions.code).toBe('NOT_FOUND');
 
-      expect((await app.gql(RemoveMemberDocument, { userId: viewer.userId }, inRoles(admin))).data!.removeMember).toBe(true);
+      expect((await app.gql(RemoveMemberDocument, { userId: viewer.userId }, inRoles(admin))).data!.removeMember).toBe(
+        true,
+      );
       const gone = await app.gql(CustomersDocument, {}, inRoles(viewer));
       expect(gone.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_A_MEMBER' });
     });
@@ -197,21 +254,30 @@ describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
     const leave = await app.gql(LeaveOrganizationDocument, {}, as(owner));
     expect(leave.errors![0].extensions.reason).toBe('LAST_OWNER');
 
-    expect((await app.gql(UpdateMemberRoleDocument, { userId: partner.userId, role: 'OWNER' }, as(owner))).errors).toBeUndefined();
+    expect(
+      (await app.gql(UpdateMemberRoleDocument, { userId: partner.userId, role: 'OWNER' }, as(owner))).errors,
+    ).toBeUndefined();
     // Both demoting themselves at once: one wins, the other sees it and keeps the organization owned.
     const both = await Promise.all(
-      [owner, partner].map((who) => app.gql(UpdateMemberRoleDocument, { userId: who.userId, role: 'ADMIN' }, as(who, owner.tenant.slug))),
+      [owner, partner].map((who) =>
+        app.gql(UpdateMemberRoleDocument, { userId: who.userId, role: 'ADMIN' }, as(who, owner.tenant.slug)),
+      ),
     );
     expect(both.filter((r) => r.errors?.[0].extensions.reason === 'LAST_OWNER')).toHaveLength(1);
-    const [{ owners }] = await app.dataSource.query(`SELECT count(*)::int AS owners FROM public.memberships WHERE tenant_id = $1 AND role = 'OWNER'`, [
-      owner.tenant.id,
-    ]);
+    const [{ owners }] = await app.dataSource.query(
+      `SELECT count(*)::int AS owners FROM public.memberships WHERE tenant_id = $1 AND role = 'OWNER'`,
+      [owner.tenant.id],
+    );
     expect(owners).toBe(1);
 
     const stillOwner = both.findIndex((r) => r.errors) === 0 ? owner : partner;
     const other = stillOwner === owner ? partner : owner;
-    expect((await app.gql(LeaveOrganizationDocument, {}, as(other, owner.tenant.slug))).data!.leaveOrganization).toBe(true);
-    expect((await app.gql(MembersDocument, {}, as(stillOwner, owner.tenant.slug))).data!.members.map((m) => m.userId)).toEqual([stillOwner.userId]);
+    expect((await app.gql(LeaveOrganizationDocument, {}, as(other, owner.tenant.slug))).data!.leaveOrganization).toBe(
+      true,
+    );
+    expect(
+      (await app.gql(MembersDocument, {}, as(stillOwner, owner.tenant.slug))).data!.members.map((m) => m.userId),
+    ).toEqual([stillOwner.userId]);
   });
 
   it('a user of organization A naming organization B gets FORBIDDEN and nothing is read or written in B', async () => {
@@ -228,9 +294,15 @@ describe('organizations and roles (HTTP, real PostgreSQL, real SMTP)', () => {
       const invite = await app.gql(InviteMemberDocument, { email: 'spy@a.test', role: 'OWNER' }, as(alice, org));
       expect(invite.errors![0].extensions.code).toBe('FORBIDDEN');
     }
-    const [{ schema_name: schema }] = await app.dataSource.query('SELECT schema_name FROM public.tenants WHERE id = $1', [bert.tenant.id]);
+    const [{ schema_name: schema }] = await app.dataSource.query(
+      'SELECT schema_name FROM public.tenants WHERE id = $1',
+      [bert.tenant.id],
+    );
     expect(await app.dataSource.query(`SELECT name FROM "${schema}".customers`)).toEqual([{ name: 'B secret' }]);
-    const [{ invitations }] = await app.dataSource.query('SELECT count(*)::int AS invitations FROM public.invitations WHERE tenant_id = $1', [bert.tenant.id]);
+    const [{ invitations }] = await app.dataSource.query(
+      'SELECT count(*)::int AS invitations FROM public.invitations WHERE tenant_id = $1',
+      [bert.tenant.id],
+    );
     expect(invitations).toBe(0);
   });
 });

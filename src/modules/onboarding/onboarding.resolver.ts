@@ -13,12 +13,17 @@ export class OnboardingResolver {
 
   @Policy(hasRole(MemberRole.VIEWER))
   @Query(() => OnboardingStatus, { description: 'Setup checklist of the organization in X-Organization-ID' })
-  onboardingStatus(@TenantManager() manager: EntityManager, @CurrentTenant() tenant: ScopedTenant): Promise<OnboardingStatus> {
+  onboardingStatus(
+    @TenantManager() manager: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+  ): Promise<OnboardingStatus> {
     return this.onboarding.status(manager, tenant);
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
-  @Mutation(() => OnboardingStatus, { description: 'Tick a step off by hand (steps that follow real state tick themselves)' })
+  @Mutation(() => OnboardingStatus, {
+    description: 'Tick a step off by hand (steps that follow real state tick themselves)',
+  })
   markOnboardingStep(
     @Arg('key') key: string,
     @TenantManager() manager: EntityManager,

@@ -42,7 +42,8 @@ export interface InitializeOutcome {
 
 const earliest = (...dates: (Date | null | undefined)[]) =>
   dates.filter((d): d is Date => !!d).reduce<Date | null>((min, d) => (!min || d < min ? d : min), null);
-const latest = (dates: (Date | null)[]) => dates.reduce<Date | null>((max, d) => (d && (!max || d > max) ? d : max), null);
+const latest = (dates: (Date | null)[]) =>
+  dates.reduce<Date | null>((max, d) => (d && (!max || d > max) ? d : max), null);
 
 /**
  * The onboarding checklist of a tenant and its reminder emails. Steps follow real
@@ -57,20 +58,31 @@ export class OnboardingService {
   constructor(private readonly deps: OnboardingServiceDependencies) {
     const keys = new Set<string>();
     for (const step of deps.steps) {
-      if (!STEP_KEY.test(step.key) || keys.has(step.key)) throw new Error(`Onboarding step key ${JSON.stringify(step.key)} is invalid or registered twice`);
+      if (!STEP_KEY.test(step.key) || keys.has(step.key))
+        throw new Error(`Onboarding step key ${JSON.stringify(step.key)} is invalid or registered twice`);
       keys.add(step.key);
     }
     this.steps = [...deps.steps];
   }
 
   async status(manager: EntityManager, tenant: ScopedTenant): Promise<OnboardingStatus> {
-    const marks: { step_key: string; marked_at: Date }[] = await manager.query('SELECT step_key, marked_at FROM onboarding_marks');
+    const marks: { step_key: string; marked_at: Date }[] = await manager.query(
+      'SELECT step_key, marked_at FROM onboarding_marks',
+    );
     const [state]: { completed_at: Date | null }[] = await manager.query('SELECT completed_at FROM onboarding_state');
     const markedAt = new Map(marks.map((m) => [m.step_key, m.marked_at]));
     const steps: OnboardingStepStatus[] = [];
     for (const step of this.steps) {
       const completedAt = earliest(await step.completedAt?.(manager, tenant), markedAt.get(step.key));
-      steps.push(Object.assign(new OnboardingStepStatus(), { key: step.key, title: step.title, completed: !!completedAt, completedAt, manual: !step.completedAt }));
+      steps.push(
+        Object.assign(new OnboardingStepStatus(), {
+          key: step.key,
+          title: step.title,
+          completed: !!completedAt,
+          completedAt,
+          manual: !step.completedAt,
+        }),
+      );
     }
     const done = steps.filter((s) => s.completed).length;
     const allDone = done === steps.length;
@@ -93,14 +105,22 @@ export class OnboardingService {
   }
 
   /** Ticks a step off by hand (any step: e.g. "invite a team member" for a business of one). */
-  async markStep(manager: EntityManager, tenant: ScopedTenant, key: string, actor: Principal): Promise<OnboardingStatus> {
+  async markStep(
+    manager: EntityManager,
+    tenant: ScopedTenant,
+    key: string,
+    actor: Principal,
+  ): Promise<OnboardingStatus> {
     if (!this.steps.some((s) => s.key === key)) {
-      throw new BadUserInputError(`Unknown onboarding step "${key}"`, { reason: 'UNKNOWN_STEP', steps: this.steps.map((s) => s.key) });
+      throw new BadUserInputError(`Unknown onboarding step "${key}"`, {
+        reason: 'UNKNOWN_STEP',
+        steps: this.steps.map((s) => s.key),
+      });
     }
-    await manager.query('INSERT INTO onboarding_marks (step_key, marked_by) VALUES ($1, $2) ON CONFLICT (step_key) DO NOTHING', [
-      key,
-      actor.kind === 'user' ? actor.userId : null,
-    ]);
+    await manager.query(
+      'INSERT INTO onboarding_marks (step_key, marked_by) VALUES ($1, $2) ON CONFLICT (step_key) DO NOTHING',
+      [key, actor.kind === 'user' ? actor.userId : null],
+    );
     return this.status(manager, tenant);
   }
 
@@ -145,18 +165,24 @@ export class OnboardingService {
 
   /** `npm run onboarding:init`: records the state of a tenant that predates onboarding (idempotent). */
   async initialize(manager: EntityManager, tenant: ScopedTenant): Promise<InitializeOutcome> {
-    const inserted: unknown[] = await manager.query('INSERT INTO onboarding_state (id) VALUES (1) ON CONFLICT (id) DO NOTHING RETURNING id');
+    const inserted: unknown[] = await manager.query(
+      'INSERT INTO onboarding_state (id) VALUES (1) ON CONFLICT (id) DO NOTHING RETURNING id',
+    );
     return { initialized: inserted.length > 0, status: await this.status(manager, tenant) };
   }
 
   /** Tenants old enough for no reminder to be due any more need not be visited by the job. */
   reminderWindowStart(): Date {
-    const days = REMINDER_DAYS[REMINDER_DAYS.length - 1] + REMINDER_GRACE_DAYS + 1; // + 1: timezones run up to a day apart
+    // + 1: timezones run up to a day apart
+    const days = REMINDER_DAYS[REMINDER_DAYS.length - 1] + REMINDER_GRACE_DAYS + 1;
     return new Date(this.deps.now().getTime() - days * 86_400_000);
   }
 
   private async dueReminderDay(manager: EntityManager, tenant: ScopedTenant): Promise<number | undefined> {
-    const [{ created_at: createdAt }]: { created_at: Date }[] = await manager.query('SELECT created_at FROM public.tenants WHERE id = $1', [tenant.id]);
+    const [{ created_at: createdAt }]: { created_at: Date }[] = await manager.query(
+      'SELECT created_at FROM public.tenants WHERE id = $1',
+      [tenant.id],
+    );
     const timeZone = await this.deps.timezoneOf(manager);
     const now = localClock(this.deps.now(), timeZone);
     if (now.hour < this.deps.config.onboarding.reminderHour) return undefined;

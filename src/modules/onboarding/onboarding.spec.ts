@@ -44,14 +44,20 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
     const profile = { legalName: 'Onboard Ltd', address: '1 Main Street', phone: '+44 20 7946 0958' };
     expect((await app.gql(UpdateTenantSettingsDocument, { input: profile }, asOwner())).errors).toBeUndefined();
     const afterProfile = await status();
-    expect(afterProfile.steps[0]).toMatchObject({ key: 'business-profile', completed: true, completedAt: expect.any(String) });
+    expect(afterProfile.steps[0]).toMatchObject({
+      key: 'business-profile',
+      completed: true,
+      completedAt: expect.any(String),
+    });
     expect(afterProfile.completionPercentage).toBe(14);
     // Real state: removing the phone makes the profile incomplete again.
     await app.gql(UpdateTenantSettingsDocument, { input: { phone: null } }, asOwner());
     expect((await done())['business-profile']).toBe(false);
     await app.gql(UpdateTenantSettingsDocument, { input: { phone: profile.phone } }, asOwner());
 
-    expect((await app.gql(InviteMemberDocument, { email: 'new@onboard.test', role: 'MEMBER' }, asOwner())).errors).toBeUndefined();
+    expect(
+      (await app.gql(InviteMemberDocument, { email: 'new@onboard.test', role: 'MEMBER' }, asOwner())).errors,
+    ).toBeUndefined();
     const key = await app.gql(CreateApiKeyDocument, { input: { name: 'shop', scopes: ['customers:read'] } }, asOwner());
     // Creating the key counts, even once it is revoked.
     await app.gql(RevokeApiKeyDocument, { id: key.data!.createApiKey.apiKey.id }, asOwner());
@@ -71,7 +77,10 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
     const unknown = await mark('conquer-the-world');
     expect(unknown.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'UNKNOWN_STEP' });
 
-    expect((await mark('add-payment-method')).data!.markOnboardingStep).toMatchObject({ completed: false, completionPercentage: 57 });
+    expect((await mark('add-payment-method')).data!.markOnboardingStep).toMatchObject({
+      completed: false,
+      completionPercentage: 57,
+    });
     // Marking twice changes nothing.
     expect((await mark('add-payment-method')).data!.markOnboardingStep.completionPercentage).toBe(57);
     await mark('email-channel-configured');
@@ -83,7 +92,11 @@ describe('onboarding checklist (HTTP, real PostgreSQL)', () => {
     expect(finished.completedAt).not.toBeNull();
     // State that regresses later does not reopen onboarding.
     await app.gql(UpdateTenantSettingsDocument, { input: { address: null } }, asOwner());
-    expect(await status()).toMatchObject({ completed: true, completedAt: finished.completedAt, completionPercentage: 86 });
+    expect(await status()).toMatchObject({
+      completed: true,
+      completedAt: finished.completedAt,
+      completionPercentage: 86,
+    });
   });
 
   it('members see the checklist; only ADMIN and OWNER tick steps', async () => {

@@ -14,7 +14,9 @@ export class OnboardingStepStatus {
   @Field(() => Date, { nullable: true })
   completedAt: Date | null;
 
-  @Field({ description: 'True when only a person can tell (markOnboardingStep); false when it follows what was set up' })
+  @Field({
+    description: 'True when only a person can tell (markOnboardingStep); false when it follows what was set up',
+  })
   manual: boolean;
 }
 

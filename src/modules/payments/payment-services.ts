@@ -25,13 +25,33 @@ export interface PaymentServicesDependencies {
 }
 
 /** The billing module wired from configuration: a gateway whose secret is not set is simply absent. */
-export function createPaymentServices({ config, dataSource, plans, catalog, memberships, outbox, templates, now }: PaymentServicesDependencies) {
+export function createPaymentServices({
+  config,
+  dataSource,
+  plans,
+  catalog,
+  memberships,
+  outbox,
+  templates,
+  now,
+}: PaymentServicesDependencies) {
   const stripe = config.stripe.secretKey
-    ? new StripeGateway({ secretKey: config.stripe.secretKey, apiUrl: config.stripe.apiUrl, webhookSecret: config.stripe.webhookSecret })
+    ? new StripeGateway({
+        secretKey: config.stripe.secretKey,
+        apiUrl: config.stripe.apiUrl,
+        webhookSecret: config.stripe.webhookSecret,
+      })
     : undefined;
-  const khalti = config.khalti.secretKey ? new KhaltiClient({ baseUrl: config.khalti.baseUrl, secretKey: config.khalti.secretKey }) : undefined;
+  const khalti = config.khalti.secretKey
+    ? new KhaltiClient({ baseUrl: config.khalti.baseUrl, secretKey: config.khalti.secretKey })
+    : undefined;
   const esewa = config.esewa.merchantSecret
-    ? new EsewaClient({ baseUrl: config.esewa.baseUrl, statusUrl: config.esewa.statusUrl, merchantCode: config.esewa.merchantCode, merchantSecret: config.esewa.merchantSecret })
+    ? new EsewaClient({
+        baseUrl: config.esewa.baseUrl,
+        statusUrl: config.esewa.statusUrl,
+        merchantCode: config.esewa.merchantCode,
+        merchantSecret: config.esewa.merchantSecret,
+      })
     : undefined;
   const notifier = new BillingNotifier({ members: memberships, outbox, templates, frontendUrl: config.frontendUrl });
   const stripeBilling = new StripeBillingService({ gateway: stripe, prices: config.stripe.prices, plans });
@@ -45,7 +65,13 @@ export function createPaymentServices({ config, dataSource, plans, catalog, memb
   return {
     stripeBilling,
     walletPayments,
-    stripeWebhooks: new StripeWebhookService({ dataSource, gateway: stripe, prices: config.stripe.prices, plans, notifier }),
+    stripeWebhooks: new StripeWebhookService({
+      dataSource,
+      gateway: stripe,
+      prices: config.stripe.prices,
+      plans,
+      notifier,
+    }),
     trials: new TrialService({ dataSource, plans, catalog, notifier, now }),
     resolver: new PaymentsResolver(stripeBilling, walletPayments),
   };

@@ -8,7 +8,10 @@ export enum PaymentProvider {
   KHALTI = 'KHALTI',
   ESEWA = 'ESEWA',
 }
-registerEnumType(PaymentProvider, { name: 'PaymentProvider', description: 'Who collects a payment: cards through Stripe, or the Khalti and eSewa wallets' });
+registerEnumType(PaymentProvider, {
+  name: 'PaymentProvider',
+  description: 'Who collects a payment: cards through Stripe, or the Khalti and eSewa wallets',
+});
 
 export enum PaymentStatus {
   PENDING = 'PENDING',
@@ -17,11 +20,15 @@ export enum PaymentStatus {
 }
 registerEnumType(PaymentStatus, {
   name: 'PaymentStatus',
-  description: 'PENDING until the gateway confirms it server-side; COMPLETED once verified (the plan is then active); FAILED when abandoned or refused',
+  description:
+    'PENDING until the gateway confirms it server-side; COMPLETED once verified (the plan is then active); FAILED when abandoned or refused',
 });
 
 /** PostgreSQL bigint arrives as a string; amounts in minor units stay far below 2^53. */
-const bigintAsNumber = { to: (value: number) => value, from: (value: string | null) => (value === null ? null : Number(value)) };
+const bigintAsNumber = {
+  to: (value: number) => value,
+  from: (value: string | null) => (value === null ? null : Number(value)),
+};
 
 /**
  * One attempt to pay for a plan: a Stripe invoice, or a Khalti/eSewa payment the
@@ -42,7 +49,10 @@ export class PaymentTransaction extends Timestamped {
   @Column({ type: 'varchar', length: 10 })
   provider: PaymentProvider;
 
-  @Field(() => String, { nullable: true, description: "The provider's id: Stripe invoice, Khalti pidx, eSewa transaction_uuid" })
+  @Field(() => String, {
+    nullable: true,
+    description: "The provider's id: Stripe invoice, Khalti pidx, eSewa transaction_uuid",
+  })
   @Column({ type: 'varchar', length: 255, nullable: true })
   reference: string | null;
 

@@ -44,7 +44,9 @@ export class PlanChangePayload {
   @Field(() => String, { nullable: true, description: "Stripe's subscription status (active, incomplete, canceled…)" })
   stripeStatus: string | null;
 
-  @Field(() => Subscription, { description: 'The plan as it is now: a paid plan becomes active when Stripe reports its invoice paid' })
+  @Field(() => Subscription, {
+    description: 'The plan as it is now: a paid plan becomes active when Stripe reports its invoice paid',
+  })
   subscription: Subscription;
 }
 
@@ -57,7 +59,9 @@ export class PaymentFormField {
   value: string;
 }
 
-@ObjectType({ description: 'Where to send the payer: GET `url` (Khalti), or POST `formFields` to `url` as a form (eSewa)' })
+@ObjectType({
+  description: 'Where to send the payer: GET `url` (Khalti), or POST `formFields` to `url` as a form (eSewa)',
+})
 export class PaymentRedirect {
   @Field(() => PaymentTransaction)
   transaction: PaymentTransaction;
@@ -83,7 +87,10 @@ export class InitiatePaymentInput {
   @Field(() => PlanCode)
   plan: PlanCode;
 
-  @Field(() => String, { nullable: true, description: 'One per payment attempt: repeating it returns the same payment instead of starting another' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'One per payment attempt: repeating it returns the same payment instead of starting another',
+  })
   @IsOptional()
   @Length(8, 100)
   @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'idempotencyKey may hold letters, digits and _ . : - only' })

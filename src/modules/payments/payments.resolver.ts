@@ -6,7 +6,14 @@ import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { CurrentTenant, TenantManager } from '../../core/tenancy/tenant-request';
 import { PlanCode } from '../plans';
 import { PaymentTransaction } from './payment-transaction.entity';
-import { InitiatePaymentInput, PaymentMethod, PaymentRedirect, PlanChangePayload, SetupIntentPayload, VerifyPaymentInput } from './payments.inputs';
+import {
+  InitiatePaymentInput,
+  PaymentMethod,
+  PaymentRedirect,
+  PlanChangePayload,
+  SetupIntentPayload,
+  VerifyPaymentInput,
+} from './payments.inputs';
 import { StripeBillingService } from './stripe-billing.service';
 import { WalletPaymentService } from './wallet-payment.service';
 
@@ -36,42 +43,71 @@ export class PaymentsResolver {
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
-  @Mutation(() => SetupIntentPayload, { description: 'Starts saving a card (no charge); Stripe.js completes it with the client secret' })
-  createSetupIntent(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant): Promise<SetupIntentPayload> {
+  @Mutation(() => SetupIntentPayload, {
+    description: 'Starts saving a card (no charge); Stripe.js completes it with the client secret',
+  })
+  createSetupIntent(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+  ): Promise<SetupIntentPayload> {
     return this.stripeBilling.createSetupIntent(em, tenant);
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => PaymentMethod, { description: 'Subscription invoices are charged to this card from now on' })
-  setDefaultPaymentMethod(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('id', () => ID) id: string): Promise<PaymentMethod> {
+  setDefaultPaymentMethod(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Arg('id', () => ID) id: string,
+  ): Promise<PaymentMethod> {
     return this.stripeBilling.setDefaultPaymentMethod(em, tenant, id);
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => PaymentMethod, { description: 'Removes a saved card' })
-  detachPaymentMethod(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('id', () => ID) id: string): Promise<PaymentMethod> {
+  detachPaymentMethod(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Arg('id', () => ID) id: string,
+  ): Promise<PaymentMethod> {
     return this.stripeBilling.detachPaymentMethod(em, tenant, id);
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => PlanChangePayload, {
-    description: 'Subscribes to a paid plan with the default card (or changes it, prorated); FREE cancels. The plan changes once Stripe reports the payment',
+    description:
+      'Subscribes to a paid plan with the default card (or changes it, prorated); FREE cancels. The plan changes once Stripe reports the payment',
   })
-  changePlan(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('plan', () => PlanCode) plan: PlanCode): Promise<PlanChangePayload> {
+  changePlan(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Arg('plan', () => PlanCode) plan: PlanCode,
+  ): Promise<PlanChangePayload> {
     return this.stripeBilling.changePlan(em, tenant, plan);
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
-  @Mutation(() => PaymentRedirect, { description: 'Starts paying one month of a plan with Khalti or eSewa; send the payer where it says' })
-  initiatePayment(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('input') input: InitiatePaymentInput): Promise<PaymentRedirect> {
+  @Mutation(() => PaymentRedirect, {
+    description: 'Starts paying one month of a plan with Khalti or eSewa; send the payer where it says',
+  })
+  initiatePayment(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Arg('input') input: InitiatePaymentInput,
+  ): Promise<PaymentRedirect> {
     return this.walletPayments.initiatePayment(em, tenant, input);
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => PaymentTransaction, {
-    description: 'Asks the gateway whether the payment arrived (and for the right amount); COMPLETED activates the plan, once however often it is asked',
+    description:
+      'Asks the gateway whether the payment arrived (and for the right amount); COMPLETED activates the plan, once however often it is asked',
   })
-  verifyPayment(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('input') input: VerifyPaymentInput): Promise<PaymentTransaction> {
+  verifyPayment(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Arg('input') input: VerifyPaymentInput,
+  ): Promise<PaymentTransaction> {
     return this.walletPayments.verifyPayment(em, tenant, input);
   }
 }

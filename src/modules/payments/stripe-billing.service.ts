@@ -18,7 +18,8 @@ export interface StripeBillingDependencies {
 /** Stripe subscription states in which it no longer bills: a plan change starts a new one. */
 const ENDED = new Set(['canceled', 'incomplete_expired']);
 
-const toPaymentMethod = (card: CardSummary, isDefault: boolean) => Object.assign(new PaymentMethod(), { ...card, isDefault });
+const toPaymentMethod = (card: CardSummary, isDefault: boolean) =>
+  Object.assign(new PaymentMethod(), { ...card, isDefault });
 
 /**
  * Card billing with Stripe for the organization in scope: its customer (created the
@@ -30,9 +31,15 @@ const toPaymentMethod = (card: CardSummary, isDefault: boolean) => Object.assign
 export class StripeBillingService {
   constructor(private readonly deps: StripeBillingDependencies) {}
 
-  async createSetupIntent(em: EntityManager, tenant: ScopedTenant): Promise<{ setupIntentId: string; clientSecret: string }> {
+  async createSetupIntent(
+    em: EntityManager,
+    tenant: ScopedTenant,
+  ): Promise<{ setupIntentId: string; clientSecret: string }> {
     const customer = await this.customer(em, tenant);
-    const intent = await this.gateway().createSetupIntent(customer.customerId, `setup-intent:${tenant.id}:${randomUUID()}`);
+    const intent = await this.gateway().createSetupIntent(
+      customer.customerId,
+      `setup-intent:${tenant.id}:${randomUUID()}`,
+    );
     return { setupIntentId: intent.id, clientSecret: intent.clientSecret };
   }
 
@@ -40,11 +47,18 @@ export class StripeBillingService {
     const customer = await stripeCustomers.ofTenant(em, tenant.id);
     if (!customer) return [];
     const gateway = this.gateway();
-    const [cards, defaultId] = await Promise.all([gateway.listCards(customer.customerId), gateway.defaultPaymentMethod(customer.customerId)]);
+    const [cards, defaultId] = await Promise.all([
+      gateway.listCards(customer.customerId),
+      gateway.defaultPaymentMethod(customer.customerId),
+    ]);
     return cards.map((card) => toPaymentMethod(card, card.id === defaultId));
   }
 
-  async setDefaultPaymentMethod(em: EntityManager, tenant: ScopedTenant, paymentMethodId: string): Promise<PaymentMethod> {
+  async setDefaultPaymentMethod(
+    em: EntityManager,
+    tenant: ScopedTenant,
+    paymentMethodId: string,
+  ): Promise<PaymentMethod> {
     const { customer, card } = await this.ownCard(em, tenant, paymentMethodId);
     await this.gateway().setDefaultPaymentMethod(customer.customerId, card.id);
     return toPaymentMethod(card, true);
@@ -73,24 +87,43 @@ export class StripeBillingService {
       return this.payload(em, tenant, plan, null);
     }
     const priceId = this.deps.prices[plan];
-    if (!priceId) throw new InternalError(`No Stripe price is configured for ${plan}`, { reason: 'STRIPE_PRICE_NOT_CONFIGURED' });
+    if (!priceId)
+      throw new InternalError(`No Stripe price is configured for ${plan}`, { reason: 'STRIPE_PRICE_NOT_CONFIGURED' });
     const gateway = this.gateway();
     const customer = await this.customer(em, tenant, { lock: true });
     if (!(await gateway.defaultPaymentMethod(customer.customerId))) {
-      throw new BadUserInputError('Add a payment method (and make it the default) before choosing a paid plan', { reason: 'PAYMENT_METHOD_REQUIRED' });
+      throw new BadUserInputError('Add a payment method (and make it the default) before choosing a paid plan', {
+        reason: 'PAYMENT_METHOD_REQUIRED',
+      });
     }
     const metadata = { tenantId: tenant.id, plan };
     const current = customer.subscriptionId ? await gateway.getSubscription(customer.subscriptionId) : undefined;
     if (current && !ENDED.has(current.status)) {
-      const changed = current.priceId === priceId ? current : await gateway.changeSubscriptionPrice(current, priceId, metadata, `subscription-update:${tenant.id}:${randomUUID()}`);
+      const changed =
+        current.priceId === priceId
+          ? current
+          : await gateway.changeSubscriptionPrice(
+              current,
+              priceId,
+              metadata,
+              `subscription-update:${tenant.id}:${randomUUID()}`,
+            );
       return this.payload(em, tenant, plan, changed);
     }
-    const created = await gateway.createSubscription({ customerId: customer.customerId, priceId, metadata }, `subscription:${tenant.id}:${randomUUID()}`);
+    const created = await gateway.createSubscription(
+      { customerId: customer.customerId, priceId, metadata },
+      `subscription:${tenant.id}:${randomUUID()}`,
+    );
     await stripeCustomers.setSubscription(em, tenant.id, created.id);
     return this.payload(em, tenant, plan, created);
   }
 
-  private async payload(em: EntityManager, tenant: ScopedTenant, plan: PlanCode, stripe: { id: string; status: string } | null): Promise<PlanChangePayload> {
+  private async payload(
+    em: EntityManager,
+    tenant: ScopedTenant,
+    plan: PlanCode,
+    stripe: { id: string; status: string } | null,
+  ): Promise<PlanChangePayload> {
     return Object.assign(new PlanChangePayload(), {
       requestedPlan: plan,
       stripeSubscriptionId: stripe?.id ?? null,
@@ -100,11 +133,18 @@ export class StripeBillingService {
   }
 
   /** The organization's Stripe customer, created the first time (one per tenant: the idempotency key is the tenant). */
-  private async customer(em: EntityManager, tenant: ScopedTenant, options: { lock?: boolean } = {}): Promise<StripeCustomerRecord> {
+  private async customer(
+    em: EntityManager,
+    tenant: ScopedTenant,
+    options: { lock?: boolean } = {},
+  ): Promise<StripeCustomerRecord> {
     const existing = await stripeCustomers.ofTenant(em, tenant.id, options);
     if (existing) return existing;
     const [{ name }]: { name: string }[] = await em.query('SELECT name FROM public.tenants WHERE id = $1', [tenant.id]);
-    const customerId = await this.gateway().createCustomer({ name, metadata: { tenantId: tenant.id, slug: tenant.slug } }, `customer:${tenant.id}`);
+    const customerId = await this.gateway().createCustomer(
+      { name, metadata: { tenantId: tenant.id, slug: tenant.slug } },
+      `customer:${tenant.id}`,
+    );
     await stripeCustomers.record(em, tenant.id, customerId);
     return (await stripeCustomers.ofTenant(em, tenant.id, options))!;
   }
@@ -112,13 +152,16 @@ export class StripeBillingService {
   /** A card attached to this organization's customer; anything else (another tenant's card) is NOT_FOUND. */
   private async ownCard(em: EntityManager, tenant: ScopedTenant, paymentMethodId: string) {
     const customer = await stripeCustomers.ofTenant(em, tenant.id);
-    const card = customer && /^pm_[A-Za-z0-9_]+$/.test(paymentMethodId) ? await this.gateway().findCard(paymentMethodId) : null;
-    if (!customer || !card || card.customerId !== customer.customerId) throw new NotFoundError('Payment method', paymentMethodId);
+    const card =
+      customer && /^pm_[A-Za-z0-9_]+$/.test(paymentMethodId) ? await this.gateway().findCard(paymentMethodId) : null;
+    if (!customer || !card || card.customerId !== customer.customerId)
+      throw new NotFoundError('Payment method', paymentMethodId);
     return { customer, card };
   }
 
   private gateway(): StripeGateway {
-    if (!this.deps.gateway) throw new InternalError('Card payments are not configured', { reason: 'STRIPE_NOT_CONFIGURED' });
+    if (!this.deps.gateway)
+      throw new InternalError('Card payments are not configured', { reason: 'STRIPE_NOT_CONFIGURED' });
     return this.deps.gateway;
   }
 }

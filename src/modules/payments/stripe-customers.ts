@@ -40,23 +40,39 @@ const fromUnix = (seconds: number) => new Date(seconds * 1000);
  * webhook events of one organization.
  */
 export const stripeCustomers = {
-  async ofTenant(em: EntityManager, tenantId: string, options: { lock?: boolean } = {}): Promise<StripeCustomerRecord | null> {
-    const [row]: Row[] = await em.query(`SELECT ${COLUMNS} FROM public.stripe_customers WHERE tenant_id = $1${options.lock ? ' FOR UPDATE' : ''}`, [tenantId]);
+  async ofTenant(
+    em: EntityManager,
+    tenantId: string,
+    options: { lock?: boolean } = {},
+  ): Promise<StripeCustomerRecord | null> {
+    const [row]: Row[] = await em.query(
+      `SELECT ${COLUMNS} FROM public.stripe_customers WHERE tenant_id = $1${options.lock ? ' FOR UPDATE' : ''}`,
+      [tenantId],
+    );
     return toRecord(row);
   },
 
   async ofCustomer(em: EntityManager, customerId: string): Promise<StripeCustomerRecord | null> {
-    const [row]: Row[] = await em.query(`SELECT ${COLUMNS} FROM public.stripe_customers WHERE customer_id = $1 FOR UPDATE`, [customerId]);
+    const [row]: Row[] = await em.query(
+      `SELECT ${COLUMNS} FROM public.stripe_customers WHERE customer_id = $1 FOR UPDATE`,
+      [customerId],
+    );
     return toRecord(row);
   },
 
   /** Keeps the first customer recorded (two first requests racing create the same one: same idempotency key). */
   async record(em: EntityManager, tenantId: string, customerId: string): Promise<void> {
-    await em.query('INSERT INTO public.stripe_customers (tenant_id, customer_id) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING', [tenantId, customerId]);
+    await em.query(
+      'INSERT INTO public.stripe_customers (tenant_id, customer_id) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING',
+      [tenantId, customerId],
+    );
   },
 
   async setSubscription(em: EntityManager, tenantId: string, subscriptionId: string | null): Promise<void> {
-    await em.query('UPDATE public.stripe_customers SET subscription_id = $2, updated_at = now() WHERE tenant_id = $1', [tenantId, subscriptionId]);
+    await em.query('UPDATE public.stripe_customers SET subscription_id = $2, updated_at = now() WHERE tenant_id = $1', [
+      tenantId,
+      subscriptionId,
+    ]);
   },
 
   /** The first time only: it completes the onboarding step. */
@@ -67,8 +83,16 @@ export const stripeCustomers = {
     );
   },
 
-  /** A subscription state from an event created at `at` was applied (the subscription it concerns, when known, becomes current). */
-  async recordStateApplied(em: EntityManager, tenantId: string, at: number, subscriptionId?: string | null): Promise<void> {
+  /**
+   * A subscription state from an event created at `at` was applied (the subscription it concerns, when known, becomes
+   * current).
+   */
+  async recordStateApplied(
+    em: EntityManager,
+    tenantId: string,
+    at: number,
+    subscriptionId?: string | null,
+  ): Promise<void> {
     await em.query(
       `UPDATE public.stripe_customers
           SET state_event_at = $2, subscription_id = CASE WHEN $3::boolean THEN $4 ELSE subscription_id END, updated_at = now()

@@ -32,11 +32,15 @@ export function stripeWebhookHandler(webhooks: StripeWebhookService, logger: Log
     try {
       const { outcome, invalidField } = await webhooks.process(event);
       const described = { eventId: event.id, type: event.type };
-      if (invalidField) logger.warn({ ...described, invalidField }, 'stripe webhook event malformed; recorded, not applied');
+      if (invalidField)
+        logger.warn({ ...described, invalidField }, 'stripe webhook event malformed; recorded, not applied');
       else logger.info({ ...described, outcome }, 'stripe webhook');
       res.json({ received: true, outcome });
     } catch (error) {
-      logger.error({ err: error, eventId: event.id, type: event.type }, 'stripe webhook failed; Stripe will deliver it again');
+      logger.error(
+        { err: error, eventId: event.id, type: event.type },
+        'stripe webhook failed; Stripe will deliver it again',
+      );
       reportInternalError(error);
       sendJsonError(res, 500, 'Processing failed', { code: ErrorCode.INTERNAL_SERVER_ERROR });
     }

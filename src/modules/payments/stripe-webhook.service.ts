@@ -1,6 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../core/config/config';
-import { WebhookSignatureError, type StripeEvent, type StripeGateway, type StripeInvoice } from '../../integrations/stripe';
+import {
+  WebhookSignatureError,
+  type StripeEvent,
+  type StripeGateway,
+  type StripeInvoice,
+} from '../../integrations/stripe';
 import { PlanCode, SubscriptionStatus, type PlanService } from '../plans';
 import type { BillingNotifier } from './billing-notifier';
 import { PaymentProvider } from './payment-transaction.entity';
@@ -24,7 +29,9 @@ export interface StripeWebhookDependencies {
  */
 export type WebhookOutcome = 'APPLIED' | 'DUPLICATE' | 'STALE' | 'IGNORED' | 'MALFORMED';
 
-/** Stripe's own default tolerance for the signature's timestamp, applied both ways (a timestamp from the future too). */
+/**
+ * Stripe's own default tolerance for the signature's timestamp, applied both ways (a timestamp from the future too).
+ */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /** `t=` of a `Stripe-Signature` header, in Unix seconds. */
@@ -33,7 +40,8 @@ function signedAt(header: string | undefined): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
+const idOf = (value: string | { id: string } | null | undefined) =>
+  typeof value === 'string' ? value : (value?.id ?? null);
 const fromUnix = (seconds: number) => new Date(seconds * 1000);
 
 /** The subscription line of an invoice that names one of our plans' prices (the latest period if several). */
@@ -92,12 +100,18 @@ export class StripeWebhookService {
       );
       if (!fresh.length) return 'DUPLICATE';
       const outcome = customer ? await this.apply(em, customer, event) : 'IGNORED';
-      await em.query(`UPDATE public.webhook_events SET outcome = $2 WHERE provider = 'STRIPE' AND event_id = $1`, [event.id, outcome]);
+      await em.query(`UPDATE public.webhook_events SET outcome = $2 WHERE provider = 'STRIPE' AND event_id = $1`, [
+        event.id,
+        outcome,
+      ]);
       return outcome;
     });
   }
 
-  /** Stored (when its id can be) so an operator can see it, and acknowledged: Stripe would redeliver the same bytes forever. */
+  /**
+   * Stored (when its id can be) so an operator can see it, and acknowledged: Stripe would redeliver the same bytes
+   * forever.
+   */
   private async recordMalformed(event: unknown): Promise<void> {
     const stored = storableEventId(event);
     if (stored) {
@@ -114,7 +128,9 @@ export class StripeWebhookService {
       case 'payment_method.attached':
         return this.paymentMethodAdded(em, customer, event.created);
       case 'setup_intent.succeeded':
-        return event.data.object.payment_method ? this.paymentMethodAdded(em, customer, event.created) : Promise.resolve('IGNORED');
+        return event.data.object.payment_method
+          ? this.paymentMethodAdded(em, customer, event.created)
+          : Promise.resolve('IGNORED');
       case 'invoice.paid':
         return this.invoicePaid(em, customer, event);
       case 'invoice.payment_failed':
@@ -126,7 +142,11 @@ export class StripeWebhookService {
     }
   }
 
-  private async paymentMethodAdded(em: EntityManager, customer: StripeCustomerRecord, created: number): Promise<WebhookOutcome> {
+  private async paymentMethodAdded(
+    em: EntityManager,
+    customer: StripeCustomerRecord,
+    created: number,
+  ): Promise<WebhookOutcome> {
     await stripeCustomers.markPaymentMethodAdded(em, customer.tenantId, created);
     return 'APPLIED';
   }
@@ -135,7 +155,11 @@ export class StripeWebhookService {
    * The money arrived: the payment is recorded in any case (once per invoice); the plan is
    * activated for the invoiced period unless a newer subscription state was applied already.
    */
-  private async invoicePaid(em: EntityManager, customer: StripeCustomerRecord, event: StripeEvent & { type: 'invoice.paid' }): Promise<WebhookOutcome> {
+  private async invoicePaid(
+    em: EntityManager,
+    customer: StripeCustomerRecord,
+    event: StripeEvent & { type: 'invoice.paid' },
+  ): Promise<WebhookOutcome> {
     const invoice = event.data.object;
     const paid = planLine(invoice, (priceId) => this.planOfPrice(priceId));
     if (!paid) return 'IGNORED';
@@ -153,7 +177,14 @@ export class StripeWebhookService {
         paid.plan,
         invoice.amount_paid,
         invoice.currency.toUpperCase(),
-        { eventId: event.id, invoice: invoice.id, subscription: subscriptionId, amountPaid: invoice.amount_paid, periodStart: period.start, periodEnd: period.end },
+        {
+          eventId: event.id,
+          invoice: invoice.id,
+          subscription: subscriptionId,
+          amountPaid: invoice.amount_paid,
+          periodStart: period.start,
+          periodEnd: period.end,
+        },
         fromUnix(invoice.status_transitions?.paid_at ?? event.created),
       ],
     );
@@ -172,7 +203,11 @@ export class StripeWebhookService {
    * A renewal failed: PAST_DUE (the plan stays while Stripe retries) and the owners are told.
    * A first payment that fails activated nothing, so only the mail goes out.
    */
-  private async paymentFailed(em: EntityManager, customer: StripeCustomerRecord, event: StripeEvent & { type: 'invoice.payment_failed' }): Promise<WebhookOutcome> {
+  private async paymentFailed(
+    em: EntityManager,
+    customer: StripeCustomerRecord,
+    event: StripeEvent & { type: 'invoice.payment_failed' },
+  ): Promise<WebhookOutcome> {
     if (stripeCustomers.isStale(customer, event.created)) return 'STALE';
     const invoice = event.data.object;
     const current = await this.deps.plans.getSubscription(em, customer.tenantId);
@@ -180,12 +215,22 @@ export class StripeWebhookService {
       await this.deps.plans.markPastDue(em, customer.tenantId);
       await stripeCustomers.recordStateApplied(em, customer.tenantId, event.created);
     }
-    await this.deps.notifier.paymentFailed(em, customer.tenantId, { id: event.id, amountMinor: invoice.amount_due, currency: invoice.currency });
+    await this.deps.notifier.paymentFailed(em, customer.tenantId, {
+      id: event.id,
+      amountMinor: invoice.amount_due,
+      currency: invoice.currency,
+    });
     return 'APPLIED';
   }
 
-  /** The subscription ended at Stripe: CANCELED → FREE, data kept. Another (older) subscription ending changes nothing. */
-  private async subscriptionDeleted(em: EntityManager, customer: StripeCustomerRecord, event: StripeEvent & { type: 'customer.subscription.deleted' }): Promise<WebhookOutcome> {
+  /**
+   * The subscription ended at Stripe: CANCELED → FREE, data kept. Another (older) subscription ending changes nothing.
+   */
+  private async subscriptionDeleted(
+    em: EntityManager,
+    customer: StripeCustomerRecord,
+    event: StripeEvent & { type: 'customer.subscription.deleted' },
+  ): Promise<WebhookOutcome> {
     const subscription = event.data.object;
     if (customer.subscriptionId && customer.subscriptionId !== subscription.id) return 'IGNORED';
     if (stripeCustomers.isStale(customer, event.created)) return 'STALE';
@@ -196,6 +241,8 @@ export class StripeWebhookService {
 
   private planOfPrice(priceId: string | null): PlanCode | undefined {
     if (!priceId) return undefined;
-    return (Object.entries(this.deps.prices) as [PlanCode, string | undefined][]).find(([, price]) => price === priceId)?.[0];
+    return (Object.entries(this.deps.prices) as [PlanCode, string | undefined][]).find(
+      ([, price]) => price === priceId,
+    )?.[0];
   }
 }

@@ -37,13 +37,18 @@ export class TrialService {
   async run(logger: Logger): Promise<TrialRunSummary> {
     const now = this.deps.now();
     const summary: TrialRunSummary = { reminded: 0, expired: 0, failed: 0 };
-    const ending = await this.deps.plans.tenantsWithTrialEndingBetween(new Date(now.getTime() + 1), new Date(now.getTime() + TRIAL_REMINDER_DAYS * DAY_MS + 1));
+    const ending = await this.deps.plans.tenantsWithTrialEndingBetween(
+      new Date(now.getTime() + 1),
+      new Date(now.getTime() + TRIAL_REMINDER_DAYS * DAY_MS + 1),
+    );
     for (const trial of ending) {
       const reminded = await this.perTenant(logger, summary, trial.tenantId, (em) => this.remind(em, trial));
       if (reminded) summary.reminded++;
     }
     for (const trial of await this.deps.plans.expiredTrials(now)) {
-      const expired = await this.perTenant(logger, summary, trial.tenantId, (em) => this.expire(em, trial.tenantId, now));
+      const expired = await this.perTenant(logger, summary, trial.tenantId, (em) =>
+        this.expire(em, trial.tenantId, now),
+      );
       if (expired) summary.expired++;
     }
     return summary;
@@ -51,18 +56,27 @@ export class TrialService {
 
   private async remind(em: EntityManager, trial: Subscription): Promise<boolean> {
     const plan = await this.deps.catalog.plan(trial.plan, em);
-    return (await this.deps.notifier.trialEnding(em, trial.tenantId, { endsAt: trial.trialEndsAt!, planName: plan.name })) > 0;
+    return (
+      (await this.deps.notifier.trialEnding(em, trial.tenantId, { endsAt: trial.trialEndsAt!, planName: plan.name })) >
+      0
+    );
   }
 
   /** FREE only if, under the row lock, it is still an unpaid trial that has ended. */
   private async expire(em: EntityManager, tenantId: string, now: Date): Promise<boolean> {
     const current = await em.findOne(Subscription, { where: { tenantId }, lock: { mode: 'pessimistic_write' } });
-    if (current?.status !== SubscriptionStatus.TRIALING || !current.trialEndsAt || current.trialEndsAt > now) return false;
+    if (current?.status !== SubscriptionStatus.TRIALING || !current.trialEndsAt || current.trialEndsAt > now)
+      return false;
     await this.deps.plans.cancelToFree(em, tenantId);
     return true;
   }
 
-  private async perTenant(logger: Logger, summary: TrialRunSummary, tenantId: string, work: (em: EntityManager) => Promise<boolean>): Promise<boolean> {
+  private async perTenant(
+    logger: Logger,
+    summary: TrialRunSummary,
+    tenantId: string,
+    work: (em: EntityManager) => Promise<boolean>,
+  ): Promise<boolean> {
     try {
       return await this.deps.dataSource.transaction(work);
     } catch (error) {

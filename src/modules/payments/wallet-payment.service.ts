@@ -6,7 +6,12 @@ import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { EsewaSignatureError, type EsewaClient } from '../../integrations/esewa';
 import { GatewayRequestError, type KhaltiClient } from '../../integrations/khalti';
 import { PlanCode, SubscriptionStatus, type PlanService } from '../plans';
-import { PaymentProvider, PaymentStatus, PaymentTransaction, type PaymentRedirectData } from './payment-transaction.entity';
+import {
+  PaymentProvider,
+  PaymentStatus,
+  PaymentTransaction,
+  type PaymentRedirectData,
+} from './payment-transaction.entity';
 import { PaymentRedirect, type InitiatePaymentInput, type VerifyPaymentInput } from './payments.inputs';
 
 export interface WalletPaymentDependencies {
@@ -23,22 +28,35 @@ export interface WalletPaymentDependencies {
 const CURRENCY = 'NPR';
 
 /** What the gateway said, reduced to what we do next. */
-type Verdict = { kind: 'paid'; verification: Record<string, unknown> } | { kind: 'pending' } | { kind: 'failed'; reason: string; verification: Record<string, unknown> };
+type Verdict =
+  | { kind: 'paid'; verification: Record<string, unknown> }
+  | { kind: 'pending' }
+  | { kind: 'failed'; reason: string; verification: Record<string, unknown> };
 
 const GATEWAY_NAMES: Record<PaymentProvider, string> = { STRIPE: 'Stripe', KHALTI: 'Khalti', ESEWA: 'eSewa' };
 
-const amountMismatch = () => new BadUserInputError('The amount paid does not match the price of the plan; the plan is unchanged', { reason: 'AMOUNT_MISMATCH' });
+const amountMismatch = () =>
+  new BadUserInputError('The amount paid does not match the price of the plan; the plan is unchanged', {
+    reason: 'AMOUNT_MISMATCH',
+  });
 
 function gatewayFailure(provider: PaymentProvider, error: unknown): never {
   if (error instanceof GatewayRequestError) {
-    throw new InternalError(`${GATEWAY_NAMES[provider]} could not be reached or refused the request; try again`, { reason: 'PAYMENT_GATEWAY_ERROR' }, error);
+    throw new InternalError(
+      `${GATEWAY_NAMES[provider]} could not be reached or refused the request; try again`,
+      { reason: 'PAYMENT_GATEWAY_ERROR' },
+      error,
+    );
   }
   throw error;
 }
 
 function configured<T>(client: T | undefined, provider: PaymentProvider): T {
   // The caller asked for a provider this server does not offer: their request to change, not our fault.
-  if (!client) throw new BadUserInputError(`${GATEWAY_NAMES[provider]} payments are not available on this server`, { reason: 'PROVIDER_NOT_CONFIGURED' });
+  if (!client)
+    throw new BadUserInputError(`${GATEWAY_NAMES[provider]} payments are not available on this server`, {
+      reason: 'PROVIDER_NOT_CONFIGURED',
+    });
   return client;
 }
 
@@ -59,20 +77,30 @@ function addMonth(date: Date): Date {
 export class WalletPaymentService {
   constructor(private readonly deps: WalletPaymentDependencies) {}
 
-  async initiatePayment(em: EntityManager, tenant: ScopedTenant, input: InitiatePaymentInput): Promise<PaymentRedirect> {
+  async initiatePayment(
+    em: EntityManager,
+    tenant: ScopedTenant,
+    input: InitiatePaymentInput,
+  ): Promise<PaymentRedirect> {
     if (input.provider !== PaymentProvider.KHALTI && input.provider !== PaymentProvider.ESEWA) {
-      throw new BadUserInputError('initiatePayment takes KHALTI or ESEWA; cards are paid through changePlan', { reason: 'UNSUPPORTED_PROVIDER' });
+      throw new BadUserInputError('initiatePayment takes KHALTI or ESEWA; cards are paid through changePlan', {
+        reason: 'UNSUPPORTED_PROVIDER',
+      });
     }
     const [price]: { monthly_price_minor: number }[] = await em.query(
       'SELECT monthly_price_minor FROM public.plan_prices WHERE plan = $1 AND currency = $2',
       [input.plan, CURRENCY],
     );
-    if (input.plan === PlanCode.FREE || !price) throw new BadUserInputError(`The ${input.plan} plan cannot be bought in ${CURRENCY}`, { reason: 'PLAN_NOT_PURCHASABLE' });
+    if (input.plan === PlanCode.FREE || !price)
+      throw new BadUserInputError(`The ${input.plan} plan cannot be bought in ${CURRENCY}`, {
+        reason: 'PLAN_NOT_PURCHASABLE',
+      });
     // Refuse before recording anything when the gateway is not configured.
     if (input.provider === PaymentProvider.KHALTI) this.khalti();
     else this.esewa();
 
-    // Claim the attempt first: a repeated (or concurrent) attempt waits here for the first to commit and gets its answer.
+    // Claim the attempt first: a repeated (or concurrent) attempt waits here for the first to commit and gets its
+    // answer.
     const idempotencyKey = input.idempotencyKey ?? randomUUID();
     const [claimed]: { id: string }[] = await em.query(
       `INSERT INTO public.payment_transactions (tenant_id, provider, idempotency_key, plan, amount_minor, currency)
@@ -83,7 +111,9 @@ export class WalletPaymentService {
     if (!claimed) return this.replay(em, tenant, input, idempotencyKey);
 
     const transaction = await em.findOneByOrFail(PaymentTransaction, { id: claimed.id });
-    const { reference, redirect } = await this.startAtGateway(transaction).catch((error) => gatewayFailure(transaction.provider, error));
+    const { reference, redirect } = await this.startAtGateway(transaction).catch((error) =>
+      gatewayFailure(transaction.provider, error),
+    );
     await em.update(PaymentTransaction, { id: transaction.id }, { reference, redirect });
     return this.toRedirect(Object.assign(transaction, { reference, redirect }));
   }
@@ -91,27 +121,42 @@ export class WalletPaymentService {
   async verifyPayment(em: EntityManager, tenant: ScopedTenant, input: VerifyPaymentInput): Promise<PaymentTransaction> {
     switch (input.provider) {
       case PaymentProvider.KHALTI: {
-        if (!input.pidx) throw new BadUserInputError('Khalti payments are verified by their pidx', { reason: 'PIDX_REQUIRED' });
+        if (!input.pidx)
+          throw new BadUserInputError('Khalti payments are verified by their pidx', { reason: 'PIDX_REQUIRED' });
         const transaction = await this.pending(em, tenant, PaymentProvider.KHALTI, input.pidx);
         if (transaction.status !== PaymentStatus.PENDING) return transaction;
-        return this.settle(em, transaction, await this.khaltiVerdict(transaction).catch((error) => gatewayFailure(PaymentProvider.KHALTI, error)));
+        return this.settle(
+          em,
+          transaction,
+          await this.khaltiVerdict(transaction).catch((error) => gatewayFailure(PaymentProvider.KHALTI, error)),
+        );
       }
       case PaymentProvider.ESEWA: {
-        if (!input.data) throw new BadUserInputError('eSewa payments are verified by the data of their success URL', { reason: 'DATA_REQUIRED' });
+        if (!input.data)
+          throw new BadUserInputError('eSewa payments are verified by the data of their success URL', {
+            reason: 'DATA_REQUIRED',
+          });
         let callback;
         try {
           callback = this.esewa().decodeCallback(input.data);
         } catch (error) {
-          if (error instanceof EsewaSignatureError) throw new BadUserInputError('The payment response is not signed by eSewa', { reason: 'INVALID_SIGNATURE' });
+          if (error instanceof EsewaSignatureError)
+            throw new BadUserInputError('The payment response is not signed by eSewa', { reason: 'INVALID_SIGNATURE' });
           throw error;
         }
         const transaction = await this.pending(em, tenant, PaymentProvider.ESEWA, callback.transactionUuid);
         if (transaction.status !== PaymentStatus.PENDING) return transaction;
         if (callback.totalAmount !== transaction.amountMinor) throw amountMismatch();
-        return this.settle(em, transaction, await this.esewaVerdict(transaction).catch((error) => gatewayFailure(PaymentProvider.ESEWA, error)));
+        return this.settle(
+          em,
+          transaction,
+          await this.esewaVerdict(transaction).catch((error) => gatewayFailure(PaymentProvider.ESEWA, error)),
+        );
       }
       default:
-        throw new BadUserInputError('verifyPayment takes KHALTI or ESEWA; Stripe payments arrive by webhook', { reason: 'UNSUPPORTED_PROVIDER' });
+        throw new BadUserInputError('verifyPayment takes KHALTI or ESEWA; Stripe payments arrive by webhook', {
+          reason: 'UNSUPPORTED_PROVIDER',
+        });
     }
   }
 
@@ -120,7 +165,9 @@ export class WalletPaymentService {
     return em.find(PaymentTransaction, { where: { tenantId }, order: { createdAt: 'DESC' }, take: first });
   }
 
-  private async startAtGateway(transaction: PaymentTransaction): Promise<{ reference: string; redirect: PaymentRedirectData }> {
+  private async startAtGateway(
+    transaction: PaymentTransaction,
+  ): Promise<{ reference: string; redirect: PaymentRedirectData }> {
     if (transaction.provider === PaymentProvider.KHALTI) {
       const initiation = await this.khalti().initiate({
         amount: transaction.amountMinor,
@@ -129,7 +176,10 @@ export class WalletPaymentService {
         returnUrl: this.deps.urls.success,
         websiteUrl: this.deps.urls.website,
       });
-      return { reference: initiation.pidx, redirect: { method: 'GET', url: initiation.paymentUrl, pidx: initiation.pidx, fields: [] } };
+      return {
+        reference: initiation.pidx,
+        redirect: { method: 'GET', url: initiation.paymentUrl, pidx: initiation.pidx, fields: [] },
+      };
     }
     const form = this.esewa().paymentForm({
       amount: transaction.amountMinor,
@@ -137,7 +187,14 @@ export class WalletPaymentService {
       successUrl: this.deps.urls.success,
       failureUrl: this.deps.urls.failure,
     });
-    return { reference: transaction.id, redirect: { method: 'POST', url: form.actionUrl, fields: Object.entries(form.fields).map(([name, value]) => ({ name, value })) } };
+    return {
+      reference: transaction.id,
+      redirect: {
+        method: 'POST',
+        url: form.actionUrl,
+        fields: Object.entries(form.fields).map(([name, value]) => ({ name, value })),
+      },
+    };
   }
 
   private async khaltiVerdict(transaction: PaymentTransaction): Promise<Verdict> {
@@ -157,7 +214,10 @@ export class WalletPaymentService {
 
   /** Asked with the amount we expect: eSewa finds the payment only by product code, uuid and amount together. */
   private async esewaVerdict(transaction: PaymentTransaction): Promise<Verdict> {
-    const status = await this.esewa().status({ transactionUuid: transaction.reference!, totalAmount: transaction.amountMinor });
+    const status = await this.esewa().status({
+      transactionUuid: transaction.reference!,
+      totalAmount: transaction.amountMinor,
+    });
     switch (status.status) {
       case 'COMPLETE':
         if (status.totalAmount !== transaction.amountMinor) throw amountMismatch();
@@ -170,12 +230,19 @@ export class WalletPaymentService {
         return { kind: 'failed', reason: `eSewa: ${status.status}`, verification: status.raw };
       default:
         // The signed callback said COMPLETE, eSewa itself does not know the payment: refuse, change nothing.
-        throw new BadUserInputError('eSewa does not confirm this payment; the plan is unchanged', { reason: 'PAYMENT_NOT_CONFIRMED', status: status.status });
+        throw new BadUserInputError('eSewa does not confirm this payment; the plan is unchanged', {
+          reason: 'PAYMENT_NOT_CONFIRMED',
+          status: status.status,
+        });
     }
   }
 
   /** The one place a wallet payment changes state; the conditional update makes activation happen exactly once. */
-  private async settle(em: EntityManager, transaction: PaymentTransaction, verdict: Verdict): Promise<PaymentTransaction> {
+  private async settle(
+    em: EntityManager,
+    transaction: PaymentTransaction,
+    verdict: Verdict,
+  ): Promise<PaymentTransaction> {
     if (verdict.kind === 'pending') return transaction;
     const completed = verdict.kind === 'paid';
     const { affected } = await rawWrite(
@@ -184,7 +251,13 @@ export class WalletPaymentService {
           SET status = $2, verification = $3, failure_reason = $4,
               completed_at = CASE WHEN $5::boolean THEN now() END, updated_at = now()
         WHERE id = $1 AND status = 'PENDING'`,
-      [transaction.id, completed ? PaymentStatus.COMPLETED : PaymentStatus.FAILED, verdict.verification, completed ? null : verdict.reason, completed],
+      [
+        transaction.id,
+        completed ? PaymentStatus.COMPLETED : PaymentStatus.FAILED,
+        verdict.verification,
+        completed ? null : verdict.reason,
+        completed,
+      ],
     );
     if (affected && completed) await this.activate(em, transaction);
     return em.findOneByOrFail(PaymentTransaction, { id: transaction.id });
@@ -194,18 +267,36 @@ export class WalletPaymentService {
   private async activate(em: EntityManager, transaction: PaymentTransaction): Promise<void> {
     const now = this.deps.now();
     const current = await this.deps.plans.getSubscription(em, transaction.tenantId);
-    const renewing = current.status === SubscriptionStatus.ACTIVE && current.plan === transaction.plan && current.currentPeriodEnd && current.currentPeriodEnd > now;
+    const renewing =
+      current.status === SubscriptionStatus.ACTIVE &&
+      current.plan === transaction.plan &&
+      current.currentPeriodEnd &&
+      current.currentPeriodEnd > now;
     const periodStart = renewing ? current.currentPeriodEnd! : now;
-    await this.deps.plans.activatePlan(em, transaction.tenantId, transaction.plan, { periodStart, periodEnd: addMonth(periodStart), provider: transaction.provider });
+    await this.deps.plans.activatePlan(em, transaction.tenantId, transaction.plan, {
+      periodStart,
+      periodEnd: addMonth(periodStart),
+      provider: transaction.provider,
+    });
   }
 
-  private async pending(em: EntityManager, tenant: ScopedTenant, provider: PaymentProvider, reference: string): Promise<PaymentTransaction> {
+  private async pending(
+    em: EntityManager,
+    tenant: ScopedTenant,
+    provider: PaymentProvider,
+    reference: string,
+  ): Promise<PaymentTransaction> {
     const transaction = await em.findOneBy(PaymentTransaction, { tenantId: tenant.id, provider, reference });
     if (!transaction) throw new NotFoundError('Payment', reference);
     return transaction;
   }
 
-  private async replay(em: EntityManager, tenant: ScopedTenant, input: InitiatePaymentInput, idempotencyKey: string): Promise<PaymentRedirect> {
+  private async replay(
+    em: EntityManager,
+    tenant: ScopedTenant,
+    input: InitiatePaymentInput,
+    idempotencyKey: string,
+  ): Promise<PaymentRedirect> {
     const existing = await em.findOneByOrFail(PaymentTransaction, { tenantId: tenant.id, idempotencyKey });
     if (existing.provider !== input.provider || existing.plan !== input.plan) {
       throw new ConflictError('This idempotency key belongs to another payment', { reason: 'IDEMPOTENCY_KEY_REUSED' });

@@ -1,5 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { CurrentSubscriptionDocument, InitiatePaymentDocument, VerifyPaymentDocument } from '../../../test/generated/graphql';
+import {
+  CurrentSubscriptionDocument,
+  InitiatePaymentDocument,
+  VerifyPaymentDocument,
+} from '../../../test/generated/graphql';
 import { FAKE_ESEWA_SECRET, startFakeEsewa, type FakeEsewa } from '../../../test/support/fake-esewa';
 import { startFakeKhalti, type FakeKhalti } from '../../../test/support/fake-khalti';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
@@ -22,11 +26,16 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
     await Promise.all([khalti.close(), esewa.close()]);
   });
 
-  const subscriptionOf = async (slug: string) => (await app.gql(CurrentSubscriptionDocument, {}, { org: slug })).data!.subscription;
+  const subscriptionOf = async (slug: string) =>
+    (await app.gql(CurrentSubscriptionDocument, {}, { org: slug })).data!.subscription;
   const initiate = (slug: string, provider: 'KHALTI' | 'ESEWA', idempotencyKey?: string) =>
     app.gql(InitiatePaymentDocument, { input: { provider, plan: 'STARTER', idempotencyKey } }, { org: slug });
-  const verify = (slug: string, input: { provider: 'KHALTI' | 'ESEWA'; pidx?: string; data?: string }) => app.gql(VerifyPaymentDocument, { input }, { org: slug });
-  /** Activated once: one month starting now. A second activation would have renewed it (a month starting at the end of the first). */
+  const verify = (slug: string, input: { provider: 'KHALTI' | 'ESEWA'; pidx?: string; data?: string }) =>
+    app.gql(VerifyPaymentDocument, { input }, { org: slug });
+  /**
+   * Activated once: one month starting now. A second activation would have renewed it (a month starting at the end of
+   * the first).
+   */
   async function expectOneMonthFromNow(slug: string, since: number) {
     const active = await subscriptionOf(slug);
     const start = new Date(active.currentPeriodStart!).getTime();
@@ -36,7 +45,8 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
     expect(days).toBeGreaterThanOrEqual(28);
     expect(days).toBeLessThanOrEqual(31);
   }
-  const statusOfPayment = async (id: string) => (await app.dataSource.query('SELECT status FROM public.payment_transactions WHERE id = $1', [id]))[0].status;
+  const statusOfPayment = async (id: string) =>
+    (await app.dataSource.query('SELECT status FROM public.payment_transactions WHERE id = $1', [id]))[0].status;
 
   describe('Khalti', () => {
     it('records a pending NPR payment and returns the payment URL; repeating the attempt returns the same payment', async () => {
@@ -44,18 +54,37 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
       const first = await initiate('khalti-start', 'KHALTI', 'attempt-0001');
       expect(first.errors).toBeUndefined();
       const redirect = first.data!.initiatePayment;
-      expect(redirect).toMatchObject({ method: 'GET', formFields: [], transaction: { provider: 'KHALTI', plan: 'STARTER', amountMinor: STARTER_NPR, currency: 'NPR', status: 'PENDING' } });
+      expect(redirect).toMatchObject({
+        method: 'GET',
+        formFields: [],
+        transaction: {
+          provider: 'KHALTI',
+          plan: 'STARTER',
+          amountMinor: STARTER_NPR,
+          currency: 'NPR',
+          status: 'PENDING',
+        },
+      });
       expect(redirect.url).toBe(`${khalti.env.KHALTI_BASE_URL.replace('/api/v2', '')}/pay/?pidx=${redirect.pidx}`);
       expect(redirect.transaction.reference).toBe(redirect.pidx);
-      expect(khalti.payments.get(redirect.pidx!)).toMatchObject({ amount: STARTER_NPR, purchaseOrderId: redirect.transaction.id });
+      expect(khalti.payments.get(redirect.pidx!)).toMatchObject({
+        amount: STARTER_NPR,
+        purchaseOrderId: redirect.transaction.id,
+      });
 
       const again = await Promise.all([1, 2].map(() => initiate('khalti-start', 'KHALTI', 'attempt-0001')));
       for (const repeat of again) expect(repeat.data!.initiatePayment).toEqual(redirect);
-      expect([...khalti.payments.values()].filter((p) => p.purchaseOrderId === redirect.transaction.id)).toHaveLength(1);
+      expect([...khalti.payments.values()].filter((p) => p.purchaseOrderId === redirect.transaction.id)).toHaveLength(
+        1,
+      );
 
       const reused = await initiate('khalti-start', 'ESEWA', 'attempt-0001');
       expect(reused.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'IDEMPOTENCY_KEY_REUSED' });
-      const free = await app.gql(InitiatePaymentDocument, { input: { provider: 'KHALTI', plan: 'FREE' } }, { org: 'khalti-start' });
+      const free = await app.gql(
+        InitiatePaymentDocument,
+        { input: { provider: 'KHALTI', plan: 'FREE' } },
+        { org: 'khalti-start' },
+      );
       expect(free.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PLAN_NOT_PURCHASABLE' });
     });
 
@@ -79,8 +108,16 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
       khalti.pay(pidx!);
       const before = Date.now();
       const verified = await verify('khalti-pay', { provider: 'KHALTI', pidx: pidx! });
-      expect(verified.data!.verifyPayment).toMatchObject({ status: 'COMPLETED', amountMinor: STARTER_NPR, currency: 'NPR' });
-      expect(await subscriptionOf('khalti-pay')).toMatchObject({ plan: 'STARTER', status: 'ACTIVE', provider: 'KHALTI' });
+      expect(verified.data!.verifyPayment).toMatchObject({
+        status: 'COMPLETED',
+        amountMinor: STARTER_NPR,
+        currency: 'NPR',
+      });
+      expect(await subscriptionOf('khalti-pay')).toMatchObject({
+        plan: 'STARTER',
+        status: 'ACTIVE',
+        provider: 'KHALTI',
+      });
       await expectOneMonthFromNow('khalti-pay', before);
     });
 
@@ -90,8 +127,11 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
       khalti.pay(pidx!);
       const lookupsBefore = khalti.lookups();
       const before = Date.now();
-      const results = await Promise.all(Array.from({ length: 8 }, () => verify('khalti-race', { provider: 'KHALTI', pidx: pidx! })));
-      for (const result of results) expect(result.data!.verifyPayment).toMatchObject({ id: transaction.id, status: 'COMPLETED' });
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => verify('khalti-race', { provider: 'KHALTI', pidx: pidx! })),
+      );
+      for (const result of results)
+        expect(result.data!.verifyPayment).toMatchObject({ id: transaction.id, status: 'COMPLETED' });
       expect(khalti.lookups() - lookupsBefore).toBeGreaterThanOrEqual(1);
 
       expect(await subscriptionOf('khalti-race')).toMatchObject({ plan: 'STARTER', status: 'ACTIVE' });
@@ -99,7 +139,9 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
 
       // Later verifications answer from the record, without asking Khalti again.
       const lookupsAfter = khalti.lookups();
-      expect((await verify('khalti-race', { provider: 'KHALTI', pidx: pidx! })).data!.verifyPayment.status).toBe('COMPLETED');
+      expect((await verify('khalti-race', { provider: 'KHALTI', pidx: pidx! })).data!.verifyPayment.status).toBe(
+        'COMPLETED',
+      );
       expect(khalti.lookups()).toBe(lookupsAfter);
     });
 
@@ -115,7 +157,9 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
       await pay();
       const renewed = await subscriptionOf('khalti-renew');
       expect(renewed.currentPeriodStart).toBe(first.currentPeriodEnd);
-      expect(new Date(renewed.currentPeriodEnd!).getTime()).toBeGreaterThan(new Date(first.currentPeriodEnd!).getTime() + 27 * 86_400_000);
+      expect(new Date(renewed.currentPeriodEnd!).getTime()).toBeGreaterThan(
+        new Date(first.currentPeriodEnd!).getTime() + 27 * 86_400_000,
+      );
     });
 
     it('records an abandoned payment as FAILED and keeps other organizations out', async () => {
@@ -135,7 +179,11 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
     it('returns a form signed over total_amount, transaction_uuid and product_code', async () => {
       await app.createTenant('esewa-form');
       const redirect = (await initiate('esewa-form', 'ESEWA')).data!.initiatePayment;
-      expect(redirect).toMatchObject({ method: 'POST', url: `${esewa.env.ESEWA_BASE_URL}/api/epay/main/v2/form`, pidx: null });
+      expect(redirect).toMatchObject({
+        method: 'POST',
+        url: `${esewa.env.ESEWA_BASE_URL}/api/epay/main/v2/form`,
+        pidx: null,
+      });
       const fields = Object.fromEntries(redirect.formFields.map((f) => [f.name, f.value]));
       expect(fields).toMatchObject({
         total_amount: '3900',
@@ -145,7 +193,9 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
         failure_url: `${FRONTEND}/billing/payment/failure`,
         signed_field_names: 'total_amount,transaction_uuid,product_code',
       });
-      const expected = createHmac('sha256', FAKE_ESEWA_SECRET).update(`total_amount=3900,transaction_uuid=${redirect.transaction.id},product_code=EPAYTEST`).digest('base64');
+      const expected = createHmac('sha256', FAKE_ESEWA_SECRET)
+        .update(`total_amount=3900,transaction_uuid=${redirect.transaction.id},product_code=EPAYTEST`)
+        .digest('base64');
       expect(fields.signature).toBe(expected);
     });
 
@@ -155,7 +205,10 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
       const trial = await subscriptionOf('esewa-forged');
       const checksBefore = esewa.statusChecks();
 
-      const forged = await verify('esewa-forged', { provider: 'ESEWA', data: esewa.pay(transaction.id, STARTER_NPR, { secret: 'guessed-secret' }) });
+      const forged = await verify('esewa-forged', {
+        provider: 'ESEWA',
+        data: esewa.pay(transaction.id, STARTER_NPR, { secret: 'guessed-secret' }),
+      });
       expect(forged.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_SIGNATURE' });
 
       const genuine = JSON.parse(Buffer.from(esewa.pay(transaction.id, 1_000), 'base64').toString());
@@ -188,11 +241,17 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
       const { transaction } = (await initiate('esewa-pay', 'ESEWA')).data!.initiatePayment;
       const data = esewa.pay(transaction.id, STARTER_NPR);
       const before = Date.now();
-      const results = await Promise.all(Array.from({ length: 6 }, () => verify('esewa-pay', { provider: 'ESEWA', data })));
-      for (const result of results) expect(result.data!.verifyPayment).toMatchObject({ id: transaction.id, status: 'COMPLETED' });
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => verify('esewa-pay', { provider: 'ESEWA', data })),
+      );
+      for (const result of results)
+        expect(result.data!.verifyPayment).toMatchObject({ id: transaction.id, status: 'COMPLETED' });
       expect(await subscriptionOf('esewa-pay')).toMatchObject({ plan: 'STARTER', status: 'ACTIVE', provider: 'ESEWA' });
       await expectOneMonthFromNow('esewa-pay', before);
-      const [{ verification }] = await app.dataSource.query('SELECT verification FROM public.payment_transactions WHERE id = $1', [transaction.id]);
+      const [{ verification }] = await app.dataSource.query(
+        'SELECT verification FROM public.payment_transactions WHERE id = $1',
+        [transaction.id],
+      );
       expect(verification).toMatchObject({ status: 'COMPLETE', transaction_uuid: transaction.id });
     });
   });

@@ -35,7 +35,10 @@ describe('API call metering (through HTTP, real PostgreSQL)', () => {
   afterAll(() => app.close());
 
   const apiCalls = async (tenantId: string): Promise<number | undefined> => {
-    const [row] = await app.dataSource.query(`SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND metric = 'api_calls'`, [tenantId]);
+    const [row] = await app.dataSource.query(
+      `SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND metric = 'api_calls'`,
+      [tenantId],
+    );
     return row ? Number(row.used) : undefined;
   };
 
@@ -43,7 +46,8 @@ describe('API call metering (through HTTP, real PostgreSQL)', () => {
     const asOwner = { bearer: owner.token, org: owner.tenant.slug };
     const N = 25;
     const during = await counterStatements(async () => {
-      for (let i = 0; i < N; i++) expect((await app.gql(CustomersDocument, { first: 5 }, asOwner)).errors).toBeUndefined();
+      for (let i = 0; i < N; i++)
+        expect((await app.gql(CustomersDocument, { first: 5 }, asOwner)).errors).toBeUndefined();
       // Not metered: the platform admin's support work, and requests for no organization.
       await app.gql(CustomersDocument, { first: 5 }, { org: owner.tenant.slug });
       await app.gql(PlansDocument, {}, { bearer: owner.token });
@@ -68,7 +72,10 @@ describe('API call metering (through HTTP, real PostgreSQL)', () => {
     const created = await app.gql(CreateApiKeyDocument, { input: { name: 'sync', scopes: ['customers:read'] } }, org);
     const key = { admin: false, headers: { 'x-api-key': created.data!.createApiKey.secret } };
     await app.dataSource.transaction((em) =>
-      app.services.plans.activatePlan(em, account.tenant.id, PlanCode.STARTER, { periodStart: new Date(), periodEnd: new Date(Date.now() + 30 * DAY_MS) }),
+      app.services.plans.activatePlan(em, account.tenant.id, PlanCode.STARTER, {
+        periodStart: new Date(),
+        periodEnd: new Date(Date.now() + 30 * DAY_MS),
+      }),
     );
     await app.services.planCatalog.setLimit(PlanCode.STARTER, 'api_calls', 3);
     try {
@@ -87,9 +94,10 @@ describe('API call metering (through HTTP, real PostgreSQL)', () => {
       });
       expect((await app.gql(CustomersDocument, {}, org)).errors).toBeUndefined();
       // Crossing 80% (here: reaching 3 of 3) queued the owner's warning with the write.
-      const [warning] = await app.dataSource.query(`SELECT to_address FROM public.email_outbox WHERE idempotency_key LIKE $1`, [
-        `usage-warning:${account.tenant.id}:api_calls:%`,
-      ]);
+      const [warning] = await app.dataSource.query(
+        `SELECT to_address FROM public.email_outbox WHERE idempotency_key LIKE $1`,
+        [`usage-warning:${account.tenant.id}:api_calls:%`],
+      );
       expect(warning).toEqual({ to_address: 'owner@capped.example' });
 
       await app.services.planCatalog.setLimit(PlanCode.STARTER, 'api_calls', 100);

@@ -105,7 +105,8 @@ export class ApiCallMeter {
     clearTimeout(this.timer);
     this.timer = undefined;
     const month = monthOf(this.now()).key;
-    // Tenants refused this month are written with +0: their total and plan are read again, so an upgrade lifts the refusal.
+    // Tenants refused this month are written with +0: their total and plan are read again, so an upgrade lifts the
+    // refusal.
     for (const [tenantId, over] of this.overLimit) {
       if (over.month !== month) this.overLimit.delete(tenantId);
       else if (!this.pending.get(month)?.has(tenantId)) this.record(tenantId, 0);
@@ -132,7 +133,14 @@ export class ApiCallMeter {
           for (const row of rows) {
             const used = Number(row.used);
             const limit = limits.get(row.plan) ?? null;
-            await this.deps.warnings.afterIncrease(em, row.tenant_id, 'api_calls', used - counts.get(row.tenant_id)!, used, limit);
+            await this.deps.warnings.afterIncrease(
+              em,
+              row.tenant_id,
+              'api_calls',
+              used - counts.get(row.tenant_id)!,
+              used,
+              limit,
+            );
             if (period !== month) continue;
             if (limit !== null && used >= limit) this.overLimit.set(row.tenant_id, { month, limit, used });
             else this.overLimit.delete(row.tenant_id);
@@ -140,7 +148,10 @@ export class ApiCallMeter {
         }
       });
     } catch (error) {
-      this.deps.logger.warn({ err: error, tenants: [...batch.values()].reduce((sum, c) => sum + c.size, 0) }, 'could not write API call counts; will retry');
+      this.deps.logger.warn(
+        { err: error, tenants: [...batch.values()].reduce((sum, c) => sum + c.size, 0) },
+        'could not write API call counts; will retry',
+      );
       for (const [period, counts] of batch) for (const [tenantId, count] of counts) this.add(period, tenantId, count);
     }
     if (this.overLimit.size) this.schedule();

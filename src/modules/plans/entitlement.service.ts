@@ -1,6 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../core/config/config';
-import { BadUserInputError, InternalError, LimitExceededError, PlanUpgradeRequiredError } from '../../core/errors/app-error';
+import {
+  BadUserInputError,
+  InternalError,
+  LimitExceededError,
+  PlanUpgradeRequiredError,
+} from '../../core/errors/app-error';
 import { PlanCode } from './plan-code';
 import type { PlanCatalog } from './plan-catalog';
 import type { Entitlement, Usage, UsageMeter } from './plan.types';
@@ -51,7 +56,12 @@ export class EntitlementService {
    * concurrent callers queue on that row, so together they never pass the limit. The
    * limit is the plan's (cached); the plan is read by the same statement.
    */
-  async consume(em: EntityManager, tenantId: string, metric: UsageMetric, n = 1): Promise<{ used: number; limit: number | null }> {
+  async consume(
+    em: EntityManager,
+    tenantId: string,
+    metric: UsageMetric,
+    n = 1,
+  ): Promise<{ used: number; limit: number | null }> {
     assertCount(n);
     const limits = await this.limitsByPlan(em, metric);
     const period = periodOf(metric, this.now());
@@ -90,7 +100,9 @@ export class EntitlementService {
     if ((await this.deps.catalog.plan(plan, em)).features[feature]) return;
     const required = await this.deps.catalog.cheapestWith(feature, em);
     throw new PlanUpgradeRequiredError(
-      required ? `${feature} needs the ${required.name} plan or a higher one` : `${feature} is not available on any plan`,
+      required
+        ? `${feature} needs the ${required.name} plan or a higher one`
+        : `${feature} is not available on any plan`,
       { feature, requiredPlan: required?.code ?? null, upgradeUrl: upgradeUrl(this.deps.config.frontendUrl, feature) },
     );
   }
@@ -103,10 +115,20 @@ export class EntitlementService {
       return { ...base, allowed: plan.features[name], limit: null, used: null, remaining: null, resetsAt: null };
     }
     if (!isUsageMetric(name)) {
-      throw new BadUserInputError(`Unknown feature "${name}"`, { reason: 'UNKNOWN_FEATURE', known: [...PLAN_FEATURES, ...Object.keys(USAGE_METRICS)] });
+      throw new BadUserInputError(`Unknown feature "${name}"`, {
+        reason: 'UNKNOWN_FEATURE',
+        known: [...PLAN_FEATURES, ...Object.keys(USAGE_METRICS)],
+      });
     }
     const [meter] = await this.meters(em, tenantId, [name]);
-    return { ...base, allowed: meter.remaining === null || meter.remaining > 0, limit: meter.limit, used: meter.used, remaining: meter.remaining, resetsAt: meter.resetsAt };
+    return {
+      ...base,
+      allowed: meter.remaining === null || meter.remaining > 0,
+      limit: meter.limit,
+      used: meter.used,
+      remaining: meter.remaining,
+      resetsAt: meter.resetsAt,
+    };
   }
 
   async usage(em: EntityManager, tenantId: string): Promise<Usage> {
@@ -141,7 +163,8 @@ export class EntitlementService {
     );
     const plan = await this.deps.catalog.plan(row.plan, em);
     return metrics.map((metric, i) => {
-      const used = Number(row.used[metric] ?? 0) + (metric === 'api_calls' ? (this.deps.apiCalls?.unwritten(tenantId) ?? 0) : 0);
+      const used =
+        Number(row.used[metric] ?? 0) + (metric === 'api_calls' ? (this.deps.apiCalls?.unwritten(tenantId) ?? 0) : 0);
       const limit = plan.limits[metric];
       const period = USAGE_METRICS[metric];
       return {
@@ -167,7 +190,12 @@ export class EntitlementService {
     return Object.fromEntries((await this.deps.catalog.plans(em)).map((p) => [p.code, p.limits[metric]]));
   }
 
-  private async limitExceeded(em: EntityManager, tenantId: string, metric: UsageMetric, periodKey: string): Promise<LimitExceededError> {
+  private async limitExceeded(
+    em: EntityManager,
+    tenantId: string,
+    metric: UsageMetric,
+    periodKey: string,
+  ): Promise<LimitExceededError> {
     const [row]: { plan: PlanCode; used: string }[] = await em.query(
       `SELECT ${PLAN_OF_TENANT} AS plan,
               coalesce((SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND metric = $2 AND period_start = $3), 0) AS used`,

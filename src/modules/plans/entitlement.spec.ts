@@ -27,10 +27,16 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
 
   const onPlan = (tenantId: string, plan: PlanCode) =>
     app.dataSource.transaction((em) =>
-      app.services.plans.activatePlan(em, tenantId, plan, { periodStart: new Date(), periodEnd: new Date(Date.now() + 30 * DAY_MS) }),
+      app.services.plans.activatePlan(em, tenantId, plan, {
+        periodStart: new Date(),
+        periodEnd: new Date(Date.now() + 30 * DAY_MS),
+      }),
     );
   const counter = async (tenantId: string, metric: string): Promise<number | undefined> => {
-    const [row] = await app.dataSource.query('SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND metric = $2', [tenantId, metric]);
+    const [row] = await app.dataSource.query(
+      'SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND metric = $2',
+      [tenantId, metric],
+    );
     return row ? Number(row.used) : undefined;
   };
   const customersIn = async (schema: string): Promise<number> =>
@@ -40,14 +46,22 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
     const tenant = await app.createTenant('crowd');
     await onPlan(tenant.id, PlanCode.FREE);
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => app.gql(CreateCustomerDocument, { input: { name: `Customer ${i}` } }, { org: 'crowd' })),
+      Array.from({ length: 50 }, (_, i) =>
+        app.gql(CreateCustomerDocument, { input: { name: `Customer ${i}` } }, { org: 'crowd' }),
+      ),
     );
     const created = results.filter((r) => r.data?.createCustomer);
     const refused = results.filter((r) => r.errors?.[0].extensions.code === 'LIMIT_EXCEEDED');
     expect(created).toHaveLength(5);
     expect(refused).toHaveLength(45);
     for (const r of refused) {
-      expect(r.errors![0].extensions).toEqual({ code: 'LIMIT_EXCEEDED', feature: 'customers', limit: 5, used: 5, upgradeUrl: `${UPGRADE}?feature=customers` });
+      expect(r.errors![0].extensions).toEqual({
+        code: 'LIMIT_EXCEEDED',
+        feature: 'customers',
+        limit: 5,
+        used: 5,
+        upgradeUrl: `${UPGRADE}?feature=customers`,
+      });
     }
     expect(await customersIn(tenant.schemaName)).toBe(5);
     expect(await counter(tenant.id, 'customers')).toBe(5);
@@ -57,13 +71,28 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
     const tenant = await app.createTenant('slots');
     await onPlan(tenant.id, PlanCode.FREE);
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await app.gql(CreateCustomerDocument, { input: { name: `C${i}`, email: `c${i}@example.com` } }, { org: 'slots' })).data!.createCustomer.id);
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        (
+          await app.gql(
+            CreateCustomerDocument,
+            { input: { name: `C${i}`, email: `c${i}@example.com` } },
+            { org: 'slots' },
+          )
+        ).data!.createCustomer.id,
+      );
     // A duplicate email fails after the count was taken: the transaction, count included, rolls back.
-    const duplicate = await app.gql(CreateCustomerDocument, { input: { name: 'Dup', email: 'c0@example.com' } }, { org: 'slots' });
+    const duplicate = await app.gql(
+      CreateCustomerDocument,
+      { input: { name: 'Dup', email: 'c0@example.com' } },
+      { org: 'slots' },
+    );
     expect(duplicate.errors![0].extensions.code).toBe('CONFLICT');
     expect(await counter(tenant.id, 'customers')).toBe(4);
 
-    expect((await app.gql(CreateCustomerDocument, { input: { name: 'Fifth' } }, { org: 'slots' })).data!.createCustomer).toBeTruthy();
+    expect(
+      (await app.gql(CreateCustomerDocument, { input: { name: 'Fifth' } }, { org: 'slots' })).data!.createCustomer,
+    ).toBeTruthy();
     const sixth = await app.gql(CreateCustomerDocument, { input: { name: 'Sixth' } }, { org: 'slots' });
     expect(sixth.errors![0].extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 5, used: 5 });
 
@@ -83,12 +112,16 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
       const secondServices = createServices(app.config, second.dataSource, app.databaseUrl);
       const attempts = [app.services, secondServices].flatMap((services) =>
         Array.from({ length: 30 }, () =>
-          runInTenantScope(services.dataSource, { id: tenant.id }, (em) => services.entitlements.consume(em, tenant.id, 'invoices')),
+          runInTenantScope(services.dataSource, { id: tenant.id }, (em) =>
+            services.entitlements.consume(em, tenant.id, 'invoices'),
+          ),
         ),
       );
       const results = await Promise.allSettled(attempts);
       const granted = results.filter((r) => r.status === 'fulfilled');
-      const refused = results.filter((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'LIMIT_EXCEEDED');
+      const refused = results.filter(
+        (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'LIMIT_EXCEEDED',
+      );
       expect(granted).toHaveLength(10);
       expect(refused).toHaveLength(50);
       expect(await counter(tenant.id, 'invoices')).toBe(10);
@@ -99,7 +132,9 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
       expect(period).toBe(`${new Date().toISOString().slice(0, 7)}-01`);
 
       // Monthly metrics keep what was used.
-      await runInTenantScope(app.dataSource, { id: tenant.id }, (em) => app.services.entitlements.release(em, tenant.id, 'invoices'));
+      await runInTenantScope(app.dataSource, { id: tenant.id }, (em) =>
+        app.services.entitlements.release(em, tenant.id, 'invoices'),
+      );
       expect(await counter(tenant.id, 'invoices')).toBe(10);
     } finally {
       await second.close();
@@ -122,16 +157,24 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
     await onPlan(starter.id, PlanCode.STARTER);
     await onPlan(professional.id, PlanCode.PROFESSIONAL);
     const require = (tenantId: string) =>
-      runInTenantScope(app.dataSource, { id: tenantId }, (em) => app.services.entitlements.requireFeature(em, tenantId, 'ai_quote_generation'));
+      runInTenantScope(app.dataSource, { id: tenantId }, (em) =>
+        app.services.entitlements.requireFeature(em, tenantId, 'ai_quote_generation'),
+      );
 
     await expect(require(professional.id)).resolves.toBeUndefined();
     await expect(require(starter.id)).rejects.toMatchObject({
       code: 'PLAN_UPGRADE_REQUIRED',
-      details: { feature: 'ai_quote_generation', requiredPlan: 'PROFESSIONAL', upgradeUrl: `${UPGRADE}?feature=ai_quote_generation` },
+      details: {
+        feature: 'ai_quote_generation',
+        requiredPlan: 'PROFESSIONAL',
+        upgradeUrl: `${UPGRADE}?feature=ai_quote_generation`,
+      },
     });
     // STARTER has the WhatsApp channel.
     await expect(
-      runInTenantScope(app.dataSource, { id: starter.id }, (em) => app.services.entitlements.requireFeature(em, starter.id, 'whatsapp_channel')),
+      runInTenantScope(app.dataSource, { id: starter.id }, (em) =>
+        app.services.entitlements.requireFeature(em, starter.id, 'whatsapp_channel'),
+      ),
     ).resolves.toBeUndefined();
 
     const asked = (org: string) => app.gql(EntitlementDocument, { feature: 'ai_quote_generation' }, { org });
@@ -152,9 +195,18 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
     await onPlan(tenant.id, PlanCode.FREE);
     await app.gql(CreateCustomerDocument, { input: { name: 'One' } }, { org: 'metered' });
     const customers = await app.gql(EntitlementDocument, { feature: 'customers' }, { org: 'metered' });
-    expect(customers.data!.entitlement).toMatchObject({ feature: 'customers', allowed: true, limit: 5, used: 1, remaining: 4, resetsAt: null });
+    expect(customers.data!.entitlement).toMatchObject({
+      feature: 'customers',
+      allowed: true,
+      limit: 5,
+      used: 1,
+      remaining: 4,
+      resetsAt: null,
+    });
 
-    await runInTenantScope(app.dataSource, { id: tenant.id }, (em) => app.services.entitlements.consume(em, tenant.id, 'invoices', 10));
+    await runInTenantScope(app.dataSource, { id: tenant.id }, (em) =>
+      app.services.entitlements.consume(em, tenant.id, 'invoices', 10),
+    );
     const invoices = await app.gql(EntitlementDocument, { feature: 'invoices' }, { org: 'metered' });
     const now = new Date();
     expect(invoices.data!.entitlement).toMatchObject({
@@ -172,9 +224,12 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
   it('mails each OWNER once when a limit is 80% used, in the month it happens', async () => {
     const owner = await signUp(app, 'owner@warned.example', 'Warned Ltd');
     await onPlan(owner.tenant.id, PlanCode.FREE); // customers: 5, so the 4th crosses 80%
-    const create = (name: string) => app.gql(CreateCustomerDocument, { input: { name } }, { bearer: owner.token, org: owner.tenant.slug });
+    const create = (name: string) =>
+      app.gql(CreateCustomerDocument, { input: { name } }, { bearer: owner.token, org: owner.tenant.slug });
     const warnings = () =>
-      app.dataSource.query(`SELECT to_address, subject, text FROM public.email_outbox WHERE idempotency_key LIKE $1`, [`usage-warning:${owner.tenant.id}:%`]);
+      app.dataSource.query(`SELECT to_address, subject, text FROM public.email_outbox WHERE idempotency_key LIKE $1`, [
+        `usage-warning:${owner.tenant.id}:%`,
+      ]);
 
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await create(`C${i}`)).data!.createCustomer.id);
@@ -195,7 +250,9 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
 
   it('counts members who join by invitation against team_members, and frees the slot when one is removed', async () => {
     const owner = await signUp(app, 'owner@team.example', 'Team Ltd');
-    const [ann, ben, cat] = await Promise.all(['ann', 'ben', 'cat'].map((name) => signUp(app, `${name}@team.example`, `${name} own org`)));
+    const [ann, ben, cat] = await Promise.all(
+      ['ann', 'ben', 'cat'].map((name) => signUp(app, `${name}@team.example`, `${name} own org`)),
+    );
     await onPlan(owner.tenant.id, PlanCode.FREE); // team_members: 2 (the creator is not counted)
     const asOwner = { bearer: owner.token, org: owner.tenant.slug };
     await addMember(app, owner, ann, 'MEMBER');
@@ -204,7 +261,13 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
     const invited = await app.gql(InviteMemberDocument, { email: cat.email, role: 'MEMBER' }, asOwner);
     const token = await invitationToken(app, invited.data!.inviteMember.id);
     const refused = await app.gql(AcceptInvitationDocument, { token }, { bearer: cat.token });
-    expect(refused.errors![0].extensions).toEqual({ code: 'LIMIT_EXCEEDED', feature: 'team_members', limit: 2, used: 2, upgradeUrl: `${UPGRADE}?feature=team_members` });
+    expect(refused.errors![0].extensions).toEqual({
+      code: 'LIMIT_EXCEEDED',
+      feature: 'team_members',
+      limit: 2,
+      used: 2,
+      upgradeUrl: `${UPGRADE}?feature=team_members`,
+    });
 
     expect((await app.gql(RemoveMemberDocument, { userId: ann.userId }, asOwner)).errors).toBeUndefined();
     // The refused acceptance rolled back: the same link works once a slot is free.
@@ -215,7 +278,11 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
 
   it('reports usage with limits and periods for the organization', async () => {
     const account = await signUp(app, 'viewer@usage.example', 'Usage Inc');
-    await app.gql(CreateCustomerDocument, { input: { name: 'A' } }, { bearer: account.token, org: account.tenant.slug });
+    await app.gql(
+      CreateCustomerDocument,
+      { input: { name: 'A' } },
+      { bearer: account.token, org: account.tenant.slug },
+    );
     const usage = await app.gql(CurrentUsageDocument, {}, { bearer: account.token, org: account.tenant.slug });
     expect(usage.errors).toBeUndefined();
     const monthStart = `${new Date().toISOString().slice(0, 7)}-01T00:00:00.000Z`;
@@ -229,9 +296,22 @@ describe('plan limits and features (through HTTP, real PostgreSQL)', () => {
       periodStart: null,
       resetsAt: null,
     });
-    expect(usage.data!.usage.invoicesCreated).toMatchObject({ metric: 'invoices', used: 0, limit: 10_000, period: 'MONTHLY', periodStart: monthStart });
+    expect(usage.data!.usage.invoicesCreated).toMatchObject({
+      metric: 'invoices',
+      used: 0,
+      limit: 10_000,
+      period: 'MONTHLY',
+      periodStart: monthStart,
+    });
     expect(usage.data!.usage.teamMembersAdded).toMatchObject({ metric: 'team_members', used: 0, limit: 25 });
-    expect(Object.keys(usage.data!.usage).sort()).toEqual(['apiCallsUsed', 'customersCreated', 'invoicesCreated', 'quotesCreated', 'teamMembersAdded', 'ticketsCreated']);
+    expect(Object.keys(usage.data!.usage).sort()).toEqual([
+      'apiCallsUsed',
+      'customersCreated',
+      'invoicesCreated',
+      'quotesCreated',
+      'teamMembersAdded',
+      'ticketsCreated',
+    ]);
 
     const anonymous = await app.gql(CurrentUsageDocument, {}, { admin: false, org: account.tenant.slug });
     expect(anonymous.errors![0].extensions.code).toBe('UNAUTHENTICATED');

@@ -31,7 +31,9 @@ const toCatalogPlan = (row: PlanRow): CatalogPlan => ({
   monthlyPriceMinor: row.monthly_price_minor,
   currency: row.currency.trim(),
   rank: row.rank,
-  limits: Object.fromEntries(Object.keys(USAGE_METRICS).map((m) => [m, m in row.limits ? row.limits[m] : 0])) as CatalogPlan['limits'],
+  limits: Object.fromEntries(
+    Object.keys(USAGE_METRICS).map((m) => [m, m in row.limits ? row.limits[m] : 0]),
+  ) as CatalogPlan['limits'],
   features: Object.fromEntries(PLAN_FEATURES.map((f) => [f, row.features[f] === true])) as CatalogPlan['features'],
 });
 

@@ -17,5 +17,6 @@ export enum SubscriptionStatus {
 }
 registerEnumType(SubscriptionStatus, {
   name: 'SubscriptionStatus',
-  description: 'TRIALING until the trial ends; ACTIVE while paid; PAST_DUE after a failed payment (plan kept); CANCELED: back on FREE, data kept',
+  description:
+    'TRIALING until the trial ends; ACTIVE while paid; PAST_DUE after a failed payment (plan kept); CANCELED: back on FREE, data kept',
 });

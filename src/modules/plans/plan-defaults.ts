@@ -7,18 +7,33 @@ import type { PlanFeature, UsageMetric } from './usage-metric';
  * `npm run plans:init` adds where missing. Rows that exist are kept as they are: once
  * created, the database is what counts (an operator may have tuned a limit).
  */
-export const DEFAULT_PLANS: { code: PlanCode; name: string; monthlyPriceMinor: number; currency: string; rank: number }[] = [
+export const DEFAULT_PLANS: {
+  code: PlanCode;
+  name: string;
+  monthlyPriceMinor: number;
+  currency: string;
+  rank: number;
+}[] = [
   { code: PlanCode.FREE, name: 'Free', monthlyPriceMinor: 0, currency: 'USD', rank: 0 },
   { code: PlanCode.STARTER, name: 'Starter', monthlyPriceMinor: 2_900, currency: 'USD', rank: 1 },
   { code: PlanCode.PROFESSIONAL, name: 'Professional', monthlyPriceMinor: 9_900, currency: 'USD', rank: 2 },
   { code: PlanCode.ENTERPRISE, name: 'Enterprise', monthlyPriceMinor: 29_900, currency: 'USD', rank: 3 },
 ];
 
-/** null = unlimited. team_members counts people who joined by invitation (the organization's creator is not counted). */
+/**
+ * null = unlimited. team_members counts people who joined by invitation (the organization's creator is not counted).
+ */
 export const DEFAULT_LIMITS: Record<PlanCode, Record<UsageMetric, number | null>> = {
   FREE: { invoices: 10, customers: 5, team_members: 2, api_calls: 10_000, tickets: 50, quotes: 10 },
   STARTER: { invoices: 1_000, customers: 500, team_members: 5, api_calls: 100_000, tickets: 1_000, quotes: 500 },
-  PROFESSIONAL: { invoices: 10_000, customers: 10_000, team_members: 25, api_calls: 1_000_000, tickets: 10_000, quotes: 5_000 },
+  PROFESSIONAL: {
+    invoices: 10_000,
+    customers: 10_000,
+    team_members: 25,
+    api_calls: 1_000_000,
+    tickets: 10_000,
+    quotes: 5_000,
+  },
   ENTERPRISE: { invoices: null, customers: null, team_members: null, api_calls: null, tickets: null, quotes: null },
 };
 
@@ -46,7 +61,12 @@ const formatPrice = (minor: number, currency: string) => `${currency} ${(minor /
  * Inserts one row unless its key exists; returns the row as it is in the database
  * afterwards and whether it was created. Table and column names are constants of this file.
  */
-async function insertOrKeep<T>(db: Queryable, table: string, key: Record<string, unknown>, values: Record<string, unknown>): Promise<{ row: T; created: boolean }> {
+async function insertOrKeep<T>(
+  db: Queryable,
+  table: string,
+  key: Record<string, unknown>,
+  values: Record<string, unknown>,
+): Promise<{ row: T; created: boolean }> {
   const keyColumns = Object.keys(key);
   const columns = [...keyColumns, ...Object.keys(values)];
   const returned = Object.keys(values).join(', ');
@@ -63,7 +83,9 @@ async function insertOrKeep<T>(db: Queryable, table: string, key: Record<string,
   return { row, created: row.created };
 }
 
-/** Inserts every default row that is missing and reports each row as created or kept. Safe to run any number of times. */
+/**
+ * Inserts every default row that is missing and reports each row as created or kept. Safe to run any number of times.
+ */
 export async function seedPlanCatalog(db: Queryable): Promise<SeedOutcome[]> {
   const outcomes: SeedOutcome[] = [];
   for (const plan of DEFAULT_PLANS) {
@@ -73,18 +95,33 @@ export async function seedPlanCatalog(db: Queryable): Promise<SeedOutcome[]> {
       { code: plan.code },
       { name: plan.name, monthly_price_minor: plan.monthlyPriceMinor, currency: plan.currency, rank: plan.rank },
     );
-    outcomes.push({ created, plan: plan.code, item: 'plan', value: `${row.name}, ${formatPrice(row.monthly_price_minor, row.currency)}` });
+    outcomes.push({
+      created,
+      plan: plan.code,
+      item: 'plan',
+      value: `${row.name}, ${formatPrice(row.monthly_price_minor, row.currency)}`,
+    });
   }
   for (const plan of DEFAULT_PLANS) {
     for (const [metric, limit] of Object.entries(DEFAULT_LIMITS[plan.code])) {
-      const { row, created } = await insertOrKeep<{ limit_value: number | null }>(db, 'plan_limits', { plan: plan.code, metric }, { limit_value: limit });
+      const { row, created } = await insertOrKeep<{ limit_value: number | null }>(
+        db,
+        'plan_limits',
+        { plan: plan.code, metric },
+        { limit_value: limit },
+      );
       outcomes.push({ created, plan: plan.code, item: metric, value: formatLimit(row.limit_value) });
     }
   }
   for (const plan of DEFAULT_PLANS) {
     for (const [feature, from] of Object.entries(DEFAULT_FEATURE_FROM)) {
       const enabled = plan.rank >= rankOf(from);
-      const { row, created } = await insertOrKeep<{ enabled: boolean }>(db, 'plan_features', { plan: plan.code, feature }, { enabled });
+      const { row, created } = await insertOrKeep<{ enabled: boolean }>(
+        db,
+        'plan_features',
+        { plan: plan.code, feature },
+        { enabled },
+      );
       outcomes.push({ created, plan: plan.code, item: feature, value: row.enabled ? 'enabled' : 'disabled' });
     }
   }

@@ -13,7 +13,11 @@ import { Subscription } from './subscription.entity';
 import { isPlanFeature, isUsageMetric, PLAN_FEATURES, USAGE_METRICS } from './usage-metric';
 
 const toLimits = (plan: CatalogPlan): PlanLimit[] =>
-  Object.entries(plan.limits).map(([metric, limit]) => ({ metric, limit, period: USAGE_METRICS[metric as keyof typeof USAGE_METRICS] }));
+  Object.entries(plan.limits).map(([metric, limit]) => ({
+    metric,
+    limit,
+    period: USAGE_METRICS[metric as keyof typeof USAGE_METRICS],
+  }));
 
 const toPlan = (plan: CatalogPlan): Plan => ({
   code: plan.code,
@@ -60,18 +64,29 @@ export class PlanResolver {
 
   @Policy(inOrganization)
   @Query(() => Entitlement, { description: 'Whether the plan includes a feature, or allows one more of a metric' })
-  entitlement(@Arg('feature') feature: string, @TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant): Promise<Entitlement> {
+  entitlement(
+    @Arg('feature') feature: string,
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+  ): Promise<Entitlement> {
     return this.entitlements.entitlement(em, tenant.id, feature);
   }
 
   @Policy(platformAdmin)
-  @Mutation(() => Plan, { description: 'Platform admin: change a limit (null: unlimited); applies at once here, in other processes within PLAN_CACHE_SECONDS' })
+  @Mutation(() => Plan, {
+    description:
+      'Platform admin: change a limit (null: unlimited); applies at once here, in other processes within PLAN_CACHE_SECONDS',
+  })
   async setPlanLimit(
     @Arg('plan', () => PlanCode) plan: PlanCode,
     @Arg('metric') metric: string,
     @Arg('limit', () => Int, { nullable: true }) limit: number | null,
   ): Promise<Plan> {
-    if (!isUsageMetric(metric)) throw new BadUserInputError(`Unknown metric "${metric}"`, { reason: 'UNKNOWN_METRIC', known: Object.keys(USAGE_METRICS) });
+    if (!isUsageMetric(metric))
+      throw new BadUserInputError(`Unknown metric "${metric}"`, {
+        reason: 'UNKNOWN_METRIC',
+        known: Object.keys(USAGE_METRICS),
+      });
     if (limit !== null && limit < 0) throw new BadUserInputError('A limit cannot be negative', { field: 'limit' });
     await this.catalog.setLimit(plan, metric, limit);
     return toPlan(await this.catalog.plan(plan));
@@ -79,8 +94,13 @@ export class PlanResolver {
 
   @Policy(platformAdmin)
   @Mutation(() => Plan, { description: 'Platform admin: switch a feature on or off for a plan' })
-  async setPlanFeature(@Arg('plan', () => PlanCode) plan: PlanCode, @Arg('feature') feature: string, @Arg('enabled') enabled: boolean): Promise<Plan> {
-    if (!isPlanFeature(feature)) throw new BadUserInputError(`Unknown feature "${feature}"`, { reason: 'UNKNOWN_FEATURE', known: PLAN_FEATURES });
+  async setPlanFeature(
+    @Arg('plan', () => PlanCode) plan: PlanCode,
+    @Arg('feature') feature: string,
+    @Arg('enabled') enabled: boolean,
+  ): Promise<Plan> {
+    if (!isPlanFeature(feature))
+      throw new BadUserInputError(`Unknown feature "${feature}"`, { reason: 'UNKNOWN_FEATURE', known: PLAN_FEATURES });
     await this.catalog.setFeature(plan, feature, enabled);
     return toPlan(await this.catalog.plan(plan));
   }

@@ -48,7 +48,10 @@ const toSubscription = (row: SubscriptionRow): Subscription =>
     updatedAt: row.updated_at,
   });
 
-/** Runs a statement on `public.subscriptions` (written without RETURNING) and copies its plan to `public.tenants.plan`, in one round trip. */
+/**
+ * Runs a statement on `public.subscriptions` (written without RETURNING) and copies its plan to `public.tenants.plan`,
+ * in one round trip.
+ */
 const withTenantPlanSync = (statement: string) => `
   WITH changed AS (${statement} RETURNING *),
        synced AS (UPDATE public.tenants t SET plan = changed.plan, updated_at = now() FROM changed WHERE t.id = changed.tenant_id AND t.plan <> changed.plan)
@@ -86,7 +89,12 @@ export class PlanService {
    * nothing that matters. An activation for a period that ends before the one already
    * paid for is a late duplicate and is ignored (the current subscription is returned).
    */
-  async activatePlan(em: EntityManager, tenantId: string, plan: PlanCode, activation: PlanActivation): Promise<Subscription> {
+  async activatePlan(
+    em: EntityManager,
+    tenantId: string,
+    plan: PlanCode,
+    activation: PlanActivation,
+  ): Promise<Subscription> {
     const rows: SubscriptionRow[] = await em.query(
       withTenantPlanSync(`${UPSERT}
         WHERE NOT (s.status IN ('ACTIVE', 'PAST_DUE') AND s.current_period_end > EXCLUDED.current_period_end)`),
@@ -110,16 +118,40 @@ export class PlanService {
     return this.update(em, tenantId, `status = 'PAST_DUE'`, `status IN ('ACTIVE', 'TRIALING', 'PAST_DUE')`);
   }
 
-  /** Back to FREE, CANCELED (paid subscription ended, or a trial ran out). Nothing is deleted: what exceeds FREE stays readable. */
+  /**
+   * Back to FREE, CANCELED (paid subscription ended, or a trial ran out). Nothing is deleted: what exceeds FREE stays
+   * readable.
+   */
   cancelToFree(em: EntityManager, tenantId: string): Promise<Subscription> {
-    return this.update(em, tenantId, `plan = 'FREE', status = 'CANCELED', current_period_start = $2, current_period_end = NULL`, 'true', [this.now()]);
+    return this.update(
+      em,
+      tenantId,
+      `plan = 'FREE', status = 'CANCELED', current_period_start = $2, current_period_end = NULL`,
+      'true',
+      [this.now()],
+    );
   }
 
   /** TRIALING on `plan` for `days` from now (new organizations, in their provisioning transaction). */
-  async startTrial(em: EntityManager, tenantId: string, plan: PlanCode = this.deps.config.plans.trialPlan as PlanCode, days = this.deps.config.plans.trialDays): Promise<Subscription> {
+  async startTrial(
+    em: EntityManager,
+    tenantId: string,
+    plan: PlanCode = this.deps.config.plans.trialPlan as PlanCode,
+    days = this.deps.config.plans.trialDays,
+  ): Promise<Subscription> {
     const start = this.now();
     const end = new Date(start.getTime() + days * DAY_MS);
-    const [row]: SubscriptionRow[] = await em.query(withTenantPlanSync(UPSERT), [tenantId, plan, SubscriptionStatus.TRIALING, end, start, end, null, null, null]);
+    const [row]: SubscriptionRow[] = await em.query(withTenantPlanSync(UPSERT), [
+      tenantId,
+      plan,
+      SubscriptionStatus.TRIALING,
+      end,
+      start,
+      end,
+      null,
+      null,
+      null,
+    ]);
     return toSubscription(row);
   }
 
@@ -148,9 +180,17 @@ export class PlanService {
   }
 
   /** `assignments` and `condition` are constants of this class; `parameters` are $2 onwards. */
-  private async update(em: EntityManager, tenantId: string, assignments: string, condition = 'true', parameters: unknown[] = []): Promise<Subscription> {
+  private async update(
+    em: EntityManager,
+    tenantId: string,
+    assignments: string,
+    condition = 'true',
+    parameters: unknown[] = [],
+  ): Promise<Subscription> {
     const rows: SubscriptionRow[] = await em.query(
-      withTenantPlanSync(`UPDATE public.subscriptions SET ${assignments}, updated_at = now() WHERE tenant_id = $1 AND ${condition}`),
+      withTenantPlanSync(
+        `UPDATE public.subscriptions SET ${assignments}, updated_at = now() WHERE tenant_id = $1 AND ${condition}`,
+      ),
       [tenantId, ...parameters],
     );
     return rows[0] ? toSubscription(rows[0]) : this.getSubscription(em, tenantId);

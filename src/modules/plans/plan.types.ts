@@ -4,7 +4,8 @@ import { LimitPeriod } from './usage-metric';
 
 registerEnumType(LimitPeriod, {
   name: 'LimitPeriod',
-  description: 'CURRENT: counts what exists now (deleting frees a slot); MONTHLY: counts what was done this calendar month (UTC)',
+  description:
+    'CURRENT: counts what exists now (deleting frees a slot); MONTHLY: counts what was done this calendar month (UTC)',
 });
 
 @ObjectType({ description: 'How much of something a plan allows' })
@@ -69,7 +70,10 @@ export class UsageMeter {
   @Field(() => LimitPeriod)
   period: LimitPeriod;
 
-  @Field(() => Date, { nullable: true, description: 'Start of this month (UTC) for MONTHLY metrics; null for CURRENT ones' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Start of this month (UTC) for MONTHLY metrics; null for CURRENT ones',
+  })
   periodStart: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'When a MONTHLY count starts again from zero' })
@@ -87,7 +91,9 @@ export class Usage {
   @Field(() => UsageMeter, { description: 'Members who joined by invitation (the creator is not counted)' })
   teamMembersAdded: UsageMeter;
 
-  @Field(() => UsageMeter, { description: 'Requests by members and API keys this month; counted in batches, a few seconds behind' })
+  @Field(() => UsageMeter, {
+    description: 'Requests by members and API keys this month; counted in batches, a few seconds behind',
+  })
   apiCallsUsed: UsageMeter;
 
   @Field(() => UsageMeter)

@@ -33,7 +33,10 @@ export class Subscription {
   @Column({ name: 'current_period_end', type: 'timestamptz', precision: 3, nullable: true })
   currentPeriodEnd: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Who collects the payments: STRIPE, KHALTI, ESEWA; null while none does' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Who collects the payments: STRIPE, KHALTI, ESEWA; null while none does',
+  })
   @Column({ type: 'varchar', length: 20, nullable: true })
   provider: string | null;
 

@@ -7,7 +7,8 @@ import { METRIC_LABELS, monthOf, type UsageMetric } from './usage-metric';
 export const WARNING_SHARE = 0.8;
 
 /** Where the front end shows plans, with the feature or metric that sent the user there. */
-export const upgradeUrl = (frontendUrl: string, feature: string) => `${frontendUrl}/billing/upgrade?feature=${encodeURIComponent(feature)}`;
+export const upgradeUrl = (frontendUrl: string, feature: string) =>
+  `${frontendUrl}/billing/upgrade?feature=${encodeURIComponent(feature)}`;
 
 export interface UsageWarningsDependencies {
   outbox: MailOutbox;
@@ -25,7 +26,14 @@ export interface UsageWarningsDependencies {
 export class UsageWarnings {
   constructor(private readonly deps: UsageWarningsDependencies) {}
 
-  async afterIncrease(em: EntityManager, tenantId: string, metric: UsageMetric, before: number, after: number, limit: number | null): Promise<void> {
+  async afterIncrease(
+    em: EntityManager,
+    tenantId: string,
+    metric: UsageMetric,
+    before: number,
+    after: number,
+    limit: number | null,
+  ): Promise<void> {
     if (limit === null || limit === 0) return;
     const threshold = Math.ceil(limit * WARNING_SHARE);
     if (before >= threshold || after < threshold) return;

@@ -33,7 +33,10 @@ export class DocumentMailer {
   async send(em: EntityManager, mail: DocumentMail): Promise<void> {
     const customer = await this.deps.customers.get(em, mail.customerId);
     if (!customer.email) {
-      throw new BadUserInputError(`The customer has no email address to send the ${mail.kind} to`, { reason: 'CUSTOMER_HAS_NO_EMAIL', customerId: customer.id });
+      throw new BadUserInputError(`The customer has no email address to send the ${mail.kind} to`, {
+        reason: 'CUSTOMER_HAS_NO_EMAIL',
+        customerId: customer.id,
+      });
     }
     const settings = await this.deps.settingsOf(em);
     const pdf = await mail.pdf(customer, settings);

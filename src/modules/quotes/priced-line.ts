@@ -49,4 +49,3 @@ export abstract class PricedLine {
   @Money() tax: string;
   @Money() total: string;
 }
-

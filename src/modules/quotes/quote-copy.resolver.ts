@@ -22,7 +22,10 @@ export function QuoteCopyRelationsResolver<T extends QuoteCopy>(copyType: ClassT
     }
 
     @Policy(canRead('quotes'))
-    @FieldResolver(() => Quote, { nullable: true, description: 'The accepted quote it was made from; FORBIDDEN (and null) without quotes:read' })
+    @FieldResolver(() => Quote, {
+      nullable: true,
+      description: 'The accepted quote it was made from; FORBIDDEN (and null) without quotes:read',
+    })
     quote(@Root() copy: T, @OperationTenant() scope: OperationScope): Promise<Quote | null> {
       return scope.load(this.quoteById, copy.quoteId);
     }

@@ -57,4 +57,5 @@ export const copyQuote = (quote: Quote) => ({ quoteId: quote.id, ...pick(quote, 
 export const copyLines = (lines: QuoteLineItem[]) => lines.map((line) => pick(line, LINE_KEYS));
 
 /** Copied lines as quote input: priced again by the same rules, they give the same amounts. */
-export const asQuoteLineInputs = (lines: PricedLine[]): QuoteLineItemInput[] => lines.map((line) => pick(line, INPUT_KEYS));
+export const asQuoteLineInputs = (lines: PricedLine[]): QuoteLineItemInput[] =>
+  lines.map((line) => pick(line, INPUT_KEYS));

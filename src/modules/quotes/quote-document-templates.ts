@@ -9,10 +9,15 @@ export interface CompanyDetails {
   supportEmail: string | null;
 }
 
-const lines = (...parts: (string | null | false | undefined)[]) => parts.filter((p) => p !== null && p !== false && p !== undefined).join('\n');
+const lines = (...parts: (string | null | false | undefined)[]) =>
+  parts.filter((p) => p !== null && p !== false && p !== undefined).join('\n');
 
 /** The first version of each document: plain-text templates filled from the quote and the company. */
-export function renderQuoteDocuments(quote: Quote, customerName: string, company: CompanyDetails): Record<QuoteDocumentType, string> {
+export function renderQuoteDocuments(
+  quote: Quote,
+  customerName: string,
+  company: CompanyDetails,
+): Record<QuoteDocumentType, string> {
   const sender = company.legalName ?? 'Our company';
   const letterhead = lines(sender, company.address, company.phone, company.supportEmail);
   return {
@@ -23,7 +28,10 @@ export function renderQuoteDocuments(quote: Quote, customerName: string, company
       `For: ${customerName}`,
       `Valid until: ${quote.validUntil}`,
       '',
-      ...quote.lineItems.map((l) => `${l.position}. ${l.description} — ${l.quantity} × ${l.unitPrice} ${quote.currency}, discount ${l.discountPercent}%, tax ${l.taxRate}%: ${l.total}`),
+      ...quote.lineItems.map(
+        (l) =>
+          `${l.position}. ${l.description} — ${l.quantity} × ${l.unitPrice} ${quote.currency}, discount ${l.discountPercent}%, tax ${l.taxRate}%: ${l.total}`,
+      ),
       '',
       `Subtotal: ${quote.subtotal} ${quote.currency}`,
       `Discount: ${quote.discount} ${quote.currency}`,

@@ -4,7 +4,9 @@ import type { MatchedProduct, ProposedLine } from './product-matcher';
 import { MAX_QUANTITY, MAX_REQUEST_PARTS } from './product-matcher-request';
 import { QuoteGenerationFallback } from './quote-generation.inputs';
 
-/** What the model is asked for and checked against: the candidates' ids only, positive quantities of at most 3 decimals. */
+/**
+ * What the model is asked for and checked against: the candidates' ids only, positive quantities of at most 3 decimals.
+ */
 const QUANTITY = /^\d{1,6}(\.\d{1,3})?$/;
 const answerSchema = z.object({
   lineItems: z
@@ -14,7 +16,10 @@ const answerSchema = z.object({
         quantity: z
           .union([z.number(), z.string()])
           .transform(String)
-          .refine((q) => QUANTITY.test(q) && Number(q) > 0 && Number(q) <= MAX_QUANTITY, 'quantity must be positive, at most 3 decimals'),
+          .refine(
+            (q) => QUANTITY.test(q) && Number(q) > 0 && Number(q) <= MAX_QUANTITY,
+            'quantity must be positive, at most 3 decimals',
+          ),
         description: z.string().trim().max(2000).nullish(),
       }),
     )
@@ -26,7 +31,9 @@ const answerSchema = z.object({
 class UnknownProductError extends Error {}
 
 export function quotePrompt(request: string, candidates: MatchedProduct[]): LlmPrompt {
-  const catalog = candidates.map((p) => JSON.stringify({ id: p.id, sku: p.sku, name: p.name, unit: p.unit, unitPrice: p.unitPrice, own: p.isOwnProduct }));
+  const catalog = candidates.map((p) =>
+    JSON.stringify({ id: p.id, sku: p.sku, name: p.name, unit: p.unit, unitPrice: p.unitPrice, own: p.isOwnProduct }),
+  );
   return {
     system: [
       'You draft sales quotes from a customer request, choosing line items ONLY from the catalog products listed (by their id).',
@@ -44,7 +51,11 @@ export function parseAnswer(text: string, candidates: MatchedProduct[]): Propose
   const { lineItems } = answerSchema.parse(JSON.parse(json));
   const offered = new Set(candidates.map((p) => p.id));
   if (lineItems.some((line) => !offered.has(line.productId))) throw new UnknownProductError();
-  return lineItems.map((line) => ({ productId: line.productId, quantity: line.quantity, ...(line.description ? { description: line.description } : {}) }));
+  return lineItems.map((line) => ({
+    productId: line.productId,
+    quantity: line.quantity,
+    ...(line.description ? { description: line.description } : {}),
+  }));
 }
 
 /** Any failure of the LLM path, as the reason the matcher answered. */
@@ -54,6 +65,7 @@ export function fallbackReasonOf(error: unknown): QuoteGenerationFallback {
     if (error.failure === 'TIMEOUT') return QuoteGenerationFallback.LLM_TIMEOUT;
     if (error.failure === 'UNAVAILABLE') return QuoteGenerationFallback.LLM_UNAVAILABLE;
   }
-  if (error instanceof LlmRequestError || error instanceof SyntaxError || error instanceof z.ZodError) return QuoteGenerationFallback.LLM_INVALID_OUTPUT;
+  if (error instanceof LlmRequestError || error instanceof SyntaxError || error instanceof z.ZodError)
+    return QuoteGenerationFallback.LLM_INVALID_OUTPUT;
   return QuoteGenerationFallback.LLM_UNAVAILABLE;
 }

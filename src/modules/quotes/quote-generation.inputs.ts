@@ -37,7 +37,10 @@ export class GenerateQuoteInput {
   @Field(() => ID)
   customerId: string;
 
-  @Field({ description: 'Free text, e.g. "50 metres of Cat6 cable, 3 access points"; each part separated by a comma, "and" or a line becomes a line' })
+  @Field({
+    description:
+      'Free text, e.g. "50 metres of Cat6 cable, 3 access points"; each part separated by a comma, "and" or a line becomes a line',
+  })
   @Length(1, 4000)
   @NotBlank()
   customerRequest: string;
@@ -47,12 +50,18 @@ export class GenerateQuoteInput {
   @NotBlank()
   quoteTitle: string;
 
-  @Field(() => String, { nullable: true, description: "Defaults to the organization's currency; only products priced in it are proposed" })
+  @Field(() => String, {
+    nullable: true,
+    description: "Defaults to the organization's currency; only products priced in it are proposed",
+  })
   @IsOptional()
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be a 3-letter ISO 4217 code' })
   currency?: string | null;
 
-  @Field(() => String, { nullable: true, description: "Last valid day, YYYY-MM-DD; defaults to 30 days from today (the organization's calendar)" })
+  @Field(() => String, {
+    nullable: true,
+    description: "Last valid day, YYYY-MM-DD; defaults to 30 days from today (the organization's calendar)",
+  })
   @IsOptional()
   @CalendarDate()
   validUntil?: string | null;

@@ -8,7 +8,12 @@ import type { CustomerService } from '../customers';
 import type { EntitlementService } from '../plans';
 import type { CatalogMatch, ProductMatcher, ProposedLine } from './product-matcher';
 import { fallbackReasonOf, parseAnswer, quotePrompt } from './quote-generation-llm';
-import { QuoteGenerationFallback, QuoteGenerator, type GeneratedQuote, type GenerateQuoteInput } from './quote-generation.inputs';
+import {
+  QuoteGenerationFallback,
+  QuoteGenerator,
+  type GeneratedQuote,
+  type GenerateQuoteInput,
+} from './quote-generation.inputs';
 import type { QuoteService } from './quote.service';
 
 /** A generated quote stays valid this long unless the caller says otherwise. */
@@ -58,7 +63,10 @@ export class QuoteGenerationService {
       const currency = input.currency ?? settings.currency;
       const match = await this.deps.matcher.match(em, input.customerRequest, currency);
       if (!match.lines.length) {
-        throw new BadUserInputError(`No active ${currency} product in the catalog matches the request`, { reason: 'NO_MATCHING_PRODUCTS', field: 'customerRequest' });
+        throw new BadUserInputError(`No active ${currency} product in the catalog matches the request`, {
+          reason: 'NO_MATCHING_PRODUCTS',
+          field: 'customerRequest',
+        });
       }
       return {
         tenantId: tenant.id,
@@ -70,13 +78,17 @@ export class QuoteGenerationService {
     });
     const draft = await this.draft(request.tenantId, input.customerRequest, request.match, request.llmUse);
     const quote = await inTenant((em, tenant) =>
-      this.deps.quotes.create(em, { tenantId: tenant.id, author }, {
-        customerId: input.customerId,
-        title: input.quoteTitle,
-        currency: request.currency,
-        validUntil: request.validUntil,
-        lineItems: draft.lines,
-      }),
+      this.deps.quotes.create(
+        em,
+        { tenantId: tenant.id, author },
+        {
+          customerId: input.customerId,
+          title: input.quoteTitle,
+          currency: request.currency,
+          validUntil: request.validUntil,
+          lineItems: draft.lines,
+        },
+      ),
     );
     return { quote, generatedBy: draft.generatedBy, fallbackReason: draft.fallbackReason };
   }
@@ -89,8 +101,17 @@ export class QuoteGenerationService {
   }
 
   /** `notAsked`: why the model is not asked (null: ask it). Runs outside any transaction. */
-  private async draft(tenantId: string, request: string, match: CatalogMatch, notAsked: QuoteGenerationFallback | null): Promise<Draft> {
-    const byMatcher = (fallbackReason: QuoteGenerationFallback): Draft => ({ lines: match.lines, generatedBy: QuoteGenerator.MATCHER, fallbackReason });
+  private async draft(
+    tenantId: string,
+    request: string,
+    match: CatalogMatch,
+    notAsked: QuoteGenerationFallback | null,
+  ): Promise<Draft> {
+    const byMatcher = (fallbackReason: QuoteGenerationFallback): Draft => ({
+      lines: match.lines,
+      generatedBy: QuoteGenerator.MATCHER,
+      fallbackReason,
+    });
     const { llm } = this.deps;
     if (notAsked || !llm) return byMatcher(notAsked ?? QuoteGenerationFallback.LLM_NOT_CONFIGURED);
     try {
@@ -98,7 +119,10 @@ export class QuoteGenerationService {
       return { lines, generatedBy: QuoteGenerator.LLM, fallbackReason: null };
     } catch (error) {
       const reason = fallbackReasonOf(error);
-      this.deps.logger.warn({ tenantId, model: llm.model, reason, error: error instanceof Error ? error.message : String(error) }, 'generateQuote: LLM answer not used, the matcher drafted the quote');
+      this.deps.logger.warn(
+        { tenantId, model: llm.model, reason, error: error instanceof Error ? error.message : String(error) },
+        'generateQuote: LLM answer not used, the matcher drafted the quote',
+      );
       return byMatcher(reason);
     }
   }

@@ -13,7 +13,8 @@ import { startTestApp, type TestApp } from '../../../test/support/test-app';
 import { PlanCode } from '../plans';
 
 /** Each part (comma, "and") is one line; own products win ties; stated numbers are quantities. */
-const REQUEST = 'Install Cat6 cabling for office: 50 metres of Cat6 cable, 3 wireless access points and 2.5 hours of installation labour';
+const REQUEST =
+  'Install Cat6 cabling for office: 50 metres of Cat6 cable, 3 wireless access points and 2.5 hours of installation labour';
 
 interface Catalog {
   ownCable: string;
@@ -30,31 +31,69 @@ describe('generateQuote (through HTTP, real PostgreSQL, a local stand-in for the
   const customers: Record<string, string> = {};
 
   const product = async (org: string, input: Partial<CreateProductInput> & { name: string; sku: string }) => {
-    const res = await app.gql(CreateProductDocument, { input: { unitPrice: '1.00', currency: 'NPR', ...input } }, { org });
+    const res = await app.gql(
+      CreateProductDocument,
+      { input: { unitPrice: '1.00', currency: 'NPR', ...input } },
+      { org },
+    );
     expect(res.errors).toBeUndefined();
     return res.data!.createProduct.id;
   };
 
   /** The same catalog shape in every organization; the resold cable is created first and sorts first by SKU. */
   const stockCatalog = async (org: string): Promise<Catalog> => {
-    const resoldCable = await product(org, { name: 'Cat6 cable', sku: 'A-CAB', unitPrice: '0.40', unit: 'metre', isOwnProduct: false });
+    const resoldCable = await product(org, {
+      name: 'Cat6 cable',
+      sku: 'A-CAB',
+      unitPrice: '0.40',
+      unit: 'metre',
+      isOwnProduct: false,
+    });
     const ownCable = await product(org, { name: 'Cat6 cable', sku: 'Z-CAB', unitPrice: '0.50', unit: 'metre' });
-    const inactiveAccessPoint = await product(org, { name: 'Wireless access point', sku: 'AA-AP', unitPrice: '99.00', active: false });
-    const accessPoint = await product(org, { name: 'Wireless access point', sku: 'AP-1', unitPrice: '120.00', unit: 'piece' });
-    const labour = await product(org, { name: 'Network installation labour', sku: 'LAB-1', unitPrice: '25.00', unit: 'hour' });
+    const inactiveAccessPoint = await product(org, {
+      name: 'Wireless access point',
+      sku: 'AA-AP',
+      unitPrice: '99.00',
+      active: false,
+    });
+    const accessPoint = await product(org, {
+      name: 'Wireless access point',
+      sku: 'AP-1',
+      unitPrice: '120.00',
+      unit: 'piece',
+    });
+    const labour = await product(org, {
+      name: 'Network installation labour',
+      sku: 'LAB-1',
+      unitPrice: '25.00',
+      unit: 'hour',
+    });
     await product(org, { name: 'Cat6 cable', sku: 'USD-CAB', unitPrice: '0.01', currency: 'USD' });
     await product(org, { name: 'Ergonomic desk chair', sku: 'CHAIR', unitPrice: '80.00' });
     return { ownCable, resoldCable, accessPoint, inactiveAccessPoint, labour };
   };
 
   const generate = (org: string, patch: Partial<GenerateQuoteInput> = {}) =>
-    app.gql(GenerateQuoteDocument, { input: { customerId: customers[org], customerRequest: REQUEST, quoteTitle: 'Office network', currency: 'NPR', ...patch } }, { org });
+    app.gql(
+      GenerateQuoteDocument,
+      {
+        input: {
+          customerId: customers[org],
+          customerRequest: REQUEST,
+          quoteTitle: 'Office network',
+          currency: 'NPR',
+          ...patch,
+        },
+      },
+      { org },
+    );
   const generated = async (org: string, patch: Partial<GenerateQuoteInput> = {}) => {
     const res = await generate(org, patch);
     expect(res.errors).toBeUndefined();
     return res.data!.generateQuote;
   };
-  const linesOf = (result: Awaited<ReturnType<typeof generated>>) => result.quote.lineItems.map((l) => [l.productId, l.quantity]);
+  const linesOf = (result: Awaited<ReturnType<typeof generated>>) =>
+    result.quote.lineItems.map((l) => [l.productId, l.quantity]);
   const matcherLines = (c: Catalog) => [
     [c.ownCable, '50.000'],
     [c.accessPoint, '3.000'],
@@ -69,11 +108,16 @@ describe('generateQuote (through HTTP, real PostgreSQL, a local stand-in for the
     await app.createTenant('gen-other');
     await app.dataSource.transaction(async (em) => {
       await app.services.plans.cancelToFree(em, free.id);
-      await app.services.plans.activatePlan(em, pro.id, PlanCode.PROFESSIONAL, { periodStart: new Date(), periodEnd: new Date(Date.now() + 30 * 86_400_000) });
+      await app.services.plans.activatePlan(em, pro.id, PlanCode.PROFESSIONAL, {
+        periodStart: new Date(),
+        periodEnd: new Date(Date.now() + 30 * 86_400_000),
+      });
     });
     for (const org of ['gen-free', 'gen-pro', 'gen-other']) {
       catalogs[org] = await stockCatalog(org);
-      customers[org] = (await app.gql(CreateCustomerDocument, { input: { name: `Buyer of ${org}` } }, { org })).data!.createCustomer.id;
+      customers[org] = (
+        await app.gql(CreateCustomerDocument, { input: { name: `Buyer of ${org}` } }, { org })
+      ).data!.createCustomer.id;
     }
   });
   afterAll(async () => {
@@ -82,11 +126,21 @@ describe('generateQuote (through HTTP, real PostgreSQL, a local stand-in for the
   });
 
   it('FREE plan: the matcher drafts one line per part, own product first, stated quantities, catalog prices; the LLM is not called', async () => {
-    await app.gql(UpdateTenantSettingsDocument, { input: { currency: 'NPR', timezone: 'Asia/Kathmandu' } }, { org: 'gen-free' });
+    await app.gql(
+      UpdateTenantSettingsDocument,
+      { input: { currency: 'NPR', timezone: 'Asia/Kathmandu' } },
+      { org: 'gen-free' },
+    );
     const result = await generated('gen-free', { currency: null });
     expect(result).toMatchObject({ generatedBy: 'MATCHER', fallbackReason: 'FEATURE_NOT_IN_PLAN' });
     expect(linesOf(result)).toEqual(matcherLines(catalogs['gen-free']));
-    expect(result.quote).toMatchObject({ status: 'DRAFT', currency: 'NPR', title: 'Office network', subtotal: '447.50', total: '447.50' });
+    expect(result.quote).toMatchObject({
+      status: 'DRAFT',
+      currency: 'NPR',
+      title: 'Office network',
+      subtotal: '447.50',
+      total: '447.50',
+    });
     expect(result.quote.lineItems.map((l) => [l.description, l.unitPrice])).toEqual([
       ['Cat6 cable', '0.50'],
       ['Wireless access point', '120.00'],
@@ -122,7 +176,12 @@ describe('generateQuote (through HTTP, real PostgreSQL, a local stand-in for the
 
   it("PROFESSIONAL: the LLM's valid JSON is used; it was sent the key and only this organization's matching products", async () => {
     const pro = catalogs['gen-pro'];
-    llm.replyJson({ lineItems: [{ productId: pro.accessPoint, quantity: 4, description: 'Ceiling-mounted AP' }, { productId: pro.resoldCable, quantity: '120.5' }] });
+    llm.replyJson({
+      lineItems: [
+        { productId: pro.accessPoint, quantity: 4, description: 'Ceiling-mounted AP' },
+        { productId: pro.resoldCable, quantity: '120.5' },
+      ],
+    });
     const result = await generated('gen-pro');
     expect(result).toMatchObject({ generatedBy: 'LLM', fallbackReason: null });
     expect(result.quote.lineItems.map((l) => [l.productId, l.quantity, l.description, l.total])).toEqual([
@@ -138,18 +197,35 @@ describe('generateQuote (through HTTP, real PostgreSQL, a local stand-in for the
     // Not offered: inactive, other currency or not matching, and nothing of the other organizations.
     expect(call.prompt).not.toContain(pro.inactiveAccessPoint);
     expect(call.prompt).not.toMatch(/USD-CAB|CHAIR/);
-    for (const org of ['gen-free', 'gen-other']) for (const id of Object.values(catalogs[org])) expect(call.prompt).not.toContain(id);
+    for (const org of ['gen-free', 'gen-other'])
+      for (const id of Object.values(catalogs[org])) expect(call.prompt).not.toContain(id);
     expect(call.prompt).not.toContain(FAKE_LLM_KEY);
   });
 
   it.each([
-    ['prose instead of JSON', () => llm.behave({ kind: 'reply', content: 'Sure! 3 access points and some cable.' }), 'LLM_INVALID_OUTPUT'],
-    ['JSON of the wrong shape', () => llm.replyJson({ lineItems: [{ productId: catalogs['gen-pro'].accessPoint, quantity: -1 }] }), 'LLM_INVALID_OUTPUT'],
+    [
+      'prose instead of JSON',
+      () => llm.behave({ kind: 'reply', content: 'Sure! 3 access points and some cable.' }),
+      'LLM_INVALID_OUTPUT',
+    ],
+    [
+      'JSON of the wrong shape',
+      () => llm.replyJson({ lineItems: [{ productId: catalogs['gen-pro'].accessPoint, quantity: -1 }] }),
+      'LLM_INVALID_OUTPUT',
+    ],
     ['no lines', () => llm.replyJson({ lineItems: [] }), 'LLM_INVALID_OUTPUT'],
     ['an HTTP error', () => llm.behave({ kind: 'http-error', status: 503 }), 'LLM_UNAVAILABLE'],
     ['no answer within LLM_TIMEOUT_MS', () => llm.behave({ kind: 'hang' }), 'LLM_TIMEOUT'],
-    ["another organization's product", () => llm.replyJson({ lineItems: [{ productId: catalogs['gen-other'].accessPoint, quantity: 1 }] }), 'LLM_UNKNOWN_PRODUCT'],
-    ['an inactive product', () => llm.replyJson({ lineItems: [{ productId: catalogs['gen-pro'].inactiveAccessPoint, quantity: 1 }] }), 'LLM_UNKNOWN_PRODUCT'],
+    [
+      "another organization's product",
+      () => llm.replyJson({ lineItems: [{ productId: catalogs['gen-other'].accessPoint, quantity: 1 }] }),
+      'LLM_UNKNOWN_PRODUCT',
+    ],
+    [
+      'an inactive product',
+      () => llm.replyJson({ lineItems: [{ productId: catalogs['gen-pro'].inactiveAccessPoint, quantity: 1 }] }),
+      'LLM_UNKNOWN_PRODUCT',
+    ],
   ])('falls back to the matcher on %s', async (_case, arrange, reason) => {
     arrange();
     const calls = llm.calls.length;
@@ -160,7 +236,11 @@ describe('generateQuote (through HTTP, real PostgreSQL, a local stand-in for the
   });
 
   it('checks the caller before anything runs: a key without quotes:write is FORBIDDEN, nothing written, the model not asked', async () => {
-    const created = await app.gql(CreateApiKeyDocument, { input: { name: 'reader', scopes: ['quotes:read', 'customers:read'] } }, { org: 'gen-pro' });
+    const created = await app.gql(
+      CreateApiKeyDocument,
+      { input: { name: 'reader', scopes: ['quotes:read', 'customers:read'] } },
+      { org: 'gen-pro' },
+    );
     expect(created.errors).toBeUndefined();
     const before = (await app.gql(QuotesDocument, { first: 1 }, { org: 'gen-pro' })).data!.quotes.totalCount;
     const calls = llm.calls.length;
@@ -169,7 +249,11 @@ describe('generateQuote (through HTTP, real PostgreSQL, a local stand-in for the
       { input: { customerId: customers['gen-pro'], customerRequest: REQUEST, quoteTitle: 'Nope', currency: 'NPR' } },
       { admin: false, headers: { 'x-api-key': created.data!.createApiKey.secret } },
     );
-    expect(res.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE', requiredScope: 'quotes:write' });
+    expect(res.errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'MISSING_SCOPE',
+      requiredScope: 'quotes:write',
+    });
     expect(llm.calls).toHaveLength(calls);
     expect((await app.gql(QuotesDocument, { first: 1 }, { org: 'gen-pro' })).data!.quotes.totalCount).toBe(before);
   });

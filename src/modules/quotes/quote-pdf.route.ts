@@ -5,10 +5,15 @@ import type { PdfFile, QuotePdf } from './quote-pdf';
 
 /**
  * `GET <path>` (with an `:id` parameter) answers a document's PDF as a download. It is admitted
- * (authentication, rate limit, metering) and scoped like POST /graphql and needs `<resource>:read` (VIEWER and up, or an API key with the
+ * (authentication, rate limit, metering) and scoped like POST /graphql and needs `<resource>:read` (VIEWER and up, or
+ * an API key with the
  * scope); another tenant's id is NOT_FOUND, as in GraphQL. Errors are JSON, like GraphQL's.
  */
-export function pdfDownloadRoute(path: string, resource: string, render: (em: EntityManager, id: string) => Promise<PdfFile>): HttpRouteMount {
+export function pdfDownloadRoute(
+  path: string,
+  resource: string,
+  render: (em: EntityManager, id: string) => Promise<PdfFile>,
+): HttpRouteMount {
   return (app, kit) => {
     app.get(path, async (req, res) => {
       try {
@@ -18,7 +23,11 @@ export function pdfDownloadRoute(path: string, resource: string, render: (em: En
         });
         res
           .status(200)
-          .set({ 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${file.filename}"`, 'cache-control': 'private, no-store' })
+          .set({
+            'content-type': 'application/pdf',
+            'content-disposition': `attachment; filename="${file.filename}"`,
+            'cache-control': 'private, no-store',
+          })
           .send(file.content);
       } catch (error) {
         kit.sendError(res, error);
@@ -28,4 +37,5 @@ export function pdfDownloadRoute(path: string, resource: string, render: (em: En
 }
 
 /** GET /quotes/:id/pdf */
-export const quotePdfRoute = (pdf: Pick<QuotePdf, 'render'>): HttpRouteMount => pdfDownloadRoute('/quotes/:id/pdf', 'quotes', (em, id) => pdf.render(em, id));
+export const quotePdfRoute = (pdf: Pick<QuotePdf, 'render'>): HttpRouteMount =>
+  pdfDownloadRoute('/quotes/:id/pdf', 'quotes', (em, id) => pdf.render(em, id));

@@ -15,7 +15,15 @@ export interface PricedDocument {
   discount: string;
   tax: string;
   total: string;
-  lineItems: { position: number; description: string; quantity: string; unitPrice: string; discountPercent: string; taxRate: string; total: string }[];
+  lineItems: {
+    position: number;
+    description: string;
+    quantity: string;
+    unitPrice: string;
+    discountPercent: string;
+    taxRate: string;
+    total: string;
+  }[];
 }
 
 /** A rendered PDF, named after the document's number. */
@@ -53,7 +61,15 @@ export function pricedBlocks(doc: PricedDocument): PdfBlock[] {
         { header: 'Tax %', width: 9, align: 'right' },
         { header: 'Total', width: 18, align: 'right' },
       ],
-      rows: doc.lineItems.map((l) => [String(l.position), l.description, l.quantity, l.unitPrice, l.discountPercent, l.taxRate, l.total]),
+      rows: doc.lineItems.map((l) => [
+        String(l.position),
+        l.description,
+        l.quantity,
+        l.unitPrice,
+        l.discountPercent,
+        l.taxRate,
+        l.total,
+      ]),
     },
     {
       kind: 'totals',
@@ -82,13 +98,21 @@ export interface QuotePdfDeps {
   settingsOf: (em: EntityManager) => Promise<TenantSettings>;
 }
 
-/** A quote as a PDF: its header, the current version of its four documents, its lines and totals, with the tenant's letterhead. */
+/**
+ * A quote as a PDF: its header, the current version of its four documents, its lines and totals, with the tenant's
+ * letterhead.
+ */
 export class QuotePdf {
   constructor(private readonly deps: QuotePdfDeps) {}
 
   async render(em: EntityManager, quoteId: string): Promise<PdfFile> {
     const quote = await this.deps.quotes.get(em, quoteId);
-    return this.renderQuote(em, quote, await this.deps.customers.get(em, quote.customerId), await this.deps.settingsOf(em));
+    return this.renderQuote(
+      em,
+      quote,
+      await this.deps.customers.get(em, quote.customerId),
+      await this.deps.settingsOf(em),
+    );
   }
 
   /** For a quote (its customer and the tenant's settings) the caller already holds, e.g. while sending it. */
@@ -112,7 +136,12 @@ export class QuotePdf {
       title: `Quote ${quote.number}`,
       branding: brandingOf(settings),
       meta,
-      blocks: [...documents(DOCUMENT_ORDER.slice(0, 1)), { kind: 'text', heading: 'Prices', text: '' }, ...pricedBlocks(quote), ...documents(DOCUMENT_ORDER.slice(1))],
+      blocks: [
+        ...documents(DOCUMENT_ORDER.slice(0, 1)),
+        { kind: 'text', heading: 'Prices', text: '' },
+        ...pricedBlocks(quote),
+        ...documents(DOCUMENT_ORDER.slice(1)),
+      ],
     });
     return { filename: `${quote.number}.pdf`, content };
   }

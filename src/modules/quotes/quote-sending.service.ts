@@ -28,7 +28,13 @@ export class QuoteSender {
       idempotencyKey: `quote-sent:${quote.id}`,
       pdf: (customer, settings) => this.deps.pdf.renderQuote(em, quote, customer, settings),
       content: (names) =>
-        this.deps.templates.quoteSent({ ...names, quoteNumber: quote.number, quoteTitle: quote.title, total: `${quote.total} ${quote.currency}`, validUntil: quote.validUntil }),
+        this.deps.templates.quoteSent({
+          ...names,
+          quoteNumber: quote.number,
+          quoteTitle: quote.title,
+          total: `${quote.total} ${quote.currency}`,
+          validUntil: quote.validUntil,
+        }),
     });
     return quote;
   }

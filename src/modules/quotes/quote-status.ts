@@ -19,5 +19,7 @@ export const OPEN_STATUSES = [QuoteStatus.DRAFT, QuoteStatus.SENT] as const;
 
 /** `today` and `validUntil` are ISO dates (YYYY-MM-DD) in the tenant's time zone; the last valid day is included. */
 export function effectiveStatus(stored: QuoteStatus, validUntil: string, today: string): QuoteStatus {
-  return (OPEN_STATUSES as readonly QuoteStatus[]).includes(stored) && validUntil < today ? QuoteStatus.EXPIRED : stored;
+  return (OPEN_STATUSES as readonly QuoteStatus[]).includes(stored) && validUntil < today
+    ? QuoteStatus.EXPIRED
+    : stored;
 }

@@ -29,9 +29,14 @@ export interface Totals {
  * and the quote's totals are the sums of the rounded lines, so the lines always add up.
  */
 export function lineTotals(line: LineAmounts): Totals {
-  const subtotal = roundHalfUp(toScaled(line.quantity, QUANTITY_SCALE) * toScaled(line.unitPrice, MONEY_SCALE), QUANTITY_SCALE + MONEY_SCALE, MONEY_SCALE);
+  const subtotal = roundHalfUp(
+    toScaled(line.quantity, QUANTITY_SCALE) * toScaled(line.unitPrice, MONEY_SCALE),
+    QUANTITY_SCALE + MONEY_SCALE,
+    MONEY_SCALE,
+  );
   // A percentage p at scale 3 is p/100 at scale 5.
-  const ofPercent = (amount: bigint, percent: string) => roundHalfUp(amount * toScaled(percent, PERCENT_SCALE), MONEY_SCALE + PERCENT_SCALE + 2, MONEY_SCALE);
+  const ofPercent = (amount: bigint, percent: string) =>
+    roundHalfUp(amount * toScaled(percent, PERCENT_SCALE), MONEY_SCALE + PERCENT_SCALE + 2, MONEY_SCALE);
   const discount = ofPercent(subtotal, line.discountPercent);
   const tax = ofPercent(subtotal - discount, line.taxRate);
   return format({ subtotal, discount, tax, total: subtotal - discount + tax });

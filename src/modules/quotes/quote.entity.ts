@@ -47,7 +47,10 @@ export class Quote extends Timestamped {
   @Column({ name: 'decided_at', type: 'timestamptz', precision: 3, nullable: true })
   decidedAt: Date | null;
 
-  @Field(() => String, { nullable: true, description: 'Who accepted or rejected it: user:<id>, api-key:<id> or platform-admin' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Who accepted or rejected it: user:<id>, api-key:<id> or platform-admin',
+  })
   @Column({ name: 'decided_by', type: 'varchar', length: 80, nullable: true })
   decidedBy: string | null;
 

@@ -25,7 +25,9 @@ export class QuoteResolver {
     private readonly documentService: QuoteDocumentService,
     private readonly sender: QuoteSender,
   ) {
-    this.documentsOf = defineBatchLoad<string, QuoteDocument[]>(({ manager }, quoteIds) => documentService.forQuotes(manager, quoteIds));
+    this.documentsOf = defineBatchLoad<string, QuoteDocument[]>(({ manager }, quoteIds) =>
+      documentService.forQuotes(manager, quoteIds),
+    );
   }
 
   @Policy(canRead('quotes'))
@@ -36,12 +38,19 @@ export class QuoteResolver {
 
   @Policy(canRead('quotes'))
   @Query(() => QuoteConnection)
-  quotes(@TenantManager() em: EntityManager, @Args() args: QuotesArgs, @Info() info: GraphQLResolveInfo): Promise<QuoteConnection> {
+  quotes(
+    @TenantManager() em: EntityManager,
+    @Args() args: QuotesArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<QuoteConnection> {
     return this.quoteService.list(em, { ...args, withTotalCount: selectsField(info, 'totalCount') });
   }
 
   @Policy(canWrite('quotes'))
-  @Mutation(() => Quote, { description: "A DRAFT quote with server-side totals; LIMIT_EXCEEDED when the plan's monthly quotes limit is reached" })
+  @Mutation(() => Quote, {
+    description:
+      "A DRAFT quote with server-side totals; LIMIT_EXCEEDED when the plan's monthly quotes limit is reached",
+  })
   createQuote(
     @TenantManager() em: EntityManager,
     @CurrentTenant() tenant: ScopedTenant,
@@ -53,7 +62,11 @@ export class QuoteResolver {
 
   @Policy(canWrite('quotes'))
   @Mutation(() => Quote, { description: 'CONFLICT unless the quote is DRAFT' })
-  updateQuote(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateQuoteInput): Promise<Quote> {
+  updateQuote(
+    @TenantManager() em: EntityManager,
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateQuoteInput,
+  ): Promise<Quote> {
     return this.quoteService.update(em, id, input);
   }
 
@@ -62,18 +75,30 @@ export class QuoteResolver {
     description:
       "Emails the customer the quote's PDF and makes it SENT. CONFLICT (QUOTE_NOT_DRAFT, QUOTE_EXPIRED) unless it is a DRAFT; BAD_USER_INPUT (CUSTOMER_HAS_NO_EMAIL)",
   })
-  sendQuote(@TenantManager() em: EntityManager, @Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Quote> {
+  sendQuote(
+    @TenantManager() em: EntityManager,
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID) id: string,
+  ): Promise<Quote> {
     return this.sender.send(em, id, actorLabel(ctx.principal));
   }
 
   @Policy(canWrite('quotes'))
-  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is SENT (QUOTE_NOT_SENT for a DRAFT, QUOTE_EXPIRED)' })
-  acceptQuote(@TenantManager() em: EntityManager, @Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string): Promise<Quote> {
+  @Mutation(() => Quote, {
+    description: 'CONFLICT unless the quote is SENT (QUOTE_NOT_SENT for a DRAFT, QUOTE_EXPIRED)',
+  })
+  acceptQuote(
+    @TenantManager() em: EntityManager,
+    @Ctx() ctx: RequestContext,
+    @Arg('id', () => ID) id: string,
+  ): Promise<Quote> {
     return this.quoteService.accept(em, id, actorLabel(ctx.principal));
   }
 
   @Policy(canWrite('quotes'))
-  @Mutation(() => Quote, { description: 'CONFLICT unless the quote is SENT (QUOTE_NOT_SENT for a DRAFT, QUOTE_EXPIRED)' })
+  @Mutation(() => Quote, {
+    description: 'CONFLICT unless the quote is SENT (QUOTE_NOT_SENT for a DRAFT, QUOTE_EXPIRED)',
+  })
   rejectQuote(
     @TenantManager() em: EntityManager,
     @Ctx() ctx: RequestContext,
@@ -106,7 +131,9 @@ export class QuoteResolver {
   }
 
   @Policy(canWrite('quotes'))
-  @Mutation(() => QuoteDocument, { description: 'Copies an old version into a new one; CONFLICT unless the quote is DRAFT' })
+  @Mutation(() => QuoteDocument, {
+    description: 'Copies an old version into a new one; CONFLICT unless the quote is DRAFT',
+  })
   restoreQuoteDocumentVersion(
     @TenantManager() em: EntityManager,
     @Ctx() ctx: RequestContext,
@@ -124,7 +151,9 @@ export class QuoteResolver {
   }
 
   @Policy(canRead('quotes'))
-  @FieldResolver(() => [QuoteDocument], { description: 'Every document of the quote with its history (quoteDocument reads one)' })
+  @FieldResolver(() => [QuoteDocument], {
+    description: 'Every document of the quote with its history (quoteDocument reads one)',
+  })
   documents(@Root() quote: Quote, @OperationTenant() scope: OperationScope): Promise<QuoteDocument[]> {
     return scope.load(this.documentsOf, quote.id);
   }

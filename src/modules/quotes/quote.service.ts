@@ -33,7 +33,8 @@ export interface QuoteListOptions {
 }
 
 /** The stored status with EXPIRED read from the date, as SQL, for filters. */
-const EFFECTIVE_STATUS_SQL = "CASE WHEN q.status IN ('DRAFT', 'SENT') AND q.valid_until < :today THEN 'EXPIRED' ELSE q.status END";
+const EFFECTIVE_STATUS_SQL =
+  "CASE WHEN q.status IN ('DRAFT', 'SENT') AND q.valid_until < :today THEN 'EXPIRED' ELSE q.status END";
 
 /**
  * Quotes of one tenant. Totals are computed here (quote-totals.ts) and stored with the quote;
@@ -44,10 +45,15 @@ export class QuoteService {
   constructor(private readonly deps: QuoteServiceDeps) {}
 
   /** `author` names who acts (see QuoteDocumentVersion.createdBy); the four documents start at version 1. */
-  async create(em: EntityManager, actor: { tenantId: string; author: string }, input: CreateQuoteInput): Promise<Quote> {
+  async create(
+    em: EntityManager,
+    actor: { tenantId: string; author: string },
+    input: CreateQuoteInput,
+  ): Promise<Quote> {
     const today = await this.today(em);
     const customer = await this.deps.customers.get(em, input.customerId);
-    if (input.validUntil < today) throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
+    if (input.validUntil < today)
+      throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
     await this.deps.entitlements.consume(em, actor.tenantId, 'quotes');
     const quote = em.create(Quote, {
       number: await nextYearlyNumber(em, 'quote_number_counters', 'Q', Number(today.slice(0, 4))),
@@ -74,11 +80,15 @@ export class QuoteService {
     const quote = await this.load(em, id, { lock: true });
     const expiredDraft = quote.storedStatus === QuoteStatus.EXPIRED && !quote.sentAt;
     if (quote.storedStatus !== QuoteStatus.DRAFT && !expiredDraft) {
-      throw new ConflictError('Only a DRAFT quote can be edited', { reason: 'QUOTE_NOT_DRAFT', status: quote.storedStatus });
+      throw new ConflictError('Only a DRAFT quote can be edited', {
+        reason: 'QUOTE_NOT_DRAFT',
+        status: quote.storedStatus,
+      });
     }
     if (input.title !== undefined) quote.title = input.title.trim();
     if (input.validUntil !== undefined) {
-      if (input.validUntil < today) throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
+      if (input.validUntil < today)
+        throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
       quote.validUntil = input.validUntil;
       quote.storedStatus = QuoteStatus.DRAFT;
     }
@@ -97,7 +107,8 @@ export class QuoteService {
     const today = await this.today(em);
     const quote = this.withStatus(await this.load(em, id, { lock: true }), today);
     if (quote.status === QuoteStatus.EXPIRED) throw expiredError(quote);
-    if (quote.status !== QuoteStatus.DRAFT) throw new ConflictError('Only a DRAFT quote can be sent', { reason: 'QUOTE_NOT_DRAFT', status: quote.status });
+    if (quote.status !== QuoteStatus.DRAFT)
+      throw new ConflictError('Only a DRAFT quote can be sent', { reason: 'QUOTE_NOT_DRAFT', status: quote.status });
     quote.storedStatus = QuoteStatus.SENT;
     quote.sentAt = this.deps.now();
     quote.sentBy = author;
@@ -109,7 +120,8 @@ export class QuoteService {
   }
 
   reject(em: EntityManager, id: string, reason: string | null, author: string): Promise<Quote> {
-    if (reason && reason.length > 2000) throw new BadUserInputError('reason is longer than 2000 characters', { reason: 'TOO_LONG', field: 'reason' });
+    if (reason && reason.length > 2000)
+      throw new BadUserInputError('reason is longer than 2000 characters', { reason: 'TOO_LONG', field: 'reason' });
     return this.decide(em, id, { decision: QuoteStatus.REJECTED, reason: reason?.trim() || null, author });
   }
 
@@ -133,16 +145,30 @@ export class QuoteService {
     const query = this.filtered(em, options.filter, today);
     const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
     if (options.after) query.andWhere('(q.createdAt, q.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const rows = await query.orderBy('q.createdAt', 'ASC').addOrderBy('q.id', 'ASC').limit(options.first + 1).getMany();
+    const rows = await query
+      .orderBy('q.createdAt', 'ASC')
+      .addOrderBy('q.id', 'ASC')
+      .limit(options.first + 1)
+      .getMany();
     const page = toConnection(rows, options.first);
-    await this.hydrate(em, page.edges.map((edge) => edge.node), today);
+    await this.hydrate(
+      em,
+      page.edges.map((edge) => edge.node),
+      today,
+    );
     return { ...page, totalCount };
   }
 
   /** `list` for many customers at once (Customer.quotes): their pages in one query, their lines in another. */
   async pagesForCustomers(em: EntityManager, customerIds: readonly string[], options: QuoteListOptions) {
     const today = await this.today(em);
-    const pages = await pagesPerParent(this.filtered(em, options.filter, today), 'q', 'customerId', customerIds, options);
+    const pages = await pagesPerParent(
+      this.filtered(em, options.filter, today),
+      'q',
+      'customerId',
+      customerIds,
+      options,
+    );
     await this.hydrate(em, nodesOf(pages), today);
     return pages;
   }
@@ -159,16 +185,20 @@ export class QuoteService {
     const { status, customerId, search } = filter ?? {};
     if (status) query.andWhere(`${EFFECTIVE_STATUS_SQL} = :status`, { status });
     if (customerId) {
-      if (!isUuid(customerId)) throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
+      if (!isUuid(customerId))
+        throw new BadUserInputError('customerId must be a UUID', { reason: 'INVALID_ID', field: 'customerId' });
       query.andWhere('q.customerId = :customerId', { customerId });
     }
-    if (search?.trim()) query.andWhere('(q.title ILIKE :pattern OR q.number ILIKE :pattern)', { pattern: likePattern(search.trim()) });
+    if (search?.trim())
+      query.andWhere('(q.title ILIKE :pattern OR q.number ILIKE :pattern)', { pattern: likePattern(search.trim()) });
     return query;
   }
 
   /** Line items of all `quotes` in one query, and their status on `today`. */
   private async hydrate(em: EntityManager, quotes: Quote[], today: string): Promise<Quote[]> {
-    const lines = quotes.length ? await em.find(QuoteLineItem, { where: { quoteId: In(quotes.map((q) => q.id)) }, order: { position: 'ASC' } }) : [];
+    const lines = quotes.length
+      ? await em.find(QuoteLineItem, { where: { quoteId: In(quotes.map((q) => q.id)) }, order: { position: 'ASC' } })
+      : [];
     for (const quote of quotes) {
       quote.lineItems = lines.filter((line) => line.quoteId === quote.id);
       this.withStatus(quote, today);
@@ -177,13 +207,25 @@ export class QuoteService {
   }
 
   /** Only a SENT quote is decided: the customer answers what they received. */
-  private async decide(em: EntityManager, id: string, change: { decision: QuoteStatus; reason: string | null; author: string }): Promise<Quote> {
+  private async decide(
+    em: EntityManager,
+    id: string,
+    change: { decision: QuoteStatus; reason: string | null; author: string },
+  ): Promise<Quote> {
     const today = await this.today(em);
     const quote = this.withStatus(await this.load(em, id, { lock: true }), today);
     const verb = change.decision.toLowerCase();
     if (quote.status === QuoteStatus.EXPIRED) throw expiredError(quote);
-    if (quote.status === QuoteStatus.DRAFT) throw new ConflictError(`Send the quote before it is ${verb}`, { reason: 'QUOTE_NOT_SENT', status: quote.status });
-    if (quote.status !== QuoteStatus.SENT) throw new ConflictError(`A ${quote.status} quote cannot be ${verb}`, { reason: 'QUOTE_NOT_OPEN', status: quote.status });
+    if (quote.status === QuoteStatus.DRAFT)
+      throw new ConflictError(`Send the quote before it is ${verb}`, {
+        reason: 'QUOTE_NOT_SENT',
+        status: quote.status,
+      });
+    if (quote.status !== QuoteStatus.SENT)
+      throw new ConflictError(`A ${quote.status} quote cannot be ${verb}`, {
+        reason: 'QUOTE_NOT_OPEN',
+        status: quote.status,
+      });
     quote.storedStatus = change.decision;
     quote.rejectionReason = change.reason;
     quote.decidedAt = this.deps.now();
@@ -192,7 +234,9 @@ export class QuoteService {
   }
 
   private async load(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Quote> {
-    const found = isUuid(id) ? await em.findOne(Quote, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined }) : null;
+    const found = isUuid(id)
+      ? await em.findOne(Quote, { where: { id }, lock: options.lock ? { mode: 'pessimistic_write' } : undefined })
+      : null;
     if (!found) throw new NotFoundError('Quote', id);
     found.lineItems = await em.find(QuoteLineItem, { where: { quoteId: id }, order: { position: 'ASC' } });
     return found;
@@ -216,12 +260,18 @@ export class QuoteService {
       const field = (name: string) => `lineItems[${index}].${name}`;
       const product = input.productId ? await this.deps.products.get(em, input.productId) : null;
       if (product && product.currency !== quote.currency) {
-        throw new BadUserInputError(`Product ${product.sku} is priced in ${product.currency}, not ${quote.currency}`, { reason: 'CURRENCY_MISMATCH', field: field('productId') });
+        throw new BadUserInputError(`Product ${product.sku} is priced in ${product.currency}, not ${quote.currency}`, {
+          reason: 'CURRENCY_MISMATCH',
+          field: field('productId'),
+        });
       }
       const description = input.description?.trim() || product?.name;
       const unitPrice = input.unitPrice ?? product?.unitPrice;
       if (!description || unitPrice == null) {
-        throw new BadUserInputError('A line without a product needs a description and a unitPrice', { reason: 'INCOMPLETE_LINE', field: field('unitPrice') });
+        throw new BadUserInputError('A line without a product needs a description and a unitPrice', {
+          reason: 'INCOMPLETE_LINE',
+          field: field('unitPrice'),
+        });
       }
       const amounts = {
         quantity: bounded(input.quantity, QUANTITY_SCALE, { above: 0n, below: 10n ** 11n }, field('quantity')),
@@ -229,11 +279,20 @@ export class QuoteService {
         discountPercent: bounded(input.discountPercent ?? '0', PERCENT_SCALE, PERCENT_RANGE, field('discountPercent')),
         taxRate: bounded(input.taxRate ?? product?.taxRate ?? '0', PERCENT_SCALE, PERCENT_RANGE, field('taxRate')),
       };
-      lines.push(em.create(QuoteLineItem, { position: index + 1, productId: product?.id ?? null, description, ...amounts, ...lineTotals(amounts) }));
+      lines.push(
+        em.create(QuoteLineItem, {
+          position: index + 1,
+          productId: product?.id ?? null,
+          description,
+          ...amounts,
+          ...lineTotals(amounts),
+        }),
+      );
     }
     const totals = sumTotals(lines);
     // Amounts are never negative, so the quote's sums bound every line's (numeric(16, 2) columns).
-    for (const key of ['subtotal', 'total'] as const) bounded(totals[key], MONEY_SCALE, { atLeast: 0n, below: 10n ** 14n }, key);
+    for (const key of ['subtotal', 'total'] as const)
+      bounded(totals[key], MONEY_SCALE, { atLeast: 0n, below: 10n ** 14n }, key);
     quote.lineItems = lines;
     Object.assign(quote, totals);
   }
@@ -250,7 +309,11 @@ export class QuoteService {
 }
 
 const expiredError = (quote: Quote) =>
-  new ConflictError(`The quote expired after ${quote.validUntil}`, { reason: 'QUOTE_EXPIRED', status: QuoteStatus.EXPIRED, validUntil: quote.validUntil });
+  new ConflictError(`The quote expired after ${quote.validUntil}`, {
+    reason: 'QUOTE_EXPIRED',
+    status: QuoteStatus.EXPIRED,
+    validUntil: quote.validUntil,
+  });
 
 const PERCENT_RANGE = { atLeast: 0n, atMost: 100n };
 
@@ -270,11 +333,17 @@ function bounded(value: string, scale: number, range: Range, field: string): str
     (range.atLeast !== undefined && scaled < range.atLeast * unit) ||
     (range.atMost !== undefined && scaled > range.atMost * unit) ||
     (range.below !== undefined && scaled >= range.below * unit);
-  if (outside) throw new BadUserInputError(`${field} is out of range`, { reason: 'OUT_OF_RANGE', field, range: describe(range) });
+  if (outside)
+    throw new BadUserInputError(`${field} is out of range`, { reason: 'OUT_OF_RANGE', field, range: describe(range) });
   return fromScaled(scaled, scale);
 }
 
 const describe = (range: Range) =>
-  [range.above !== undefined && `> ${range.above}`, range.atLeast !== undefined && `>= ${range.atLeast}`, range.atMost !== undefined && `<= ${range.atMost}`, range.below !== undefined && `< ${range.below}`]
+  [
+    range.above !== undefined && `> ${range.above}`,
+    range.atLeast !== undefined && `>= ${range.atLeast}`,
+    range.atMost !== undefined && `<= ${range.atMost}`,
+    range.below !== undefined && `< ${range.below}`,
+  ]
     .filter(Boolean)
     .join(' and ');

@@ -38,21 +38,27 @@ export class BusinessHours {
 /** Minutes since local midnight of HH:MM. */
 export const minuteOfDay = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-/** Sorted by day and time; BAD_USER_INPUT (INVALID_BUSINESS_HOURS) for an empty or overlapping opening, or under an hour a week. */
+/**
+ * Sorted by day and time; BAD_USER_INPUT (INVALID_BUSINESS_HOURS) for an empty or overlapping opening, or under an hour
+ * a week.
+ */
 export function normalizeBusinessHours(hours: BusinessHours[]): BusinessHours[] {
   const week = Object.values(Weekday);
   const sorted = hours
     .map(({ day, opens, closes }) => ({ day, opens, closes }))
     .sort((a, b) => week.indexOf(a.day) - week.indexOf(b.day) || minuteOfDay(a.opens) - minuteOfDay(b.opens));
-  const invalid = (message: string) => new BadUserInputError(message, { field: 'businessHours', reason: 'INVALID_BUSINESS_HOURS' });
+  const invalid = (message: string) =>
+    new BadUserInputError(message, { field: 'businessHours', reason: 'INVALID_BUSINESS_HOURS' });
   sorted.forEach((hour, i) => {
-    if (minuteOfDay(hour.closes) <= minuteOfDay(hour.opens)) throw invalid(`${hour.day} ${hour.opens}-${hour.closes}: closes must be after opens`);
+    if (minuteOfDay(hour.closes) <= minuteOfDay(hour.opens))
+      throw invalid(`${hour.day} ${hour.opens}-${hour.closes}: closes must be after opens`);
     const previous = sorted[i - 1];
     if (previous?.day === hour.day && minuteOfDay(hour.opens) < minuteOfDay(previous.closes)) {
       throw invalid(`${hour.day}: ${previous.opens}-${previous.closes} and ${hour.opens}-${hour.closes} overlap`);
     }
   });
   const minutes = sorted.reduce((sum, hour) => sum + minuteOfDay(hour.closes) - minuteOfDay(hour.opens), 0);
-  if (minutes < MIN_MINUTES_A_WEEK) throw invalid(`Business hours must add up to at least ${MIN_MINUTES_A_WEEK} minutes a week`);
+  if (minutes < MIN_MINUTES_A_WEEK)
+    throw invalid(`Business hours must add up to at least ${MIN_MINUTES_A_WEEK} minutes a week`);
   return sorted;
 }

@@ -63,7 +63,8 @@ export class UpdateTenantSettingsInput {
   supportEmail?: string | null;
 
   @PatchField(() => [BusinessHours], {
-    description: 'The whole week, replacing the current hours; business-hours SLAs count only these minutes (in `timezone`)',
+    description:
+      'The whole week, replacing the current hours; business-hours SLAs count only these minutes (in `timezone`)',
   })
   @ArrayMinSize(1)
   @ArrayMaxSize(50)

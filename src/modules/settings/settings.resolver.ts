@@ -18,7 +18,10 @@ export class SettingsResolver {
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => TenantSettings)
-  updateTenantSettings(@Arg('input') input: UpdateTenantSettingsInput, @TenantManager() manager: EntityManager): Promise<TenantSettings> {
+  updateTenantSettings(
+    @Arg('input') input: UpdateTenantSettingsInput,
+    @TenantManager() manager: EntityManager,
+  ): Promise<TenantSettings> {
     return this.settings.update(manager, input);
   }
 }

@@ -17,7 +17,10 @@ export class SettingsService {
   }
 
   async update(manager: EntityManager, input: UpdateTenantSettingsInput): Promise<TenantSettings> {
-    const settings = await manager.findOneOrFail(TenantSettings, { where: { id: 1 }, lock: { mode: 'pessimistic_write' } });
+    const settings = await manager.findOneOrFail(TenantSettings, {
+      where: { id: 1 },
+      lock: { mode: 'pessimistic_write' },
+    });
     for (const field of OPTIONAL_FIELDS) {
       if (input[field] !== undefined) settings[field] = trimmed(input[field]) ?? null;
     }
@@ -53,5 +56,6 @@ export class SettingsService {
 export const businessProfileStep: OnboardingStepDefinition = {
   key: 'business-profile',
   title: 'Complete your business profile',
-  completedAt: async (manager) => (await manager.query('SELECT profile_completed_at AS at FROM business_settings'))[0]?.at ?? null,
+  completedAt: async (manager) =>
+    (await manager.query('SELECT profile_completed_at AS at FROM business_settings'))[0]?.at ?? null,
 };

@@ -23,11 +23,21 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
 
   const asOwner = () => ({ bearer: owner.token, org: owner.tenant.slug });
   const read = async () => (await app.gql(TenantSettingsDocument, {}, asOwner())).data!.tenantSettings;
-  const update = (input: UpdateTenantSettingsInput, options = asOwner()) => app.gql(UpdateTenantSettingsDocument, { input }, options);
+  const update = (input: UpdateTenantSettingsInput, options = asOwner()) =>
+    app.gql(UpdateTenantSettingsDocument, { input }, options);
   const hours = async () => (await app.gql(BusinessHoursDocument, {}, asOwner())).data!.tenantSettings.businessHours;
 
   it('starts with defaults and stores a complete, normalised business profile', async () => {
-    expect(await read()).toMatchObject({ legalName: null, address: null, phone: null, timezone: 'UTC', currency: 'USD', locale: 'en', logoUrl: null, supportEmail: null });
+    expect(await read()).toMatchObject({
+      legalName: null,
+      address: null,
+      phone: null,
+      timezone: 'UTC',
+      currency: 'USD',
+      locale: 'en',
+      logoUrl: null,
+      supportEmail: null,
+    });
     const res = await update({
       legalName: '  Himal Traders Pvt. Ltd. ',
       address: 'Thamel, Kathmandu 44600\nNepal',
@@ -50,7 +60,11 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
       supportEmail: 'help@himal.test',
     });
     // Only the fields given change; null clears an optional one.
-    expect((await update({ logoUrl: null })).data!.updateTenantSettings).toMatchObject({ logoUrl: null, currency: 'NPR', legalName: 'Himal Traders Pvt. Ltd.' });
+    expect((await update({ logoUrl: null })).data!.updateTenantSettings).toMatchObject({
+      logoUrl: null,
+      currency: 'NPR',
+      legalName: 'Himal Traders Pvt. Ltd.',
+    });
   });
 
   it.each<[string, UpdateTenantSettingsInput, string]>([
@@ -78,7 +92,11 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
   });
 
   it('has business hours Monday to Friday 09:00-17:00 by default, replaced whole and stored in week order', async () => {
-    const nineToFive = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'].map((day) => ({ day, opens: '09:00', closes: '17:00' }));
+    const nineToFive = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'].map((day) => ({
+      day,
+      opens: '09:00',
+      closes: '17:00',
+    }));
     expect(await hours()).toEqual(nineToFive);
     const res = await app.gql(
       UpdateBusinessHoursDocument,
@@ -106,7 +124,14 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
   it.each<[string, BusinessHoursInput[] | null, string]>([
     ['closing before opening', [{ day: 'MONDAY', opens: '17:00', closes: '09:00' }], 'INVALID_BUSINESS_HOURS'],
     ['an empty opening', [{ day: 'MONDAY', opens: '09:00', closes: '09:00' }], 'INVALID_BUSINESS_HOURS'],
-    ['overlapping openings', [{ day: 'TUESDAY', opens: '09:00', closes: '13:00' }, { day: 'TUESDAY', opens: '12:00', closes: '17:00' }], 'INVALID_BUSINESS_HOURS'],
+    [
+      'overlapping openings',
+      [
+        { day: 'TUESDAY', opens: '09:00', closes: '13:00' },
+        { day: 'TUESDAY', opens: '12:00', closes: '17:00' },
+      ],
+      'INVALID_BUSINESS_HOURS',
+    ],
     ['under an hour a week', [{ day: 'MONDAY', opens: '09:00', closes: '09:59' }], 'INVALID_BUSINESS_HOURS'],
     ['no openings at all', [], 'VALIDATION'],
     ['a time without leading zero', [{ day: 'MONDAY', opens: '9:00', closes: '17:00' }], 'VALIDATION'],
@@ -116,14 +141,18 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
     const before = await hours();
     const res = await app.gql(UpdateBusinessHoursDocument, { input: { businessHours } }, asOwner());
     expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
-    if (reason === 'VALIDATION') expect(res.errors![0].extensions.validationErrors).toEqual([expect.objectContaining({ property: 'businessHours' })]);
+    if (reason === 'VALIDATION')
+      expect(res.errors![0].extensions.validationErrors).toEqual([
+        expect.objectContaining({ property: 'businessHours' }),
+      ]);
     else if (reason === 'NULL_NOT_ALLOWED') expect(refusal(res)).toMatchObject(nullRefused('businessHours'));
     else expect(res.errors![0].extensions).toMatchObject({ reason, field: 'businessHours' });
     expect(await hours()).toEqual(before);
   });
 
   it('has payment terms of 30 days by default, from 0 to 365; out of range or cleared is refused and changes nothing', async () => {
-    const terms = (paymentTermsDays: number | null) => app.gql(UpdatePaymentTermsDocument, { input: { paymentTermsDays } }, asOwner());
+    const terms = (paymentTermsDays: number | null) =>
+      app.gql(UpdatePaymentTermsDocument, { input: { paymentTermsDays } }, asOwner());
     expect((await read()).paymentTermsDays).toBe(30);
     expect((await terms(0)).data!.updateTenantSettings.paymentTermsDays).toBe(0);
     expect((await terms(365)).data!.updateTenantSettings).toEqual({ paymentTermsDays: 365, currency: 'NPR' });
@@ -132,7 +161,9 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
     for (const outOfRange of [-1, 366]) {
       const res = await terms(outOfRange);
       expect(res.errors![0].extensions.code).toBe('BAD_USER_INPUT');
-      expect(res.errors![0].extensions.validationErrors).toEqual([expect.objectContaining({ property: 'paymentTermsDays' })]);
+      expect(res.errors![0].extensions.validationErrors).toEqual([
+        expect.objectContaining({ property: 'paymentTermsDays' }),
+      ]);
     }
     expect(refusal(await terms(null))).toMatchObject(nullRefused('paymentTermsDays'));
     expect((await read()).paymentTermsDays).toBe(365);
@@ -144,7 +175,11 @@ describe('tenant settings (HTTP, real PostgreSQL)', () => {
     const asMember = { bearer: member.token, org: owner.tenant.slug };
     expect((await app.gql(TenantSettingsDocument, {}, asMember)).data!.tenantSettings.currency).toBe('NPR');
     const refused = await update({ currency: 'EUR' }, asMember);
-    expect(refused.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'INSUFFICIENT_ROLE', requiredRole: 'ADMIN' });
+    expect(refused.errors![0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'INSUFFICIENT_ROLE',
+      requiredRole: 'ADMIN',
+    });
     expect((await read()).currency).toBe('NPR');
   });
 });

@@ -41,7 +41,9 @@ export class TenantSettings {
   @Column({ name: 'support_email', type: 'varchar', length: 320, nullable: true })
   supportEmail: string | null;
 
-  @Field(() => [BusinessHours], { description: 'Weekly opening hours in `timezone`, by day and time (default Monday to Friday 09:00-17:00)' })
+  @Field(() => [BusinessHours], {
+    description: 'Weekly opening hours in `timezone`, by day and time (default Monday to Friday 09:00-17:00)',
+  })
   @Column({ name: 'business_hours', type: 'jsonb' })
   businessHours: BusinessHours[];
 

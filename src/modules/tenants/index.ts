@@ -1,4 +1,9 @@
 export { Tenant, TenantStatus } from './tenant.entity';
 export { TenantService, type ProvisionInput } from './tenant.service';
-export { TenantMigrator, type TenantRunSummary, type TenantRunResult, type TenantMigrationStatus } from './tenant-migrator';
+export {
+  TenantMigrator,
+  type TenantRunSummary,
+  type TenantRunResult,
+  type TenantMigrationStatus,
+} from './tenant-migrator';
 export { TenantResolver, type UserTenantCreator } from './tenant.resolver';

@@ -109,9 +109,7 @@ export interface OpenArchive {
 }
 
 export type ArchiveEntry =
-  | { tag: 'S'; section: ArchiveSection }
-  | { tag: 'R'; json: string }
-  | { tag: 'E'; trailer: ArchiveTrailer };
+  { tag: 'S'; section: ArchiveSection } | { tag: 'R'; json: string } | { tag: 'E'; trailer: ArchiveTrailer };
 
 /** Reads a backup: the header first, then sections and rows; a file that ends before its trailer is refused. */
 export async function openArchive(file: string): Promise<OpenArchive> {

@@ -18,9 +18,17 @@ import { publicTenantTables, schemaSequences, schemaShape, tableColumns, userCol
 const run = promisify(execFile);
 
 /** `pg_dump -n <schema>` in custom format; restore with `pg_restore -d <url> <file>`. */
-export async function dumpTenantSchema(pgDump: string, databaseUrl: string, schema: string, dir: string): Promise<string> {
+export async function dumpTenantSchema(
+  pgDump: string,
+  databaseUrl: string,
+  schema: string,
+  dir: string,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const file = path.resolve(dir, `${assertTenantSchema(schema)}-${new Date().toISOString().replace(/[:.]/g, '-')}.dump`);
+  const file = path.resolve(
+    dir,
+    `${assertTenantSchema(schema)}-${new Date().toISOString().replace(/[:.]/g, '-')}.dump`,
+  );
   await run(pgDump, ['--format=custom', '--no-owner', '--schema', schema, '--file', file, '--dbname', databaseUrl], {
     timeout: 10 * 60_000,
   });
@@ -54,10 +62,9 @@ export async function backupTenant(
   let writer: ArchiveWriter | undefined;
   try {
     await runner.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const [tenant]: ArchiveHeader['tenant'][] = await runner.query(
-      `SELECT row_to_json(t)::text AS json FROM public.tenants t WHERE t.id::text = $1 OR t.slug = $1`,
-      [ref],
-    ).then((rows: { json: string }[]) => rows.map((r) => JSON.parse(r.json)));
+    const [tenant]: ArchiveHeader['tenant'][] = await runner
+      .query(`SELECT row_to_json(t)::text AS json FROM public.tenants t WHERE t.id::text = $1 OR t.slug = $1`, [ref])
+      .then((rows: { json: string }[]) => rows.map((r) => JSON.parse(r.json)));
     if (!tenant) throw new Error(`no tenant with id or slug "${ref}"`);
     const schema = assertTenantSchema(tenant.schema_name);
     const [{ version }]: { version: string }[] = await runner.query(

@@ -52,24 +52,40 @@ describe('tenant migrations (real PostgreSQL)', () => {
   const tenants: Record<string, { id: string; schemaName: string }> = {};
 
   const tableIn = async (slug: string, table: string): Promise<boolean> =>
-    (await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [`"${tenants[slug].schemaName}".${table}`]))[0].present;
+    (
+      await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [
+        `"${tenants[slug].schemaName}".${table}`,
+      ])
+    )[0].present;
   const row = async (slug: string) =>
-    (await dataSource.query('SELECT schema_version, migration_error FROM public.tenants WHERE slug = $1', [slug]))[0] as {
+    (
+      await dataSource.query('SELECT schema_version, migration_error FROM public.tenants WHERE slug = $1', [slug])
+    )[0] as {
       schema_version: string | null;
       migration_error: string | null;
     };
   const ledger = async (slug: string): Promise<string[]> =>
-    (await dataSource.query('SELECT name FROM public.tenant_migrations WHERE tenant_id = $1 ORDER BY name', [tenants[slug].id])).map(
-      (r: { name: string }) => r.name,
-    );
+    (
+      await dataSource.query('SELECT name FROM public.tenant_migrations WHERE tenant_id = $1 ORDER BY name', [
+        tenants[slug].id,
+      ])
+    ).map((r: { name: string }) => r.name);
 
   beforeEach(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 10, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    dataSource = createDataSource({
+      url: database.url,
+      entities,
+      pool: { poolMax: 10, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+    });
     await dataSource.initialize();
     original = new TenantMigrator(dataSource, base);
     withNotes = new TenantMigrator(dataSource, [...base, addNotes]);
-    const service = new TenantService(dataSource, original, { databaseUrl: database.url, backupDir: '/tmp', pgDumpPath: 'pg_dump' });
+    const service = new TenantService(dataSource, original, {
+      databaseUrl: database.url,
+      backupDir: '/tmp',
+      pgDumpPath: 'pg_dump',
+    });
     for (const slug of SLUGS) tenants[slug] = await service.provision({ name: slug, slug });
   });
   afterEach(async () => {
@@ -83,7 +99,9 @@ describe('tenant migrations (real PostgreSQL)', () => {
     const first = await withNotes.migrateAll({ concurrency: 3, onResult: (r) => seen.push(r.tenant.slug) });
 
     expect(first).toMatchObject({ total: 5, changed: 4, unchanged: 0 });
-    expect(first.failed.map((f) => [f.tenant.slug, f.error])).toEqual([['t-three', `${ADD_NOTES}: fail_marker present`]]);
+    expect(first.failed.map((f) => [f.tenant.slug, f.error])).toEqual([
+      ['t-three', `${ADD_NOTES}: fail_marker present`],
+    ]);
     expect(seen.sort()).toEqual([...SLUGS].sort());
     for (const slug of SLUGS.filter((s) => s !== 't-three')) {
       expect(await tableIn(slug, 'notes')).toBe(true);
@@ -92,7 +110,10 @@ describe('tenant migrations (real PostgreSQL)', () => {
     }
     expect(await tableIn('t-three', 'notes')).toBe(false);
     expect(await ledger('t-three')).toEqual([...baseNames].sort());
-    expect(await row('t-three')).toEqual({ schema_version: original.latestVersion, migration_error: `${ADD_NOTES}: fail_marker present` });
+    expect(await row('t-three')).toEqual({
+      schema_version: original.latestVersion,
+      migration_error: `${ADD_NOTES}: fail_marker present`,
+    });
 
     await dataSource.query(`DROP TABLE "${tenants['t-three'].schemaName}".fail_marker`);
     const rerun = await withNotes.migrateAll();
@@ -114,17 +135,27 @@ describe('tenant migrations (real PostgreSQL)', () => {
   it('clears a stale error: a tenant that is up to date since does not stay failed', async () => {
     await dataSource.query(`CREATE TABLE "${tenants['t-three'].schemaName}".fail_marker (id int)`);
     expect((await withNotes.migrateAll()).failed).toHaveLength(1);
-    expect((await withNotes.status('t-three'))[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('fail_marker') });
-    // Repaired and migrated by a path that does not go through migrateAll (the issue's revert + up, a restore, a hand fix).
+    expect((await withNotes.status('t-three'))[0]).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('fail_marker'),
+    });
+    // Repaired and migrated by a path that does not go through migrateAll (the issue's revert + up, a restore, a hand
+    // fix).
     await dataSource.query(`DROP TABLE "${tenants['t-three'].schemaName}".fail_marker`);
     await withNotes.migrateTenant({ ...tenants['t-three'], slug: 't-three', schemaVersion: null });
-    await dataSource.query('UPDATE public.tenants SET migration_error = $2 WHERE id = $1', [tenants['t-three'].id, 'stale']);
+    await dataSource.query('UPDATE public.tenants SET migration_error = $2 WHERE id = $1', [
+      tenants['t-three'].id,
+      'stale',
+    ]);
     // Readers do not show it, and the next run (or --retry-failed) clears it.
     expect((await withNotes.status('t-three'))[0]).toMatchObject({ state: 'up_to_date', error: null });
     expect(await withNotes.migrateAll()).toMatchObject({ total: 0, failed: [] });
     expect(await row('t-three')).toEqual({ schema_version: withNotes.latestVersion, migration_error: null });
 
-    await dataSource.query('UPDATE public.tenants SET migration_error = $2 WHERE id = $1', [tenants['t-three'].id, 'stale']);
+    await dataSource.query('UPDATE public.tenants SET migration_error = $2 WHERE id = $1', [
+      tenants['t-three'].id,
+      'stale',
+    ]);
     const retried = await withNotes.migrateAll({ retryFailed: true });
     expect(retried).toMatchObject({ total: 1, changed: 0, unchanged: 1, failed: [] });
     expect(await row('t-three')).toEqual({ schema_version: withNotes.latestVersion, migration_error: null });
@@ -153,13 +184,20 @@ describe('tenant migrations (real PostgreSQL)', () => {
     const status = await withNotes.status();
     expect(status.map((s) => s.tenant.slug)).toEqual(SLUGS);
     const bySlug = Object.fromEntries(status.map((s) => [s.tenant.slug, s]));
-    expect(bySlug['t-two']).toMatchObject({ status: 'ACTIVE', applied: [...baseNames, ADD_NOTES], pending: [], unknown: [], error: null });
+    expect(bySlug['t-two']).toMatchObject({
+      status: 'ACTIVE',
+      applied: [...baseNames, ADD_NOTES],
+      pending: [],
+      unknown: [],
+      error: null,
+    });
     expect(bySlug['t-one']).toMatchObject({ applied: baseNames, pending: [ADD_NOTES], unknown: [] });
 
     const [ahead] = await original.status('t-two');
     expect(ahead).toMatchObject({ applied: baseNames, pending: [], unknown: [ADD_NOTES] });
     expect(ahead.state).toBe('ahead');
-    // Older code leaves a schema it does not fully know alone (the others are current for it): counted ahead, no error stored.
+    // Older code leaves a schema it does not fully know alone (the others are current for it): counted ahead, no error
+    // stored.
     const skipped = await original.migrateAll();
     expect(skipped).toMatchObject({ total: 0, changed: 0, ahead: 1, failed: [] });
     expect(await row('t-two')).toEqual({ schema_version: withNotes.latestVersion, migration_error: null });
@@ -192,7 +230,10 @@ describe('tenant migrations (real PostgreSQL)', () => {
     const extraPublic: MigrationEntry = {
       name: 'AddAudit1790000000000',
       timestamp: 1790000000000,
-      migration: { up: (q) => q.query('CREATE TABLE public.audit (id int)'), down: (q) => q.query('DROP TABLE public.audit') },
+      migration: {
+        up: (q) => q.query('CREATE TABLE public.audit (id int)'),
+        down: (q) => q.query('DROP TABLE public.audit'),
+      },
     };
     const publicMigrator = new PublicMigrator(dataSource, [...loadMigrations(migrationDirs.public), extraPublic]);
     const snapshot = () =>
@@ -209,7 +250,9 @@ describe('tenant migrations (real PostgreSQL)', () => {
       public: await publicMigrator.previewPending(runner),
       tenant: await withNotes.previewPending(runner),
     }));
-    expect(preview.public).toEqual([{ name: 'AddAudit1790000000000', statements: ['CREATE TABLE public.audit (id int);'] }]);
+    expect(preview.public).toEqual([
+      { name: 'AddAudit1790000000000', statements: ['CREATE TABLE public.audit (id int);'] },
+    ]);
     expect(preview.tenant.map((m) => m.name)).toEqual([ADD_NOTES]);
     expect(preview.tenant[0].statements.join('\n')).toContain('CREATE TABLE notes');
     expect(await withNotes.pendingSql()).toEqual(preview.tenant);

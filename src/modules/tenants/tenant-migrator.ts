@@ -1,6 +1,12 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { loadMigrations, migrationDirs, type MigrationEntry } from '../../core/database/migration-set';
-import { captureUp, inRolledBackTransaction, runMigration, type MigrationSql, type Queryable } from '../../core/database/public-migrator';
+import {
+  captureUp,
+  inRolledBackTransaction,
+  runMigration,
+  type MigrationSql,
+  type Queryable,
+} from '../../core/database/public-migrator';
 import {
   MIGRATABLE_STATUSES,
   MIGRATION_STATE_SQL,
@@ -101,13 +107,16 @@ export class TenantMigrator {
     for (const entry of this.migrations) {
       if (applied.has(entry.name)) continue;
       await runMigration(entry, 'up', runner);
-      await runner.query('INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, $2)', [tenantId, entry.name]);
+      await runner.query('INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, $2)', [
+        tenantId,
+        entry.name,
+      ]);
       changed.push(entry.name);
     }
-    await runner.query('UPDATE public.tenants SET schema_version = $2, migration_error = NULL, updated_at = now() WHERE id = $1', [
-      tenantId,
-      this.latestVersion,
-    ]);
+    await runner.query(
+      'UPDATE public.tenants SET schema_version = $2, migration_error = NULL, updated_at = now() WHERE id = $1',
+      [tenantId, this.latestVersion],
+    );
     return changed;
   }
 
@@ -172,7 +181,10 @@ export class TenantMigrator {
         const entry = remaining.pop();
         if (!entry) return [];
         await runMigration(entry, 'down', runner);
-        await runner.query('DELETE FROM public.tenant_migrations WHERE tenant_id = $1 AND name = $2', [tenant.id, entry.name]);
+        await runner.query('DELETE FROM public.tenant_migrations WHERE tenant_id = $1 AND name = $2', [
+          tenant.id,
+          entry.name,
+        ]);
         await runner.query('UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1', [
           tenant.id,
           versionOf(namesOf(remaining)),
@@ -253,7 +265,9 @@ export class TenantMigrator {
   }
 
   private async registryExists(db: Queryable): Promise<boolean> {
-    const [{ exists }]: { exists: boolean }[] = await db.query(`SELECT to_regclass('public.tenants') IS NOT NULL AS exists`);
+    const [{ exists }]: { exists: boolean }[] = await db.query(
+      `SELECT to_regclass('public.tenants') IS NOT NULL AS exists`,
+    );
     return exists;
   }
 
@@ -270,7 +284,10 @@ export class TenantMigrator {
   }
 
   private async appliedNames(runner: QueryRunner, tenantId: string): Promise<Set<string>> {
-    const rows: { name: string }[] = await runner.query('SELECT name FROM public.tenant_migrations WHERE tenant_id = $1', [tenantId]);
+    const rows: { name: string }[] = await runner.query(
+      'SELECT name FROM public.tenant_migrations WHERE tenant_id = $1',
+      [tenantId],
+    );
     return new Set(rows.map((r) => r.name));
   }
 
@@ -284,9 +301,15 @@ export class TenantMigrator {
    * `migrate` run, a starting server) waits here and then finds this run's ledger rows, and a
    * tenant deleted or disabled since it was listed is skipped.
    */
-  private inTenantTransaction(tenant: TenantTarget, work: (runner: QueryRunner) => Promise<string[]>): Promise<string[]> {
+  private inTenantTransaction(
+    tenant: TenantTarget,
+    work: (runner: QueryRunner) => Promise<string[]>,
+  ): Promise<string[]> {
     return runInSchema(this.dataSource, tenant.schemaName, async (_manager, runner) => {
-      const [row]: { status: string }[] = await runner.query('SELECT status FROM public.tenants WHERE id = $1 FOR NO KEY UPDATE', [tenant.id]);
+      const [row]: { status: string }[] = await runner.query(
+        'SELECT status FROM public.tenants WHERE id = $1 FOR NO KEY UPDATE',
+        [tenant.id],
+      );
       if (!row || !MIGRATABLE_STATUSES.includes(row.status)) return [];
       return work(runner);
     });

@@ -20,7 +20,11 @@ const exploding: MigrationEntry = {
   },
 };
 
-const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as AppError);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as AppError,
+  );
 
 describe('tenant provisioning (real PostgreSQL)', () => {
   let database: TestDatabase;
@@ -31,14 +35,21 @@ describe('tenant provisioning (real PostgreSQL)', () => {
     new TenantService(dataSource, m, { databaseUrl: database.url, backupDir: '/tmp', pgDumpPath: 'pg_dump' });
 
   const tenantSchemas = async (): Promise<string[]> => {
-    const rows: { nspname: string }[] = await dataSource.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' ORDER BY 1`);
+    const rows: { nspname: string }[] = await dataSource.query(
+      `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' ORDER BY 1`,
+    );
     return rows.map((r) => r.nspname);
   };
-  const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await dataSource.query(sql, params))[0].count);
+  const count = async (sql: string, params: unknown[] = []): Promise<number> =>
+    Number((await dataSource.query(sql, params))[0].count);
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 10, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    dataSource = createDataSource({
+      url: database.url,
+      entities,
+      pool: { poolMax: 10, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+    });
     await dataSource.initialize();
     migrator = new TenantMigrator(dataSource);
     service = serviceWith(migrator);
@@ -62,16 +73,26 @@ describe('tenant provisioning (real PostgreSQL)', () => {
     expect(await count('SELECT count(*) FROM public.tenant_migrations')).toBe(ledgerBefore);
 
     const tenant = await service.provision({ name: 'Phoenix', slug: 'phoenix' });
-    expect(tenant).toMatchObject({ slug: 'phoenix', status: 'ACTIVE', schemaVersion: migrator.latestVersion, migrationError: null });
+    expect(tenant).toMatchObject({
+      slug: 'phoenix',
+      status: 'ACTIVE',
+      schemaVersion: migrator.latestVersion,
+      migrationError: null,
+    });
     expect(await tenantSchemas()).toEqual([...schemasBefore, tenant.schemaName].sort());
-    const ledger = await dataSource.query('SELECT name FROM public.tenant_migrations WHERE tenant_id = $1', [tenant.id]);
+    const ledger = await dataSource.query('SELECT name FROM public.tenant_migrations WHERE tenant_id = $1', [
+      tenant.id,
+    ]);
     expect(ledger.map((r: { name: string }) => r.name).sort()).toEqual(migrator.migrations.map((m) => m.name).sort());
   });
 
   it('answers a taken slug with CONFLICT and an invalid one with BAD_USER_INPUT, creating nothing', async () => {
     await service.provision({ name: 'Taken', slug: 'taken' });
     const schemasBefore = await tenantSchemas();
-    expect(await rejection(service.provision({ name: 'Again', slug: 'taken' }))).toMatchObject({ code: 'CONFLICT', details: { field: 'slug' } });
+    expect(await rejection(service.provision({ name: 'Again', slug: 'taken' }))).toMatchObject({
+      code: 'CONFLICT',
+      details: { field: 'slug' },
+    });
     expect(await rejection(service.provision({ name: 'Bad', slug: 'Not A Slug' }))).toMatchObject({
       code: 'BAD_USER_INPUT',
       details: { reason: 'INVALID_SLUG' },
@@ -81,7 +102,9 @@ describe('tenant provisioning (real PostgreSQL)', () => {
 
   it('lets exactly one of several concurrent provisionings of the same slug succeed', async () => {
     const schemasBefore = await tenantSchemas();
-    const attempts = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => service.provision({ name: `Race ${i}`, slug: 'race' })));
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => service.provision({ name: `Race ${i}`, slug: 'race' })),
+    );
     const won = attempts.filter((a) => a.status === 'fulfilled');
     const lost = attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
     expect(won).toHaveLength(1);

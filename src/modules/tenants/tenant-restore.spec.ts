@@ -19,7 +19,11 @@ describe('tenant restore reconciles the ledger with the tables (real PostgreSQL)
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({ url: database.url, entities, pool: { poolMax: 4, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+    dataSource = createDataSource({
+      url: database.url,
+      entities,
+      pool: { poolMax: 4, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
+    });
     await dataSource.initialize();
     migrator = new TenantMigrator(dataSource);
     dir = mkdtempSync(path.join(os.tmpdir(), 'tenantql-restore-'));
@@ -31,7 +35,11 @@ describe('tenant restore reconciles the ledger with the tables (real PostgreSQL)
   });
 
   it('a tenant whose ledger says current but whose tables are older (the old restore bug) comes back migrated', async () => {
-    const service = new TenantService(dataSource, migrator, { databaseUrl: database.url, backupDir: dir, pgDumpPath: 'pg_dump' });
+    const service = new TenantService(dataSource, migrator, {
+      databaseUrl: database.url,
+      backupDir: dir,
+      pgDumpPath: 'pg_dump',
+    });
     const tenant = await service.provision({ name: 'Broken', slug: 'broken' });
     const last = migrator.migrations[migrator.migrations.length - 1];
     // What restoring an old pg_dump left: the last migration's change undone, the ledger untouched.
@@ -44,24 +52,38 @@ describe('tenant restore reconciles the ledger with the tables (real PostgreSQL)
     const file = path.join(dir, 'broken.tqbackup');
     await backupTenant(dataSource, 'broken', file);
     const lines: string[] = [];
-    const result = await new TenantRestorer(dataSource, migrator, new PublicMigrator(dataSource)).restore({ file, report: (l) => lines.push(l) });
+    const result = await new TenantRestorer(dataSource, migrator, new PublicMigrator(dataSource)).restore({
+      file,
+      report: (l) => lines.push(l),
+    });
 
     expect(result).toMatchObject({ reconciled: true, migrated: [last.name], skipped: [] });
     expect(result.restoredAt).toEqual(migrator.migrations.slice(0, -1).map((m) => m.name));
     expect(lines).toContain(`restore: migrated forward: ${last.name}`);
-    const [{ terms }] = await dataSource.query(`SELECT payment_terms_days AS terms FROM "${tenant.schemaName}".business_settings`);
+    const [{ terms }] = await dataSource.query(
+      `SELECT payment_terms_days AS terms FROM "${tenant.schemaName}".business_settings`,
+    );
     expect(terms).toBe(30);
     expect((await migrator.status('broken'))[0]).toMatchObject({ state: 'up_to_date', status: 'ACTIVE' });
   });
 
   it('refuses a backup newer than the code and leaves the tenant as it was', async () => {
-    const service = new TenantService(dataSource, migrator, { databaseUrl: database.url, backupDir: dir, pgDumpPath: 'pg_dump' });
+    const service = new TenantService(dataSource, migrator, {
+      databaseUrl: database.url,
+      backupDir: dir,
+      pgDumpPath: 'pg_dump',
+    });
     const tenant = await service.provision({ name: 'Newer', slug: 'newer' });
-    await dataSource.query(`INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, 'FromTheFuture1999000000000')`, [tenant.id]);
+    await dataSource.query(
+      `INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, 'FromTheFuture1999000000000')`,
+      [tenant.id],
+    );
     const file = path.join(dir, 'newer.tqbackup');
     await backupTenant(dataSource, 'newer', file);
     const restorer = new TenantRestorer(dataSource, migrator, new PublicMigrator(dataSource));
-    await expect(restorer.restore({ file })).rejects.toThrow(/the backup is newer than this code \(knows nothing of FromTheFuture1999000000000\)/);
+    await expect(restorer.restore({ file })).rejects.toThrow(
+      /the backup is newer than this code \(knows nothing of FromTheFuture1999000000000\)/,
+    );
     expect((await migrator.status('newer'))[0]).toMatchObject({ status: 'ACTIVE', state: 'ahead' });
   });
 });

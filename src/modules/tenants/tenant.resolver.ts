@@ -37,17 +37,23 @@ export class TenantResolver {
 
   @Policy(anyOf(signedIn, platformAdmin))
   @Mutation(() => Tenant, {
-    description: 'Create and provision an organization: platform admin, or a signed-in user with a verified email (who becomes its OWNER)',
+    description:
+      'Create and provision an organization: platform admin, or a signed-in user with a verified email (who becomes its OWNER)',
   })
   createTenant(@Arg('input') input: CreateTenantInput, @Ctx() { principal }: RequestContext): Promise<Tenant> {
     if (principal.kind === 'platform-admin') return this.tenantService.provision(input);
     if (principal.kind === 'user' && this.createForUser) return this.createForUser(principal, input);
-    throw new ForbiddenError('Organizations are created by platform administrators and signed-in users', { reason: 'USER_REQUIRED' });
+    throw new ForbiddenError('Organizations are created by platform administrators and signed-in users', {
+      reason: 'USER_REQUIRED',
+    });
   }
 
   @Policy(platformAdmin)
   @Mutation(() => Tenant, { description: 'Platform admin: stop serving an organization (data kept)' })
-  suspendTenant(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<Tenant> {
+  suspendTenant(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ): Promise<Tenant> {
     return this.tenantService.suspend(id, reason);
   }
 
@@ -59,13 +65,21 @@ export class TenantResolver {
 
   @Policy(platformAdmin)
   @Mutation(() => Tenant, { description: 'Platform admin: archive an organization (schema kept, no requests served)' })
-  archiveTenant(@Arg('id', () => ID) id: string, @Arg('reason', () => String, { nullable: true }) reason?: string): Promise<Tenant> {
+  archiveTenant(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string,
+  ): Promise<Tenant> {
     return this.tenantService.archive(id, reason);
   }
 
   @Policy(platformAdmin)
-  @Mutation(() => DeleteTenantResult, { description: 'Platform admin: drop the schema and the organization; optional pg_dump backup first' })
-  deleteTenant(@Arg('id', () => ID) id: string, @Arg('backup', { defaultValue: false }) backup: boolean): Promise<DeleteTenantResult> {
+  @Mutation(() => DeleteTenantResult, {
+    description: 'Platform admin: drop the schema and the organization; optional pg_dump backup first',
+  })
+  deleteTenant(
+    @Arg('id', () => ID) id: string,
+    @Arg('backup', { defaultValue: false }) backup: boolean,
+  ): Promise<DeleteTenantResult> {
     return this.tenantService.delete(id, backup);
   }
 }

@@ -1,20 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { BadUserInputError, ConflictError, InternalError, NotFoundError } from '../../core/errors/app-error';
-import { assertTenantSchema, isUuid, SLUG_MAX_LENGTH, SLUG_PATTERN, tenantSchemaFor } from '../../core/tenancy/tenant-schema';
+import {
+  assertTenantSchema,
+  isUuid,
+  SLUG_MAX_LENGTH,
+  SLUG_PATTERN,
+  tenantSchemaFor,
+} from '../../core/tenancy/tenant-schema';
 import type { TenantStatus as TenantStatusValue } from '../../core/tenancy/tenant-scope';
 import { dumpTenantSchema } from './tenant-backup';
 import { Tenant } from './tenant.entity';
 import type { TenantMigrator } from './tenant-migrator';
 
 /** Slugs that would be confusing as organization names or collide with routes. */
-const RESERVED_SLUGS = new Set(['admin', 'api', 'app', 'graphql', 'health', 'metrics', 'public', 'ready', 'root', 'system', 'www']);
+const RESERVED_SLUGS = new Set([
+  'admin',
+  'api',
+  'app',
+  'graphql',
+  'health',
+  'metrics',
+  'public',
+  'ready',
+  'root',
+  'system',
+  'www',
+]);
 
 export interface TenantServiceOptions {
   databaseUrl: string;
   backupDir: string;
   pgDumpPath: string;
-  /** Runs in the provisioning transaction once the tenant's row and tables exist (the plans module starts its trial). */
+  /**
+   * Runs in the provisioning transaction once the tenant's row and tables exist (the plans module starts its trial).
+   */
   onProvisioned?: (em: EntityManager, tenantId: string) => Promise<void>;
 }
 
@@ -41,15 +61,26 @@ export class TenantService {
   async provision(input: ProvisionInput, manager?: EntityManager): Promise<Tenant> {
     // The GraphQL input validates too; other callers (sign-up, scripts) must not put an odd slug in URLs and headers.
     if (input.slug.length > SLUG_MAX_LENGTH || !SLUG_PATTERN.test(input.slug)) {
-      throw new BadUserInputError('slug must be lowercase letters, digits and single hyphens', { field: 'slug', reason: 'INVALID_SLUG' });
+      throw new BadUserInputError('slug must be lowercase letters, digits and single hyphens', {
+        field: 'slug',
+        reason: 'INVALID_SLUG',
+      });
     }
-    if (RESERVED_SLUGS.has(input.slug)) throw new ConflictError(`The slug "${input.slug}" is reserved`, { field: 'slug' });
+    if (RESERVED_SLUGS.has(input.slug))
+      throw new ConflictError(`The slug "${input.slug}" is reserved`, { field: 'slug' });
     const id = randomUUID();
     const schema = assertTenantSchema(tenantSchemaFor(id));
     const work = async (em: EntityManager) => {
       // Inserted ACTIVE: until commit nobody sees the row, and a failure removes it with everything else.
       // A taken slug fails here, on the unique constraint, before any schema work.
-      await em.insert(Tenant, { id, slug: input.slug, name: input.name.trim(), schemaName: schema, status: 'ACTIVE', plan: input.plan ?? 'FREE' });
+      await em.insert(Tenant, {
+        id,
+        slug: input.slug,
+        name: input.name.trim(),
+        schemaName: schema,
+        status: 'ACTIVE',
+        plan: input.plan ?? 'FREE',
+      });
       await em.query(`CREATE SCHEMA "${schema}"`);
       const [{ previous }]: { previous: string }[] = await em.query(
         `SELECT current_setting('search_path') AS previous, set_config('search_path', $1, true)`,
@@ -66,7 +97,11 @@ export class TenantService {
       if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'tenants_slug_key') {
         throw new ConflictError(`The slug "${input.slug}" is already taken`, { field: 'slug' });
       }
-      throw new InternalError('Tenant provisioning failed; nothing was created. Retry later.', { reason: 'PROVISIONING_FAILED' }, error);
+      throw new InternalError(
+        'Tenant provisioning failed; nothing was created. Retry later.',
+        { reason: 'PROVISIONING_FAILED' },
+        error,
+      );
     }
   }
 
@@ -102,9 +137,18 @@ export class TenantService {
     let backupPath: string | null = null;
     if (backup) {
       try {
-        backupPath = await dumpTenantSchema(this.options.pgDumpPath, this.options.databaseUrl, tenant.schemaName, this.options.backupDir);
+        backupPath = await dumpTenantSchema(
+          this.options.pgDumpPath,
+          this.options.databaseUrl,
+          tenant.schemaName,
+          this.options.backupDir,
+        );
       } catch (error) {
-        throw new InternalError('Backup with pg_dump failed; the tenant was not deleted', { reason: 'BACKUP_FAILED' }, error);
+        throw new InternalError(
+          'Backup with pg_dump failed; the tenant was not deleted',
+          { reason: 'BACKUP_FAILED' },
+          error,
+        );
       }
     }
     await this.dataSource.transaction(async (em) => {
@@ -116,13 +160,22 @@ export class TenantService {
     return { deleted: true, backupPath };
   }
 
-  private async transition(id: string, from: TenantStatusValue[], to: TenantStatusValue, reason: string | null): Promise<Tenant> {
+  private async transition(
+    id: string,
+    from: TenantStatusValue[],
+    to: TenantStatusValue,
+    reason: string | null,
+  ): Promise<Tenant> {
     const tenant = await this.get(id);
     // Conditional update: a concurrent transition cannot be overwritten.
-    const { affected } = await this.dataSource.getRepository(Tenant).update({ id, status: In(from) }, { status: to, statusReason: reason });
+    const { affected } = await this.dataSource
+      .getRepository(Tenant)
+      .update({ id, status: In(from) }, { status: to, statusReason: reason });
     if (!affected) {
       const current = await this.get(id);
-      throw new ConflictError(`Cannot change an organization from ${current.status} to ${to}`, { status: current.status });
+      throw new ConflictError(`Cannot change an organization from ${current.status} to ${to}`, {
+        status: current.status,
+      });
     }
     return { ...tenant, status: to, statusReason: reason, updatedAt: new Date() };
   }

@@ -25,7 +25,12 @@ describe('tenant lifecycle (platform admin)', () => {
   it('creates an ACTIVE tenant with its own schema and answers `tenant` for it', async () => {
     const created = await app.gql(CreateTenantDocument, { input: { name: 'Globex', slug: 'globex' } });
     // New organizations start their trial on TRIAL_PLAN (PROFESSIONAL by default).
-    expect(created.data!.createTenant).toMatchObject({ slug: 'globex', name: 'Globex', status: 'ACTIVE', plan: 'PROFESSIONAL' });
+    expect(created.data!.createTenant).toMatchObject({
+      slug: 'globex',
+      name: 'Globex',
+      status: 'ACTIVE',
+      plan: 'PROFESSIONAL',
+    });
     const current = await app.gql(CurrentTenantDocument, {}, { org: 'globex' });
     expect(current.data!.tenant).toMatchObject({ id: created.data!.createTenant.id, slug: 'globex' });
     const listed = await app.gql(TenantsDocument, { status: 'ACTIVE' });
@@ -66,7 +71,10 @@ describe('tenant lifecycle (platform admin)', () => {
   it('deletes a tenant: schema and row gone; a failed backup deletes nothing', async () => {
     const tenant = await app.createTenant('doomed');
     const failedBackup = await app.gql(DeleteTenantDocument, { id: tenant.id, backup: true });
-    expect(failedBackup.errors![0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', reason: 'BACKUP_FAILED' });
+    expect(failedBackup.errors![0].extensions).toMatchObject({
+      code: 'INTERNAL_SERVER_ERROR',
+      reason: 'BACKUP_FAILED',
+    });
     expect(await schemaExists(app, tenant.schemaName)).toBe(true);
 
     const deleted = await app.gql(DeleteTenantDocument, { id: tenant.id });

@@ -9,7 +9,15 @@ export interface BusinessCalendar {
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 /** Indexed as Date#getUTCDay numbers them. */
-const BY_DAY_NUMBER = [Weekday.SUNDAY, Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY, Weekday.SATURDAY];
+const BY_DAY_NUMBER = [
+  Weekday.SUNDAY,
+  Weekday.MONDAY,
+  Weekday.TUESDAY,
+  Weekday.WEDNESDAY,
+  Weekday.THURSDAY,
+  Weekday.FRIDAY,
+  Weekday.SATURDAY,
+];
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -18,7 +26,16 @@ function offsetAt(instant: number, timeZone: string): number {
   let format = formatters.get(timeZone);
   if (!format) {
     const numeric = 'numeric';
-    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: numeric, month: numeric, day: numeric, hour: numeric, minute: numeric, second: numeric });
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: numeric,
+      month: numeric,
+      day: numeric,
+      hour: numeric,
+      minute: numeric,
+      second: numeric,
+    });
     formatters.set(timeZone, format);
   }
   const part = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, Number(p.value)]));
@@ -35,7 +52,8 @@ class OpeningWalk {
   private readonly offsets = new Map<number, number>();
 
   constructor(private readonly calendar: BusinessCalendar) {
-    for (const hour of calendar.hours) this.openings[BY_DAY_NUMBER.indexOf(hour.day)].push([minuteOfDay(hour.opens), minuteOfDay(hour.closes)]);
+    for (const hour of calendar.hours)
+      this.openings[BY_DAY_NUMBER.indexOf(hour.day)].push([minuteOfDay(hour.opens), minuteOfDay(hour.closes)]);
     for (const day of this.openings) day.sort((a, b) => a[0] - b[0]);
     if (!calendar.hours.length) throw new Error('A business calendar needs at least one opening');
   }
@@ -53,7 +71,10 @@ class OpeningWalk {
     const before = this.offset((day - 1) * DAY);
     const after = this.offset((day + 2) * DAY);
     for (const [opens, closes] of openings) {
-      yield [this.instant(day * DAY + opens * MINUTE, before, after), this.instant(day * DAY + closes * MINUTE, before, after)];
+      yield [
+        this.instant(day * DAY + opens * MINUTE, before, after),
+        this.instant(day * DAY + closes * MINUTE, before, after),
+      ];
     }
   }
 
@@ -74,7 +95,9 @@ class OpeningWalk {
   }
 }
 
-/** One walk per calendar object, so its memoized offsets serve every sum over it (an SLA report makes one per ticket). */
+/**
+ * One walk per calendar object, so its memoized offsets serve every sum over it (an SLA report makes one per ticket).
+ */
 const walks = new WeakMap<BusinessCalendar, OpeningWalk>();
 
 function walkOf(calendar: BusinessCalendar): OpeningWalk {

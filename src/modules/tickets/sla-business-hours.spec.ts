@@ -36,11 +36,20 @@ describe('business-hours SLA (controllable clock, real PostgreSQL, through HTTP)
     agent = await signUp(app, 'agent@business-hours.test', 'Agent Home');
     await addMember(app, owner, agent, 'MEMBER');
     org = { bearer: owner.token, org: owner.tenant.slug };
-    [{ schema }] = await app.dataSource.query('SELECT schema_name AS schema FROM public.tenants WHERE id = $1', [owner.tenant.id]);
+    [{ schema }] = await app.dataSource.query('SELECT schema_name AS schema FROM public.tenants WHERE id = $1', [
+      owner.tenant.id,
+    ]);
     const settings = await app.gql(UpdateBusinessHoursDocument, { input: { timezone: 'Europe/Berlin' } }, org);
-    expect(settings.data!.updateTenantSettings.businessHours).toHaveLength(5); // the default: Monday to Friday 09:00-17:00
+    // the default: Monday to Friday 09:00-17:00
+    expect(settings.data!.updateTenantSettings.businessHours).toHaveLength(5);
     for (const input of [
-      { name: 'Urgent (office hours)', priority: 'URGENT' as const, firstResponseMinutes: 60, resolutionMinutes: 480, businessHoursOnly: true },
+      {
+        name: 'Urgent (office hours)',
+        priority: 'URGENT' as const,
+        firstResponseMinutes: 60,
+        resolutionMinutes: 480,
+        businessHoursOnly: true,
+      },
       { name: 'High', priority: 'HIGH' as const, firstResponseMinutes: 10, resolutionMinutes: 60 },
     ]) {
       expect((await app.gql(CreateSlaPolicyDocument, { input }, org)).errors).toBeUndefined();
@@ -56,7 +65,10 @@ describe('business-hours SLA (controllable clock, real PostgreSQL, through HTTP)
     const res = await app.gql(CreateTicketDocument, { input: { subject, priority, assigneeId: agent.userId } }, org);
     expect(res.errors).toBeUndefined();
     // created_at is the database's clock: set it to the app's for the report.
-    await app.dataSource.query(`UPDATE "${schema}".tickets SET created_at = $2 WHERE id = $1`, [res.data!.createTicket.id, now]);
+    await app.dataSource.query(`UPDATE "${schema}".tickets SET created_at = $2 WHERE id = $1`, [
+      res.data!.createTicket.id,
+      now,
+    ]);
     return res.data!.createTicket;
   }
   const ticket = async (id: string) => (await app.gql(BusinessHoursTicketDocument, { id }, org)).data!.ticket;
@@ -92,7 +104,10 @@ describe('business-hours SLA (controllable clock, real PostgreSQL, through HTTP)
       resolutionAtRiskAt: local('09', '14:54'), // 384: 30 + 354
     });
     const wallClock = await open('Friday afternoon, wall clock', 'HIGH');
-    expect(wallClock).toMatchObject({ firstResponseDueAt: local('06', '16:40'), resolutionDueAt: local('06', '17:30') });
+    expect(wallClock).toMatchObject({
+      firstResponseDueAt: local('06', '16:40'),
+      resolutionDueAt: local('06', '17:30'),
+    });
 
     expect(await alertsAfterRunsAt(friday, '07', '12:00')).toEqual([]);
     expect(await alertsAfterRunsAt(friday, '09', '09:00', '09:17')).toEqual([]);
@@ -104,12 +119,14 @@ describe('business-hours SLA (controllable clock, real PostgreSQL, through HTTP)
     expect(await alertsAfterRunsAt(friday, '09', '09:30')).toEqual(['SLA at risk']);
     expect(await alertsAfterRunsAt(friday, '09', '09:31')).toEqual(['SLA at risk', 'SLA breached']);
     expect((await ticket(friday.id)).slaStatus).toBe('BREACHED');
-    const [mail]: { text: string }[] = await app.dataSource.query(`SELECT text FROM public.email_outbox WHERE subject = $1`, [
-      `SLA at risk: #${friday.number} Friday afternoon`,
-    ]);
+    const [mail]: { text: string }[] = await app.dataSource.query(
+      `SELECT text FROM public.email_outbox WHERE subject = $1`,
+      [`SLA at risk: #${friday.number} Friday afternoon`],
+    );
     expect(mail.text).toContain('needs its first response by 9 Mar 2026, 09:30 CET');
 
-    // The report counts business minutes for this ticket (70 to respond, 90 to resolve) and wall-clock ones for the other (5 and 20).
+    // The report counts business minutes for this ticket (70 to respond, 90 to resolve) and wall-clock ones for the
+    // other (5 and 20).
     at('09', '09:40');
     await reply(friday.id);
     at('09', '10:00');
@@ -133,7 +150,10 @@ describe('business-hours SLA (controllable clock, real PostgreSQL, through HTTP)
   it('PENDING over a weekend pauses only the business minutes that pass: the deadlines keep the minutes left', async () => {
     at('13', '15:00');
     const waiting = await open('Waiting over the weekend');
-    expect(await ticket(waiting.id)).toMatchObject({ resolutionDueAt: local('16', '15:00'), resolutionAtRiskAt: local('16', '13:24') });
+    expect(await ticket(waiting.id)).toMatchObject({
+      resolutionDueAt: local('16', '15:00'),
+      resolutionAtRiskAt: local('16', '13:24'),
+    });
     at('13', '15:30');
     await reply(waiting.id); // first response met after 30 minutes
     at('13', '16:00');
@@ -161,13 +181,19 @@ describe('business-hours SLA (controllable clock, real PostgreSQL, through HTTP)
     await setStatus(overnight.id, 'PENDING');
     at('23', '08:00');
     await setStatus(overnight.id, 'OPEN');
-    expect(await ticket(overnight.id)).toMatchObject({ firstResponseDueAt: local('23', '09:30'), firstResponseAtRiskAt: local('23', '09:18') });
+    expect(await ticket(overnight.id)).toMatchObject({
+      firstResponseDueAt: local('23', '09:30'),
+      firstResponseAtRiskAt: local('23', '09:18'),
+    });
 
     at('23', '09:45'); // first response breached at 09:30
     await setStatus(overnight.id, 'PENDING');
     at('23', '11:00');
     await setStatus(overnight.id, 'OPEN');
-    expect(await ticket(overnight.id)).toMatchObject({ slaStatus: 'BREACHED', firstResponseDueAt: local('23', '10:45') });
+    expect(await ticket(overnight.id)).toMatchObject({
+      slaStatus: 'BREACHED',
+      firstResponseDueAt: local('23', '10:45'),
+    });
   });
 
   it('counts in the offset of each day across the DST change, and in new business hours for tickets opened after', async () => {
@@ -176,7 +202,9 @@ describe('business-hours SLA (controllable clock, real PostgreSQL, through HTTP)
     expect((await ticket(acrossDst.id)).firstResponseDueAt).toBe('2026-03-30T07:30:00.000Z'); // Monday 09:30 CEST
 
     const saturdays = [{ day: 'SATURDAY' as const, opens: '10:00', closes: '14:00' }];
-    expect((await app.gql(UpdateBusinessHoursDocument, { input: { businessHours: saturdays } }, org)).errors).toBeUndefined();
+    expect(
+      (await app.gql(UpdateBusinessHoursDocument, { input: { businessHours: saturdays } }, org)).errors,
+    ).toBeUndefined();
     at('27', '16:30');
     const weekend = await open('Saturday shop');
     expect((await ticket(weekend.id)).firstResponseDueAt).toBe('2026-03-28T10:00:00.000Z'); // Saturday 11:00 CET

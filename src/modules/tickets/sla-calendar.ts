@@ -19,16 +19,22 @@ export const WALL_CLOCK: SlaCalendar = {
 
 export const businessHoursCalendar = (calendar: BusinessCalendar): SlaCalendar => ({
   add: (start, minutes) => addBusinessMinutes(start, minutes, calendar),
-  minutesBetween: (from, to) => (from <= to ? businessMinutesBetween(from, to, calendar) : -businessMinutesBetween(to, from, calendar)),
+  minutesBetween: (from, to) =>
+    from <= to ? businessMinutesBetween(from, to, calendar) : -businessMinutesBetween(to, from, calendar),
 });
 
-/** A target of `minutes` started at `start`: due when all are used, AT_RISK once 80% are (4/5: exact in integers, 0.8 is not). */
+/**
+ * A target of `minutes` started at `start`: due when all are used, AT_RISK once 80% are (4/5: exact in integers, 0.8 is
+ * not).
+ */
 function targetDeadlines(calendar: SlaCalendar, start: Date, minutes: number): { dueAt: Date; atRiskAt: Date } {
   return { dueAt: calendar.add(start, minutes), atRiskAt: calendar.add(start, (minutes * 4) / 5) };
 }
 
 /** What a ticket stores of its SLA. */
-export type SlaColumns = Omit<SlaClock, 'firstRespondedAt' | 'resolvedAt' | 'slaPausedAt'> & { slaBusinessHoursOnly: boolean };
+export type SlaColumns = Omit<SlaClock, 'firstRespondedAt' | 'resolvedAt' | 'slaPausedAt'> & {
+  slaBusinessHoursOnly: boolean;
+};
 
 export const NO_SLA: SlaColumns = {
   slaBusinessHoursOnly: false,

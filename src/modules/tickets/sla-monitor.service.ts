@@ -38,7 +38,10 @@ interface Recipient {
   organization: string;
 }
 
-const TARGET_WORDS: Record<SlaTarget, string> = { [SlaTarget.FIRST_RESPONSE]: 'first response', [SlaTarget.RESOLUTION]: 'resolution' };
+const TARGET_WORDS: Record<SlaTarget, string> = {
+  [SlaTarget.FIRST_RESPONSE]: 'first response',
+  [SlaTarget.RESOLUTION]: 'resolution',
+};
 const DUE_COLUMN: Record<SlaTarget, 'firstResponseDueAt' | 'resolutionDueAt'> = {
   [SlaTarget.FIRST_RESPONSE]: 'firstResponseDueAt',
   [SlaTarget.RESOLUTION]: 'resolutionDueAt',
@@ -112,9 +115,12 @@ export class SlaMonitor {
       const state = `(${slaTargetAlertSql(target)})`;
       return `(${state} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.target = '${target}' AND e.status = ${state}))`;
     });
-    const rows: (Record<string, unknown> & { ticketId: string; number: number; subject: string; assigneeId: string | null })[] = await query
-      .andWhere(`(${unrecorded.join(' OR ')})`)
-      .getRawMany();
+    const rows: (Record<string, unknown> & {
+      ticketId: string;
+      number: number;
+      subject: string;
+      assigneeId: string | null;
+    })[] = await query.andWhere(`(${unrecorded.join(' OR ')})`).getRawMany();
     return rows.flatMap((row) =>
       Object.values(SlaTarget)
         .filter((target) => row[stateOf[target]])

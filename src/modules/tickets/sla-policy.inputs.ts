@@ -27,7 +27,8 @@ export class CreateSlaPolicyInput {
 
   @Field({
     defaultValue: false,
-    description: "Count only the organization's business hours (tenant settings businessHours, in its timezone) instead of every minute",
+    description:
+      "Count only the organization's business hours (tenant settings businessHours, in its timezone) instead of every minute",
   })
   businessHoursOnly: boolean = false;
 }

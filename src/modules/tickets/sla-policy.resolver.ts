@@ -18,8 +18,14 @@ export class SlaPolicyResolver {
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
-  @Mutation(() => SlaPolicy, { description: 'Applies to tickets opened from now on; PLAN_UPGRADE_REQUIRED unless the plan has sla_policies' })
-  createSlaPolicy(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Arg('input') input: CreateSlaPolicyInput): Promise<SlaPolicy> {
+  @Mutation(() => SlaPolicy, {
+    description: 'Applies to tickets opened from now on; PLAN_UPGRADE_REQUIRED unless the plan has sla_policies',
+  })
+  createSlaPolicy(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Arg('input') input: CreateSlaPolicyInput,
+  ): Promise<SlaPolicy> {
     return this.slaPolicyService.create(em, tenant.id, input);
   }
 }

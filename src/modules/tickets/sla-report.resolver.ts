@@ -11,8 +11,15 @@ export class SlaReportResolver {
   constructor(private readonly slaReportService: SlaReportService) {}
 
   @Policy(canRead('tickets'))
-  @Query(() => SlaReport, { description: 'BAD_USER_INPUT (INVALID_PERIOD) unless to is after from; PLAN_UPGRADE_REQUIRED unless the plan has sla_policies' })
-  slaReport(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant, @Args() { from, to }: SlaReportArgs): Promise<SlaReport> {
+  @Query(() => SlaReport, {
+    description:
+      'BAD_USER_INPUT (INVALID_PERIOD) unless to is after from; PLAN_UPGRADE_REQUIRED unless the plan has sla_policies',
+  })
+  slaReport(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+    @Args() { from, to }: SlaReportArgs,
+  ): Promise<SlaReport> {
     return this.slaReportService.report(em, tenant.id, from, to);
   }
 }

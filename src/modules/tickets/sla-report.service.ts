@@ -34,9 +34,12 @@ export class SlaReportService {
   ) {}
 
   async report(em: EntityManager, tenantId: string, from: Date, to: Date): Promise<SlaReport> {
-    if (from.getTime() >= to.getTime()) throw new BadUserInputError('`to` must be after `from`', { reason: 'INVALID_PERIOD' });
+    if (from.getTime() >= to.getTime())
+      throw new BadUserInputError('`to` must be after `from`', { reason: 'INVALID_PERIOD' });
     await this.entitlements.requireFeature(em, tenantId, 'sla_policies');
-    const inPeriod = em.createQueryBuilder(Ticket, 't').where('t.createdAt >= :from AND t.createdAt < :to', { from, to, slaNow: this.now() });
+    const inPeriod = em
+      .createQueryBuilder(Ticket, 't')
+      .where('t.createdAt >= :from AND t.createdAt < :to', { from, to, slaNow: this.now() });
     const [firstResponseSum, firstResponseCount] = wallClockSums('firstResponse');
     const [resolutionSum, resolutionCount] = wallClockSums('resolution');
     const row = (await inPeriod
@@ -53,7 +56,9 @@ export class SlaReportService {
     const business = await this.businessHoursMinutes(em, inPeriod);
     const average = (target: Averaged) => {
       const count = Number(row[`${target}Count`]) + business[target].length;
-      return count ? (Number(row[`${target}Sum`] ?? 0) + business[target].reduce((sum, minutes) => sum + minutes, 0)) / count : null;
+      return count
+        ? (Number(row[`${target}Sum`] ?? 0) + business[target].reduce((sum, minutes) => sum + minutes, 0)) / count
+        : null;
     };
     const slaTickets = Number(row.slaTickets);
     return {
@@ -67,21 +72,27 @@ export class SlaReportService {
   }
 
   /** The business minutes each met target of the period's business-hours tickets took, in today's hours. */
-  private async businessHoursMinutes(em: EntityManager, inPeriod: SelectQueryBuilder<Ticket>): Promise<Record<Averaged, number[]>> {
+  private async businessHoursMinutes(
+    em: EntityManager,
+    inPeriod: SelectQueryBuilder<Ticket>,
+  ): Promise<Record<Averaged, number[]>> {
     const targets = Object.keys(AVERAGED) as Averaged[];
     const query = inPeriod.clone().select([]).andWhere('t.slaBusinessHoursOnly');
     for (const target of targets) {
       const { doneAt, dueAt, minutes } = AVERAGED[target];
       query.addSelect(doneAt, `${target}Done`).addSelect(dueAt, `${target}Due`).addSelect(minutes, `${target}Minutes`);
     }
-    const rows: Record<string, Date | number | null>[] = await query.andWhere('(t.firstRespondedAt IS NOT NULL OR t.resolvedAt IS NOT NULL)').getRawMany();
+    const rows: Record<string, Date | number | null>[] = await query
+      .andWhere('(t.firstRespondedAt IS NOT NULL OR t.resolvedAt IS NOT NULL)')
+      .getRawMany();
     const result: Record<Averaged, number[]> = { firstResponse: [], resolution: [] };
     if (!rows.length) return result;
     const calendar = businessHoursCalendar(await this.calendarOf(em));
     for (const row of rows) {
       for (const target of targets) {
         const [done, due, minutes] = [row[`${target}Done`], row[`${target}Due`], row[`${target}Minutes`]];
-        if (done instanceof Date && due instanceof Date) result[target].push(Number(minutes) + calendar.minutesBetween(due, done));
+        if (done instanceof Date && due instanceof Date)
+          result[target].push(Number(minutes) + calendar.minutesBetween(due, done));
       }
     }
     return result;

@@ -21,7 +21,9 @@ describe('slaReport (controllable clock, real PostgreSQL, through HTTP)', () => 
     app = await startTestApp({ AUTH_RATE_LIMIT_PER_HOUR: '1000' }, { now: () => now });
     desk = await signUp(app, 'report@sla.test', 'Report Desk');
     org = { bearer: desk.token, org: desk.tenant.slug };
-    [{ schema }] = await app.dataSource.query('SELECT schema_name AS schema FROM public.tenants WHERE id = $1', [desk.tenant.id]);
+    [{ schema }] = await app.dataSource.query('SELECT schema_name AS schema FROM public.tenants WHERE id = $1', [
+      desk.tenant.id,
+    ]);
     const policy = { name: 'Urgent', priority: 'URGENT' as const, firstResponseMinutes: 10, resolutionMinutes: 60 };
     expect((await app.gql(CreateSlaPolicyDocument, { input: policy }, org)).errors).toBeUndefined();
   });
@@ -80,7 +82,10 @@ describe('slaReport (controllable clock, real PostgreSQL, through HTTP)', () => 
     });
 
     at('12:16'); // c (resolution due 12:15) and 11:58 (first response due 12:08) are BREACHED now too
-    expect((await report('2026-03-10T09:00:00Z', '2026-03-10T12:00:00Z')).data!.slaReport).toMatchObject({ breachRate: 3 / 5, atRisk: 0 });
+    expect((await report('2026-03-10T09:00:00Z', '2026-03-10T12:00:00Z')).data!.slaReport).toMatchObject({
+      breachRate: 3 / 5,
+      atRisk: 0,
+    });
   });
 
   it('answers zeros and nulls for an empty period, refuses a reversed one, and shows nothing of other organizations', async () => {
@@ -97,7 +102,9 @@ describe('slaReport (controllable clock, real PostgreSQL, through HTTP)', () => 
 
     const other = await signUp(app, 'other@sla.test', 'Other Desk');
     const asOther = { bearer: other.token, org: other.tenant.slug };
-    expect((await report('2026-03-10T00:00:00Z', '2026-03-11T00:00:00Z', asOther)).data!.slaReport.ticketsTotal).toBe(0);
+    expect((await report('2026-03-10T00:00:00Z', '2026-03-11T00:00:00Z', asOther)).data!.slaReport.ticketsTotal).toBe(
+      0,
+    );
     expect((await report('2026-03-10T00:00:00Z', '2026-03-11T00:00:00Z')).data!.slaReport.ticketsTotal).toBe(8);
   });
 });

@@ -21,19 +21,22 @@ export class SlaReport {
   slaTickets: number;
 
   @Field(() => Float, {
-    description: 'BREACHED tickets (either target missed, as of now) divided by slaTickets, 0 to 1; 0 when slaTickets is 0',
+    description:
+      'BREACHED tickets (either target missed, as of now) divided by slaTickets, 0 to 1; 0 when slaTickets is 0',
   })
   breachRate: number;
 
   @Field(() => Float, {
     nullable: true,
-    description: 'Mean SLA minutes (business minutes for business-hours tickets) from opening to the first public reply, PENDING time excluded, over the tickets with an SLA that have a reply; null when none',
+    description:
+      'Mean SLA minutes (business minutes for business-hours tickets) from opening to the first public reply, PENDING time excluded, over the tickets with an SLA that have a reply; null when none',
   })
   averageFirstResponseMinutes: number | null;
 
   @Field(() => Float, {
     nullable: true,
-    description: 'Mean SLA minutes (business minutes for business-hours tickets) from opening to RESOLVED/CLOSED (the last time, if reopened), PENDING time excluded, over the resolved tickets with an SLA; null when none',
+    description:
+      'Mean SLA minutes (business minutes for business-hours tickets) from opening to RESOLVED/CLOSED (the last time, if reopened), PENDING time excluded, over the resolved tickets with an SLA; null when none',
   })
   averageResolutionMinutes: number | null;
 

@@ -38,7 +38,11 @@ export function slaStatusOf(clock: SlaClock, now: Date): SlaStatus | null {
   const targets: Target[] = [];
   if (clock.slaFirstResponseMinutes !== null && clock.firstResponseDueAt && clock.firstResponseAtRiskAt) {
     // A ticket resolved without a reply counts as answered when resolved.
-    targets.push({ atRiskAt: clock.firstResponseAtRiskAt, dueAt: clock.firstResponseDueAt, doneAt: clock.firstRespondedAt ?? clock.resolvedAt });
+    targets.push({
+      atRiskAt: clock.firstResponseAtRiskAt,
+      dueAt: clock.firstResponseDueAt,
+      doneAt: clock.firstRespondedAt ?? clock.resolvedAt,
+    });
   }
   if (clock.slaResolutionMinutes !== null && clock.resolutionDueAt && clock.resolutionAtRiskAt) {
     targets.push({ atRiskAt: clock.resolutionAtRiskAt, dueAt: clock.resolutionDueAt, doneAt: clock.resolvedAt });
@@ -62,10 +66,15 @@ const SQL_AT = 'coalesce(t.slaPausedAt, CAST(:slaNow AS timestamptz))';
 
 /** Each target's columns (TypeORM property names over the tickets alias `t`), as `slaStatusOf` reads them. */
 const SQL_TARGETS: Record<SlaTarget, { atRiskAt: string; dueAt: string; doneAt: string }> = {
-  [SlaTarget.FIRST_RESPONSE]: { atRiskAt: 't.firstResponseAtRiskAt', dueAt: 't.firstResponseDueAt', doneAt: 'coalesce(t.firstRespondedAt, t.resolvedAt)' },
+  [SlaTarget.FIRST_RESPONSE]: {
+    atRiskAt: 't.firstResponseAtRiskAt',
+    dueAt: 't.firstResponseDueAt',
+    doneAt: 'coalesce(t.firstRespondedAt, t.resolvedAt)',
+  },
   [SlaTarget.RESOLUTION]: { atRiskAt: 't.resolutionAtRiskAt', dueAt: 't.resolutionDueAt', doneAt: 't.resolvedAt' },
 };
-const breachedSql = (target: SlaTarget) => `${SQL_TARGETS[target].dueAt} < coalesce(${SQL_TARGETS[target].doneAt}, ${SQL_AT})`;
+const breachedSql = (target: SlaTarget) =>
+  `${SQL_TARGETS[target].dueAt} < coalesce(${SQL_TARGETS[target].doneAt}, ${SQL_AT})`;
 const atRiskSql = (target: SlaTarget) => {
   const { atRiskAt, doneAt } = SQL_TARGETS[target];
   return `(${doneAt} IS NULL AND ${SQL_AT} >= ${atRiskAt})`;

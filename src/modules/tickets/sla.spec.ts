@@ -21,19 +21,36 @@ describe('SLA clock of tickets (controllable clock, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, AUTH_RATE_LIMIT_PER_HOUR: '1000' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      AUTH_RATE_LIMIT_PER_HOUR: '1000',
+    });
     db = await openDatabase(config, logger);
     services = createServices(config, db.dataSource, db.url, { now: () => now });
     // A new organization is on a PROFESSIONAL trial, which has sla_policies.
     const signedUp = await services.auth.register(
-      { email: 'sla@tickets.test', password: TEST_PASSWORD, firstName: 'Sal', lastName: 'Tester', businessName: 'SLA Desk' },
+      {
+        email: 'sla@tickets.test',
+        password: TEST_PASSWORD,
+        firstName: 'Sal',
+        lastName: 'Tester',
+        businessName: 'SLA Desk',
+      },
       { ip: '127.0.0.1' },
     );
     const org = signedUp.signUpTenant!;
     tenant = { id: org.id, slug: org.slug, status: 'ACTIVE', schema: org.schemaName };
     actor = { tenantId: org.id, userId: signedUp.user.id };
     await inTenant((em) =>
-      services.slaPolicies.create(em, tenant.id, { name: 'Urgent', priority: TicketPriority.URGENT, firstResponseMinutes: 10, resolutionMinutes: 60, businessHoursOnly: false }),
+      services.slaPolicies.create(em, tenant.id, {
+        name: 'Urgent',
+        priority: TicketPriority.URGENT,
+        firstResponseMinutes: 10,
+        resolutionMinutes: 60,
+        businessHoursOnly: false,
+      }),
     );
   });
   afterAll(async () => {
@@ -42,13 +59,16 @@ describe('SLA clock of tickets (controllable clock, real PostgreSQL)', () => {
     await database.drop();
   });
 
-  const inTenant = <T>(work: (em: EntityManager) => Promise<T>) => runInSchema(db.dataSource, tenant.schema, work, tenant);
+  const inTenant = <T>(work: (em: EntityManager) => Promise<T>) =>
+    runInSchema(db.dataSource, tenant.schema, work, tenant);
   const at = (hhmm: string) => (now = new Date(`2026-03-02T${hhmm}:00Z`));
   const open = (priority = TicketPriority.URGENT) =>
     inTenant((em) => services.tickets.create(em, actor, { subject: 'Down', description: '', priority, tags: [] }));
   const statusOf = async (id: string) => (await inTenant((em) => services.tickets.get(em, id))).slaStatus;
-  const setStatus = (id: string, status: TicketStatus) => inTenant((em) => services.tickets.update(em, actor, id, { status }));
-  const reply = (id: string, internal = false) => inTenant((em) => services.tickets.addMessage(em, actor, id, 'On it', internal));
+  const setStatus = (id: string, status: TicketStatus) =>
+    inTenant((em) => services.tickets.update(em, actor, id, { status }));
+  const reply = (id: string, internal = false) =>
+    inTenant((em) => services.tickets.addMessage(em, actor, id, 'On it', internal));
 
   it('moves ON_TRACK → AT_RISK at 80% of the first-response time → BREACHED after it', async () => {
     at('09:00');
@@ -115,7 +135,9 @@ describe('SLA clock of tickets (controllable clock, real PostgreSQL)', () => {
       at(time);
       const all = await inTenant((em) => services.tickets.list(em, { first: 100 }));
       for (const status of Object.values(SlaStatus)) {
-        const filtered = await inTenant((em) => services.tickets.list(em, { first: 100, filter: { slaStatus: status } }));
+        const filtered = await inTenant((em) =>
+          services.tickets.list(em, { first: 100, filter: { slaStatus: status } }),
+        );
         const expected = all.edges.filter((e) => e.node.slaStatus === status).map((e) => e.node.id);
         expect(filtered.edges.map((e) => e.node.id)).toEqual(expected);
         if (expected.length) seen.add(status);
@@ -126,4 +148,3 @@ describe('SLA clock of tickets (controllable clock, real PostgreSQL)', () => {
     expect(await statusOf(fresh.id)).toBe(SlaStatus.BREACHED);
   });
 });
-

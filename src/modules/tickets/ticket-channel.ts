@@ -18,7 +18,13 @@ export interface InboundMessage {
 
 export type InboundOutcome =
   | { kind: 'duplicate' }
-  | { kind: 'created' | 'appended'; ticketId: string; ticketNumber: number; messageId: string; customerId: string | null };
+  | {
+      kind: 'created' | 'appended';
+      ticketId: string;
+      ticketNumber: number;
+      messageId: string;
+      customerId: string | null;
+    };
 
 /** A public team reply on a ticket of a channel, handed to that channel in the transaction that stores it. */
 export interface TicketReply {

@@ -28,7 +28,10 @@ export enum MessageAuthor {
   TEAM = 'TEAM',
   CUSTOMER = 'CUSTOMER',
 }
-registerEnumType(MessageAuthor, { name: 'MessageAuthor', description: 'Who wrote a ticket message: the team (or an API key), or the customer through a channel' });
+registerEnumType(MessageAuthor, {
+  name: 'MessageAuthor',
+  description: 'Who wrote a ticket message: the team (or an API key), or the customer through a channel',
+});
 
 /** How far a team reply on an email or WhatsApp ticket got; null for notes and API tickets. */
 export enum DeliveryStatus {

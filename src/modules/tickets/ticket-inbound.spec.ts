@@ -28,7 +28,13 @@ describe('tickets from channels: receiving customer messages and queueing replie
     db = await openDatabase(config, logger);
     services = createServices(config, db.dataSource, db.url);
     const signedUp = await services.auth.register(
-      { email: 'inbound@tickets.test', password: TEST_PASSWORD, firstName: 'Ina', lastName: 'Tester', businessName: 'Inbound Desk' },
+      {
+        email: 'inbound@tickets.test',
+        password: TEST_PASSWORD,
+        firstName: 'Ina',
+        lastName: 'Tester',
+        businessName: 'Inbound Desk',
+      },
       { ip: '127.0.0.1' },
     );
     const org = signedUp.signUpTenant!;
@@ -49,8 +55,10 @@ describe('tickets from channels: receiving customer messages and queueing replie
     await database.drop();
   });
 
-  const inTenant = <T>(work: (em: EntityManager) => Promise<T>) => runInSchema(db.dataSource, tenant.schema, work, tenant);
-  const receive = (message: InboundMessage) => inTenant((em) => services.tickets.receiveFromCustomer(em, tenant.id, message));
+  const inTenant = <T>(work: (em: EntityManager) => Promise<T>) =>
+    runInSchema(db.dataSource, tenant.schema, work, tenant);
+  const receive = (message: InboundMessage) =>
+    inTenant((em) => services.tickets.receiveFromCustomer(em, tenant.id, message));
   const email = (externalId: string, patch: Partial<InboundMessage> = {}): InboundMessage => ({
     channel: TicketChannel.EMAIL,
     externalId,
@@ -66,17 +74,27 @@ describe('tickets from channels: receiving customer messages and queueing replie
     subject: body,
     body,
   });
-  const messagesOf = (ticketId: string) => inTenant((em) => em.find(TicketMessage, { where: { ticketId }, order: { createdAt: 'ASC' } }));
+  const messagesOf = (ticketId: string) =>
+    inTenant((em) => em.find(TicketMessage, { where: { ticketId }, order: { createdAt: 'ASC' } }));
 
   it('a first email opens a ticket on the EMAIL channel, from a new customer, and a second delivery is a duplicate', async () => {
     const first = await receive(email('<m1@customer.example>'));
     expect(first).toMatchObject({ kind: 'created', ticketNumber: expect.any(Number), customerId: expect.any(String) });
     if (first.kind === 'duplicate') throw new Error('unreachable');
     const ticket = await inTenant((em) => em.findOneByOrFail(Ticket, { id: first.ticketId }));
-    expect(ticket).toMatchObject({ channel: TicketChannel.EMAIL, status: TicketStatus.NEW, contactAddress: 'Pat@Customer.example', subject: 'Printer on fire' });
-    const [customer] = await inTenant((em) => em.query('SELECT name, email FROM customers WHERE id = $1', [first.customerId]));
+    expect(ticket).toMatchObject({
+      channel: TicketChannel.EMAIL,
+      status: TicketStatus.NEW,
+      contactAddress: 'Pat@Customer.example',
+      subject: 'Printer on fire',
+    });
+    const [customer] = await inTenant((em) =>
+      em.query('SELECT name, email FROM customers WHERE id = $1', [first.customerId]),
+    );
     expect(customer).toEqual({ name: 'Pat Customer', email: 'Pat@Customer.example' });
-    expect(await messagesOf(first.ticketId)).toEqual([expect.objectContaining({ author: MessageAuthor.CUSTOMER, externalId: '<m1@customer.example>' })]);
+    expect(await messagesOf(first.ticketId)).toEqual([
+      expect.objectContaining({ author: MessageAuthor.CUSTOMER, externalId: '<m1@customer.example>' }),
+    ]);
 
     expect(await receive(email('<m1@customer.example>'))).toEqual({ kind: 'duplicate' });
     expect(await messagesOf(first.ticketId)).toHaveLength(1);
@@ -85,14 +103,32 @@ describe('tickets from channels: receiving customer messages and queueing replie
   it('threads email by ticket number in the subject (from its contact only), then by In-Reply-To/References; the known sender is reused', async () => {
     const opened = await receive(email('<m2@customer.example>', { subject: 'Scanner jammed' }));
     if (opened.kind === 'duplicate') throw new Error('unreachable');
-    const byNumber = await receive(email('<m3@customer.example>', { subject: `Re: [#${opened.ticketNumber}] Scanner jammed`, thread: { ticketNumber: opened.ticketNumber } }));
+    const byNumber = await receive(
+      email('<m3@customer.example>', {
+        subject: `Re: [#${opened.ticketNumber}] Scanner jammed`,
+        thread: { ticketNumber: opened.ticketNumber },
+      }),
+    );
     expect(byNumber).toMatchObject({ kind: 'appended', ticketId: opened.ticketId });
     // The number alone does not let a stranger write into someone else's ticket.
-    const stranger = await receive(email('<s1@elsewhere.example>', { from: { address: 'mallory@elsewhere.example' }, subject: `[#${opened.ticketNumber}] me too`, thread: { ticketNumber: opened.ticketNumber } }));
+    const stranger = await receive(
+      email('<s1@elsewhere.example>', {
+        from: { address: 'mallory@elsewhere.example' },
+        subject: `[#${opened.ticketNumber}] me too`,
+        thread: { ticketNumber: opened.ticketNumber },
+      }),
+    );
     expect(stranger).toMatchObject({ kind: 'created' });
-    const byReference = await receive(email('<m4@customer.example>', { subject: 'Re: Scanner jammed', thread: { messageIds: ['<unknown@x>', '<m2@customer.example>'] } }));
+    const byReference = await receive(
+      email('<m4@customer.example>', {
+        subject: 'Re: Scanner jammed',
+        thread: { messageIds: ['<unknown@x>', '<m2@customer.example>'] },
+      }),
+    );
     expect(byReference).toMatchObject({ kind: 'appended', ticketId: opened.ticketId, customerId: opened.customerId });
-    const unrelated = await receive(email('<m5@customer.example>', { from: { address: 'pat@customer.example' }, subject: 'Another thing' }));
+    const unrelated = await receive(
+      email('<m5@customer.example>', { from: { address: 'pat@customer.example' }, subject: 'Another thing' }),
+    );
     expect(unrelated).toMatchObject({ kind: 'created', customerId: opened.customerId }); // same address, any case
   });
 
@@ -104,7 +140,11 @@ describe('tickets from channels: receiving customer messages and queueing replie
     expect((await inTenant((em) => services.tickets.get(em, opened.ticketId))).status).toBe(TicketStatus.OPEN);
 
     await inTenant((em) => services.tickets.update(em, actor, opened.ticketId, { status: TicketStatus.CLOSED }));
-    const after = await receive(email('<p3@customer.example>', { thread: { ticketNumber: opened.ticketNumber, messageIds: ['<p1@customer.example>'] } }));
+    const after = await receive(
+      email('<p3@customer.example>', {
+        thread: { ticketNumber: opened.ticketNumber, messageIds: ['<p1@customer.example>'] },
+      }),
+    );
     expect(after.kind).toBe('created');
   });
 
@@ -113,21 +153,35 @@ describe('tickets from channels: receiving customer messages and queueing replie
     const second = await receive(whatsapp('wamid.A2', 'Order 1234'));
     if (first.kind === 'duplicate') throw new Error('unreachable');
     expect(second).toMatchObject({ kind: 'appended', ticketId: first.ticketId });
-    const [customer] = await inTenant((em) => em.query('SELECT phone FROM customers WHERE id = $1', [first.customerId]));
+    const [customer] = await inTenant((em) =>
+      em.query('SELECT phone FROM customers WHERE id = $1', [first.customerId]),
+    );
     expect(customer.phone).toBe('+9779812345678');
 
     const reply = await inTenant((em) => services.tickets.addMessage(em, actor, first.ticketId, 'On its way', false));
     expect(reply).toMatchObject({ author: MessageAuthor.TEAM, deliveryStatus: DeliveryStatus.QUEUED });
-    expect(queued.at(-1)).toMatchObject({ tenantId: tenant.id, threadExternalIds: ['wamid.A1', 'wamid.A2'], message: expect.objectContaining({ id: reply.id }) });
+    expect(queued.at(-1)).toMatchObject({
+      tenantId: tenant.id,
+      threadExternalIds: ['wamid.A1', 'wamid.A2'],
+      message: expect.objectContaining({ id: reply.id }),
+    });
 
     const note = await inTenant((em) => services.tickets.addMessage(em, actor, first.ticketId, 'internal only', true));
     expect(note.deliveryStatus).toBeNull();
     expect(queued).toHaveLength(1);
 
-    expect(await inTenant((em) => services.tickets.recordDelivery(em, { messageId: reply.id }, DeliveryStatus.SENT, { externalId: 'wamid.OUT1' }))).toBe(true);
-    expect(await inTenant((em) => services.tickets.recordDelivery(em, { externalId: 'wamid.OUT1' }, DeliveryStatus.READ))).toBe(true);
+    expect(
+      await inTenant((em) =>
+        services.tickets.recordDelivery(em, { messageId: reply.id }, DeliveryStatus.SENT, { externalId: 'wamid.OUT1' }),
+      ),
+    ).toBe(true);
+    expect(
+      await inTenant((em) => services.tickets.recordDelivery(em, { externalId: 'wamid.OUT1' }, DeliveryStatus.READ)),
+    ).toBe(true);
     // A customer's message is never given a delivery status.
-    expect(await inTenant((em) => services.tickets.recordDelivery(em, { externalId: 'wamid.A1' }, DeliveryStatus.READ))).toBe(false);
+    expect(
+      await inTenant((em) => services.tickets.recordDelivery(em, { externalId: 'wamid.A1' }, DeliveryStatus.READ)),
+    ).toBe(false);
     const [stored] = (await messagesOf(first.ticketId)).filter((m) => m.id === reply.id);
     expect(stored).toMatchObject({ externalId: 'wamid.OUT1', deliveryStatus: DeliveryStatus.READ });
   });

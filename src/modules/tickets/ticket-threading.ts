@@ -19,9 +19,13 @@ export async function findThreadTicket(em: EntityManager, inbound: InboundMessag
   }
   const { ticketNumber, messageIds = [] } = inbound.thread ?? {};
   if (ticketNumber !== undefined) {
-    // Only from the ticket's own contact: anyone can type a number, and their text must not land in another customer's ticket.
+    // Only from the ticket's own contact: anyone can type a number, and their text must not land in another customer's
+    // ticket.
     const byNumber = firstId(
-      await em.query(`SELECT id FROM tickets WHERE number = $1 AND status <> 'CLOSED' AND lower(contact_address) = lower($2)`, [ticketNumber, inbound.from.address]),
+      await em.query(
+        `SELECT id FROM tickets WHERE number = $1 AND status <> 'CLOSED' AND lower(contact_address) = lower($2)`,
+        [ticketNumber, inbound.from.address],
+      ),
     );
     if (byNumber) return byNumber;
   }
@@ -36,11 +40,18 @@ export async function findThreadTicket(em: EntityManager, inbound: InboundMessag
 }
 
 /** A customer with this email address (any case) or WhatsApp number (digits compared). */
-export async function findCustomerByContact(em: EntityManager, channel: InboundMessage['channel'], address: string): Promise<string | null> {
+export async function findCustomerByContact(
+  em: EntityManager,
+  channel: InboundMessage['channel'],
+  address: string,
+): Promise<string | null> {
   const rows: { id: string }[] =
     channel === TicketChannel.EMAIL
       ? await em.query('SELECT id FROM customers WHERE lower(email) = lower($1) ORDER BY created_at LIMIT 1', [address])
-      : await em.query(`SELECT id FROM customers WHERE regexp_replace(phone, '\\D', '', 'g') = $1 ORDER BY created_at LIMIT 1`, [address.replace(/\D/g, '')]);
+      : await em.query(
+          `SELECT id FROM customers WHERE regexp_replace(phone, '\\D', '', 'g') = $1 ORDER BY created_at LIMIT 1`,
+          [address.replace(/\D/g, '')],
+        );
   return firstId(rows);
 }
 

@@ -121,7 +121,10 @@ export class Ticket extends Timestamped implements SlaClock {
   @Column('text', { array: true })
   tags: string[];
 
-  @Field(() => String, { nullable: true, description: 'Where replies go on its channel: the email address or WhatsApp number it came from' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where replies go on its channel: the email address or WhatsApp number it came from',
+  })
   @Column({ type: 'varchar', length: 320, name: 'contact_address', nullable: true })
   contactAddress: string | null;
 
@@ -131,23 +134,38 @@ export class Ticket extends Timestamped implements SlaClock {
   @Column({ type: 'integer', name: 'sla_resolution_minutes', nullable: true })
   slaResolutionMinutes: number | null;
 
-  @Field(() => Date, { nullable: true, description: 'Null without an SLA policy for its priority; moved on by time spent PENDING' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Null without an SLA policy for its priority; moved on by time spent PENDING',
+  })
   @Column({ type: 'timestamptz', precision: 3, name: 'first_response_due_at', nullable: true })
   firstResponseDueAt: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'Null without an SLA policy for its priority; moved on by time spent PENDING' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Null without an SLA policy for its priority; moved on by time spent PENDING',
+  })
   @Column({ type: 'timestamptz', precision: 3, name: 'resolution_due_at', nullable: true })
   resolutionDueAt: Date | null;
 
-  @Field({ description: "Whether its SLA counts only the organization's business hours (the policy's businessHoursOnly when it opened)" })
+  @Field({
+    description:
+      "Whether its SLA counts only the organization's business hours (the policy's businessHoursOnly when it opened)",
+  })
   @Column({ name: 'sla_business_hours_only', default: false })
   slaBusinessHoursOnly: boolean;
 
-  @Field(() => Date, { nullable: true, description: 'When the first response becomes AT_RISK (80% of its time used); moved on by time spent PENDING' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the first response becomes AT_RISK (80% of its time used); moved on by time spent PENDING',
+  })
   @Column({ type: 'timestamptz', precision: 3, name: 'first_response_at_risk_at', nullable: true })
   firstResponseAtRiskAt: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the resolution becomes AT_RISK (80% of its time used); moved on by time spent PENDING' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the resolution becomes AT_RISK (80% of its time used); moved on by time spent PENDING',
+  })
   @Column({ type: 'timestamptz', precision: 3, name: 'resolution_at_risk_at', nullable: true })
   resolutionAtRiskAt: Date | null;
 

@@ -10,7 +10,13 @@ import { CurrentTenant, OperationTenant, TenantManager } from '../../core/tenanc
 import { Customer, customerById } from '../customers';
 import { Member, memberByUserId } from '../memberships';
 import { Ticket, TicketMessage, TicketStatusChange } from './ticket.entity';
-import { AddTicketMessageArgs, CreateTicketInput, TicketConnection, TicketsArgs, UpdateTicketInput } from './ticket.inputs';
+import {
+  AddTicketMessageArgs,
+  CreateTicketInput,
+  TicketConnection,
+  TicketsArgs,
+  UpdateTicketInput,
+} from './ticket.inputs';
 import { messagesByTicket, statusHistoryByTicket } from './ticket.loader';
 import { threadSelection } from './ticket-selection';
 import type { TicketActor, TicketService } from './ticket.service';
@@ -26,13 +32,21 @@ export class TicketResolver {
 
   @Policy(canRead('tickets'))
   @Query(() => Ticket)
-  ticket(@TenantManager() em: EntityManager, @Arg('id', () => ID) id: string, @Info() info: GraphQLResolveInfo): Promise<Ticket> {
+  ticket(
+    @TenantManager() em: EntityManager,
+    @Arg('id', () => ID) id: string,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Ticket> {
     return this.ticketService.get(em, id, threadSelection(info));
   }
 
   @Policy(canRead('tickets'))
   @Query(() => TicketConnection)
-  tickets(@TenantManager() em: EntityManager, @Args() args: TicketsArgs, @Info() info: GraphQLResolveInfo): Promise<TicketConnection> {
+  tickets(
+    @TenantManager() em: EntityManager,
+    @Args() args: TicketsArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<TicketConnection> {
     return this.ticketService.list(em, {
       ...args,
       withTotalCount: selectsField(info, 'totalCount'),
@@ -41,7 +55,9 @@ export class TicketResolver {
   }
 
   @Policy(canWrite('tickets'))
-  @Mutation(() => Ticket, { description: "Opens a ticket from the API channel; LIMIT_EXCEEDED when the plan's monthly tickets limit is reached" })
+  @Mutation(() => Ticket, {
+    description: "Opens a ticket from the API channel; LIMIT_EXCEEDED when the plan's monthly tickets limit is reached",
+  })
   createTicket(
     @TenantManager() em: EntityManager,
     @CurrentTenant() tenant: ScopedTenant,
@@ -79,7 +95,9 @@ export class TicketResolver {
   }
 
   @Policy(canWrite('tickets'))
-  @Mutation(() => TicketMessage, { description: 'internal: a note for the team only; a public reply opens a NEW ticket' })
+  @Mutation(() => TicketMessage, {
+    description: 'internal: a note for the team only; a public reply opens a NEW ticket',
+  })
   addTicketMessage(
     @TenantManager() em: EntityManager,
     @CurrentTenant() tenant: ScopedTenant,
@@ -90,26 +108,38 @@ export class TicketResolver {
   }
 
   @Policy(canRead('customers'))
-  @FieldResolver(() => Customer, { nullable: true, description: 'Null without a customer; FORBIDDEN (and null) without customers:read' })
+  @FieldResolver(() => Customer, {
+    nullable: true,
+    description: 'Null without a customer; FORBIDDEN (and null) without customers:read',
+  })
   customer(@Root() ticket: Ticket, @OperationTenant() scope: OperationScope): Promise<Customer | null> | null {
     return ticket.customerId ? scope.load(customerById, ticket.customerId) : null;
   }
 
   @Policy(canRead('members'))
-  @FieldResolver(() => Member, { nullable: true, description: "The assignee as a member of this organization; null when unassigned or no longer a member" })
+  @FieldResolver(() => Member, {
+    nullable: true,
+    description: 'The assignee as a member of this organization; null when unassigned or no longer a member',
+  })
   assignee(@Root() ticket: Ticket, @OperationTenant() scope: OperationScope): Promise<Member | null> | null {
     return ticket.assigneeId ? scope.load(memberByUserId, ticket.assigneeId) : null;
   }
 
   @Policy(canRead('tickets'))
   @FieldResolver(() => [TicketMessage])
-  messages(@Root() ticket: Ticket, @OperationTenant() scope: OperationScope): TicketMessage[] | Promise<TicketMessage[]> {
+  messages(
+    @Root() ticket: Ticket,
+    @OperationTenant() scope: OperationScope,
+  ): TicketMessage[] | Promise<TicketMessage[]> {
     return ticket.messages ?? scope.load(messagesByTicket, ticket.id);
   }
 
   @Policy(canRead('tickets'))
   @FieldResolver(() => [TicketStatusChange])
-  statusHistory(@Root() ticket: Ticket, @OperationTenant() scope: OperationScope): TicketStatusChange[] | Promise<TicketStatusChange[]> {
+  statusHistory(
+    @Root() ticket: Ticket,
+    @OperationTenant() scope: OperationScope,
+  ): TicketStatusChange[] | Promise<TicketStatusChange[]> {
     return ticket.statusHistory ?? scope.load(statusHistoryByTicket, ticket.id);
   }
 }
@@ -117,8 +147,14 @@ export class TicketResolver {
 @Resolver(() => TicketMessage)
 export class TicketMessageResolver {
   @Policy(canRead('members'))
-  @FieldResolver(() => Member, { nullable: true, description: 'The team member who wrote it, as a member of this organization; null for the customer or an API key' })
-  authorMember(@Root() message: TicketMessage, @OperationTenant() scope: OperationScope): Promise<Member | null> | null {
+  @FieldResolver(() => Member, {
+    nullable: true,
+    description: 'The team member who wrote it, as a member of this organization; null for the customer or an API key',
+  })
+  authorMember(
+    @Root() message: TicketMessage,
+    @OperationTenant() scope: OperationScope,
+  ): Promise<Member | null> | null {
     return message.authorUserId ? scope.load(memberByUserId, message.authorUserId) : null;
   }
 }

@@ -86,7 +86,9 @@ export class TicketService {
     await this.entitlements.consume(em, actor.tenantId, 'tickets');
     const [{ number }]: { number: string }[] = await em.query(`SELECT nextval('ticket_number_seq') AS number`);
     const policy = await em.findOneBy(SlaPolicy, { priority: input.priority });
-    const sla = policy ? slaOnOpening(policy, await this.slaCalendar(em, policy.businessHoursOnly), this.now()) : NO_SLA;
+    const sla = policy
+      ? slaOnOpening(policy, await this.slaCalendar(em, policy.businessHoursOnly), this.now())
+      : NO_SLA;
     const ticket = await em.save(
       em.create(Ticket, {
         number: Number(number),
@@ -109,7 +111,13 @@ export class TicketService {
     return this.withThread(em, ticket, options.thread);
   }
 
-  async update(em: EntityManager, actor: TicketActor, id: string, input: UpdateTicketInput, thread?: TicketThreadSelection): Promise<Ticket> {
+  async update(
+    em: EntityManager,
+    actor: TicketActor,
+    id: string,
+    input: UpdateTicketInput,
+    thread?: TicketThreadSelection,
+  ): Promise<Ticket> {
     const ticket = await this.lock(em, id);
     if (input.customerId !== undefined) {
       await this.assertCustomer(em, input.customerId);
@@ -125,7 +133,13 @@ export class TicketService {
   }
 
   /** `assigneeId: null` unassigns. */
-  async assign(em: EntityManager, actor: TicketActor, id: string, assigneeId: string | null, thread?: TicketThreadSelection): Promise<Ticket> {
+  async assign(
+    em: EntityManager,
+    actor: TicketActor,
+    id: string,
+    assigneeId: string | null,
+    thread?: TicketThreadSelection,
+  ): Promise<Ticket> {
     const ticket = await this.lock(em, id);
     await this.assertAssignee(em, actor.tenantId, assigneeId);
     ticket.assigneeId = assigneeId;
@@ -137,15 +151,30 @@ export class TicketService {
    * A team reply (not an internal note) on a NEW ticket opens it. A public reply on an email or
    * WhatsApp ticket is queued on that channel in this transaction (CONFLICT when it has none).
    */
-  async addMessage(em: EntityManager, actor: TicketActor, ticketId: string, body: string, internal: boolean): Promise<TicketMessage> {
+  async addMessage(
+    em: EntityManager,
+    actor: TicketActor,
+    ticketId: string,
+    body: string,
+    internal: boolean,
+  ): Promise<TicketMessage> {
     const ticket = await this.lock(em, ticketId);
     const sendsThroughChannel = !internal && ticket.channel !== TicketChannel.API;
     const channel = sendsThroughChannel ? this.replyChannels.get(ticket.channel) : undefined;
     if (sendsThroughChannel && !channel) {
-      throw new ConflictError(`Replies on ${ticket.channel} tickets cannot be sent: the channel is not available`, { reason: 'CHANNEL_NOT_CONFIGURED' });
+      throw new ConflictError(`Replies on ${ticket.channel} tickets cannot be sent: the channel is not available`, {
+        reason: 'CHANNEL_NOT_CONFIGURED',
+      });
     }
     const message = await em.save(
-      em.create(TicketMessage, { ticketId, body, internal, authorUserId: actor.userId, author: MessageAuthor.TEAM, deliveryStatus: channel ? DeliveryStatus.QUEUED : null }),
+      em.create(TicketMessage, {
+        ticketId,
+        body,
+        internal,
+        authorUserId: actor.userId,
+        author: MessageAuthor.TEAM,
+        deliveryStatus: channel ? DeliveryStatus.QUEUED : null,
+      }),
     );
     if (channel) {
       const earlier: { externalId: string }[] = await em
@@ -154,7 +183,12 @@ export class TicketService {
         .where('m.ticketId = :ticketId AND m.externalId IS NOT NULL', { ticketId })
         .orderBy('m.createdAt', 'ASC')
         .getRawMany();
-      const { externalId } = await channel.queueReply(em, { tenantId: actor.tenantId, ticket, message, threadExternalIds: earlier.map((m) => m.externalId) });
+      const { externalId } = await channel.queueReply(em, {
+        tenantId: actor.tenantId,
+        ticket,
+        message,
+        threadExternalIds: earlier.map((m) => m.externalId),
+      });
       if (externalId) await em.update(TicketMessage, message.id, { externalId: (message.externalId = externalId) });
     }
     if (!internal) {
@@ -184,17 +218,36 @@ export class TicketService {
       (await this.create(
         em,
         { tenantId, userId: null },
-        { subject: inbound.subject.slice(0, 300) || '(no subject)', description: inbound.body, priority: TicketPriority.NORMAL, customerId, tags: [] },
+        {
+          subject: inbound.subject.slice(0, 300) || '(no subject)',
+          description: inbound.body,
+          priority: TicketPriority.NORMAL,
+          customerId,
+          tags: [],
+        },
         { channel: inbound.channel, contactAddress: inbound.from.address },
       ));
     const message = await em.save(
-      em.create(TicketMessage, { ticketId: ticket.id, body: inbound.body, internal: false, authorUserId: null, author: MessageAuthor.CUSTOMER, externalId: inbound.externalId }),
+      em.create(TicketMessage, {
+        ticketId: ticket.id,
+        body: inbound.body,
+        internal: false,
+        authorUserId: null,
+        author: MessageAuthor.CUSTOMER,
+        externalId: inbound.externalId,
+      }),
     );
     if (existing && (existing.status === TicketStatus.PENDING || existing.status === TicketStatus.RESOLVED)) {
       await this.changeStatus(em, existing, TicketStatus.OPEN, null);
       await em.save(existing);
     }
-    return { kind: existing ? 'appended' : 'created', ticketId: ticket.id, ticketNumber: ticket.number, messageId: message.id, customerId: ticket.customerId };
+    return {
+      kind: existing ? 'appended' : 'created',
+      ticketId: ticket.id,
+      ticketNumber: ticket.number,
+      messageId: message.id,
+      customerId: ticket.customerId,
+    };
   }
 
   /**
@@ -209,7 +262,12 @@ export class TicketService {
     details: { error?: string; externalId?: string } = {},
   ): Promise<boolean> {
     const where = 'messageId' in ref ? { id: ref.messageId } : { externalId: ref.externalId };
-    const change = { deliveryStatus: status, deliveryError: details.error ?? null, deliveryUpdatedAt: this.now(), ...(details.externalId ? { externalId: details.externalId } : {}) };
+    const change = {
+      deliveryStatus: status,
+      deliveryError: details.error ?? null,
+      deliveryUpdatedAt: this.now(),
+      ...(details.externalId ? { externalId: details.externalId } : {}),
+    };
     const result = await em.update(TicketMessage, { ...where, author: MessageAuthor.TEAM }, change);
     return (result.affected ?? 0) > 0;
   }
@@ -217,9 +275,15 @@ export class TicketService {
   private async customerFor(em: EntityManager, tenantId: string, inbound: InboundMessage): Promise<string | null> {
     const known = await findCustomerByContact(em, inbound.channel, inbound.from.address);
     if (known) return known;
-    const contact = inbound.channel === TicketChannel.EMAIL ? { email: inbound.from.address } : { phone: `+${inbound.from.address}` };
+    const contact =
+      inbound.channel === TicketChannel.EMAIL ? { email: inbound.from.address } : { phone: `+${inbound.from.address}` };
     try {
-      return (await this.customers.create(em, tenantId, { name: inbound.from.name?.trim() || inbound.from.address, ...contact })).id;
+      return (
+        await this.customers.create(em, tenantId, {
+          name: inbound.from.name?.trim() || inbound.from.address,
+          ...contact,
+        })
+      ).id;
     } catch (error) {
       // A full customer list must not lose the customer's message: the ticket is kept without one.
       if (error instanceof LimitExceededError) return null;
@@ -238,7 +302,11 @@ export class TicketService {
     const query = this.filtered(em, options.filter);
     const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
     if (options.after) query.andWhere('(t.createdAt, t.id) > (:createdAt, :id)', decodeCursor(options.after));
-    const rows = await query.orderBy('t.createdAt', 'ASC').addOrderBy('t.id', 'ASC').limit(options.first + 1).getMany();
+    const rows = await query
+      .orderBy('t.createdAt', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(options.first + 1)
+      .getMany();
     await this.loadThreads(em, rows.slice(0, options.first), options.thread);
     return { ...toConnection(this.withSlaStatus(rows), options.first), totalCount };
   }
@@ -274,17 +342,29 @@ export class TicketService {
         else query.andWhere('false');
       }
     }
-    if (filter.slaStatus) query.andWhere(`(${SLA_STATUS_SQL}) = :slaStatus`, { slaStatus: filter.slaStatus, slaNow: this.now() });
-    // Only unfinished SLA tickets are AT_RISK or ON_TRACK: said outright, the planner can use their partial index (tickets_sla_open_idx).
-    if (filter.slaStatus && UNFINISHED_SLA_STATUSES.has(filter.slaStatus)) query.andWhere('t.resolvedAt IS NULL AND t.slaResolutionMinutes IS NOT NULL');
+    if (filter.slaStatus)
+      query.andWhere(`(${SLA_STATUS_SQL}) = :slaStatus`, { slaStatus: filter.slaStatus, slaNow: this.now() });
+    // Only unfinished SLA tickets are AT_RISK or ON_TRACK: said outright, the planner can use their partial index
+    // (tickets_sla_open_idx).
+    if (filter.slaStatus && UNFINISHED_SLA_STATUSES.has(filter.slaStatus))
+      query.andWhere('t.resolvedAt IS NULL AND t.slaResolutionMinutes IS NOT NULL');
     if (filter.search?.trim()) {
-      query.andWhere('(t.subject ILIKE :pattern OR t.description ILIKE :pattern)', { pattern: likePattern(filter.search.trim()) });
+      query.andWhere('(t.subject ILIKE :pattern OR t.description ILIKE :pattern)', {
+        pattern: likePattern(filter.search.trim()),
+      });
     }
     return query;
   }
 
-  /** Also runs the SLA clock: PENDING stops it (unmet deadlines move on by the pause), RESOLVED/CLOSED stop it for good. */
-  private async changeStatus(em: EntityManager, ticket: Ticket, status: TicketStatus, userId: string | null): Promise<void> {
+  /**
+   * Also runs the SLA clock: PENDING stops it (unmet deadlines move on by the pause), RESOLVED/CLOSED stop it for good.
+   */
+  private async changeStatus(
+    em: EntityManager,
+    ticket: Ticket,
+    status: TicketStatus,
+    userId: string | null,
+  ): Promise<void> {
     if (ticket.status === status) return;
     const now = this.now();
     if (ticket.slaPausedAt) {
@@ -303,7 +383,13 @@ export class TicketService {
     return businessHoursOnly ? businessHoursCalendar(await this.calendarOf(em)) : WALL_CLOCK;
   }
 
-  private async recordStatus(em: EntityManager, ticketId: string, fromStatus: TicketStatus | null, toStatus: TicketStatus, userId: string | null) {
+  private async recordStatus(
+    em: EntityManager,
+    ticketId: string,
+    fromStatus: TicketStatus | null,
+    toStatus: TicketStatus,
+    userId: string | null,
+  ) {
     await em.insert(TicketStatusChange, { ticketId, fromStatus, toStatus, changedByUserId: userId });
   }
 
@@ -316,13 +402,15 @@ export class TicketService {
 
   private async assertCustomer(em: EntityManager, customerId: string | null): Promise<void> {
     if (customerId === null) return;
-    if (!isUuid(customerId) || !(await em.existsBy(Customer, { id: customerId }))) throw new NotFoundError('Customer', customerId);
+    if (!isUuid(customerId) || !(await em.existsBy(Customer, { id: customerId })))
+      throw new NotFoundError('Customer', customerId);
   }
 
   /** Only a member of this organization can be assigned. */
   private async assertAssignee(em: EntityManager, tenantId: string, userId: string | null): Promise<void> {
     if (userId === null) return;
-    if (!isUuid(userId) || !(await em.existsBy(Membership, { tenantId, userId }))) throw new NotFoundError('Member', userId);
+    if (!isUuid(userId) || !(await em.existsBy(Membership, { tenantId, userId })))
+      throw new NotFoundError('Member', userId);
   }
 
   /** What every read of one ticket returns: its SLA status now, and the selected thread. */
@@ -341,7 +429,10 @@ export class TicketService {
       for (const ticket of tickets) ticket.messages = messages.filter((m) => m.ticketId === ticket.id);
     }
     if (thread.statusHistory) {
-      const changes = await em.find(TicketStatusChange, { where: { ticketId }, order: { changedAt: 'ASC', id: 'ASC' } });
+      const changes = await em.find(TicketStatusChange, {
+        where: { ticketId },
+        order: { changedAt: 'ASC', id: 'ASC' },
+      });
       for (const ticket of tickets) ticket.statusHistory = changes.filter((c) => c.ticketId === ticket.id);
     }
   }

@@ -37,21 +37,46 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
   it('opens a ticket with a per-organization number, keeps its status history and conversation', async () => {
     const customer = await app.gql(CreateCustomerDocument, { input: { name: 'Ada' } }, org);
     const customerId = customer.data!.createCustomer.id;
-    const first = await create({ subject: ' Printer on fire ', description: 'Smoke everywhere', priority: 'URGENT', customerId, tags: ['Hardware', 'hardware '] });
+    const first = await create({
+      subject: ' Printer on fire ',
+      description: 'Smoke everywhere',
+      priority: 'URGENT',
+      customerId,
+      tags: ['Hardware', 'hardware '],
+    });
     const second = await create({ subject: 'Second' });
-    expect(first).toMatchObject({ subject: 'Printer on fire', status: 'NEW', priority: 'URGENT', channel: 'API', customerId, tags: ['hardware'] });
+    expect(first).toMatchObject({
+      subject: 'Printer on fire',
+      status: 'NEW',
+      priority: 'URGENT',
+      channel: 'API',
+      customerId,
+      tags: ['hardware'],
+    });
     expect(first.statusHistory).toEqual([{ fromStatus: null, toStatus: 'NEW' }]);
     expect(second.number).toBe(first.number + 1);
     expect(second).toMatchObject({ priority: 'NORMAL', description: '', tags: [], customerId: null, assigneeId: null });
 
-    const note = await app.gql(AddTicketMessageDocument, { ticketId: first.id, body: 'Call the fire brigade?', internal: true }, org);
+    const note = await app.gql(
+      AddTicketMessageDocument,
+      { ticketId: first.id, body: 'Call the fire brigade?', internal: true },
+      org,
+    );
     expect(note.data!.addTicketMessage).toMatchObject({ internal: true, authorUserId: owner.userId });
     const stillNew = await app.gql(TicketByIdDocument, { id: first.id }, org);
     expect(stillNew.data!.ticket.status).toBe('NEW'); // an internal note does not answer the customer
 
     await app.gql(AddTicketMessageDocument, { ticketId: first.id, body: 'We are on our way' }, org);
-    const pending = await app.gql(UpdateTicketDocument, { id: first.id, input: { status: 'PENDING', priority: 'HIGH' } }, org);
-    expect(pending.data!.updateTicket).toMatchObject({ status: 'PENDING', priority: 'HIGH', subject: 'Printer on fire' });
+    const pending = await app.gql(
+      UpdateTicketDocument,
+      { id: first.id, input: { status: 'PENDING', priority: 'HIGH' } },
+      org,
+    );
+    expect(pending.data!.updateTicket).toMatchObject({
+      status: 'PENDING',
+      priority: 'HIGH',
+      subject: 'Printer on fire',
+    });
 
     const fetched = await app.gql(TicketByIdDocument, { id: first.id }, org);
     expect(fetched.data!.ticket.messages.map((m) => [m.body, m.internal])).toEqual([
@@ -88,7 +113,9 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     const subjects = ['Login fails', 'Invoice 100%_wrong', 'Login slow', 'Refund', 'Login again'];
     const ids: string[] = [];
     for (const [i, subject] of subjects.entries()) {
-      ids.push((await create({ subject, priority: i % 2 ? 'HIGH' : 'LOW', assigneeId: i === 4 ? desk.userId : null }, at)).id);
+      ids.push(
+        (await create({ subject, priority: i % 2 ? 'HIGH' : 'LOW', assigneeId: i === 4 ? desk.userId : null }, at)).id,
+      );
     }
     await app.gql(UpdateTicketDocument, { id: ids[3], input: { status: 'RESOLVED' } }, at);
     const names = async (filter: object) => {
@@ -100,7 +127,11 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     expect(await names({ search: '%_' })).toEqual(['Invoice 100%_wrong']);
     expect(await names({ priority: 'HIGH' })).toEqual(['Invoice 100%_wrong', 'Refund']);
     expect(await names({ status: 'RESOLVED' })).toEqual(['Refund']);
-    expect(await names({ status: 'NEW', search: 'login', priority: 'LOW' })).toEqual(['Login fails', 'Login slow', 'Login again']);
+    expect(await names({ status: 'NEW', search: 'login', priority: 'LOW' })).toEqual([
+      'Login fails',
+      'Login slow',
+      'Login again',
+    ]);
     expect(await names({ assigneeId: desk.userId })).toEqual(['Login again']);
     expect(await names({ assigneeId: 'not-a-uuid' })).toEqual([]);
     expect(await names({ channel: 'EMAIL' })).toEqual([]);
@@ -112,12 +143,19 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     expect(rest.data!.tickets.pageInfo.hasNextPage).toBe(false);
 
     const threads = await app.gql(TicketsWithThreadDocument, { filter: { status: 'RESOLVED' } }, at);
-    expect(threads.data!.tickets.edges[0].node).toMatchObject({ messages: [], statusHistory: [{ fromStatus: null, toStatus: 'NEW' }, { fromStatus: 'NEW', toStatus: 'RESOLVED' }] });
+    expect(threads.data!.tickets.edges[0].node).toMatchObject({
+      messages: [],
+      statusHistory: [
+        { fromStatus: null, toStatus: 'NEW' },
+        { fromStatus: 'NEW', toStatus: 'RESOLVED' },
+      ],
+    });
   });
 
   it("keeps organizations apart: B can neither see nor change A's tickets", async () => {
     const a = await create({ subject: 'Secret of A' });
-    const customerOfA = (await app.gql(CreateCustomerDocument, { input: { name: 'Customer of A' } }, org)).data!.createCustomer.id;
+    const customerOfA = (await app.gql(CreateCustomerDocument, { input: { name: 'Customer of A' } }, org)).data!
+      .createCustomer.id;
     await create({ subject: 'A with customer', customerId: customerOfA });
     const b = await signUp(app, 'bo@tickets.test', 'Other Desk');
     const asB = { bearer: b.token, org: b.tenant.slug };
@@ -126,7 +164,9 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     const list = await app.gql(TicketsDocument, {}, asB);
     expect(list.data!.tickets.edges.map((e) => e.node.subject)).toEqual(['B own']);
     expect((await app.gql(TicketsDocument, { filter: { search: 'Secret' } }, asB)).data!.tickets.totalCount).toBe(0);
-    expect((await app.gql(TicketsDocument, { filter: { customerId: customerOfA } }, asB)).data!.tickets.totalCount).toBe(0);
+    expect(
+      (await app.gql(TicketsDocument, { filter: { customerId: customerOfA } }, asB)).data!.tickets.totalCount,
+    ).toBe(0);
     for (const res of [
       await app.gql(TicketByIdDocument, { id: a.id }, asB),
       await app.gql(UpdateTicketDocument, { id: a.id, input: { subject: 'Hijacked' } }, asB),
@@ -135,7 +175,11 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     ]) {
       expect(res.errors![0].extensions.code).toBe('NOT_FOUND');
     }
-    const linkToForeignCustomer = await app.gql(CreateTicketDocument, { input: { subject: 'x', customerId: customerOfA } }, asB);
+    const linkToForeignCustomer = await app.gql(
+      CreateTicketDocument,
+      { input: { subject: 'x', customerId: customerOfA } },
+      asB,
+    );
     expect(linkToForeignCustomer.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', entity: 'Customer' });
     const untouched = await app.gql(TicketByIdDocument, { id: a.id }, org);
     expect(untouched.data!.ticket).toMatchObject({ subject: 'Secret of A', assigneeId: null, messages: [] });
@@ -148,23 +192,44 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     const now = new Date();
     const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString().slice(0, 10);
     // FREE allows 50 tickets a month: start one short of it.
-    await app.dataSource.query(`INSERT INTO public.usage_counters (tenant_id, metric, period_start, used) VALUES ($1, 'tickets', $2, 49)`, [small.tenant.id, month]);
+    await app.dataSource.query(
+      `INSERT INTO public.usage_counters (tenant_id, metric, period_start, used) VALUES ($1, 'tickets', $2, 49)`,
+      [small.tenant.id, month],
+    );
     await create({ subject: 'The 50th' }, at);
     const refused = await app.gql(CreateTicketDocument, { input: { subject: 'The 51st' } }, at);
-    expect(refused.errors![0].extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', feature: 'tickets', limit: 50, used: 50 });
-    expect((await app.gql(TicketsDocument, {}, at)).data!.tickets.edges.map((e) => e.node.subject)).toEqual(['The 50th']);
+    expect(refused.errors![0].extensions).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      feature: 'tickets',
+      limit: 50,
+      used: 50,
+    });
+    expect((await app.gql(TicketsDocument, {}, at)).data!.tickets.edges.map((e) => e.node.subject)).toEqual([
+      'The 50th',
+    ]);
   });
 
   it('rejects bad input with BAD_USER_INPUT or NOT_FOUND and writes nothing', async () => {
     const desk = await signUp(app, 'bad@tickets.test', 'Bad Input Desk');
     const at = { bearer: desk.token, org: desk.tenant.slug };
-    expect((await app.gql(CreateTicketDocument, { input: { subject: '' } }, at)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
-    expect((await app.gql(CreateTicketDocument, { input: { subject: 'x', tags: [''] } }, at)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
-    expect((await app.gql(CreateTicketDocument, { input: { subject: 'x', customerId: 'nope' } }, at)).errors![0].extensions.code).toBe('NOT_FOUND');
+    expect((await app.gql(CreateTicketDocument, { input: { subject: '' } }, at)).errors![0].extensions.code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(
+      (await app.gql(CreateTicketDocument, { input: { subject: 'x', tags: [''] } }, at)).errors![0].extensions.code,
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      (await app.gql(CreateTicketDocument, { input: { subject: 'x', customerId: 'nope' } }, at)).errors![0].extensions
+        .code,
+    ).toBe('NOT_FOUND');
     expect((await app.gql(TicketByIdDocument, { id: 'not-a-uuid' }, at)).errors![0].extensions.code).toBe('NOT_FOUND');
-    expect((await app.gql(TicketsDocument, { filter: { search: 'x'.repeat(201) } }, at)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(
+      (await app.gql(TicketsDocument, { filter: { search: 'x'.repeat(201) } }, at)).errors![0].extensions.code,
+    ).toBe('BAD_USER_INPUT');
     const ticket = await create({ subject: 'ok' }, at);
-    expect((await app.gql(AddTicketMessageDocument, { ticketId: ticket.id, body: '' }, at)).errors![0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(
+      (await app.gql(AddTicketMessageDocument, { ticketId: ticket.id, body: '' }, at)).errors![0].extensions.code,
+    ).toBe('BAD_USER_INPUT');
     expect((await app.gql(TicketsDocument, {}, at)).data!.tickets.totalCount).toBe(1);
   });
 
@@ -173,13 +238,17 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     await addMember(app, owner, viewer, 'VIEWER');
     const asViewer = { bearer: viewer.token, org: owner.tenant.slug };
     expect((await app.gql(TicketsDocument, {}, asViewer)).errors).toBeUndefined();
-    expect((await app.gql(CreateTicketDocument, { input: { subject: 'no' } }, asViewer)).errors![0].extensions.code).toBe('FORBIDDEN');
+    expect(
+      (await app.gql(CreateTicketDocument, { input: { subject: 'no' } }, asViewer)).errors![0].extensions.code,
+    ).toBe('FORBIDDEN');
 
     const key = await app.gql(CreateApiKeyDocument, { input: { name: 'reader', scopes: ['tickets:read'] } }, org);
     expect(key.errors).toBeUndefined();
     const asKey = { admin: false, org: owner.tenant.slug, headers: { 'x-api-key': key.data!.createApiKey.secret } };
     expect((await app.gql(TicketsDocument, {}, asKey)).errors).toBeUndefined();
-    expect((await app.gql(CreateTicketDocument, { input: { subject: 'no' } }, asKey)).errors![0].extensions.code).toBe('FORBIDDEN');
+    expect((await app.gql(CreateTicketDocument, { input: { subject: 'no' } }, asKey)).errors![0].extensions.code).toBe(
+      'FORBIDDEN',
+    );
   });
 
   it('SLA policies are a PROFESSIONAL feature, one per priority, set by admins; tickets opened after get due dates', async () => {
@@ -190,9 +259,15 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     expect(created.data!.createSlaPolicy).toMatchObject({ ...urgent, businessHoursOnly: false });
     const twice = await app.gql(CreateSlaPolicyDocument, { input: { ...urgent, name: 'Again' } }, at);
     expect(twice.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'SLA_POLICY_EXISTS' });
-    const businessHours = await app.gql(CreateSlaPolicyDocument, { input: { ...urgent, priority: 'HIGH', businessHoursOnly: true } }, at);
+    const businessHours = await app.gql(
+      CreateSlaPolicyDocument,
+      { input: { ...urgent, priority: 'HIGH', businessHoursOnly: true } },
+      at,
+    );
     expect(businessHours.data!.createSlaPolicy).toMatchObject({ priority: 'HIGH', businessHoursOnly: true });
-    expect((await app.gql(SlaPoliciesDocument, {}, at)).data!.slaPolicies.map((p) => [p.priority, p.businessHoursOnly])).toEqual([
+    expect(
+      (await app.gql(SlaPoliciesDocument, {}, at)).data!.slaPolicies.map((p) => [p.priority, p.businessHoursOnly]),
+    ).toEqual([
       ['URGENT', false],
       ['HIGH', true],
     ]);
@@ -200,19 +275,28 @@ describe('tickets (through HTTP, real PostgreSQL)', () => {
     const ticket = await create({ subject: 'Fast please', priority: 'URGENT' }, at);
     expect(ticket.slaStatus).toBe('ON_TRACK');
     // The targets count from when the ticket opened (the app's clock; createdAt is the database's).
-    const minutesAfterOpening = (due: string | null) => (new Date(due!).getTime() - new Date(ticket.createdAt).getTime()) / 60_000;
+    const minutesAfterOpening = (due: string | null) =>
+      (new Date(due!).getTime() - new Date(ticket.createdAt).getTime()) / 60_000;
     expect(minutesAfterOpening(ticket.firstResponseDueAt)).toBeCloseTo(15, 0);
     expect(minutesAfterOpening(ticket.resolutionDueAt)).toBeCloseTo(240, 0);
     expect((await create({ subject: 'Whenever', priority: 'LOW' }, at)).slaStatus).toBeNull();
 
     const member = await signUp(app, 'mem@tickets.test', 'Member Home');
     await addMember(app, desk, member, 'MEMBER');
-    const byMember = await app.gql(CreateSlaPolicyDocument, { input: { ...urgent, priority: 'LOW' } }, { bearer: member.token, org: desk.tenant.slug });
+    const byMember = await app.gql(
+      CreateSlaPolicyDocument,
+      { input: { ...urgent, priority: 'LOW' } },
+      { bearer: member.token, org: desk.tenant.slug },
+    );
     expect(byMember.errors![0].extensions.code).toBe('FORBIDDEN');
 
     await app.dataSource.transaction((em) => app.services.plans.cancelToFree(em, desk.tenant.id));
     const onFree = await app.gql(CreateSlaPolicyDocument, { input: { ...urgent, priority: 'LOW' } }, at);
-    expect(onFree.errors![0].extensions).toMatchObject({ code: 'PLAN_UPGRADE_REQUIRED', feature: 'sla_policies', requiredPlan: 'PROFESSIONAL' });
+    expect(onFree.errors![0].extensions).toMatchObject({
+      code: 'PLAN_UPGRADE_REQUIRED',
+      feature: 'sla_policies',
+      requiredPlan: 'PROFESSIONAL',
+    });
     expect((await app.gql(SlaPoliciesDocument, {}, at)).errors![0].extensions.code).toBe('PLAN_UPGRADE_REQUIRED');
   });
 

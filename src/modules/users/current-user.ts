@@ -12,4 +12,5 @@ export function requireUser(principal: Principal): UserPrincipal {
 }
 
 /** Resolver parameter: the signed-in user's principal (see `requireUser`). */
-export const CurrentUser = () => createParameterDecorator<RequestContext>(({ context }) => requireUser(context.principal));
+export const CurrentUser = () =>
+  createParameterDecorator<RequestContext>(({ context }) => requireUser(context.principal));

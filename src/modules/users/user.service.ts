@@ -17,7 +17,10 @@ export class UserService {
   }
 
   /** Case-insensitive lookup (served by the lower(email) unique index); with the password hash when asked. */
-  findByEmail(email: string, options: { withPasswordHash?: boolean; manager?: EntityManager } = {}): Promise<User | null> {
+  findByEmail(
+    email: string,
+    options: { withPasswordHash?: boolean; manager?: EntityManager } = {},
+  ): Promise<User | null> {
     const query = (options.manager ?? this.dataSource.manager)
       .createQueryBuilder(User, 'u')
       .where('lower(u.email) = lower(:email)', { email: email.trim() });
@@ -26,12 +29,20 @@ export class UserService {
   }
 
   memberships(userId: string): Promise<Membership[]> {
-    return this.dataSource.manager.find(Membership, { where: { userId }, relations: { tenant: true }, order: { createdAt: 'ASC' } });
+    return this.dataSource.manager.find(Membership, {
+      where: { userId },
+      relations: { tenant: true },
+      order: { createdAt: 'ASC' },
+    });
   }
 
   /** The organization a client opens by default: the user's first one. */
   async defaultTenant(userId: string): Promise<Tenant | null> {
-    const first = await this.dataSource.manager.findOne(Membership, { where: { userId }, relations: { tenant: true }, order: { createdAt: 'ASC' } });
+    const first = await this.dataSource.manager.findOne(Membership, {
+      where: { userId },
+      relations: { tenant: true },
+      order: { createdAt: 'ASC' },
+    });
     return first?.tenant ?? null;
   }
 

@@ -11,14 +11,21 @@ export class WhatsAppChannelResolver {
   constructor(private readonly channels: WhatsAppChannelService) {}
 
   @Policy(hasRole(MemberRole.VIEWER))
-  @Query(() => WhatsAppChannel, { nullable: true, description: "The organization's WhatsApp number, null when none is connected" })
-  whatsAppChannel(@TenantManager() em: EntityManager, @CurrentTenant() tenant: ScopedTenant): Promise<WhatsAppChannel | null> {
+  @Query(() => WhatsAppChannel, {
+    nullable: true,
+    description: "The organization's WhatsApp number, null when none is connected",
+  })
+  whatsAppChannel(
+    @TenantManager() em: EntityManager,
+    @CurrentTenant() tenant: ScopedTenant,
+  ): Promise<WhatsAppChannel | null> {
     return this.channels.get(em, tenant.id);
   }
 
   @Policy(hasRole(MemberRole.ADMIN))
   @Mutation(() => WhatsAppChannel, {
-    description: 'Connects (or replaces) the WhatsApp number; PLAN_UPGRADE_REQUIRED unless the plan has whatsapp_channel, CONFLICT when another organization uses the number id',
+    description:
+      'Connects (or replaces) the WhatsApp number; PLAN_UPGRADE_REQUIRED unless the plan has whatsapp_channel, CONFLICT when another organization uses the number id',
   })
   configureWhatsAppChannel(
     @TenantManager() em: EntityManager,

@@ -4,7 +4,11 @@ import type { SecretBox } from '../../core/crypto/secret-box';
 import { rawWrite } from '../../core/database/raw-write';
 import { ConflictError } from '../../core/errors/app-error';
 import type { EntitlementService } from '../plans';
-import { WHATSAPP_WEBHOOK_PATH, type ConfigureWhatsAppChannelInput, type WhatsAppChannel } from './whatsapp-channel.types';
+import {
+  WHATSAPP_WEBHOOK_PATH,
+  type ConfigureWhatsAppChannelInput,
+  type WhatsAppChannel,
+} from './whatsapp-channel.types';
 
 export interface WhatsAppChannelDependencies {
   dataSource: DataSource;
@@ -56,7 +60,12 @@ export class WhatsAppChannelService {
     );
     if (taken) {
       const reason = taken.phone_number_id === input.phoneNumberId ? 'PHONE_NUMBER_ID_TAKEN' : 'VERIFY_TOKEN_TAKEN';
-      throw new ConflictError(reason === 'PHONE_NUMBER_ID_TAKEN' ? 'This phone number id is connected to another organization' : 'Choose another verify token', { reason });
+      throw new ConflictError(
+        reason === 'PHONE_NUMBER_ID_TAKEN'
+          ? 'This phone number id is connected to another organization'
+          : 'Choose another verify token',
+        { reason },
+      );
     }
     const { secrets } = this.deps;
     const [row]: ChannelRow[] = await em.query(
@@ -93,7 +102,10 @@ export class WhatsAppChannelService {
 
   /** True when some organization chose this verify token (Meta's GET handshake names no number). */
   async isVerifyToken(token: string): Promise<boolean> {
-    const rows: unknown[] = await this.deps.dataSource.query('SELECT 1 FROM public.whatsapp_channels WHERE verify_token_hash = $1', [hashToken(token)]);
+    const rows: unknown[] = await this.deps.dataSource.query(
+      'SELECT 1 FROM public.whatsapp_channels WHERE verify_token_hash = $1',
+      [hashToken(token)],
+    );
     return rows.length > 0;
   }
 
@@ -103,7 +115,12 @@ export class WhatsAppChannelService {
       'SELECT tenant_id, phone_number_id, app_secret FROM public.whatsapp_channels WHERE phone_number_id = ANY($1)',
       [phoneNumberIds],
     );
-    return new Map(rows.map((r) => [r.phone_number_id, { tenantId: r.tenant_id, appSecret: this.deps.secrets.open(r.app_secret, context(r.tenant_id, 'appSecret')) }]));
+    return new Map(
+      rows.map((r) => [
+        r.phone_number_id,
+        { tenantId: r.tenant_id, appSecret: this.deps.secrets.open(r.app_secret, context(r.tenant_id, 'appSecret')) },
+      ]),
+    );
   }
 
   /** What sending needs; null when the organization has no channel (any more). */
@@ -112,11 +129,19 @@ export class WhatsAppChannelService {
       'SELECT phone_number_id, access_token FROM public.whatsapp_channels WHERE tenant_id = $1',
       [tenantId],
     );
-    return row ? { phoneNumberId: row.phone_number_id, accessToken: this.deps.secrets.open(row.access_token, context(tenantId, 'accessToken')) } : null;
+    return row
+      ? {
+          phoneNumberId: row.phone_number_id,
+          accessToken: this.deps.secrets.open(row.access_token, context(tenantId, 'accessToken')),
+        }
+      : null;
   }
 
   /** Shown as `lastError` (null clears it). */
   async recordError(tenantId: string, error: string | null): Promise<void> {
-    await this.deps.dataSource.query('UPDATE public.whatsapp_channels SET last_error = $2 WHERE tenant_id = $1', [tenantId, error]);
+    await this.deps.dataSource.query('UPDATE public.whatsapp_channels SET last_error = $2 WHERE tenant_id = $1', [
+      tenantId,
+      error,
+    ]);
   }
 }

@@ -4,10 +4,12 @@ import { Length, Matches } from 'class-validator';
 /** Where Meta must send the webhook: appended to this API's public origin. */
 export const WHATSAPP_WEBHOOK_PATH = '/api/v1/whatsapp/webhook';
 
-@InputType({ description: 'Credentials of a WhatsApp Cloud API number (Meta app dashboard); stored encrypted, never returned' })
+@InputType({
+  description: 'Credentials of a WhatsApp Cloud API number (Meta app dashboard); stored encrypted, never returned',
+})
 export class ConfigureWhatsAppChannelInput {
   @Field({ description: "Meta's phone number id (not the phone number); CONFLICT when another organization uses it" })
-  @Matches(/^\d{5,40}$/, { message: 'phoneNumberId must be the digits of Meta\'s phone number id' })
+  @Matches(/^\d{5,40}$/, { message: "phoneNumberId must be the digits of Meta's phone number id" })
   phoneNumberId: string;
 
   @Field({ description: 'A system-user access token with whatsapp_business_messaging' })
@@ -28,10 +30,15 @@ export class WhatsAppChannel {
   @Field()
   phoneNumberId: string;
 
-  @Field({ description: `Path of the webhook to set in Meta's dashboard, after this API's public origin (${WHATSAPP_WEBHOOK_PATH})` })
+  @Field({
+    description: `Path of the webhook to set in Meta's dashboard, after this API's public origin (${WHATSAPP_WEBHOOK_PATH})`,
+  })
   webhookPath: string;
 
-  @Field(() => String, { nullable: true, description: 'The latest failure to send a reply or to apply a received event' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The latest failure to send a reply or to apply a received event',
+  })
   lastError: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When Meta last delivered a verified event for this number' })

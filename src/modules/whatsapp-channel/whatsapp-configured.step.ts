@@ -5,5 +5,6 @@ export const whatsAppConfiguredStep: OnboardingStepDefinition = {
   key: 'whatsapp-configured',
   title: 'Connect WhatsApp',
   completedAt: async (manager, tenant) =>
-    (await manager.query('SELECT created_at AS at FROM public.whatsapp_channels WHERE tenant_id = $1', [tenant.id]))[0]?.at ?? null,
+    (await manager.query('SELECT created_at AS at FROM public.whatsapp_channels WHERE tenant_id = $1', [tenant.id]))[0]
+      ?.at ?? null,
 };

@@ -14,7 +14,10 @@ export interface WhatsAppInboundDependencies {
   retry: RetryPolicy;
 }
 
-/** 200: verified (new events stored, redeliveries ignored) or no number of ours; 400: not a webhook body; 401: a signature that does not verify. */
+/**
+ * 200: verified (new events stored, redeliveries ignored) or no number of ours; 400: not a webhook body; 401: a
+ * signature that does not verify.
+ */
 export interface WebhookAcceptance {
   status: 200 | 400 | 401;
   /** Stored events that were not known yet: apply them with `apply`. */
@@ -29,7 +32,12 @@ const PROGRESS: Record<DeliveryStatus, number> = {
   [DeliveryStatus.DELIVERED]: 2,
   [DeliveryStatus.READ]: 3,
 };
-const STATUS: Record<string, DeliveryStatus> = { sent: DeliveryStatus.SENT, delivered: DeliveryStatus.DELIVERED, read: DeliveryStatus.READ, failed: DeliveryStatus.FAILED };
+const STATUS: Record<string, DeliveryStatus> = {
+  sent: DeliveryStatus.SENT,
+  delivered: DeliveryStatus.DELIVERED,
+  read: DeliveryStatus.READ,
+  failed: DeliveryStatus.FAILED,
+};
 
 /** Background appliers per process (each holds a pooled connection while it applies). */
 const APPLY_CONCURRENCY = 2;
@@ -53,10 +61,12 @@ export class WhatsAppInbound {
     const delivery = parseWebhookDelivery(rawBody);
     if (!delivery) return { status: 400, eventIds: [] };
     const channels = await this.deps.channels.forWebhook(delivery.phoneNumberIds);
-    if (![...channels.values()].every((channel) => hasValidSignature(rawBody, signature, channel.appSecret))) return { status: 401, eventIds: [] };
+    if (![...channels.values()].every((channel) => hasValidSignature(rawBody, signature, channel.appSecret)))
+      return { status: 401, eventIds: [] };
     // Numbers that are not (or no longer) ours: acknowledged, so Meta stops retrying, and dropped.
     const unknown = delivery.phoneNumberIds.filter((id) => !channels.has(id));
-    if (unknown.length) this.deps.logger.warn({ phoneNumberIds: unknown }, 'whatsapp webhook for unknown phone number ids ignored');
+    if (unknown.length)
+      this.deps.logger.warn({ phoneNumberIds: unknown }, 'whatsapp webhook for unknown phone number ids ignored');
     const rows = delivery.events.flatMap((event) => {
       const channel = channels.get(event.phoneNumberId);
       return channel ? [{ key: eventKey(channel.tenantId, event), tenant_id: channel.tenantId, payload: event }] : [];
@@ -89,7 +99,9 @@ export class WhatsAppInbound {
     while (this.inFlight.size < APPLY_CONCURRENCY && this.queue.length) {
       const work = (async () => {
         for (let id = this.queue.shift(); id; id = this.queue.shift()) await this.applyNext(id);
-      })().catch((error) => this.deps.logger.error({ err: error }, 'applying whatsapp webhook events failed; the retry job will'));
+      })().catch((error) =>
+        this.deps.logger.error({ err: error }, 'applying whatsapp webhook events failed; the retry job will'),
+      );
       this.inFlight.add(work);
       void work.finally(() => this.inFlight.delete(work));
     }
@@ -100,7 +112,10 @@ export class WhatsAppInbound {
   }
 
   /** Applies up to `limit` due events (never applied, or failed and due again). */
-  async applyDue(limit = 50, afterEach: () => Promise<unknown> = async () => undefined): Promise<{ applied: number; failed: number }> {
+  async applyDue(
+    limit = 50,
+    afterEach: () => Promise<unknown> = async () => undefined,
+  ): Promise<{ applied: number; failed: number }> {
     const report = { applied: 0, failed: 0 };
     for (let i = 0; i < limit; i++, await afterEach()) {
       const outcome = await this.applyNext(null);
@@ -112,8 +127,9 @@ export class WhatsAppInbound {
 
   /** Claims one due event (this one, or the next) and applies it; undefined when none was due. */
   private async applyNext(id: string | null): Promise<'applied' | 'failed' | undefined> {
-    const [event]: { id: string; tenant_id: string; payload: WhatsAppEvent; attempts: number }[] = await this.deps.dataSource.query(
-      `WITH next AS (
+    const [event]: { id: string; tenant_id: string; payload: WhatsAppEvent; attempts: number }[] =
+      await this.deps.dataSource.query(
+        `WITH next AS (
          SELECT id FROM public.whatsapp_inbound
           WHERE processed_at IS NULL AND next_attempt_at <= now() AND attempts < $2 AND ($3::uuid IS NULL OR id = $3)
           ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
@@ -123,13 +139,15 @@ export class WhatsAppInbound {
          RETURNING i.id, i.tenant_id, i.payload, i.attempts
        )
        SELECT * FROM claimed`,
-      [LEASE_MS, this.deps.retry.maxAttempts, id],
-    );
+        [LEASE_MS, this.deps.retry.maxAttempts, id],
+      );
     if (!event) return undefined;
     try {
       await runInTenantScope(this.deps.dataSource, { id: event.tenant_id }, async (em) => {
         await this.applyEvent(em, event.tenant_id, event.payload);
-        await em.query('UPDATE public.whatsapp_inbound SET processed_at = now(), last_error = NULL WHERE id = $1', [event.id]);
+        await em.query('UPDATE public.whatsapp_inbound SET processed_at = now(), last_error = NULL WHERE id = $1', [
+          event.id,
+        ]);
       });
       return 'applied';
     } catch (error) {
@@ -140,7 +158,8 @@ export class WhatsAppInbound {
         [event.id, reason, retryDelayMs(this.deps.retry, event.attempts)],
       );
       // A customer's message that is not in a ticket is worth showing; a status of a message we did not send is not.
-      if (event.payload.kind === 'message') await this.deps.channels.recordError(event.tenant_id, `A received message could not be applied: ${reason}`);
+      if (event.payload.kind === 'message')
+        await this.deps.channels.recordError(event.tenant_id, `A received message could not be applied: ${reason}`);
       const log = { eventId: event.id, tenantId: event.tenant_id, attempts: event.attempts, error: reason };
       if (final) this.deps.logger.error(log, 'whatsapp webhook event given up after its last attempt');
       else this.deps.logger.warn(log, 'whatsapp webhook event not applied; will retry');
@@ -170,5 +189,7 @@ export class WhatsAppInbound {
 
 /** Unique per tenant: a number's owner can sign any wamid, so keys must not collide across tenants. */
 function eventKey(tenantId: string, event: WhatsAppEvent): string {
-  return event.kind === 'message' ? `${tenantId}:message:${event.wamid}` : `${tenantId}:status:${event.wamid}:${event.status}`;
+  return event.kind === 'message'
+    ? `${tenantId}:message:${event.wamid}`
+    : `${tenantId}:status:${event.wamid}:${event.status}`;
 }

@@ -4,7 +4,13 @@ import { rawWrite } from '../../core/database/raw-write';
 import { ConflictError } from '../../core/errors/app-error';
 import { runInTenantScope } from '../../core/tenancy/tenant-scope';
 import { WhatsAppSendError, type WhatsAppClient } from '../../integrations/whatsapp';
-import { DeliveryStatus, TicketChannel, type TicketReply, type TicketReplyChannel, type TicketService } from '../tickets';
+import {
+  DeliveryStatus,
+  TicketChannel,
+  type TicketReply,
+  type TicketReplyChannel,
+  type TicketService,
+} from '../tickets';
 import type { WhatsAppChannelService } from './whatsapp-channel.service';
 import { errorText, retryDelayMs, type RetryPolicy } from './whatsapp-retry';
 
@@ -49,22 +55,28 @@ export class WhatsAppOutbox implements TicketReplyChannel {
   constructor(private readonly deps: WhatsAppOutboxDependencies) {}
 
   async queueReply(em: EntityManager, reply: TicketReply): Promise<{ externalId?: string }> {
-    const configured: unknown[] = await em.query('SELECT 1 FROM public.whatsapp_channels WHERE tenant_id = $1', [reply.tenantId]);
-    if (!configured.length) {
-      throw new ConflictError('This organization has no WhatsApp channel to send the reply through', { reason: 'CHANNEL_NOT_CONFIGURED' });
-    }
-    if (!reply.ticket.contactAddress) throw new ConflictError('The ticket has no WhatsApp number to reply to', { reason: 'NO_CONTACT_ADDRESS' });
-    await em.query('INSERT INTO public.whatsapp_outbox (tenant_id, ticket_message_id, to_address, body) VALUES ($1, $2, $3, $4)', [
+    const configured: unknown[] = await em.query('SELECT 1 FROM public.whatsapp_channels WHERE tenant_id = $1', [
       reply.tenantId,
-      reply.message.id,
-      reply.ticket.contactAddress,
-      reply.message.body,
     ]);
+    if (!configured.length) {
+      throw new ConflictError('This organization has no WhatsApp channel to send the reply through', {
+        reason: 'CHANNEL_NOT_CONFIGURED',
+      });
+    }
+    if (!reply.ticket.contactAddress)
+      throw new ConflictError('The ticket has no WhatsApp number to reply to', { reason: 'NO_CONTACT_ADDRESS' });
+    await em.query(
+      'INSERT INTO public.whatsapp_outbox (tenant_id, ticket_message_id, to_address, body) VALUES ($1, $2, $3, $4)',
+      [reply.tenantId, reply.message.id, reply.ticket.contactAddress, reply.message.body],
+    );
     return {};
   }
 
   /** Sends up to `limit` due replies; `afterEach` lets the job renew its lock. */
-  async deliverDue(limit = 50, afterEach: () => Promise<unknown> = async () => undefined): Promise<WhatsAppDeliveryReport> {
+  async deliverDue(
+    limit = 50,
+    afterEach: () => Promise<unknown> = async () => undefined,
+  ): Promise<WhatsAppDeliveryReport> {
     const report: WhatsAppDeliveryReport = { sent: 0, retried: 0, failed: 0 };
     for (let i = 0; i < limit; i++, await afterEach()) {
       const reply = await this.claimNext();
@@ -105,7 +117,8 @@ export class WhatsAppOutbox implements TicketReplyChannel {
 
   private async recordFailure(reply: ClaimedReply, error: unknown): Promise<'retried' | 'failed'> {
     const reason = errorText(error);
-    const final = !(error instanceof WhatsAppSendError && error.retryable) || reply.attempts >= this.deps.retry.maxAttempts;
+    const final =
+      !(error instanceof WhatsAppSendError && error.retryable) || reply.attempts >= this.deps.retry.maxAttempts;
     const log = { outboxId: reply.id, tenantId: reply.tenant_id, attempts: reply.attempts, error: reason };
     if (!final) {
       const delayMs = retryDelayMs(this.deps.retry, reply.attempts);
@@ -124,7 +137,10 @@ export class WhatsAppOutbox implements TicketReplyChannel {
   }
 
   /** The outbox row and the tenant's message change together, only while this attempt still owns the row. */
-  private async record(reply: ClaimedReply, outcome: { status: 'SENT' | 'FAILED'; wamid: string | null; error: string | null }): Promise<void> {
+  private async record(
+    reply: ClaimedReply,
+    outcome: { status: 'SENT' | 'FAILED'; wamid: string | null; error: string | null },
+  ): Promise<void> {
     await runInTenantScope(
       this.deps.dataSource,
       { id: reply.tenant_id },
@@ -137,7 +153,12 @@ export class WhatsAppOutbox implements TicketReplyChannel {
         );
         if (!owned) return;
         const details = outcome.wamid ? { externalId: outcome.wamid } : { error: outcome.error ?? undefined };
-        await this.deps.tickets.recordDelivery(em, { messageId: reply.ticket_message_id }, DeliveryStatus[outcome.status], details);
+        await this.deps.tickets.recordDelivery(
+          em,
+          { messageId: reply.ticket_message_id },
+          DeliveryStatus[outcome.status],
+          details,
+        );
       },
       // A suspended organization's reply that left must still be recorded, or it would be sent again.
       { allowInactive: true },

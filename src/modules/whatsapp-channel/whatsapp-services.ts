@@ -21,11 +21,25 @@ export interface WhatsAppServicesDependencies {
 }
 
 /** The WhatsApp channel, wired: its public replies go through the outbox, registered with the tickets module here. */
-export function createWhatsAppServices({ config, dataSource, secrets, entitlements, tickets, logger }: WhatsAppServicesDependencies) {
+export function createWhatsAppServices({
+  config,
+  dataSource,
+  secrets,
+  entitlements,
+  tickets,
+  logger,
+}: WhatsAppServicesDependencies) {
   const channels = new WhatsAppChannelService({ dataSource, secrets, entitlements });
   const retry = { maxAttempts: config.whatsapp.maxAttempts };
   const inbound = new WhatsAppInbound({ dataSource, channels, tickets, logger, retry });
-  const outbox = new WhatsAppOutbox({ dataSource, channels, client: new WhatsAppClient(config.whatsapp.apiBaseUrl), tickets, logger, retry });
+  const outbox = new WhatsAppOutbox({
+    dataSource,
+    channels,
+    client: new WhatsAppClient(config.whatsapp.apiBaseUrl),
+    tickets,
+    logger,
+    retry,
+  });
   tickets.registerReplyChannel(outbox);
   return {
     channels,
