@@ -82,7 +82,10 @@ export class TenantRestorer {
     }
     let result: Omit<RestoreResult, 'tenant'>;
     try {
-      result = await this.inTransaction((runner) => this.load(runner, header, entries, target, !!options.as, report));
+      // One transaction: any failure leaves the previous schema, rows and ledger untouched.
+      result = await this.dataSource.transaction((manager) =>
+        this.load(manager.queryRunner!, header, entries, target, !!options.as, report),
+      );
     } catch (error) {
       if (existing) await this.setStatus(id, existing.status, existing.statusReason);
       throw error;
@@ -254,22 +257,6 @@ export class TenantRestorer {
       throw new Error(`after the restore ${target.slug} is ${status?.state ?? 'missing'}`);
     }
     report(`restore: ${target.slug} is up to date; ${names.length} tables answer (the backup had ${tables})`);
-  }
-
-  private async inTransaction<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const result = await work(runner);
-      await runner.commitTransaction();
-      return result;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
   }
 }
 
