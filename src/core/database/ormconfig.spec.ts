@@ -11,7 +11,14 @@ function typeormShow(databaseUrl: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn('npx', ['typeorm-ts-node-commonjs', '-d', 'ormconfig.ts', 'migration:show'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, TS_NODE_TRANSPILE_ONLY: 'true' },
+      // CI=true makes the CLI colour its output unless told not to.
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        TS_NODE_TRANSPILE_ONLY: 'true',
+        FORCE_COLOR: '0',
+        NO_COLOR: '1',
+      },
     });
     let stdout = '';
     let stderr = '';
