@@ -1,7 +1,6 @@
 import { Field, InputType } from 'type-graphql';
-import { IsEmail, Length, Matches, MaxLength } from 'class-validator';
-
-const NOT_BLANK = /\S/;
+import { IsEmail, Length, MaxLength } from 'class-validator';
+import { NotBlank } from '../../core/validation/input-rules.decorators';
 
 @InputType()
 export class RegisterInput {
@@ -15,17 +14,17 @@ export class RegisterInput {
 
   @Field()
   @Length(1, 100)
-  @Matches(NOT_BLANK, { message: 'firstName must not be blank' })
+  @NotBlank()
   firstName: string;
 
   @Field()
   @Length(1, 100)
-  @Matches(NOT_BLANK, { message: 'lastName must not be blank' })
+  @NotBlank()
   lastName: string;
 
   @Field({ description: 'Name of the organization created for you; its slug is derived from it' })
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: 'businessName must not be blank' })
+  @NotBlank()
   businessName: string;
 }
 
