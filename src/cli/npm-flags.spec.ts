@@ -1,22 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { runCli, type CliRun } from '../../test/support/run-cli';
+import { runCli, runCommand } from '../../test/support/run-cli';
 import { npmSwallowedFlags } from './npm-flags';
 
-const ROOT = path.resolve(__dirname, '../..');
-
 /** The real `npm run <script> <args>`, as an operator types it. */
-function npmRun(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const npmRun = (args: string[], env: Record<string, string>) =>
+  runCommand('npm', ['run', ...args], { ...process.env, ...env });
 
 // The npm scripts build first (tsc, incremental): slow on a busy machine.
 jest.setTimeout(240_000);

@@ -22,11 +22,13 @@ export function runCli(
   const base = options.isolated
     ? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
     : { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+  return runCommand(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], { ...base, ...env });
+}
+
+/** Any command (`npm`, `npx`…) run from the repository root with exactly `env`: its exit code and output. */
+export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], {
-      cwd: ROOT,
-      env: { ...base, ...env },
-    });
+    const child = spawn(command, args, { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,33 +1,17 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import type { CliRun } from '../../../test/support/run-cli';
+import { runCommand } from '../../../test/support/run-cli';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { loadMigrations, migrationDirs } from './migration-set';
 
-const ROOT = path.resolve(__dirname, '../../..');
-
 /** Exactly the documented command, in a child process. */
-function typeormShow(databaseUrl: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['typeorm-ts-node-commonjs', '-d', 'ormconfig.ts', 'migration:show'], {
-      cwd: ROOT,
-      // CI=true makes the CLI colour its output unless told not to.
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        TS_NODE_TRANSPILE_ONLY: 'true',
-        FORCE_COLOR: '0',
-        NO_COLOR: '1',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+const typeormShow = (databaseUrl: string) =>
+  runCommand('npx', ['typeorm-ts-node-commonjs', '-d', 'ormconfig.ts', 'migration:show'], {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TS_NODE_TRANSPILE_ONLY: 'true',
+    // CI=true makes the CLI colour its output unless told not to.
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
   });
-}
 
 jest.setTimeout(180_000);
 
