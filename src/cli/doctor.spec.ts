@@ -1,11 +1,9 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { DataSource } from 'typeorm';
-import { entities } from '../app/entities';
-import { createDataSource } from '../core/database/data-source';
 import { TenantMigrator, TenantService } from '../modules/tenants';
 import { runCli, type CliRun } from '../../test/support/run-cli';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { createTestDatabase, type TestDatabase, openTestDataSource } from '../../test/support/test-database';
 
 /** `npm run doctor` as an operator runs it, from sources: a child process with only the given environment. */
 const runDoctor = (env: Record<string, string>, args: string[] = []) =>
@@ -37,12 +35,7 @@ describe('npm run doctor', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({
-      url: database.url,
-      entities,
-      pool: { poolMax: 2, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
-    });
-    await dataSource.initialize();
+    dataSource = await openTestDataSource(database.url, 2);
     migrator = new TenantMigrator(dataSource);
     const tenants = new TenantService(dataSource, migrator, {
       databaseUrl: database.url,

@@ -1,7 +1,5 @@
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { entities } from '../app/entities';
-import { createDataSource } from '../core/database/data-source';
 import { loadMigrations, migrationDirs } from '../core/database/migration-set';
 import { TenantMigrator, TenantService } from '../modules/tenants';
 import { runCli, type CliRun } from '../../test/support/run-cli';
@@ -11,6 +9,7 @@ import {
   databaseUrl,
   withAdmin,
   type TestDatabase,
+  openTestDataSource,
 } from '../../test/support/test-database';
 import { startPgBouncer } from '../../test/faults/pgbouncer-process';
 import { sharedSessionPooler } from '../core/database/session-check';
@@ -39,12 +38,7 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({
-      url: database.url,
-      entities,
-      pool: { poolMax: 5, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
-    });
-    await dataSource.initialize();
+    dataSource = await openTestDataSource(database.url, 5);
     migrator = new TenantMigrator(dataSource);
     last = migrator.migrations[migrator.migrations.length - 1].name;
     const service = new TenantService(dataSource, migrator, {

@@ -1,10 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { entities } from '../app/entities';
-import { createDataSource } from '../core/database/data-source';
 import { runInSchema } from '../core/tenancy/tenant-scope';
 import { TenantMigrator, TenantService } from '../modules/tenants';
 import { runCli } from '../../test/support/run-cli';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { createTestDatabase, type TestDatabase, openTestDataSource } from '../../test/support/test-database';
 
 const cli = (env: Record<string, string>) => runCli('src/cli/onboarding-init.ts', [], env);
 
@@ -14,12 +12,7 @@ describe('onboarding:init CLI (child process, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({
-      url: database.url,
-      entities,
-      pool: { poolMax: 3, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
-    });
-    await dataSource.initialize();
+    dataSource = await openTestDataSource(database.url, 3);
     const tenants = new TenantService(dataSource, new TenantMigrator(dataSource), {
       databaseUrl: database.url,
       backupDir: '/tmp',

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { entities } from '../app/entities';
 import { createServices, type Services } from '../app/services';
 import { loadConfig } from '../core/config/config';
 import { keyIdOf } from '../core/crypto/secret-box';
-import { createDataSource } from '../core/database/data-source';
 import { runInSchema } from '../core/tenancy/tenant-scope';
 import { PlanCode } from '../modules/plans';
 import { runCli, type CliRun } from '../../test/support/run-cli';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { createTestDatabase, type TestDatabase, openTestDataSource } from '../../test/support/test-database';
 
 const DAY_MS = 86_400_000;
 const [keyA, keyB, keyC] = [randomBytes(32), randomBytes(32), randomBytes(32)].map((k) => k.toString('hex'));
@@ -125,12 +123,7 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({
-      url: database.url,
-      entities,
-      pool: { poolMax: 4, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
-    });
-    await dataSource.initialize();
+    dataSource = await openTestDataSource(database.url, 4);
     const onKeyA = appWith({ current: keyA });
     acme = await provision(onKeyA, 'acme');
     beta = await provision(onKeyA, 'beta');

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { entities } from '../../src/app/entities';
+import { createDataSource } from '../../src/core/database/data-source';
 
 /**
  * Every test file gets its own database, cloned from a template that global-setup
@@ -45,3 +48,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 export { withAdmin };
+
+/** An initialised DataSource of the app's entities on a test database, without connection recycling. */
+export async function openTestDataSource(url: string, poolMax: number): Promise<DataSource> {
+  const dataSource = createDataSource({ url, entities, pool: { poolMax, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 } });
+  return dataSource.initialize();
+}

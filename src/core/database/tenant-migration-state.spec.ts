@@ -1,9 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { entities } from '../../app/entities';
 import { TenantMigrator, TenantService } from '../../modules/tenants';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { createTestDatabase, type TestDatabase, openTestDataSource } from '../../../test/support/test-database';
 import { metricsRegistry, observeDataSource } from '../observability/metrics';
-import { createDataSource } from './data-source';
 import { countMigrationStates } from './tenant-migration-state';
 
 describe('tenant migration states (real PostgreSQL)', () => {
@@ -13,12 +11,7 @@ describe('tenant migration states (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({
-      url: database.url,
-      entities,
-      pool: { poolMax: 3, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
-    });
-    await dataSource.initialize();
+    dataSource = await openTestDataSource(database.url, 3);
     migrator = new TenantMigrator(dataSource);
     const service = new TenantService(dataSource, migrator, {
       databaseUrl: database.url,

@@ -2,12 +2,10 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { entities } from '../../app/entities';
 import { loadConfig } from '../../core/config/config';
-import { createDataSource } from '../../core/database/data-source';
 import { createLogger } from '../../core/logging/logger';
 import { startSmtpTestServer, type SmtpTestServer } from '../../../test/support/smtp-test-server';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { createTestDatabase, type TestDatabase, openTestDataSource } from '../../../test/support/test-database';
 import { MailOutbox, type OutboxMessage } from './mail-outbox';
 import { MailTemplates } from './mail-templates';
 import { createMailTransport } from './mail-transport';
@@ -44,12 +42,7 @@ describe('email outbox (real PostgreSQL, real SMTP)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({
-      url: database.url,
-      entities,
-      pool: { poolMax: 5, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
-    });
-    await dataSource.initialize();
+    dataSource = await openTestDataSource(database.url, 5);
     smtp = await startSmtpTestServer();
   });
   afterAll(async () => {

@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { entities } from '../../app/entities';
-import { createDataSource } from '../../core/database/data-source';
 import { PublicMigrator } from '../../core/database/public-migrator';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { createTestDatabase, type TestDatabase, openTestDataSource } from '../../../test/support/test-database';
 import { backupTenant } from './tenant-backup';
 import { TenantMigrator } from './tenant-migrator';
 import { TenantRestorer } from './tenant-restore';
@@ -19,12 +17,7 @@ describe('tenant restore reconciles the ledger with the tables (real PostgreSQL)
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({
-      url: database.url,
-      entities,
-      pool: { poolMax: 4, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
-    });
-    await dataSource.initialize();
+    dataSource = await openTestDataSource(database.url, 4);
     migrator = new TenantMigrator(dataSource);
     dir = mkdtempSync(path.join(os.tmpdir(), 'tenantql-restore-'));
   });
