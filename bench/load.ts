@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { GraphQLSchema } from 'graphql';
 import { createHttpApp } from '../src/app/http-app';
-import type { ApiKeyAuthenticator } from '../src/app/authenticate';
+import type { CredentialChecks } from '../src/app/authenticate';
 import { buildAppSchema } from '../src/app/schema';
 import type { RevocationFeed } from '../src/core/revocation/revocation-feed';
 import { runInSchema } from '../src/core/tenancy/tenant-scope';
@@ -31,7 +31,7 @@ interface Variant {
   schema: GraphQLSchema;
   /** Default: the admin secret's requests. */
   requests?: autocannon.Request[];
-  credentials?: ApiKeyAuthenticator;
+  credentials?: CredentialChecks;
 }
 
 interface LoadFigures {
@@ -139,7 +139,7 @@ async function measure(context: BenchContext, variant: Variant, adminRequests: a
   const requests = variant.requests ?? adminRequests;
   const { schema, credentials } = variant;
   const jobsState = () => 'disabled' as const;
-  const http = await createHttpApp({ config, logger, dataSource, schema, jobsState, apiKeys: credentials });
+  const http = await createHttpApp({ config, logger, dataSource, schema, jobsState, credentials });
   try {
     const baseUrl = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
     const page = expectPage(variant, await send(baseUrl, requests[0]));

@@ -12,9 +12,9 @@ import { InvalidAccessTokenError, verifyAccessToken } from '../modules/auth';
 /**
  * What checks credentials beyond a signature: API keys (a lookup per request, so a new key works and a
  * revoked one stops at once) and, when given, ended sessions (in memory, kept current by NOTIFY), so an
- * access token stops with its session. The HTTP app takes both as its `apiKeys` dependency.
+ * access token stops with its session. The HTTP app takes both as its `credentials` dependency.
  */
-export interface ApiKeyAuthenticator extends Pick<ApiKeyService, 'authenticate'> {
+export interface CredentialChecks extends Pick<ApiKeyService, 'authenticate'> {
   endedSessions?: Pick<RevocationFeed, 'isRevoked'>;
 }
 
@@ -35,7 +35,11 @@ function bearerToken(req: Request): string | undefined {
  * Establishes who is calling from the request headers. A credential that is
  * present but wrong is an error, never a silent fall-back to anonymous.
  */
-export async function authenticate(req: Request, config: AppConfig, apiKeys?: ApiKeyAuthenticator): Promise<Principal> {
+export async function authenticate(
+  req: Request,
+  config: AppConfig,
+  credentials?: CredentialChecks,
+): Promise<Principal> {
   const adminSecret = req.get('x-admin-secret');
   if (adminSecret !== undefined) {
     if (!matchesAdminSecret(adminSecret, config.adminSecret)) {
@@ -47,9 +51,9 @@ export async function authenticate(req: Request, config: AppConfig, apiKeys?: Ap
   // API keys start with `tq_` (a JWT never does), so one Authorization header can carry either.
   const apiKey = req.get('x-api-key') ?? (bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined);
   if (apiKey !== undefined) {
-    if (!apiKeys) throw requestError(ErrorCode.UNAUTHENTICATED, 'API keys are not accepted by this server', 401);
+    if (!credentials) throw requestError(ErrorCode.UNAUTHENTICATED, 'API keys are not accepted by this server', 401);
     try {
-      return await apiKeys.authenticate(apiKey.trim());
+      return await credentials.authenticate(apiKey.trim());
     } catch (error) {
       if (!(error instanceof InvalidApiKeyError)) throw error;
       throw requestError(ErrorCode.UNAUTHENTICATED, error.message, 401, { reason: error.reason });
@@ -69,7 +73,7 @@ export async function authenticate(req: Request, config: AppConfig, apiKeys?: Ap
       );
     }
     // Logged out, revoked, password reset, refresh token reused, user suspended or deleted.
-    if (await apiKeys?.endedSessions?.isRevoked(principal.sessionFamilyId)) {
+    if (await credentials?.endedSessions?.isRevoked(principal.sessionFamilyId)) {
       const reason = 'SESSION_ENDED';
       throw requestError(ErrorCode.UNAUTHENTICATED, 'This session has ended: sign in again', 401, { reason });
     }

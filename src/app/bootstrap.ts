@@ -119,7 +119,7 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
     dataSource: db.dataSource,
     schema,
     jobsState: () => services.jobs.state(),
-    apiKeys: services.credentials,
+    credentials: services.credentials,
     rateLimiter,
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,

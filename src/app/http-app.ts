@@ -37,7 +37,7 @@ import {
 } from '../core/observability/request-observation';
 import { stripeWebhookHandler, type StripeWebhookService } from '../modules/payments';
 import type { ApiCallMeter } from '../modules/plans';
-import { authenticate, requestError, tenantAuthorizer, type ApiKeyAuthenticator } from './authenticate';
+import { authenticate, requestError, tenantAuthorizer, type CredentialChecks } from './authenticate';
 import { createHttpRouteKit, type HttpRouteMount } from './http-routes';
 
 export interface HttpAppDependencies {
@@ -46,8 +46,8 @@ export interface HttpAppDependencies {
   dataSource: DataSource;
   schema: GraphQLSchema;
   jobsState: () => JobsState;
-  /** Checks `tq_` API keys; without it they are refused (401). */
-  apiKeys?: ApiKeyAuthenticator;
+  /** Checks `tq_` API keys and ended sessions; without it API keys are refused (401). */
+  credentials?: CredentialChecks;
   /** Limits requests per API key, user or IP before anything runs; without it, none are limited. */
   rateLimiter?: RequestRateLimiter;
   /** Counts requests toward their tenant's `api_calls`; without it, none are counted. */
@@ -165,7 +165,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     let principal: Principal;
     try {
-      principal = await authenticate(req, config, deps.apiKeys);
+      principal = await authenticate(req, config, deps.credentials);
     } catch (error) {
       await limitRate(res, `ip:${ip}`); // failed authentications use the IP's allowance
       throw error;

@@ -41,7 +41,7 @@ async function startLimitedServer(app: TestApp, redisUrl?: string): Promise<Limi
     dataSource: db.dataSource,
     schema: await buildAppSchema(services.container),
     jobsState: () => 'disabled',
-    apiKeys: services.apiKeys,
+    credentials: services.apiKeys,
     rateLimiter,
     routes: services.httpRoutes,
   });

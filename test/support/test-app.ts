@@ -70,7 +70,7 @@ export async function startTestApp(
     dataSource: db.dataSource,
     schema,
     jobsState: () => services.jobs.state(),
-    apiKeys: services.credentials,
+    credentials: services.credentials,
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,
     routes: services.httpRoutes,
