@@ -16,6 +16,20 @@ import type { TenantRef } from './tenant-schema';
 /** What opening a request's tenant scope needs from its context (GraphQL or a REST route). */
 export type TenantRequest = Pick<RequestContext, 'principal' | 'organizationRef' | 'dataSource' | 'authorizeTenant'>;
 
+/** The principal as the actor of the domain events its requests record. */
+function eventActor(principal: TenantRequest['principal']): string {
+  switch (principal.kind) {
+    case 'user':
+      return `user:${principal.userId}`;
+    case 'api-key':
+      return `api_key:${principal.apiKeyId}`;
+    case 'platform-admin':
+      return 'platform_admin';
+    default:
+      return 'anonymous';
+  }
+}
+
 /**
  * The organization a request names (`X-Organization-ID`, or an API key's own) and the options that
  * authorize the caller for it inside the opening transaction (their role read by the same statement).
@@ -33,6 +47,7 @@ function requestScope(request: TenantRequest): { ref: TenantRef; options: Tenant
   const options = {
     authorize: (t: ScopedTenant) => request.authorizeTenant(t),
     memberUserId: request.principal.kind === 'user' ? request.principal.userId : undefined,
+    actor: eventActor(request.principal),
   };
   return { ref: parseTenantRef(organizationRef), options };
 }

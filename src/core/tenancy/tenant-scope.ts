@@ -42,7 +42,7 @@ export function requireTenantScope(): TenantScope {
  * through to shared data. The ref has been validated (uuid or slug) and is
  * escaped as a literal as well.
  */
-function openingStatement(client: PoolClient, ref: TenantRef, memberUserId?: string): string {
+function openingStatement(client: PoolClient, ref: TenantRef, memberUserId?: string, actor = 'system'): string {
   const [column, value] = 'id' in ref ? ['id', ref.id] : ['slug', ref.slug];
   // The caller's membership rides along in the same statement: no extra round trip to authorize.
   const memberRole = memberUserId
@@ -50,7 +50,10 @@ function openingStatement(client: PoolClient, ref: TenantRef, memberUserId?: str
     : '';
   return (
     'BEGIN; SELECT t.id, t.slug, t.status, t.schema_name, ' +
-    "set_config('search_path', quote_ident(t.schema_name), true) AS search_path" +
+    "set_config('search_path', quote_ident(t.schema_name), true) AS search_path, " +
+    // Who acts, for the domain events this transaction records (their column defaults read these).
+    `set_config('tenantql.tenant_id', t.id::text, true) AS event_tenant, ` +
+    `set_config('tenantql.actor', ${client.escapeLiteral(actor)}, true) AS event_actor` +
     `${memberRole} FROM public.tenants t WHERE t.${column} = ${client.escapeLiteral(value)}`
   );
 }
@@ -98,6 +101,8 @@ export interface TenantScopeOptions {
   allowInactive?: boolean;
   /** Look up this user's membership in the opening statement; `authorize` gets it as `tenant.memberRole`. */
   memberUserId?: string;
+  /** Who acts in this transaction, recorded on its domain events (`user:<id>`, `api_key:<id>`, …); default `system`. */
+  actor?: string;
 }
 
 /** A tenant transaction that is open: its manager, and `close` to commit (or roll back) and release it. */
@@ -136,7 +141,9 @@ export async function openTenantScope(
   try {
     let results: QueryResult[];
     try {
-      results = (await client.query(openingStatement(client, ref, options.memberUserId))) as unknown as QueryResult[];
+      results = (await client.query(
+        openingStatement(client, ref, options.memberUserId, options.actor),
+      )) as unknown as QueryResult[];
     } catch (error) {
       await client.query('ROLLBACK').catch((e: Error) => (releaseError = e));
       throw error;
@@ -205,7 +212,10 @@ export async function runInSchema<T>(
   await runner.connect();
   try {
     await runner.startTransaction();
-    await runner.query(`SELECT set_config('search_path', $1, true)`, [`"${assertTenantSchema(schema)}"`]);
+    await runner.query(`SELECT set_config('search_path', $1, true), set_config('tenantql.tenant_id', $2, true)`, [
+      `"${assertTenantSchema(schema)}"`,
+      tenant?.id ?? '',
+    ]);
     const run = () => work(runner.manager, runner);
     const result = tenant ? await scopeStorage.run({ tenant, manager: runner.manager }, run) : await run();
     await runner.commitTransaction();

@@ -1,0 +1,85 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * The catalogue of domain events: each type, its payload version and the entity it is about.
+ * A payload change that breaks readers bumps the version (subscribers and webhooks see it).
+ */
+export const DOMAIN_EVENTS = {
+  'ticket.created': { version: 1, entityType: 'ticket' },
+  'ticket.updated': { version: 1, entityType: 'ticket' },
+  'ticket.message_added': { version: 1, entityType: 'ticket' },
+  'ticket.sla_at_risk': { version: 1, entityType: 'ticket' },
+  'ticket.sla_breached': { version: 1, entityType: 'ticket' },
+  'customer.created': { version: 1, entityType: 'customer' },
+  'customer.updated': { version: 1, entityType: 'customer' },
+  'customer.deleted': { version: 1, entityType: 'customer' },
+  'quote.created': { version: 1, entityType: 'quote' },
+  'quote.sent': { version: 1, entityType: 'quote' },
+  'quote.accepted': { version: 1, entityType: 'quote' },
+  'quote.rejected': { version: 1, entityType: 'quote' },
+  'quote.expired': { version: 1, entityType: 'quote' },
+  'contract.activated': { version: 1, entityType: 'contract' },
+  'contract.terminated': { version: 1, entityType: 'contract' },
+  'invoice.created': { version: 1, entityType: 'invoice' },
+  'invoice.sent': { version: 1, entityType: 'invoice' },
+  'invoice.paid': { version: 1, entityType: 'invoice' },
+  'invoice.voided': { version: 1, entityType: 'invoice' },
+  'member.joined': { version: 1, entityType: 'member' },
+  'member.removed': { version: 1, entityType: 'member' },
+  'member.role_changed': { version: 1, entityType: 'member' },
+  'api_key.created': { version: 1, entityType: 'api_key' },
+  'api_key.revoked': { version: 1, entityType: 'api_key' },
+  'subscription.plan_changed': { version: 1, entityType: 'subscription' },
+  'payment.completed': { version: 1, entityType: 'payment' },
+  'payment.failed': { version: 1, entityType: 'payment' },
+  'settings.updated': { version: 1, entityType: 'settings' },
+} as const satisfies Record<string, { version: number; entityType: string }>;
+
+export type DomainEventType = keyof typeof DOMAIN_EVENTS;
+
+/** Who caused an event: `user:<id>`, `api_key:<id>`, `platform_admin`, `system:<job>` or `channel:<email|whatsapp>`. */
+export type EventActor =
+  `user:${string}` | `api_key:${string}` | 'platform_admin' | `system:${string}` | `channel:${string}`;
+
+/** One changed field, for the audit log (settings, members, roles, keys, plans, state changes). */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface NewDomainEvent {
+  type: DomainEventType;
+  entityId: string;
+  payload?: Record<string, unknown>;
+  changes?: FieldChange[];
+  /** Only outside a tenant scope (platform code): the tenant the event belongs to. */
+  tenantId?: string;
+}
+
+/**
+ * Records an event in the caller's transaction (the one that makes the change), so it exists
+ * exactly when the change commits. Tenant and actor come from the scope's transaction-local
+ * settings (see the domain_events migration) unless given.
+ */
+export async function recordEvent(manager: EntityManager, event: NewDomainEvent): Promise<void> {
+  const { version, entityType } = DOMAIN_EVENTS[event.type];
+  await manager.query(
+    `INSERT INTO public.domain_events (tenant_id, type, version, entity_type, entity_id, payload, changes)
+     VALUES (coalesce($1::uuid, nullif(current_setting('tenantql.tenant_id', true), '')::uuid), $2, $3, $4, $5, $6, $7)`,
+    [
+      event.tenantId ?? null,
+      event.type,
+      version,
+      entityType,
+      event.entityId,
+      JSON.stringify(event.payload ?? {}),
+      event.changes ? JSON.stringify(event.changes) : null,
+    ],
+  );
+}
+
+/** Names who acts for the rest of the caller's transaction (a job, a channel), for the events it records. */
+export async function setEventActor(manager: EntityManager, actor: EventActor): Promise<void> {
+  await manager.query(`SELECT set_config('tenantql.actor', $1, true)`, [actor]);
+}
