@@ -7,6 +7,7 @@ import { assertTenantSchema } from '../src/core/tenancy/tenant-schema';
 import { Customer } from '../src/modules/customers';
 // The connection and args types are reused so the GraphQL work (validation, output shape) is identical.
 import { CustomerConnection, CustomersArgs } from '../src/modules/customers/customer.inputs';
+import { validateArgument } from '../src/core/validation/argument-validator';
 
 /**
  * Baseline b: the same page as the app's `customers`, but no tenant switch: the table
@@ -72,6 +73,6 @@ export function buildBenchSchema(
   return buildSchema({
     resolvers: [resolver.constructor],
     container: { get: () => resolver },
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    validateFn: validateArgument,
   });
 }

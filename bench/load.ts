@@ -199,6 +199,7 @@ async function startServer(context: BenchContext, variant: Variant) {
     jobsState: () => 'disabled' as const,
     credentials: variant.credentials ?? services.credentials,
     rateLimiter,
+    tenantRequestsPerMinute: services.tenantRequestsPerMinute,
     apiCalls: services.apiCalls,
   });
   return {
@@ -262,7 +263,7 @@ async function run(context: BenchContext): Promise<SectionResult> {
   const apiKeys = await tenantApiKeys(context, tenants);
   const keyRequests = apiKeys.map((key) => graphqlRequest(QUERY, { 'x-api-key': key }));
   const createRequests = apiKeys.map((key) => graphqlRequest(CREATE, { 'x-api-key': key }));
-  await services.endedSessions.start();
+  await services.revocations.start();
   const checkNs = await checkCostNs(services.endedSessions, member.sessionId);
   // Without the ended-sessions check: the same credentials, minus the feed.
   const withoutSessionCheck: CredentialChecks = { authenticate: (key) => services.credentials.authenticate(key) };
@@ -327,7 +328,7 @@ async function run(context: BenchContext): Promise<SectionResult> {
         ),
       );
   } finally {
-    await services.endedSessions.close();
+    await services.revocations.close();
   }
   const get = (key: Variant['key']) => figures.get(key)!;
   const [floor, scoped, unscoped, apiKey, jwt, jwtUnchecked, create] = (

@@ -78,13 +78,26 @@ export function decodeCursor(raw: string): KeysetCursor {
   return { createdAt: date!, id };
 }
 
-/** Builds a page from `first + 1` fetched rows. */
+/** An edge whose cursor is encoded only if the client selected it (most ask for `pageInfo.endCursor` alone). */
+const lazyEdge = <T extends KeysetCursor>(node: T): Edge<T> => ({
+  node,
+  get cursor() {
+    return encodeCursor(node);
+  },
+});
+
+/** Builds a page from `first + 1` fetched rows; cursors are encoded when read. */
 export function toConnection<T extends KeysetCursor>(rows: T[], first: number) {
-  const page = rows.slice(0, first);
-  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  const edges = rows.slice(0, first).map(lazyEdge);
+  const last = edges.at(-1);
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      get endCursor() {
+        return last ? last.cursor : null;
+      },
+    },
   };
 }
 
