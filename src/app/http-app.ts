@@ -176,9 +176,10 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
       throw error;
     }
     observation.principal = describePrincipal(principal);
-    const perMinute = principal.kind === 'api-key' ? await deps.tenantRequestsPerMinute?.(principal.tenantId) : undefined;
+    const perMinute =
+      principal.kind === 'api-key' ? await deps.tenantRequestsPerMinute?.(principal.tenantId) : undefined;
     // A plan's per-minute rate, in the limiter's window.
-    const max = typeof perMinute === "number" ? Math.ceil((perMinute * config.rateLimit.windowMs) / 60_000) : undefined;
+    const max = typeof perMinute === 'number' ? Math.ceil((perMinute * config.rateLimit.windowMs) / 60_000) : undefined;
     if (perMinute !== null) await limitRate(res, rateLimitKey(principal, ip), max);
     const authorize = tenantAuthorizer(principal);
     const meterRequest = deps.apiCalls?.forRequest(principal);

@@ -192,10 +192,15 @@ describe('request rate limits shared by API processes (real PostgreSQL and Redis
         const scoped = { id: erin.tenant.id, slug: erin.tenant.slug, status: 'ACTIVE' as const, schema: '' };
         const newKey = () =>
           runInSchema(app.dataSource, tenant.schema_name, (manager) =>
-            app.services.apiKeys.create(manager, { ...scoped, schema: tenant.schema_name }, { kind: 'platform-admin' }, {
-              name: 'partner',
-              scopes: ['customers:read'],
-            }),
+            app.services.apiKeys.create(
+              manager,
+              { ...scoped, schema: tenant.schema_name },
+              { kind: 'platform-admin' },
+              {
+                name: 'partner',
+                scopes: ['customers:read'],
+              },
+            ),
           );
         const keys = [(await newKey()).secret, (await newKey()).secret];
         const answers = [];

@@ -116,7 +116,12 @@ class SharedWindowCounts {
            SET points = CASE WHEN r.expire IS NULL OR r.expire <= $4 THEN EXCLUDED.points ELSE r.points + EXCLUDED.points END,
                expire = EXCLUDED.expire
          RETURNING key, points`,
-        [batch.map(([key]) => `${KEY_PREFIX}:${key}`), batch.map(([, n]) => n), (window + 1) * windowMs, window * windowMs],
+        [
+          batch.map(([key]) => `${KEY_PREFIX}:${key}`),
+          batch.map(([, n]) => n),
+          (window + 1) * windowMs,
+          window * windowMs,
+        ],
       );
       for (const row of rows) {
         const count = this.counts.get(row.key.slice(KEY_PREFIX.length + 1));

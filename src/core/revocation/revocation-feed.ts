@@ -74,7 +74,8 @@ export class RevocationFeed {
 
   /** Whether `id` is revoked in any source (a feed of one source, or ids unique across them). */
   async isRevoked(id: string): Promise<boolean> {
-    for (const source of this.options.sources) if (await this.check(source, this.revoked.get(source.channel)!, id)) return true;
+    for (const source of this.options.sources)
+      if (await this.check(source, this.revoked.get(source.channel)!, id)) return true;
     return false;
   }
 

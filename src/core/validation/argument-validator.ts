@@ -17,7 +17,8 @@ const validatable = (value: unknown): value is object => value !== null && typeo
 export const validateArgument: ValidatorFn = async (value) => {
   if (!validatable(value)) return;
   try {
-    if (Array.isArray(value)) await Promise.all(value.filter(validatable).map((item) => validateOrReject(item, OPTIONS)));
+    if (Array.isArray(value))
+      await Promise.all(value.filter(validatable).map((item) => validateOrReject(item, OPTIONS)));
     else await validateOrReject(value, OPTIONS);
   } catch (errors) {
     throw new ArgumentValidationError(errors as ValidationError[]);

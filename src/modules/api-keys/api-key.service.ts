@@ -70,8 +70,7 @@ export function revokedApiKeysSource(dataSource: DataSource, cacheTtlMs: number)
       ).rows,
     // While the listener is down: a key revoked or gone is refused.
     lookup: async (id) =>
-      (await dataSource.query('SELECT 1 FROM public.api_keys WHERE id = $1 AND revoked_at IS NULL', [id])).length ===
-      0,
+      (await dataSource.query('SELECT 1 FROM public.api_keys WHERE id = $1 AND revoked_at IS NULL', [id])).length === 0,
   };
 }
 
