@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { encodeCursor } from '../src/core/graphql/connection';
+import { CUSTOMER_COLUMNS } from '../src/modules/customers/customer.service';
 
 /** The app's opening statement (tenant-scope.ts): BEGIN, the tenant row and its search_path in one round trip. */
 const opening = (slug: string) =>
@@ -11,16 +12,14 @@ const opening = (slug: string) =>
   "set_config('search_path', quote_ident(t.schema_name), true) AS search_path " +
   `FROM public.tenants t WHERE t.slug = '${slug.replace(/'/g, "''")}'`;
 
-/** The page the app's `customers(first: 10)` reads, with the columns the app's list query selects. */
-const PAGE_SQL =
-  'SELECT c.id, c.name, c.email, c.phone, c.created_at, c.updated_at FROM customers c ' +
-  'ORDER BY c.created_at ASC, c.id ASC LIMIT $1';
+/** The statement the app's `customers(first: 10)` sends (readKeysetPage with the customer columns). */
+const PAGE_SQL = `SELECT ${CUSTOMER_COLUMNS} FROM customers ORDER BY created_at, id LIMIT $1`;
 
 interface Row {
   id: string;
   name: string;
   email: string | null;
-  created_at: Date;
+  createdAt: Date;
 }
 
 /**
@@ -54,7 +53,7 @@ export async function startFloorServer(dataSource: DataSource, first: number) {
       const last = page.at(-1);
       const pageInfo = {
         hasNextPage: rows.length > first,
-        endCursor: last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+        endCursor: last ? encodeCursor(last) : null,
       };
       const edges = page.map((row) => ({ node: { id: row.id, name: row.name, email: row.email } }));
       return JSON.stringify({ data: { customers: { edges, pageInfo } } });
