@@ -14,13 +14,11 @@ import { provisionTenants } from './bench-tenants';
 import { mainThreadCpuMs } from './cpu-usage';
 import { startFloorServer } from './floor-server';
 import { formatCount, formatMs, formatRatio, renderTable, type SectionResult } from './report';
-import { roundTripsPerRequest } from './round-trips';
+import { statementsDuring } from './round-trips';
 
 const CONNECTIONS = 20;
 const TENANTS = 20;
 const CUSTOMERS_PER_TENANT = 50;
-/** Sequential requests per variant whose PostgreSQL round trips are counted. */
-const ROUND_TRIP_SAMPLE = 40;
 const SCOPED_TO_UNSCOPED_TARGET = 0.75;
 /** Issue 18: the API-key read against the floor (2,000 of 5,287 req/s there), the JWT path against the API key. */
 const API_KEY_TO_FLOOR_TARGET = 0.38;
@@ -219,16 +217,18 @@ async function measure(context: BenchContext, variant: Variant, adminRequests: a
       `  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`,
     );
     await fire(baseUrl, requests, options.warmupSeconds);
-    // In steady state: what the first request of a key or tenant reads once (then caches) is not counted.
-    const roundTrips = await roundTripsPerRequest(ROUND_TRIP_SAMPLE, (i) =>
-      send(baseUrl, requests[i % requests.length]),
-    );
 
     const busyBefore = performance.eventLoopUtilization();
     const serverCpuBefore = mainThreadCpuMs();
     const databaseCpuBefore = context.databaseCpuMs?.();
-    const result = await fire(baseUrl, requests, options.loadSeconds);
+    let result: autocannon.Result | undefined;
+    // Every statement sent while under load, batched writes (metering, rate-limit shares) included: steady state.
+    const statements = await statementsDuring(async () => {
+      result = await fire(baseUrl, requests, options.loadSeconds);
+    });
+    if (!result) throw new Error('the load run returned no result');
     const done = result.requests.total;
+    const roundTrips = done ? statements / done : 0;
     return {
       page,
       requestsPerSecond: result.requests.average,
