@@ -283,7 +283,7 @@ export interface AppConfig {
   /**
    * Requests per principal (API key, user, else IP) per window, shared by every process through Redis or PostgreSQL.
    */
-  /** Per user and per IP; an API key's tenant has its plan's `requests_per_minute`. Counts are shared every `syncMs`. */
+  /** Per user and per IP (an API key: its organization, at its plan's `requests_per_minute`); shared every `syncMs`. */
   rateLimit: { max: number; windowMs: number; syncMs: number };
   /** Rate limits are kept in Redis when set, otherwise in PostgreSQL. */
   redisUrl?: string;

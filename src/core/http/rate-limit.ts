@@ -11,7 +11,7 @@ export interface RequestRateLimiterOptions {
   windowMs: number;
   /** Without Redis: how often each process adds its counts to `public.rate_limits` and reads the totals back. */
   syncMs: number;
-  /** Count in Redis when set (exact, one Redis round trip per request); otherwise in process, shared through PostgreSQL. */
+  /** Count in Redis when set (exact, a Redis round trip per request); else in process, shared through PostgreSQL. */
   redisUrl?: string;
   dataSource: DataSource;
   logger: Logger;

@@ -59,12 +59,7 @@ function requestLineLogger(logger: Logger): Logger {
   return pino({ level: logger.level, base: logger.bindings() }, destination);
 }
 
-function levelOf(
-  req: Request,
-  res: ServerResponse,
-  observation: RequestObservation,
-  aborted: boolean,
-): Level | 'debug' {
+function levelOf(req: Request, res: ServerResponse, observation: RequestObservation, aborted: boolean): Level {
   const probe = QUIET_ROUTES.has(requestPath(req));
   if (probe && res.statusCode >= 500) return 'warn'; // a state (draining, database down), not a fault of ours
   if (aborted || res.statusCode >= 500 || observation.internalError) return 'error';

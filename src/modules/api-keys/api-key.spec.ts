@@ -164,7 +164,13 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
   it('refuses an expiring key once it expires, though it is cached', async () => {
     const res = await app.gql(
       CreateApiKeyDocument,
-      { input: { name: 'short-lived', scopes: ['customers:read'], expiresAt: new Date(Date.now() + 1_000).toISOString() } },
+      {
+        input: {
+          name: 'short-lived',
+          scopes: ['customers:read'],
+          expiresAt: new Date(Date.now() + 1_000).toISOString(),
+        },
+      },
       { bearer: owner.token, org: owner.tenant.slug },
     );
     const { secret } = res.data!.createApiKey;
