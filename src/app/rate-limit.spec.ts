@@ -152,6 +152,16 @@ describe('request rate limits shared by API processes (real PostgreSQL and Redis
       expect((await servers[1].post({ authorization: `Bearer ${bob.token}` })).status).toBe(200);
     });
 
+    it('counts exactly within one process, concurrent requests and shares in flight included', async () => {
+      const gina = await signUp(app, 'gina@limits.example', 'Gina Co');
+      const headers = { authorization: `Bearer ${gina.token}` };
+      const sharing = servers[0].share(); // a share under way must not hide what it carries
+      const answers = await Promise.all(Array.from({ length: 3 * MAX }, () => servers[0].post(headers)));
+      await sharing;
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(MAX);
+      expect(answers.filter((a) => a.status === 429)).toHaveLength(2 * MAX);
+    });
+
     it('admits REST routes like /graphql: the same allowance, then RATE_LIMITED with Retry-After', async () => {
       const dave = await signUp(app, 'dave@limits.example', 'Dave Co');
       const headers = { authorization: `Bearer ${dave.token}`, 'x-organization-id': dave.tenant.id };

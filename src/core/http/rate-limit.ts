@@ -54,6 +54,8 @@ interface WindowCount {
   window: number;
   /** The total of every process, as of this process's last share. */
   shared: number;
+  /** Counted here and being shared (not in `shared` until the share answers). */
+  sharing: number;
   /** Counted here since. */
   pending: number;
 }
@@ -79,8 +81,9 @@ class SharedWindowCounts {
     const now = Date.now();
     const window = Math.floor(now / this.options.windowMs);
     let count = this.counts.get(key);
-    if (count?.window !== window) this.counts.set(key, (count = { window, shared: 0, pending: 0 }));
-    if (count.shared + count.pending >= max) return secondsUntil((window + 1) * this.options.windowMs - now);
+    if (count?.window !== window) this.counts.set(key, (count = { window, shared: 0, sharing: 0, pending: 0 }));
+    if (count.shared + count.sharing + count.pending >= max)
+      return secondsUntil((window + 1) * this.options.windowMs - now);
     count.pending++;
     // No timer while nothing is pending: an idle process keeps no timer alive.
     this.timer ??= setTimeout(() => void this.flush(), this.options.syncMs).unref();
@@ -105,7 +108,7 @@ class SharedWindowCounts {
       else if (count.pending) batch.push([key, count.pending]);
     }
     if (!batch.length) return;
-    for (const [key] of batch) this.counts.get(key)!.pending = 0;
+    for (const [key, n] of batch) Object.assign(this.counts.get(key)!, { pending: 0, sharing: n });
     // Sorted: two processes sharing the same keys lock their rows in the same order (no deadlock).
     batch.sort(([a], [b]) => (a < b ? -1 : 1));
     try {
@@ -125,14 +128,15 @@ class SharedWindowCounts {
       );
       for (const row of rows) {
         const count = this.counts.get(row.key.slice(KEY_PREFIX.length + 1));
-        if (count?.window === window) count.shared = row.points;
+        // The total includes what was being shared.
+        if (count?.window === window) Object.assign(count, { shared: row.points, sharing: 0 });
       }
       if (this.sweptWindow !== window) await this.sweep(window);
     } catch (error) {
       logger.warn({ err: error, keys: batch.length }, 'could not share request counts; will retry');
       for (const [key, n] of batch) {
         const count = this.counts.get(key);
-        if (count?.window === window) count.pending += n;
+        if (count?.window === window) Object.assign(count, { sharing: 0, pending: count.pending + n });
       }
       this.timer ??= setTimeout(() => void this.flush(), this.options.syncMs).unref();
     }
