@@ -1,18 +1,20 @@
 import type { GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import { Args, buildSchema, Ctx, Info, Query, Resolver } from 'type-graphql';
-import { toConnection } from '../src/core/graphql/connection';
+import { readKeysetPage, toConnection } from '../src/core/graphql/connection';
 import { selectsField } from '../src/core/graphql/selection';
 import type { RequestContext } from '../src/core/http/request-context';
 import { assertTenantSchema } from '../src/core/tenancy/tenant-schema';
 import { Customer } from '../src/modules/customers';
+import { CUSTOMER_COLUMNS } from '../src/modules/customers/customer.service';
 // The connection and args types are reused so the GraphQL work (validation, output shape) is identical.
 import { CustomerConnection, CustomersArgs } from '../src/modules/customers/customer.inputs';
+import { validateArgument } from '../src/core/validation/argument-validator';
 
 /**
  * Baseline b: the same page as the app's `customers`, but no tenant switch: the table
  * is named schema-qualified and the query runs on the pool with no transaction.
- * Everything else matches CustomerService.list (TypeORM query builder, columns, ORDER BY,
- * LIMIT, entity hydration), so the ratio to the scoped path isolates the switch.
+ * Everything else matches CustomerService.list (the same keyset read, columns, ORDER BY,
+ * LIMIT), so the ratio to the scoped path isolates the switch.
  */
 @Resolver()
 export class UnscopedCustomerResolver {
@@ -27,15 +29,11 @@ export class UnscopedCustomerResolver {
   ): Promise<CustomerConnection> {
     const schema = this.schemaBySlug.get(context.organizationRef ?? '');
     if (!schema) throw new Error(`Unknown bench tenant ${JSON.stringify(context.organizationRef)}`);
-    const query = context.dataSource.createQueryBuilder(Customer, 'c');
-    // TypeORM has no per-query schema for an entity: point the FROM at the qualified table.
-    query.expressionMap.mainAlias!.tablePath = `${assertTenantSchema(schema)}.customers`;
-    const totalCount = selectsField(info, 'totalCount') ? await query.clone().getCount() : 0;
-    const rows = await query
-      .orderBy('c.createdAt', 'ASC')
-      .addOrderBy('c.id', 'ASC')
-      .limit(args.first + 1)
-      .getMany();
+    const table = `"${assertTenantSchema(schema)}".customers`;
+    const totalCount = selectsField(info, 'totalCount')
+      ? Number((await context.dataSource.query(`SELECT count(*) AS n FROM ${table}`))[0].n)
+      : 0;
+    const rows = await readKeysetPage(context.dataSource.manager, Customer, table, CUSTOMER_COLUMNS, args);
     return { ...toConnection(rows, args.first), totalCount };
   }
 }
@@ -72,6 +70,6 @@ export function buildBenchSchema(
   return buildSchema({
     resolvers: [resolver.constructor],
     container: { get: () => resolver },
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    validateFn: validateArgument,
   });
 }

@@ -112,7 +112,7 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
   const { rateLimit, redisUrl } = config;
   const rateLimiter = createRequestRateLimiter({ ...rateLimit, redisUrl, dataSource: db.dataSource, logger });
   await rateLimiter.ready();
-  await services.endedSessions.start(); // before serving: tokens of sessions ended earlier are refused at once
+  await services.revocations.start(); // before serving: sessions ended and keys revoked earlier are refused at once
   const http = await createHttpApp({
     config,
     logger,
@@ -121,6 +121,7 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
     jobsState: () => services.jobs.state(),
     credentials: services.credentials,
     rateLimiter,
+    tenantRequestsPerMinute: services.tenantRequestsPerMinute,
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,
     routes: services.httpRoutes,
@@ -129,7 +130,7 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
   drains.push(() =>
     http
       .close()
-      .then(() => Promise.all([rateLimiter.close(), services.endedSessions.close()]))
+      .then(() => Promise.all([rateLimiter.close(), services.revocations.close()]))
       .then(() => undefined),
   );
   const port = await http.listen(config.port);

@@ -48,8 +48,10 @@ export interface HttpAppDependencies {
   jobsState: () => JobsState;
   /** Checks `tq_` API keys and ended sessions; without it API keys are refused (401). */
   credentials?: CredentialChecks;
-  /** Limits requests per API key, user or IP before anything runs; without it, none are limited. */
+  /** Limits requests per API key's organization, user or IP before anything runs; without it, none are limited. */
   rateLimiter?: RequestRateLimiter;
+  /** An organization's API-key requests per minute (its plan's; null: unlimited); without it, RATE_LIMIT_MAX. */
+  tenantRequestsPerMinute?: (tenantId: string) => Promise<number | null | undefined>;
   /** Counts requests toward their tenant's `api_calls`; without it, none are counted. */
   apiCalls?: Pick<ApiCallMeter, 'forRequest'>;
   /** Applies Stripe's events at POST /webhooks/stripe; without it the route does not exist. */
@@ -74,6 +76,8 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   const { config, logger, dataSource, schema } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // An ETag hashes every answer: GraphQL POSTs are never revalidated, and the REST routes send files.
+  app.set('etag', false);
   // X-Forwarded-For decides req.ip (per-IP throttling) only when it comes from a proxy TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
   app.use(observeRequests(logger));
@@ -133,8 +137,9 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
    * RATE_LIMITED (HTTP 429 with Retry-After) when `key` has used its allowance for the window.
    * Counted here: Apollo's plugins never see an error thrown while the context is built.
    */
-  const limitRate = async (res: Response, key: string) => {
-    const retryAfter = await deps.rateLimiter?.consume(key);
+  const limitRate = async (res: Response, key: string | undefined, max?: number) => {
+    if (!key || !deps.rateLimiter) return;
+    const retryAfter = await deps.rateLimiter.consume(key, max);
     if (retryAfter === undefined) return;
     metrics.rateLimitHits.inc({ limiter: 'requests' });
     res.setHeader('Retry-After', String(retryAfter));
@@ -171,7 +176,11 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
       throw error;
     }
     observation.principal = describePrincipal(principal);
-    await limitRate(res, rateLimitKey(principal, ip));
+    const perMinute =
+      principal.kind === 'api-key' ? await deps.tenantRequestsPerMinute?.(principal.tenantId) : undefined;
+    // A plan's per-minute rate, in the limiter's window.
+    const max = typeof perMinute === 'number' ? Math.ceil((perMinute * config.rateLimit.windowMs) / 60_000) : undefined;
+    if (perMinute !== null) await limitRate(res, rateLimitKey(principal, ip), max);
     const authorize = tenantAuthorizer(principal);
     const meterRequest = deps.apiCalls?.forRequest(principal);
     return {

@@ -38,6 +38,7 @@ import {
 } from '../modules/tickets';
 import { UserResolver } from '../modules/users';
 import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
+import { validateArgument } from '../core/validation/argument-validator';
 
 export const resolvers = [
   TenantResolver,
@@ -87,8 +88,8 @@ export async function buildAppSchema(container?: ContainerType): Promise<GraphQL
     container,
     // Every date-time input is range-checked by one scalar.
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    // Validation errors must not echo the submitted object back.
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    // class-validator imported once; validation errors must not echo the submitted object back.
+    validateFn: validateArgument,
   });
   return applyPolicies(schema);
 }

@@ -8,16 +8,25 @@ import { createLogger } from '../core/logging/logger';
 import { createMailTransport, MailOutbox, MailTemplates } from '../integrations/mail';
 import { MailboxReader } from '../integrations/imap';
 import { createLlmClient } from '../integrations/llm';
-import { ApiKeyResolver, ApiKeyService, ApiKeyUsageRecorder, createApiKeyStep } from '../modules/api-keys';
+import {
+  ApiKeyResolver,
+  ApiKeyService,
+  ApiKeyUsageRecorder,
+  createApiKeyStep,
+  REVOKED_API_KEYS_CHANNEL,
+  revokedApiKeysSource,
+} from '../modules/api-keys';
 import {
   AuthResolver,
   AuthService,
   AuthThrottle,
-  createEndedSessions,
+  ENDED_SESSIONS_CHANNEL,
+  endedSessionsSource,
   PasswordHasher,
   SessionService,
 } from '../modules/auth';
 import { JobRunner } from '../core/jobs/job-runner';
+import { RevocationFeed } from '../core/revocation/revocation-feed';
 import { SecretBox } from '../core/crypto/secret-box';
 import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
 import {
@@ -67,6 +76,7 @@ import {
   PlanCatalog,
   PlanResolver,
   PlanService,
+  RequestAllowance,
   UsageWarnings,
 } from '../modules/plans';
 import {
@@ -151,6 +161,7 @@ export function createServices(
   const planCatalog = new PlanCatalog(dataSource, config.plans.cacheTtlMs);
   const usageWarnings = new UsageWarnings({ outbox: mailOutbox, templates, config, now });
   const apiCalls = new ApiCallMeter({ dataSource, catalog: planCatalog, warnings: usageWarnings, config, logger, now });
+  const requestAllowance = new RequestAllowance(dataSource, planCatalog, config.plans.cacheTtlMs);
   const entitlements = new EntitlementService({ catalog: planCatalog, warnings: usageWarnings, config, apiCalls, now });
   const customers = new CustomerService(entitlements);
   const products = new ProductService();
@@ -182,16 +193,23 @@ export function createServices(
     templates,
     logger,
   });
+  // Access tokens end with their session, cached API keys with their revocation: API processes hold what was
+  // revoked, on one listener (LISTEN needs a direct connection).
+  const revocations = new RevocationFeed({
+    connectionString: config.database.jobsUrl ?? databaseUrl,
+    sources: [endedSessionsSource(dataSource, config.jwt), revokedApiKeysSource(dataSource, config.apiKeys.cacheTtlMs)],
+    logger,
+  });
+  const endedSessions = revocations.of(ENDED_SESSIONS_CHANNEL);
   const apiKeys = new ApiKeyService({
     dataSource,
     environment: config.isProduction ? 'live' : 'test',
     scopes: apiKeyScopes,
     usage: new ApiKeyUsageRecorder(dataSource, logger, config.apiKeys.usageFlushMs),
     entitlements,
+    cache: { ttlMs: config.apiKeys.cacheTtlMs, max: config.apiKeys.cacheMax },
+    revoked: revocations.of(REVOKED_API_KEYS_CHANNEL),
   });
-  // Access tokens end with their session: API processes hold the ended ones (LISTEN needs a direct connection).
-  const listenUrl = config.database.jobsUrl ?? databaseUrl;
-  const endedSessions = createEndedSessions({ dataSource, listenUrl, jwt: config.jwt, logger });
   const userAdmin = new UserAdminService(dataSource, (em, userId) => sessions.revokeAll(em, userId, 'USER_SUSPENDED'));
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
   const slaMonitor = new SlaMonitor({
@@ -373,6 +391,8 @@ export function createServices(
     auth,
     mailOutbox,
     apiKeys,
+    /** The revocation feed (ended sessions, revoked API keys): started before serving, closed after. */
+    revocations,
     endedSessions,
     /** What the HTTP app checks credentials with: API keys, and access tokens against ended sessions. */
     credentials: { authenticate: (secret: string) => apiKeys.authenticate(secret), endedSessions },
@@ -383,6 +403,8 @@ export function createServices(
     planCatalog,
     entitlements,
     apiCalls,
+    /** Requests per minute of an organization's API keys (its plan's), for the request rate limit. */
+    tenantRequestsPerMinute: (tenantId: string) => requestAllowance.perMinute(tenantId),
     payments,
     httpRoutes,
     secrets,

@@ -63,7 +63,7 @@ export async function startTestApp(
   // `now`: the services' clock (SLA, reminders, trials), for tests that move time on.
   const services = createServices(config, db.dataSource, db.url, { now: options.now });
   const schema = await buildAppSchema(services.container);
-  await services.endedSessions.start();
+  await services.revocations.start();
   const http = await createHttpApp({
     config,
     logger,
@@ -109,7 +109,7 @@ export async function startTestApp(
       await services.jobs.stop();
       await services.auth.whenIdle();
       await services.whatsApp.inbound.whenIdle();
-      await services.endedSessions.close();
+      await services.revocations.close();
       await services.apiKeys.flushUsage();
       await services.apiCalls.flush();
       await db.close();

@@ -78,6 +78,8 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: int(1, 1_000_000).default(20),
   AUTH_RATE_LIMIT_PER_HOUR: int(1, 1_000_000).default(20),
   API_KEY_USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
+  API_KEY_CACHE_SECONDS: int(1, 3600).default(60),
+  API_KEY_CACHE_MAX: int(1, 10_000_000).default(10_000),
   ONBOARDING_REMINDER_HOUR: int(0, 23).default(10),
   FRONTEND_URL: absoluteUrl.default('http://localhost:3000'),
   STRIPE_SECRET_KEY: optionalString,
@@ -109,6 +111,7 @@ const schema = z.object({
   ),
   RATE_LIMIT_MAX: int(1, 10_000_000).default(1000),
   RATE_LIMIT_WINDOW: int(1, 86_400_000).default(60_000),
+  RATE_LIMIT_SYNC_MS: int(10, 60_000).default(1000),
   REDIS_URL: optionalString.pipe(
     z
       .string()
@@ -245,6 +248,9 @@ export interface AppConfig {
   apiKeys: {
     /** `lastUsedAt` is kept in memory and written in one statement this often (and at shutdown). */
     usageFlushMs: number;
+    /** A verified key is kept in process this long at most (revocations drop it at once), at most `cacheMax` keys. */
+    cacheTtlMs: number;
+    cacheMax: number;
   };
   onboarding: {
     /** Local hour (0–23, in each tenant's timezone) from which onboarding reminders go out. */
@@ -277,7 +283,8 @@ export interface AppConfig {
   /**
    * Requests per principal (API key, user, else IP) per window, shared by every process through Redis or PostgreSQL.
    */
-  rateLimit: { max: number; windowMs: number };
+  /** Per user and per IP (an API key: its organization, at its plan's `requests_per_minute`); shared every `syncMs`. */
+  rateLimit: { max: number; windowMs: number; syncMs: number };
   /** Rate limits are kept in Redis when set, otherwise in PostgreSQL. */
   redisUrl?: string;
   plans: {
@@ -418,7 +425,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       rateLimitPerHour: e.AUTH_RATE_LIMIT_PER_HOUR,
     },
-    apiKeys: { usageFlushMs: e.API_KEY_USAGE_FLUSH_SECONDS * 1000 },
+    apiKeys: {
+      usageFlushMs: e.API_KEY_USAGE_FLUSH_SECONDS * 1000,
+      cacheTtlMs: e.API_KEY_CACHE_SECONDS * 1000,
+      cacheMax: e.API_KEY_CACHE_MAX,
+    },
     onboarding: { reminderHour: e.ONBOARDING_REMINDER_HOUR },
     frontendUrl,
     stripe: {
@@ -445,7 +456,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'hex') : undefined,
     previousEncryptionKeys: (e.ENCRYPTION_KEY_PREVIOUS?.split(',') ?? []).map((key) => Buffer.from(key.trim(), 'hex')),
-    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW },
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW, syncMs: e.RATE_LIMIT_SYNC_MS },
     redisUrl: e.REDIS_URL,
     plans: {
       trialPlan: e.TRIAL_PLAN,

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import type { Principal } from '../http/request-context';
 import { logContext, type LogContext } from '../logging/log-context';
 import { metrics } from './metrics';
@@ -42,7 +41,6 @@ const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
 const pathOf = (url: string | undefined) => (url ?? '/').split('?')[0];
 /** Express rewrites `req.url` inside mounted routers; the original is what the client asked for. */
 const requestPath = (req: IncomingMessage) => pathOf((req as Request).originalUrl ?? req.url);
-const isProbe = (req: IncomingMessage) => QUIET_ROUTES.has(requestPath(req));
 
 export function describePrincipal(principal: Principal): string {
   if (principal.kind === 'user') return `user:${principal.userId}`;
@@ -52,61 +50,72 @@ export function describePrincipal(principal: Principal): string {
 }
 
 /**
- * Assigns the request id (echoed as X-Request-Id), records HTTP metrics when the response is done
- * and runs the rest of the request in its log context (see `withRequestObservation` for after a body parser).
+ * A logger for the request line only: the line is built from whitelisted fields (never headers, bodies or query
+ * strings), so it needs none of the wildcard redaction the app's logger runs on arbitrary objects. Same destination,
+ * level and base fields as `logger`.
  */
-function identifyAndMeasure(req: Request, res: Response, next: NextFunction): void {
-  const incoming = req.get('x-request-id');
-  const observation: RequestObservation = {
-    requestId: incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID(),
-  };
-  res.locals.observation = observation;
-  res.setHeader('x-request-id', observation.requestId);
-  const started = process.hrtime.bigint();
-  res.once('finish', () => {
-    const path = requestPath(req);
-    const labels = { method: req.method, route: ROUTES.has(path) ? path : 'other', status: String(res.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpRequestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-  });
-  storage.run(observation, next);
+function requestLineLogger(logger: Logger): Logger {
+  const destination = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  return pino({ level: logger.level, base: logger.bindings() }, destination);
+}
+
+function levelOf(req: Request, res: ServerResponse, observation: RequestObservation, aborted: boolean): Level {
+  const probe = QUIET_ROUTES.has(requestPath(req));
+  if (probe && res.statusCode >= 500) return 'warn'; // a state (draining, database down), not a fault of ours
+  if (aborted || res.statusCode >= 500 || observation.internalError) return 'error';
+  if (res.statusCode >= 400) return 'warn';
+  return probe ? 'debug' : 'info';
 }
 
 /**
- * One JSON line per request: id, principal, tenant, operation, status, duration. Headers and query strings are not
- * logged.
+ * Assigns the request id (echoed as X-Request-Id), records HTTP metrics and writes the request's
+ * one JSON line when the response is done: id, principal, tenant, operation, outcome, status and
+ * duration. Runs the rest of the request in its log context (see `withRequestObservation` for after a body parser).
  */
-function requestLogger(logger: Logger): RequestHandler {
-  const withObservation = (res: ServerResponse, fields: object) => {
-    const { requestId, ...observed } = requestObservation(res);
-    return { requestId, ...fields, ...observed };
+function identifyMeasureAndLog(lines: Logger): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const incoming = req.get('x-request-id');
+    const observation: RequestObservation = {
+      requestId: incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+    };
+    res.locals.observation = observation;
+    res.setHeader('x-request-id', observation.requestId);
+    const started = process.hrtime.bigint();
+    const done = (aborted: boolean) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const path = requestPath(req);
+      const labels = { method: req.method, route: ROUTES.has(path) ? path : 'other', status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpRequestDuration.observe(labels, seconds);
+      const level = levelOf(req, res, observation, aborted);
+      if (!lines.isLevelEnabled(level)) return;
+      const { requestId, principal, tenantId, operationName, operationType, outcome } = observation;
+      const line = {
+        requestId,
+        req: { method: req.method, path },
+        res: { status: res.statusCode },
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        principal,
+        tenantId,
+        operationName,
+        operationType,
+        outcome,
+        aborted: aborted || undefined,
+      };
+      lines[level](line, `${req.method} ${path} ${res.statusCode}`);
+    };
+    res.once('finish', () => done(false));
+    // A client that went away before the answer was sent: still one line, as an error.
+    res.once('close', () => {
+      if (!res.writableFinished) done(true);
+    });
+    storage.run(observation, next);
   };
-  return pinoHttp({
-    logger,
-    genReqId: (_req: IncomingMessage, res: ServerResponse) => requestObservation(res).requestId,
-    customAttributeKeys: { responseTime: 'durationMs' },
-    serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, path: pathOf(req.url) }),
-      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-    },
-    customSuccessObject: (_req, res, fields) => withObservation(res, fields),
-    // A probe answering 503 reports a state (draining, database down), not a fault of ours: no stack trace.
-    customErrorObject: (req, res, _error, fields) =>
-      withObservation(res, isProbe(req) ? { ...fields, err: undefined } : fields),
-    customLogLevel: (req, res, error) => {
-      if (isProbe(req) && !error && res.statusCode >= 500) return 'warn';
-      if (error || res.statusCode >= 500 || requestObservation(res).internalError) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return isProbe(req) ? 'debug' : 'info';
-    },
-    customSuccessMessage: (req, res) => `${req.method} ${requestPath(req)} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${requestPath(req)} ${res.statusCode}`,
-  });
 }
 
 /** First middleware of the app: request id, HTTP metrics and the request log line. */
 export function observeRequests(logger: Logger): RequestHandler[] {
-  return [identifyAndMeasure, requestLogger(logger)];
+  return [identifyMeasureAndLog(requestLineLogger(logger))];
 }
 
 /**

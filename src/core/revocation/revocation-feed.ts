@@ -11,6 +11,8 @@ const RECONNECT_MAX_MS = 5_000;
 export interface RevocationSource {
   /** PostgreSQL channel on which the id of each revocation is sent (NOTIFY, delivered on commit). */
   channel: string;
+  /** Entries older than this cannot matter any more (the lifetime of what they revoke, or of its cached copy). */
+  retentionMs: number;
   /** Ids revoked within the last `withinMs`, with when, read on the listener's connection. */
   load(client: Client, withinMs: number): Promise<{ id: string; revokedAt: Date }[]>;
   /** Whether one id is revoked, asked of the database while the listener is down (the app's pool). */
@@ -20,23 +22,29 @@ export interface RevocationSource {
 export interface RevocationFeedOptions {
   /** A direct connection (LISTEN holds a session: never a transaction-mode pooler). */
   connectionString: string;
-  source: RevocationSource;
-  /** Entries older than this cannot matter any more (the lifetime of what they revoke). */
-  retentionMs: number;
+  /** What is revoked (ended sessions, API keys): one listener connection serves them all. */
+  sources: RevocationSource[];
   logger: Logger;
   applicationName?: string;
 }
 
+/** Whether one id of one source is revoked. */
+export interface RevocationCheck {
+  isRevoked(id: string): Promise<boolean>;
+}
+
 /**
- * A per-process set of revoked ids (ended sessions), loaded at start and kept current by
- * LISTEN, so checking one costs no database round trip. When the listener connection drops,
+ * Per-process sets of revoked ids (ended sessions, revoked API keys), one per source, loaded
+ * at start and kept current by LISTEN on one connection, so checking one costs no database
+ * round trip. When the listener connection drops,
  * it reconnects, LISTENs again and reloads (what was sent meanwhile is in the table); for
  * up to STALE_AFTER_MS the set is trusted, after that every check asks the database until
  * the set is current again. Nothing is ever accepted on the strength of a set that missed
  * notifications for longer than that.
  */
 export class RevocationFeed {
-  private readonly revoked = new Map<string, number>();
+  /** Per channel: revoked id → when. */
+  private readonly revoked = new Map<string, Map<string, number>>();
   private client?: Client;
   /** Since when the set may have missed notifications; undefined while it is current. */
   private downSince: number | undefined = Date.now();
@@ -45,7 +53,9 @@ export class RevocationFeed {
   private heartbeat?: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly options: RevocationFeedOptions) {}
+  constructor(private readonly options: RevocationFeedOptions) {
+    for (const source of options.sources) this.revoked.set(source.channel, new Map());
+  }
 
   /** Connects, listens and loads; rejects when the first attempt fails (the process should not serve). */
   async start(): Promise<void> {
@@ -54,10 +64,19 @@ export class RevocationFeed {
     this.heartbeat.unref();
   }
 
+  /** The check of one source (its channel). */
+  of(channel: string): RevocationCheck {
+    const source = this.options.sources.find((s) => s.channel === channel);
+    if (!source) throw new Error(`The revocation feed does not listen on ${channel}`);
+    const revoked = this.revoked.get(channel)!;
+    return { isRevoked: async (id) => this.check(source, revoked, id) };
+  }
+
+  /** Whether `id` is revoked in any source (a feed of one source, or ids unique across them). */
   async isRevoked(id: string): Promise<boolean> {
-    if (this.revoked.has(id)) return true;
-    if (this.downSince === undefined || Date.now() - this.downSince < STALE_AFTER_MS) return false;
-    return this.options.source.lookup(id);
+    for (const source of this.options.sources)
+      if (await this.check(source, this.revoked.get(source.channel)!, id)) return true;
+    return false;
   }
 
   /** Whether the set is current (the listener is up and loaded). */
@@ -74,8 +93,14 @@ export class RevocationFeed {
     await client?.end().catch(() => undefined);
   }
 
+  private check(source: RevocationSource, revoked: Map<string, number>, id: string): Promise<boolean> | boolean {
+    if (revoked.has(id)) return true;
+    if (this.downSince === undefined || Date.now() - this.downSince < STALE_AFTER_MS) return false;
+    return source.lookup(id);
+  }
+
   private async connect(): Promise<void> {
-    const { connectionString, source, retentionMs, applicationName } = this.options;
+    const { connectionString, sources, applicationName } = this.options;
     const client = new Client({
       connectionString,
       keepAlive: true,
@@ -84,13 +109,16 @@ export class RevocationFeed {
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => {
-      if (message.channel === source.channel && message.payload) this.revoked.set(message.payload, Date.now());
+      if (message.payload) this.revoked.get(message.channel)?.set(message.payload, Date.now());
     });
     try {
       await client.connect();
       // LISTEN before loading: whatever commits in between arrives as a notification.
-      await client.query(`LISTEN "${source.channel}"`);
-      for (const row of await source.load(client, retentionMs)) this.revoked.set(row.id, row.revokedAt.getTime());
+      for (const source of sources) await client.query(`LISTEN "${source.channel}"`);
+      for (const source of sources) {
+        const revoked = this.revoked.get(source.channel)!;
+        for (const row of await source.load(client, source.retentionMs)) revoked.set(row.id, row.revokedAt.getTime());
+      }
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
@@ -128,8 +156,11 @@ export class RevocationFeed {
 
   /** Probes the listener (a dead one is replaced) and forgets entries that can no longer matter. */
   private async beat(): Promise<void> {
-    const oldest = Date.now() - this.options.retentionMs;
-    for (const [id, at] of this.revoked) if (at < oldest) this.revoked.delete(id);
+    for (const source of this.options.sources) {
+      const oldest = Date.now() - source.retentionMs;
+      const revoked = this.revoked.get(source.channel)!;
+      for (const [id, at] of revoked) if (at < oldest) revoked.delete(id);
+    }
     const client = this.client;
     if (!client) return;
     let timer: NodeJS.Timeout | undefined;

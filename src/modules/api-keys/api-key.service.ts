@@ -1,6 +1,8 @@
+import { LRUCache } from 'lru-cache';
 import type { DataSource, EntityManager } from 'typeorm';
 import { BadUserInputError, NotFoundError } from '../../core/errors/app-error';
 import type { Principal } from '../../core/http/request-context';
+import type { RevocationCheck, RevocationSource } from '../../core/revocation/revocation-feed';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import type { OnboardingStepDefinition } from '../onboarding';
@@ -35,15 +37,55 @@ export interface ApiKeyServiceDependencies {
   usage: ApiKeyUsageRecorder;
   /** API access is a plan feature (`api_access`). */
   entitlements: Pick<EntitlementService, 'requireFeature'>;
+  /** Verified keys kept in process: how long at most, how many. */
+  cache: { ttlMs: number; max: number };
+  /** The revocation feed's check of `REVOKED_API_KEYS_CHANNEL`; without it nothing is cached. */
+  revoked?: RevocationCheck;
+}
+
+/** What the trigger of migration 1765018000000 notifies on with the id of each revoked (or deleted) key. */
+export const REVOKED_API_KEYS_CHANNEL = 'tenantql_revoked_api_keys';
+/** A cached copy made just before a revocation lives `ttlMs` more: the feed keeps the entry a little longer. */
+const RETENTION_MARGIN_MS = 60_000;
+
+interface VerifiedKey {
+  id: string;
+  tenantId: string;
+  scopes: string[];
+  expiresAt: number | null;
+}
+
+/** Revoked API keys as a source of the process's revocation feed. */
+export function revokedApiKeysSource(dataSource: DataSource, cacheTtlMs: number): RevocationSource {
+  return {
+    channel: REVOKED_API_KEYS_CHANNEL,
+    retentionMs: cacheTtlMs + RETENTION_MARGIN_MS,
+    load: async (client, withinMs) =>
+      (
+        await client.query<{ id: string; revokedAt: Date }>(
+          `SELECT id::text, revoked_at AS "revokedAt" FROM public.api_keys
+            WHERE revoked_at > now() - $1 * interval '1 millisecond'`,
+          [withinMs],
+        )
+      ).rows,
+    // While the listener is down: a key revoked or gone is refused.
+    lookup: async (id) =>
+      (await dataSource.query('SELECT 1 FROM public.api_keys WHERE id = $1 AND revoked_at IS NULL', [id])).length === 0,
+  };
 }
 
 /**
- * API keys of organizations. Every request with a key looks it up by the SHA-256 of
- * the secret (unique index, one round trip, no cache): a new key works at once and a
- * revoked one stops at once, in every process.
+ * API keys of organizations. A presented key is looked up by the SHA-256 of the secret
+ * (unique index, one round trip) the first time, then kept in a bounded in-process cache
+ * for a short while: a new key works at once, and a revoked one stops at once in every
+ * process, since the revocation feed (NOTIFY on commit) is checked on every use.
  */
 export class ApiKeyService {
-  constructor(private readonly deps: ApiKeyServiceDependencies) {}
+  private readonly verified: LRUCache<string, VerifiedKey>;
+
+  constructor(private readonly deps: ApiKeyServiceDependencies) {
+    this.verified = new LRUCache({ max: deps.cache.max, ttl: deps.cache.ttlMs });
+  }
 
   get scopes(): readonly string[] {
     return this.deps.scopes;
@@ -51,6 +93,20 @@ export class ApiKeyService {
 
   async authenticate(presented: string): Promise<ApiKeyPrincipal> {
     if (!isWellFormedApiKey(presented)) throw new InvalidApiKeyError('INVALID_API_KEY');
+    const hash = hashApiKeySecret(presented);
+    const cacheKey = hash.toString('base64');
+    const key = this.verified.get(cacheKey) ?? (await this.lookUp(hash, cacheKey));
+    if (await this.deps.revoked?.isRevoked(key.id)) {
+      this.verified.delete(cacheKey);
+      throw new InvalidApiKeyError('API_KEY_REVOKED');
+    }
+    if (key.expiresAt !== null && key.expiresAt <= Date.now()) throw new InvalidApiKeyError('API_KEY_EXPIRED');
+    this.deps.usage.record(key.id);
+    return { kind: 'api-key', apiKeyId: key.id, tenantId: key.tenantId, scopes: key.scopes };
+  }
+
+  /** The key in the database; cached once verified (only with a revocation feed to drop it). */
+  private async lookUp(hash: Buffer, cacheKey: string): Promise<VerifiedKey> {
     const [key]: {
       id: string;
       tenant_id: string;
@@ -59,13 +115,18 @@ export class ApiKeyService {
       revoked_at: Date | null;
     }[] = await this.deps.dataSource.query(
       'SELECT id, tenant_id, scopes, expires_at, revoked_at FROM public.api_keys WHERE secret_hash = $1',
-      [hashApiKeySecret(presented)],
+      [hash],
     );
     if (!key) throw new InvalidApiKeyError('INVALID_API_KEY');
     if (key.revoked_at) throw new InvalidApiKeyError('API_KEY_REVOKED');
-    if (key.expires_at && key.expires_at.getTime() <= Date.now()) throw new InvalidApiKeyError('API_KEY_EXPIRED');
-    this.deps.usage.record(key.id);
-    return { kind: 'api-key', apiKeyId: key.id, tenantId: key.tenant_id, scopes: key.scopes };
+    const verified = {
+      id: key.id,
+      tenantId: key.tenant_id,
+      scopes: key.scopes,
+      expiresAt: key.expires_at?.getTime() ?? null,
+    };
+    if (this.deps.revoked) this.verified.set(cacheKey, verified);
+    return verified;
   }
 
   /** Stores only the hash; the secret goes back to the caller once. */

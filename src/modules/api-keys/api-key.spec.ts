@@ -11,6 +11,7 @@ import { apiKeyScopes } from '../../app/permissions';
 import { signUp, type TestAccount } from '../../../test/support/accounts';
 import { blankRefused, refusal } from '../../../test/support/input-errors';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
+import { sleep, waitFor } from '../../../test/faults/dedicated-postgres';
 
 describe('API keys (HTTP, real PostgreSQL)', () => {
   let app: TestApp;
@@ -157,9 +158,24 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
     } finally {
       lookups.mockRestore();
     }
-    await app.dataSource.query(`UPDATE public.api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
-      apiKey.id,
-    ]);
+    expect(apiKey.id).toBeDefined();
+  });
+
+  it('refuses an expiring key once it expires, though it is cached', async () => {
+    const res = await app.gql(
+      CreateApiKeyDocument,
+      {
+        input: {
+          name: 'short-lived',
+          scopes: ['customers:read'],
+          expiresAt: new Date(Date.now() + 1_000).toISOString(),
+        },
+      },
+      { bearer: owner.token, org: owner.tenant.slug },
+    );
+    const { secret } = res.data!.createApiKey;
+    expect((await app.gql(CustomersDocument, {}, withHeader(secret))).errors).toBeUndefined();
+    await sleep(1_100);
     const expired = await app.gql(CustomersDocument, {}, withHeader(secret));
     expect(expired.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'API_KEY_EXPIRED' });
   });
@@ -227,7 +243,21 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
     });
     afterAll(() => other.close());
 
-    it('a new key works at once everywhere, and revoking it rejects it at once everywhere', async () => {
+    it('a new key works at once everywhere; once cached, each process uses it without a lookup', async () => {
+      const { secret } = await createKey(['customers:read']);
+      for (const server of [app, other])
+        expect((await server.gql(CustomersDocument, {}, withBearer(secret))).errors).toBeUndefined();
+      const lookups = jest.spyOn(other.dataSource, 'query');
+      try {
+        for (let i = 0; i < 3; i++)
+          expect((await other.gql(CustomersDocument, {}, withBearer(secret))).errors).toBeUndefined();
+        expect(lookups.mock.calls.filter(([sql]) => String(sql).includes('FROM public.api_keys'))).toEqual([]);
+      } finally {
+        lookups.mockRestore();
+      }
+    });
+
+    it('revoking a key rejects it at once in the process that revoked it, within 1 s in one that had it cached', async () => {
       const { secret, apiKey } = await createKey(['customers:read']);
       for (const server of [app, other])
         expect((await server.gql(CustomersDocument, {}, withBearer(secret))).errors).toBeUndefined();
@@ -238,11 +268,23 @@ describe('API keys (HTTP, real PostgreSQL)', () => {
         { bearer: owner.token, org: owner.tenant.slug },
       );
       expect(revoked.data!.revokeApiKey.revokedAt).not.toBeNull();
+      const started = Date.now();
+      // The revocation reaches every process with the commit (NOTIFY): the first refused answer is the measure.
+      const refusedBy = (server: TestApp) =>
+        waitFor(
+          'the revoked key refused',
+          async () => {
+            const res = await server.gql(CustomersDocument, {}, withBearer(secret));
+            return res.status === 401 ? res : undefined;
+          },
+          1_000,
+          10,
+        );
       for (const server of [app, other]) {
-        const res = await server.gql(CustomersDocument, {}, withBearer(secret));
-        expect(res.status).toBe(401);
+        const res = await refusedBy(server);
         expect(res.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'API_KEY_REVOKED' });
       }
+      expect(Date.now() - started).toBeLessThan(1_000);
     });
   });
 });

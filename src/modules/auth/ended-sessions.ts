@@ -8,9 +8,11 @@ export const ENDED_SESSIONS_CHANNEL = 'tenantql_ended_sessions';
 /** verifyAccessToken's clock tolerance, plus a margin: an entry is kept until no token it refuses can be valid. */
 const RETENTION_MARGIN_MS = 60_000;
 
-function endedSessionsSource(dataSource: DataSource): RevocationSource {
+/** Ended sessions as a source of the process's revocation feed (one listener for every source). */
+export function endedSessionsSource(dataSource: DataSource, jwt: AppConfig['jwt']): RevocationSource {
   return {
     channel: ENDED_SESSIONS_CHANNEL,
+    retentionMs: jwt.expirationHours * 3_600_000 + RETENTION_MARGIN_MS,
     load: async (client, withinMs) =>
       (
         await client.query<{ id: string; revokedAt: Date }>(
@@ -36,8 +38,7 @@ export function createEndedSessions(options: {
 }): RevocationFeed {
   return new RevocationFeed({
     connectionString: options.listenUrl,
-    source: endedSessionsSource(options.dataSource),
-    retentionMs: options.jwt.expirationHours * 3_600_000 + RETENTION_MARGIN_MS,
+    sources: [endedSessionsSource(options.dataSource, options.jwt)],
     logger: options.logger,
   });
 }

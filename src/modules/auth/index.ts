@@ -5,4 +5,4 @@ export { SessionService } from './session.service';
 export { PasswordHasher } from './password-hasher';
 export { verifyAccessToken, InvalidAccessTokenError } from './access-token';
 export { newSecureToken, hashSecureToken } from './secure-token';
-export { createEndedSessions, ENDED_SESSIONS_CHANNEL } from './ended-sessions';
+export { createEndedSessions, ENDED_SESSIONS_CHANNEL, endedSessionsSource } from './ended-sessions';

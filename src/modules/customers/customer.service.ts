@@ -1,10 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { NotFoundError } from '../../core/errors/app-error';
-import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
+import { likePattern, readKeysetPage, toConnection } from '../../core/graphql/connection';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import type { EntitlementService } from '../plans';
 import { Customer } from './customer.entity';
 import type { CreateCustomerInput, UpdateCustomerInput } from './customer.inputs';
+
+/** Every column, as the entity's properties. */
+export const CUSTOMER_COLUMNS = 'id, name, email, phone, created_at AS "createdAt", updated_at AS "updatedAt"';
 
 export interface CustomerListOptions {
   first: number;
@@ -54,24 +57,23 @@ export class CustomerService {
     return customer;
   }
 
-  /** Keyset page ordered by (createdAt, id); the count is only run when asked for. */
+  /** Keyset page ordered by (createdAt, id), in plain SQL (a hot path); the count is only run when asked for. */
   async list(em: EntityManager, options: CustomerListOptions) {
-    const query = em.createQueryBuilder(Customer, 'c');
-    if (options.search?.trim()) {
-      query.where('(c.name ILIKE :pattern OR c.email ILIKE :pattern OR c.phone ILIKE :pattern)', {
-        pattern: likePattern(options.search.trim()),
-      });
-    }
-    const totalCount = options.withTotalCount ? await query.clone().getCount() : 0;
-    if (options.after) {
-      const cursor = decodeCursor(options.after);
-      query.andWhere('(c.createdAt, c.id) > (:createdAt, :id)', cursor);
-    }
-    const rows = await query
-      .orderBy('c.createdAt', 'ASC')
-      .addOrderBy('c.id', 'ASC')
-      .limit(options.first + 1)
-      .getMany();
+    const search = options.search?.trim();
+    const filter = search
+      ? { where: 'name ILIKE $1 OR email ILIKE $1 OR phone ILIKE $1', params: [likePattern(search)] }
+      : {};
+    const totalCount = options.withTotalCount
+      ? Number(
+          (
+            await em.query(
+              `SELECT count(*) AS n FROM customers${search ? ` WHERE ${filter.where}` : ''}`,
+              filter.params,
+            )
+          )[0].n,
+        )
+      : 0;
+    const rows = await readKeysetPage(em, Customer, 'customers', CUSTOMER_COLUMNS, { ...options, ...filter });
     return { ...toConnection(rows, options.first), totalCount };
   }
 }

@@ -4,6 +4,7 @@ export { PlanService, type PlanActivation } from './plan.service';
 export { EntitlementService } from './entitlement.service';
 export { PlanCatalog, type CatalogPlan } from './plan-catalog';
 export { ApiCallMeter } from './api-call-meter';
+export { RequestAllowance } from './request-allowance';
 export { UsageWarnings, upgradeUrl } from './usage-warnings';
 export { seedPlanCatalog, type SeedOutcome } from './plan-defaults';
 export { USAGE_METRICS, PLAN_FEATURES, LimitPeriod, type UsageMetric, type PlanFeature } from './usage-metric';

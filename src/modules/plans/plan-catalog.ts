@@ -1,6 +1,6 @@
 import type { Queryable } from '../../core/database/public-migrator';
 import { PlanCode } from './plan-code';
-import { PLAN_FEATURES, USAGE_METRICS, type PlanFeature, type UsageMetric } from './usage-metric';
+import { PLAN_FEATURES, REQUESTS_PER_MINUTE, USAGE_METRICS, type PlanFeature, type UsageMetric } from './usage-metric';
 
 export interface CatalogPlan {
   code: PlanCode;
@@ -13,6 +13,8 @@ export interface CatalogPlan {
   limits: Record<UsageMetric, number | null>;
   /** Every feature: a feature without a row in `plan_features` is off. */
   features: Record<PlanFeature, boolean>;
+  /** Its organizations' API-key requests per minute: null = not limited, undefined (no row) = RATE_LIMIT_MAX. */
+  requestsPerMinute: number | null | undefined;
 }
 
 interface PlanRow {
@@ -35,6 +37,7 @@ const toCatalogPlan = (row: PlanRow): CatalogPlan => ({
     Object.keys(USAGE_METRICS).map((m) => [m, m in row.limits ? row.limits[m] : 0]),
   ) as CatalogPlan['limits'],
   features: Object.fromEntries(PLAN_FEATURES.map((f) => [f, row.features[f] === true])) as CatalogPlan['features'],
+  requestsPerMinute: row.limits[REQUESTS_PER_MINUTE],
 });
 
 /**

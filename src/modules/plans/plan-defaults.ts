@@ -1,6 +1,6 @@
 import type { Queryable } from '../../core/database/public-migrator';
 import { PlanCode } from './plan-code';
-import type { PlanFeature, UsageMetric } from './usage-metric';
+import { REQUESTS_PER_MINUTE, type PlanFeature, type UsageMetric } from './usage-metric';
 
 /**
  * The catalogue a new installation starts with (the plans migration seeds it) and that
@@ -35,6 +35,17 @@ export const DEFAULT_LIMITS: Record<PlanCode, Record<UsageMetric, number | null>
     quotes: 5_000,
   },
   ENTERPRISE: { invoices: null, customers: null, team_members: null, api_calls: null, tickets: null, quotes: null },
+};
+
+/**
+ * Requests per minute an organization's API keys may make together (the request rate limit, shared by every API
+ * process; docs/operations.md). null = not limited. Members signed in have RATE_LIMIT_MAX each instead.
+ */
+export const DEFAULT_REQUESTS_PER_MINUTE: Record<PlanCode, number | null> = {
+  FREE: 300,
+  STARTER: 3_000,
+  PROFESSIONAL: 12_000,
+  ENTERPRISE: 60_000,
 };
 
 /** The cheapest plan with each feature; every plan ranked at or above it has it. */
@@ -103,7 +114,8 @@ export async function seedPlanCatalog(db: Queryable): Promise<SeedOutcome[]> {
     });
   }
   for (const plan of DEFAULT_PLANS) {
-    for (const [metric, limit] of Object.entries(DEFAULT_LIMITS[plan.code])) {
+    const limits = { ...DEFAULT_LIMITS[plan.code], [REQUESTS_PER_MINUTE]: DEFAULT_REQUESTS_PER_MINUTE[plan.code] };
+    for (const [metric, limit] of Object.entries(limits)) {
       const { row, created } = await insertOrKeep<{ limit_value: number | null }>(
         db,
         'plan_limits',

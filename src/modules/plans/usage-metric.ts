@@ -20,6 +20,9 @@ export const USAGE_METRICS = {
 
 export type UsageMetric = keyof typeof USAGE_METRICS;
 
+/** A plan limit that is a rate, not a usage count (`public.plan_limits` row; no counter). */
+export const REQUESTS_PER_MINUTE = 'requests_per_minute';
+
 /** Features a plan switches on or off (`public.plan_features`). */
 export const PLAN_FEATURES = ['api_access', 'whatsapp_channel', 'ai_quote_generation', 'sla_policies'] as const;
 export type PlanFeature = (typeof PLAN_FEATURES)[number];
