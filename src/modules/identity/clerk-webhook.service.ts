@@ -1,5 +1,6 @@
 import { Webhook, WebhookVerificationError } from 'svix';
 import type { DataSource, EntityManager } from 'typeorm';
+import { rawWrite } from '../../core/database/raw-write';
 import { ConflictError } from '../../core/errors/app-error';
 import type { MembershipService } from '../memberships';
 import type { TenantService } from '../tenants';
@@ -188,7 +189,10 @@ export class ClerkWebhookService {
     const primary = data.email_addresses?.find((address) => address.id === data.primary_email_address_id);
     if (!data.id || !primary?.email_address) return 'IGNORED';
     const emailVerified = primary.verification?.status === 'verified';
-    const [identity]: { user_id: string }[] = await em.query(
+    const {
+      rows: [identity],
+    } = await rawWrite<{ user_id: string }>(
+      em,
       `UPDATE public.external_identities SET email = $3, email_verified = $4, profile_event_at = $5, updated_at = now()
         WHERE provider = $1 AND subject = $2 AND (profile_event_at IS NULL OR profile_event_at <= $5)
         RETURNING user_id`,
@@ -210,7 +214,10 @@ export class ClerkWebhookService {
    */
   private async userDeleted(em: EntityManager, data: ClerkData): Promise<ClerkWebhookOutcome> {
     if (!data.id) return 'IGNORED';
-    const [identity]: { user_id: string }[] = await em.query(
+    const {
+      rows: [identity],
+    } = await rawWrite<{ user_id: string }>(
+      em,
       'DELETE FROM public.external_identities WHERE provider = $1 AND subject = $2 RETURNING user_id',
       [this.provider, data.id],
     );
