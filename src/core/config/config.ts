@@ -361,7 +361,10 @@ const providerEntry = z.object({
   ownerRole: z.string().min(1).optional(),
 });
 
-/** OIDC_ISSUER_URL + OIDC_AUDIENCE first (the primary provider: Clerk webhooks and createTenant use it), then OIDC_PROVIDERS. */
+/**
+ * OIDC_ISSUER_URL + OIDC_AUDIENCE first (the primary provider, which Clerk webhooks and createTenant's
+ * externalOrganizationId name), then OIDC_PROVIDERS.
+ */
 function oidcProviders(e: Env): { providers: OidcProviderConfig[]; problems: string[] } {
   const problems: string[] = [];
   const providers: OidcProviderConfig[] = [];

@@ -13,7 +13,9 @@ export interface OrganizationClaims {
 /** Clerk's session-token claims: v1 `org_id`/`org_role`/`org_slug`, v2 `o.id`/`o.rol`/`o.slg`. */
 const CLERK_PATHS = { org: ['org_id', 'o.id'], role: ['org_role', 'o.rol'], slug: ['org_slug', 'o.slg'] };
 
+/** A claim named exactly `path` (Auth0's namespaced `https://…/role`), else the dotted path into nested claims. */
 function claimAt(payload: JWTPayload, path: string): unknown {
+  if (path in payload) return payload[path];
   return path
     .split('.')
     .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], payload);
