@@ -23,7 +23,9 @@ describe('npm run doctor: identity providers (real oidc-provider)', () => {
     const check = report.checks.find((c) => c.name === 'identity providers');
     expect(check).toMatchObject({ status: 'fail' });
     expect(check!.details).toEqual([
-      expect.stringMatching(new RegExp(`^${provider.issuer}: discovery and JWKS reachable \\(.*/jwks, 1 key\\(s\\)\\)$`)),
+      expect.stringMatching(
+        new RegExp(`^${provider.issuer}: discovery and JWKS reachable \\(.*/jwks, 1 key\\(s\\)\\)$`),
+      ),
       expect.stringMatching(new RegExp(`^${dead}: `)),
     ]);
   });
