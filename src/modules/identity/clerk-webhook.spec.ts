@@ -159,6 +159,18 @@ describe('Clerk webhooks (signed by the svix package) and auto-provisioning (rea
       [hal],
     );
     expect(user).toEqual({ email: 'hal@h.test', first_name: 'Hal', verified: true });
+    // An address the provider has not verified never becomes the account's.
+    const unverified = await deliver('user.updated', {
+      id: 'user_hal',
+      first_name: 'Hal',
+      last_name: 'Jordan',
+      primary_email_address_id: 'idn_2',
+      email_addresses: [{ id: 'idn_2', email_address: 'hal@elsewhere.test', verification: { status: 'unverified' } }],
+      updated_at: Date.now() + 1,
+    });
+    expect(unverified.body.outcome).toBe('APPLIED');
+    const [kept] = await app.dataSource.query('SELECT email FROM public.users WHERE id = $1', [hal]);
+    expect(kept.email).toBe('hal@h.test');
 
     expect((await deliver('user.deleted', { id: 'user_hal', deleted: true })).body.outcome).toBe('APPLIED');
     expect(await userIdOf('user_hal')).toBeUndefined();

@@ -195,6 +195,19 @@ describe('sign-in through an OpenID provider (real oidc-provider issuing RS256 t
     expect(reasonOf(rotatedOut)).toBe('UNKNOWN_SIGNING_KEY');
   }, 30_000);
 
+  it('refuses a suspended account', async () => {
+    const sam = await token('user_sam', { email: 'sam@s.test', email_verified: true });
+    const me = await asProvider(sam, ME);
+    const { id } = (me.data as { me: { id: string } }).me;
+    await app.dataSource.query('UPDATE public.users SET suspended_at = now() WHERE id = $1', [id]);
+    const refused = await asProvider(sam, ME);
+    expect({ status: refused.status, code: codeOf(refused), reason: reasonOf(refused) }).toEqual({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+      reason: 'ACCOUNT_SUSPENDED',
+    });
+  });
+
   it('counts verifications by outcome on /metrics', async () => {
     const text = await (await fetch(`${app.url}/metrics`)).text();
     expect(text).toMatch(/tenantql_oidc_verifications_total\{outcome="success"\} [1-9]/);

@@ -73,15 +73,18 @@ export class UserService {
     );
   }
 
-  /** Names, and the address when no other account has it; a verified address stays verified. */
+  /**
+   * Names, and the address when the provider verified it and no other account has it: an account's sign-in
+   * address never becomes one nobody confirmed.
+   */
   async updateExternal(manager: EntityManager, userId: string, profile: ExternalProfile): Promise<void> {
     await manager.query(
       `UPDATE public.users u SET first_name = $2, last_name = $3, updated_at = now(),
-              email = CASE WHEN other.taken THEN u.email ELSE $4 END,
-              email_verified_at = CASE WHEN other.taken THEN u.email_verified_at
-                                       WHEN $5 THEN coalesce(u.email_verified_at, now())
-                                       WHEN lower(u.email) = lower($4) THEN u.email_verified_at END
-         FROM (SELECT EXISTS (SELECT 1 FROM public.users WHERE lower(email) = lower($4) AND id <> $1) AS taken) other
+              email = CASE WHEN other.usable THEN $4 ELSE u.email END,
+              email_verified_at = CASE WHEN other.usable THEN coalesce(u.email_verified_at, now())
+                                       ELSE u.email_verified_at END
+         FROM (SELECT $5::boolean AND NOT EXISTS (
+                 SELECT 1 FROM public.users WHERE lower(email) = lower($4) AND id <> $1) AS usable) other
         WHERE u.id = $1`,
       [userId, profile.firstName.slice(0, 100), profile.lastName.slice(0, 100), profile.email, profile.emailVerified],
     );
