@@ -108,23 +108,7 @@ export class ProviderSignIn {
       if (known) return known;
       const existing = profile.email ? await this.deps.users.findByEmail(profile.email, { manager: em }) : null;
       const linked = existing && profile.email && profile.emailVerified ? existing : null;
-      const userId =
-        linked?.id ??
-        (
-          await this.deps.users.createExternal(
-            em,
-            profile.email && !existing
-              ? profile
-              : {
-                  firstName: '',
-                  lastName: '',
-                  ...profile,
-                  email: placeholderEmail(provider.issuer, payload.sub),
-                  emailVerified: false,
-                },
-            secretHash,
-          )
-        ).id;
+      const userId = linked?.id ?? (await this.createAccount(em, verified, profile, !existing, secretHash));
       await em.query(
         `INSERT INTO public.external_identities (provider, subject, user_id, email, email_verified, created_user)
          VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -140,6 +124,25 @@ export class ProviderSignIn {
       await this.deps.externalTenants.applyAnnounced(em, provider.issuer, { subject: payload.sub });
       return (await this.lookup(provider.issuer, payload.sub, claims, em))!;
     });
+  }
+
+  /** A new account: with the token's address, or a placeholder when it has none that is free to use. */
+  private async createAccount(
+    em: EntityManager,
+    { provider, payload }: VerifiedProviderToken,
+    profile: ReturnType<typeof profileOf>,
+    addressFree: boolean,
+    secretHash: string,
+  ): Promise<string> {
+    const placeholder = {
+      firstName: '',
+      lastName: '',
+      ...profile,
+      email: placeholderEmail(provider.issuer, payload.sub),
+      emailVerified: false,
+    };
+    const usable = addressFree && profile.email ? profile : placeholder;
+    return (await this.deps.users.createExternal(em, usable, secretHash)).id;
   }
 
   /**
