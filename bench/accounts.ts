@@ -22,13 +22,13 @@ const CREATE_CUSTOMER = 'mutation Create($input: CreateCustomerInput!) { createC
 const PUBLIC_FIELD = '{ __typename }';
 const CUSTOMERS_PAGE = '{ customers(first: 10) { edges { node { id name email } } pageInfo { hasNextPage } } }';
 
-interface Variant {
+export interface Variant {
   label: string;
   query: string;
   headers: Record<string, string>;
 }
 
-interface LoadFigures {
+export interface LoadFigures {
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -37,7 +37,7 @@ interface LoadFigures {
   serverCpuMs?: number;
 }
 
-async function post(baseUrl: string, query: string, variables: object, headers: Record<string, string> = {}) {
+export async function post(baseUrl: string, query: string, variables: object, headers: Record<string, string> = {}) {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -59,7 +59,7 @@ const signUpInput = (run: string, i: number) => ({
   },
 });
 
-async function load(
+export async function load(
   context: BenchContext,
   baseUrl: string,
   variant: Variant,
@@ -91,7 +91,7 @@ async function load(
   };
 }
 
-function averageOf(runs: LoadFigures[]): LoadFigures {
+export function averageOf(runs: LoadFigures[]): LoadFigures {
   const mean = (pick: (f: LoadFigures) => number | undefined) => {
     const values = runs.map(pick);
     return values.some((v) => v === undefined)

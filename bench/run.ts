@@ -9,6 +9,7 @@ import { createLogger } from '../src/core/logging/logger';
 import { readBenchOptions, type BenchContext, type BenchSection } from './bench-context';
 import { openBenchDatabase, type BenchDatabase } from './bench-database';
 import { accountsSection } from './accounts';
+import { identitySection } from './identity';
 import { nestedSection } from './nested';
 import { policiesSection } from './policies';
 import { limitsSection } from './limits';
@@ -28,6 +29,7 @@ const sections: BenchSection[] = [
   provisioningSection,
   migrationsSection,
   accountsSection,
+  identitySection,
   policiesSection,
   limitsSection,
   quotesSection,

@@ -8,6 +8,7 @@ import type { Principal, RequestContext } from '../core/http/request-context';
 import type { RevocationFeed } from '../core/revocation/revocation-feed';
 import { API_KEY_PREFIX, InvalidApiKeyError, type ApiKeyService } from '../modules/api-keys';
 import { InvalidAccessTokenError, verifyAccessToken } from '../modules/auth';
+import { ProviderSignInError, type ProviderSignIn } from '../modules/identity';
 
 /**
  * What checks credentials beyond a signature: API keys (a lookup per request, so a new key works and a
@@ -16,6 +17,8 @@ import { InvalidAccessTokenError, verifyAccessToken } from '../modules/auth';
  */
 export interface CredentialChecks extends Pick<ApiKeyService, 'authenticate'> {
   endedSessions?: Pick<RevocationFeed, 'isRevoked'>;
+  /** Access tokens of trusted OpenID providers (OIDC_ISSUER_URL, OIDC_PROVIDERS); without it only ours are. */
+  providerTokens?: Pick<ProviderSignIn, 'claimsProviderIssuer' | 'authenticate'>;
 }
 
 /** A request-level failure (before any resolver runs): answered with its HTTP status and a documented code. */
@@ -59,6 +62,10 @@ export async function authenticate(
       throw requestError(ErrorCode.UNAUTHENTICATED, error.message, 401, { reason: error.reason });
     }
   }
+  // By `iss`: a provider's token is never checked as ours (HS256) nor ours as a provider's.
+  if (bearer !== undefined && credentials?.providerTokens?.claimsProviderIssuer(bearer)) {
+    return providerPrincipal(bearer, credentials.providerTokens);
+  }
   if (bearer !== undefined) {
     let principal;
     try {
@@ -80,6 +87,20 @@ export async function authenticate(
     return principal;
   }
   return { kind: 'anonymous' };
+}
+
+/** A user signed in by an identity provider's access token (see src/modules/identity). */
+async function providerPrincipal(
+  token: string,
+  providerTokens: NonNullable<CredentialChecks['providerTokens']>,
+): Promise<Principal> {
+  try {
+    return await providerTokens.authenticate(token);
+  } catch (error) {
+    if (!(error instanceof ProviderSignInError)) throw error;
+    const code = error.status === 404 ? ErrorCode.NOT_FOUND : ErrorCode.UNAUTHENTICATED;
+    throw requestError(code, error.message, error.status, { reason: error.reason });
+  }
 }
 
 const notAMember = () => new ForbiddenError('You are not a member of this organization', { reason: 'NOT_A_MEMBER' });

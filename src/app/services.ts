@@ -62,6 +62,13 @@ import {
   TicketArticlesResolver,
   ticketArticleResolvers,
 } from '../modules/knowledge-base';
+import {
+  ClerkWebhookService,
+  clerkWebhookRoute,
+  ExternalTenants,
+  ProviderSignIn,
+  ProviderTokenVerifier,
+} from '../modules/identity';
 import { inviteTeamStep, MembershipResolver, MembershipService } from '../modules/memberships';
 import {
   OnboardingResolver,
@@ -94,6 +101,7 @@ import {
 } from '../modules/quotes';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
+import { PlanCode } from '../modules/plans';
 import {
   CustomerTicketsResolver,
   SlaMonitor,
@@ -124,6 +132,13 @@ const onboardingSteps = (): OnboardingStepDefinition[] => [
   addFirstProductStep,
 ];
 
+/** A plan a platform admin assigns is paid up for a year (no trial, no payment provider). */
+const adminPlanPeriod = (start: Date) => ({
+  periodStart: start,
+  periodEnd: new Date(start.getTime() + 365 * 86_400_000),
+  provider: 'ADMIN',
+});
+
 export interface ServiceOptions {
   /** The clock onboarding reminders, trials and usage periods follow (tests control it). */
   now?: Clock;
@@ -143,8 +158,11 @@ export function createServices(
     databaseUrl,
     backupDir: config.backupDir,
     pgDumpPath: config.pgDumpPath,
-    // New organizations start their trial in the transaction that creates them.
-    onProvisioned: async (em, tenantId) => void (await plans.startTrial(em, tenantId)),
+    // New organizations start their trial in the transaction that creates them; a platform admin may pick a plan.
+    onProvisioned: async (em, tenantId, input) =>
+      void (input.plan
+        ? await plans.activatePlan(em, tenantId, input.plan as PlanCode, adminPlanPeriod(now()))
+        : await plans.startTrial(em, tenantId)),
   });
   // The job queue services enqueue on; it processes jobs only once bootstrap starts it.
   // Agenda's LISTEN connection cannot go through a transaction pooler: JOBS_DATABASE_URL may point past it.
@@ -212,6 +230,30 @@ export function createServices(
   });
   const userAdmin = new UserAdminService(dataSource, (em, userId) => sessions.revokeAll(em, userId, 'USER_SUSPENDED'));
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
+  // Sign-in through external OpenID providers, beside the built-in accounts.
+  const externalTenants = new ExternalTenants({
+    dataSource,
+    tenants,
+    memberships,
+    primaryProvider: config.oidc.providers[0]?.issuer,
+  });
+  const providerSignIn = new ProviderSignIn({
+    dataSource,
+    verifier: new ProviderTokenVerifier(config.oidc.providers, config.oidc.clockSkewSeconds),
+    users,
+    memberships,
+    externalTenants,
+    hasher: new PasswordHasher(),
+    autoProvision: config.oidc.autoProvision,
+  });
+  const clerkWebhooks = new ClerkWebhookService({
+    dataSource,
+    secret: config.clerk.webhookSecret,
+    externalTenants,
+    tenants,
+    users,
+    memberships,
+  });
   const slaMonitor = new SlaMonitor({
     outbox: mailOutbox,
     templates,
@@ -306,7 +348,14 @@ export function createServices(
   const articles = new ArticleService();
   const { ticketArticles, articleTickets } = ticketArticleResolvers(articles, tickets);
   const resolverInstances = new Map<Function, unknown>([
-    [TenantResolver, new TenantResolver(tenants, (user, input) => auth.createOwnedTenant(user, input))],
+    [
+      TenantResolver,
+      new TenantResolver(
+        tenants,
+        (user, input) => auth.createOwnedTenant(user, input),
+        (input) => externalTenants.createForAdmin(input),
+      ),
+    ],
     [UserResolver, new UserResolver(users, userAdmin)],
     [AuthResolver, new AuthResolver(auth)],
     [CustomerResolver, new CustomerResolver(customers)],
@@ -363,6 +412,7 @@ export function createServices(
     quotePdfRoute(quotePdf),
     invoicePdfRoute({ invoices, customers, settingsOf: (manager) => settings.get(manager) }),
     whatsApp.webhookRoute,
+    clerkWebhookRoute(clerkWebhooks),
   ];
 
   const container: ContainerType = {
@@ -395,7 +445,14 @@ export function createServices(
     revocations,
     endedSessions,
     /** What the HTTP app checks credentials with: API keys, and access tokens against ended sessions. */
-    credentials: { authenticate: (secret: string) => apiKeys.authenticate(secret), endedSessions },
+    credentials: {
+      authenticate: (secret: string) => apiKeys.authenticate(secret),
+      endedSessions,
+      providerTokens: config.oidc.providers.length ? providerSignIn : undefined,
+    },
+    providerSignIn,
+    externalTenants,
+    clerkWebhooks,
     memberships,
     settings,
     onboarding,

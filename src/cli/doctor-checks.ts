@@ -6,6 +6,7 @@ import type { AppConfig } from '../core/config/config';
 import { keyIdOf, SecretBox } from '../core/crypto/secret-box';
 import { PublicMigrator } from '../core/database/public-migrator';
 import { readJobQueueLag, readRecurringJobs, type RecurringJob } from '../core/observability/job-queue';
+import { checkProvider } from '../modules/identity';
 import { TenantMigrator } from '../modules/tenants';
 import { withTimeout } from '../core/observability/deadline';
 import { smtpOptions } from '../integrations/mail';
@@ -358,6 +359,36 @@ const webhooks: Check = {
   },
 };
 
+/** Each trusted OpenID provider: discovery answers with its issuer, and the JWKS it names holds keys. */
+const identityProviders: Check = {
+  name: 'identity providers',
+  async run({ config, timeoutMs }) {
+    const { providers } = config.oidc;
+    const clerkSecret = config.clerk.webhookSecret;
+    if (!providers.length)
+      return clerkSecret
+        ? warn('CLERK_WEBHOOK_SECRET is set without OIDC_ISSUER_URL: Clerk events have no provider to apply to')
+        : pass('none configured (built-in accounts only)');
+    const results = await Promise.all(
+      providers.map(async ({ issuer }) => {
+        try {
+          const { jwksUri, keys } = await checkProvider(issuer, timeoutMs);
+          return { ok: true, detail: `${issuer}: discovery and JWKS reachable (${jwksUri}, ${keys} key(s))` };
+        } catch (error) {
+          return { ok: false, detail: `${issuer}: ${messageOf(error)}` };
+        }
+      }),
+    );
+    const details = results.map((r) => r.detail);
+    if (clerkSecret && !clerkSecret.startsWith('whsec_'))
+      return fail('CLERK_WEBHOOK_SECRET is not a Svix signing secret (whsec_…)', details);
+    const failed = results.filter((r) => !r.ok).length;
+    return failed
+      ? fail(`${failed} of ${providers.length} provider(s) unreachable or misconfigured`, details)
+      : pass(`${providers.length} provider(s) reachable`, details);
+  },
+};
+
 const observability: Check = {
   name: 'observability',
   async run({ config }) {
@@ -380,6 +411,7 @@ export const CHECKS: Check[] = [
   smtp,
   stripe,
   webhooks,
+  identityProviders,
   observability,
 ];
 

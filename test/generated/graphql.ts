@@ -126,8 +126,14 @@ export type CreateSlaPolicyInput = {
 };
 
 export type CreateTenantInput = {
+  /** Platform admin: the identity provider's organization id (e.g. Clerk's org_…), unique per provider */
+  externalOrganizationId?: string | null | undefined;
   /** Display name, 1 to 200 characters */
   name: string;
+  /** Platform admin: the first OWNER — added at once when the account exists, invited by email otherwise */
+  ownerEmail?: string | null | undefined;
+  /** Platform admin: start on this plan, ACTIVE (no trial) */
+  plan?: PlanCode | null | undefined;
   /** Lowercase letters, digits and single hyphens, 3 to 63 characters */
   slug: string;
 };

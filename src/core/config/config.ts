@@ -154,6 +154,15 @@ const schema = z.object({
   WHATSAPP_API_BASE_URL: absoluteUrl.default('https://graph.facebook.com/v21.0'),
   WHATSAPP_OUTBOX_INTERVAL: z.string().min(1).default('5 seconds'),
   WHATSAPP_MAX_ATTEMPTS: int(1, 100).default(8),
+  OIDC_ISSUER_URL: optionalString.pipe(absoluteUrl.optional()),
+  OIDC_AUDIENCE: optionalString,
+  OIDC_PROVIDERS: optionalString,
+  OIDC_CLOCK_SKEW_SECONDS: int(0, 300).default(30),
+  OIDC_ORG_CLAIM: optionalString,
+  OIDC_ROLE_CLAIM: optionalString,
+  OIDC_OWNER_ROLE: optionalString,
+  OIDC_AUTO_PROVISION: bool.default('false'),
+  CLERK_WEBHOOK_SECRET: optionalString,
 });
 
 /**
@@ -328,6 +337,74 @@ export interface AppConfig {
     /** Attempts per reply, and per webhook event, before it is given up. */
     maxAttempts: number;
   };
+  /** Sign-in through external OpenID providers, beside the built-in accounts. */
+  oidc: {
+    providers: OidcProviderConfig[];
+    clockSkewSeconds: number;
+    /** A provider organization with no tenant yet is provisioned on first use (else NOT_FOUND). */
+    autoProvision: boolean;
+  };
+  clerk: { webhookSecret?: string };
+}
+
+/** A trusted OpenID provider whose access tokens sign users in (src/modules/identity). */
+export interface OidcProviderConfig {
+  /** Exact `iss` of its tokens; discovery is read from `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  /** The `aud` its tokens must carry for this API. */
+  audience: string;
+  /** Dotted claim paths of the organization id and role; unset: Clerk's (`org_id`/`org_role`, v2 `o.id`/`o.rol`). */
+  orgClaim?: string;
+  roleClaim?: string;
+  /** The provider role that means OWNER here (otherwise OWNER is only granted in the membership table). */
+  ownerRole?: string;
+}
+
+const providerEntry = z.object({
+  issuer: absoluteUrl,
+  audience: z.string().min(1),
+  orgClaim: z.string().min(1).optional(),
+  roleClaim: z.string().min(1).optional(),
+  ownerRole: z.string().min(1).optional(),
+});
+
+/**
+ * OIDC_ISSUER_URL + OIDC_AUDIENCE first (the primary provider, which Clerk webhooks and createTenant's
+ * externalOrganizationId name), then OIDC_PROVIDERS.
+ */
+function oidcProviders(e: Env): { providers: OidcProviderConfig[]; problems: string[] } {
+  const problems: string[] = [];
+  const providers: OidcProviderConfig[] = [];
+  if (e.OIDC_ISSUER_URL || e.OIDC_AUDIENCE) {
+    if (!e.OIDC_ISSUER_URL || !e.OIDC_AUDIENCE) problems.push('OIDC_ISSUER_URL and OIDC_AUDIENCE go together');
+    else
+      providers.push({
+        issuer: e.OIDC_ISSUER_URL,
+        audience: e.OIDC_AUDIENCE,
+        orgClaim: e.OIDC_ORG_CLAIM,
+        roleClaim: e.OIDC_ROLE_CLAIM,
+        ownerRole: e.OIDC_OWNER_ROLE,
+      });
+  }
+  if (e.OIDC_PROVIDERS) {
+    let listed: unknown;
+    try {
+      listed = JSON.parse(e.OIDC_PROVIDERS);
+    } catch {
+      listed = undefined;
+    }
+    const parsed = z.array(providerEntry).safeParse(listed);
+    if (parsed.success) providers.push(...parsed.data);
+    else
+      problems.push(
+        'OIDC_PROVIDERS: must be a JSON list of {"issuer","audience","orgClaim?","roleClaim?","ownerRole?"}',
+      );
+  }
+  const issuers = providers.map((p) => p.issuer);
+  if (new Set(issuers).size !== issuers.length) problems.push('OIDC providers: each issuer once');
+  if (issuers.includes(e.JWT_ISSUER))
+    problems.push('OIDC providers: an issuer equal to JWT_ISSUER would confuse provider and built-in tokens');
+  return { providers, problems };
 }
 
 export interface LlmConfig {
@@ -378,6 +455,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
     ...productionProblems(source),
   ];
+  const oidc = parsed.success ? oidcProviders(parsed.data) : { providers: [], problems: [] };
+  problems.push(...oidc.problems);
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
@@ -489,6 +568,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       outboxInterval: e.WHATSAPP_OUTBOX_INTERVAL,
       maxAttempts: e.WHATSAPP_MAX_ATTEMPTS,
     },
+    oidc: {
+      providers: oidc.providers,
+      clockSkewSeconds: e.OIDC_CLOCK_SKEW_SECONDS,
+      autoProvision: e.OIDC_AUTO_PROVISION,
+    },
+    clerk: { webhookSecret: e.CLERK_WEBHOOK_SECRET },
   };
 }
 

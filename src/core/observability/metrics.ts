@@ -73,6 +73,12 @@ export const metrics = {
     help: 'Completed sign-ups (user and organization created)',
     registers,
   }),
+  oidcVerifications: new Counter({
+    name: 'tenantql_oidc_verifications_total',
+    help: 'Identity-provider access tokens checked, by outcome (success or the refusal reason)',
+    labelNames: ['outcome'] as const,
+    registers,
+  }),
   logins: new Counter({
     name: 'tenantql_logins_total',
     help: 'Login attempts by outcome (success, failure)',

@@ -25,14 +25,22 @@ export function quoteIdentifier(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }
 
-/** How a request names its organization: a tenant id or a slug. Anything else is rejected before SQL. */
-export type TenantRef = { id: string } | { slug: string };
+/** What an identity provider's organization id may look like (Clerk `org_…`, Auth0 `org_…`, Keycloak uuids). */
+export const EXTERNAL_ORGANIZATION_PATTERN = /^[A-Za-z0-9_.:|-]{1,255}$/;
+
+/**
+ * How a request names its organization: a tenant id or a slug, either of which may also be an
+ * identity provider's organization id (`external`: a value that can only be one). Anything else is
+ * rejected before SQL.
+ */
+export type TenantRef = { id: string } | { slug: string } | { external: string };
 
 export function parseTenantRef(raw: string): TenantRef {
   const value = raw.trim();
   if (isUuid(value)) return { id: value.toLowerCase() };
   if (value.length <= SLUG_MAX_LENGTH && SLUG_PATTERN.test(value)) return { slug: value };
-  throw new BadUserInputError('X-Organization-ID must be an organization id or slug', {
+  if (EXTERNAL_ORGANIZATION_PATTERN.test(value)) return { external: value };
+  throw new BadUserInputError('X-Organization-ID must be an organization id, slug or external organization id', {
     reason: 'INVALID_ORGANIZATION_ID',
   });
 }

@@ -39,11 +39,17 @@ export function requireTenantScope(): TenantScope {
  * lookup sets the path transaction-locally (`set_config(…, true)`), so nothing
  * survives the transaction even behind a transaction-mode pooler, and `public`
  * is deliberately not in the path: a missing table fails instead of falling
- * through to shared data. The ref has been validated (uuid or slug) and is
+ * through to shared data. The ref has been validated (uuid, slug or external id) and is
  * escaped as a literal as well.
  */
 function openingStatement(client: PoolClient, ref: TenantRef, memberUserId?: string, actor = 'system'): string {
-  const [column, value] = 'id' in ref ? ['id', ref.id] : ['slug', ref.slug];
+  const [column, value] = 'id' in ref ? ['id', ref.id] : 'slug' in ref ? ['slug', ref.slug] : [undefined, ref.external];
+  const literal = client.escapeLiteral(value);
+  // A provider's organization id may look like an id or a slug (Keycloak uses uuids): our own column wins. The
+  // row is picked in a subquery, so set_config runs for that one row only.
+  const match = column
+    ? `t.${column} = ${literal} OR t.external_organization_id = ${literal} ORDER BY t.${column} = ${literal} DESC`
+    : `t.external_organization_id = ${literal}`;
   // The caller's membership rides along in the same statement: no extra round trip to authorize.
   const memberRole = memberUserId
     ? `, (SELECT m.role FROM public.memberships m WHERE m.tenant_id = t.id AND m.user_id = ${client.escapeLiteral(memberUserId)}) AS member_role`
@@ -54,7 +60,7 @@ function openingStatement(client: PoolClient, ref: TenantRef, memberUserId?: str
     // Who acts, for the domain events this transaction records (their column defaults read these).
     `set_config('tenantql.tenant_id', t.id::text, true) AS event_tenant, ` +
     `set_config('tenantql.actor', ${client.escapeLiteral(actor)}, true) AS event_actor` +
-    `${memberRole} FROM public.tenants t WHERE t.${column} = ${client.escapeLiteral(value)}`
+    `${memberRole} FROM (SELECT * FROM public.tenants t WHERE ${match} LIMIT 1) t`
   );
 }
 

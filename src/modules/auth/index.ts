@@ -6,3 +6,4 @@ export { PasswordHasher } from './password-hasher';
 export { verifyAccessToken, InvalidAccessTokenError } from './access-token';
 export { newSecureToken, hashSecureToken } from './secure-token';
 export { createEndedSessions, ENDED_SESSIONS_CHANNEL, endedSessionsSource } from './ended-sessions';
+export { slugCandidates } from './organization-slug';

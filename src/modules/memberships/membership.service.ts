@@ -247,6 +247,39 @@ export class MembershipService {
     return true;
   }
 
+  /**
+   * The first OWNER of an organization a platform admin provisions (in its transaction): an existing
+   * account joins at once, anyone else is invited by email.
+   */
+  async addFirstOwner(manager: EntityManager, tenant: ScopedTenant, email: string): Promise<'ADDED' | 'INVITED'> {
+    const user = await this.deps.users.findByEmail(email, { manager });
+    if (!user) {
+      await this.invite(manager, tenant, { kind: 'platform-admin' }, email, MemberRole.OWNER);
+      return 'INVITED';
+    }
+    await this.setProviderRole(manager, tenant.id, user.id, MemberRole.OWNER);
+    return 'ADDED';
+  }
+
+  /**
+   * A membership an identity provider asserts (token claims, webhooks). An OWNER stays OWNER unless the
+   * provider makes someone OWNER explicitly: ownership is granted here, not by a provider role. No write when
+   * nothing changes.
+   */
+  async setProviderRole(manager: EntityManager, tenantId: string, userId: string, role: MemberRole): Promise<void> {
+    await manager.query(
+      `INSERT INTO public.memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = EXCLUDED.role
+        WHERE memberships.role <> EXCLUDED.role AND (memberships.role <> 'OWNER' OR EXCLUDED.role = 'OWNER')`,
+      [tenantId, userId, role],
+    );
+  }
+
+  /** The provider removed the member: it wins, even over the last-owner rule (the provider owns the organization). */
+  async removeProviderMember(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
+    await this.deleteMembership(manager, tenantId, userId);
+  }
+
   /** Someone who joined by invitation frees a `team_members` slot; the organization's creator never took one. */
   private async deleteMembership(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
     const [row]: { invited: boolean }[] = await manager.query(

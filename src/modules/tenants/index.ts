@@ -6,4 +6,5 @@ export {
   type TenantRunResult,
   type TenantMigrationStatus,
 } from './tenant-migrator';
-export { TenantResolver, type UserTenantCreator } from './tenant.resolver';
+export { TenantResolver, type AdminTenantCreator, type UserTenantCreator } from './tenant.resolver';
+export { CreateTenantInput } from './tenant.inputs';

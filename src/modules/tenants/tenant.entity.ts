@@ -43,6 +43,17 @@ export class Tenant extends Timestamped {
   @Column({ length: 20 })
   plan: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "The identity provider's organization id it mirrors (e.g. Clerk's org_…); usable as X-Organization-ID",
+  })
+  @Column({ name: 'external_organization_id', type: 'varchar', length: 255, nullable: true })
+  externalOrganizationId: string | null;
+
+  /** Issuer URL of the provider `externalOrganizationId` belongs to. */
+  @Column({ name: 'external_provider', type: 'varchar', length: 255, nullable: true })
+  externalProvider: string | null;
+
   @Column({ name: 'schema_version', type: 'varchar', length: 255, nullable: true })
   schemaVersion: string | null;
 

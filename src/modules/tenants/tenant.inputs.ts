@@ -1,5 +1,6 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
-import { Length, Matches, NotContains } from 'class-validator';
+import { IsEmail, IsOptional, Length, Matches, MaxLength, NotContains } from 'class-validator';
+import { PlanCode } from '../plans';
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from '../../core/tenancy/tenant-schema';
 import { NotBlank } from '../../core/validation/input-rules.decorators';
 
@@ -15,6 +16,28 @@ export class CreateTenantInput {
   @Matches(SLUG_PATTERN, { message: 'slug must be lowercase letters, digits and single hyphens' })
   @NotContains('--')
   slug: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Platform admin: the identity provider's organization id (e.g. Clerk's org_…), unique per provider",
+  })
+  @IsOptional()
+  @Length(1, 255)
+  @Matches(/^[A-Za-z0-9_.:|-]+$/, { message: 'externalOrganizationId has unsupported characters' })
+  externalOrganizationId?: string;
+
+  @Field(() => PlanCode, { nullable: true, description: 'Platform admin: start on this plan, ACTIVE (no trial)' })
+  @IsOptional()
+  plan?: PlanCode;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Platform admin: the first OWNER — added at once when the account exists, invited by email otherwise',
+  })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(320)
+  ownerEmail?: string;
 }
 
 @ObjectType()

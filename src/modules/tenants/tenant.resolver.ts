@@ -16,11 +16,17 @@ import { TenantService, type ProvisionInput } from './tenant.service';
  */
 export type UserTenantCreator = (user: Extract<Principal, { kind: 'user' }>, input: ProvisionInput) => Promise<Tenant>;
 
+/** A platform admin's provisioning with its first OWNER (`ownerEmail`), supplied by the identity module. */
+export type AdminTenantCreator = (input: CreateTenantInput) => Promise<Tenant>;
+
+const ADMIN_ONLY_FIELDS = ['externalOrganizationId', 'plan', 'ownerEmail'] as const;
+
 @Resolver(() => Tenant)
 export class TenantResolver {
   constructor(
     private readonly tenantService: TenantService,
     private readonly createForUser?: UserTenantCreator,
+    private readonly createForAdmin?: AdminTenantCreator,
   ) {}
 
   @Policy(inOrganization)
@@ -41,7 +47,15 @@ export class TenantResolver {
       'Create and provision an organization: platform admin, or a signed-in user with a verified email (who becomes its OWNER)',
   })
   createTenant(@Arg('input') input: CreateTenantInput, @Ctx() { principal }: RequestContext): Promise<Tenant> {
-    if (principal.kind === 'platform-admin') return this.tenantService.provision(input);
+    if (principal.kind === 'platform-admin')
+      return this.createForAdmin ? this.createForAdmin(input) : this.tenantService.provision(input);
+    const adminField = ADMIN_ONLY_FIELDS.find((field) => input[field] !== undefined && input[field] !== null);
+    if (adminField) {
+      throw new ForbiddenError(`Only platform administrators set ${adminField}`, {
+        reason: 'PLATFORM_ADMIN_REQUIRED',
+        field: adminField,
+      });
+    }
     if (principal.kind === 'user' && this.createForUser) return this.createForUser(principal, input);
     throw new ForbiddenError('Organizations are created by platform administrators and signed-in users', {
       reason: 'USER_REQUIRED',

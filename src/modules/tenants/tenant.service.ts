@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import { BadUserInputError, ConflictError, InternalError, NotFoundError } from '../../core/errors/app-error';
+import { AppError, BadUserInputError, ConflictError, InternalError, NotFoundError } from '../../core/errors/app-error';
 import {
   assertTenantSchema,
   isUuid,
@@ -35,13 +35,17 @@ export interface TenantServiceOptions {
   /**
    * Runs in the provisioning transaction once the tenant's row and tables exist (the plans module starts its trial).
    */
-  onProvisioned?: (em: EntityManager, tenantId: string) => Promise<void>;
+  onProvisioned?: (em: EntityManager, tenantId: string, input: ProvisionInput) => Promise<void>;
 }
 
 export interface ProvisionInput {
   name: string;
   slug: string;
+  /** Start on this plan, paid up (platform admin); otherwise the trial. */
   plan?: string;
+  /** The identity provider organization the tenant mirrors: both or neither. */
+  externalOrganizationId?: string;
+  externalProvider?: string;
 }
 
 /** The tenant registry and the lifecycle of tenant schemas. Platform-level: works on `public`. */
@@ -80,6 +84,8 @@ export class TenantService {
         schemaName: schema,
         status: 'ACTIVE',
         plan: input.plan ?? 'FREE',
+        externalOrganizationId: input.externalOrganizationId ?? null,
+        externalProvider: input.externalOrganizationId ? (input.externalProvider ?? null) : null,
       });
       await em.query(`CREATE SCHEMA "${schema}"`);
       const [{ previous }]: { previous: string }[] = await em.query(
@@ -88,15 +94,23 @@ export class TenantService {
       );
       await this.migrator.applyPending(em.queryRunner!, id);
       await em.query(`SELECT set_config('search_path', $1, true)`, [previous]);
-      await this.options.onProvisioned?.(em, id);
+      await this.options.onProvisioned?.(em, id, input);
       return em.findOneByOrFail(Tenant, { id });
     };
     try {
       return manager ? await manager.transaction(work) : await this.dataSource.transaction(work);
     } catch (error) {
-      if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'tenants_slug_key') {
+      const constraint = (error as { driverError?: { constraint?: string } }).driverError?.constraint;
+      if (constraint === 'tenants_slug_key') {
         throw new ConflictError(`The slug "${input.slug}" is already taken`, { field: 'slug' });
       }
+      if (constraint === 'tenants_external_organization_key') {
+        throw new ConflictError('Another organization already mirrors this external organization', {
+          field: 'externalOrganizationId',
+          reason: 'EXTERNAL_ORGANIZATION_TAKEN',
+        });
+      }
+      if (error instanceof AppError) throw error;
       throw new InternalError(
         'Tenant provisioning failed; nothing was created. Retry later.',
         { reason: 'PROVISIONING_FAILED' },
@@ -113,6 +127,15 @@ export class TenantService {
     const tenant = isUuid(id) ? await manager.findOneBy(Tenant, { id }) : null;
     if (!tenant) throw new NotFoundError('Organization', id);
     return tenant;
+  }
+
+  /** The tenant mirroring a provider's organization, if any. */
+  findExternal(provider: string, organizationId: string, manager = this.dataSource.manager): Promise<Tenant | null> {
+    return manager.findOneBy(Tenant, { externalProvider: provider, externalOrganizationId: organizationId });
+  }
+
+  async rename(id: string, name: string, manager = this.dataSource.manager): Promise<void> {
+    await manager.update(Tenant, { id }, { name: name.trim().slice(0, 200) || name });
   }
 
   suspend(id: string, reason?: string): Promise<Tenant> {

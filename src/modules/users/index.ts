@@ -1,7 +1,7 @@
 export { User } from './user.entity';
 export { Membership } from './membership.entity';
 export { MemberRole } from '../../core/authorization/member-role';
-export { UserService } from './user.service';
+export { UserService, type ExternalProfile } from './user.service';
 export { UserAdminService } from './user-admin.service';
 export { UserResolver } from './user.resolver';
 export { CurrentUser, type UserPrincipal } from './current-user';

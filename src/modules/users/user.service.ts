@@ -5,7 +5,18 @@ import type { UserPrincipal } from './current-user';
 import { Membership } from './membership.entity';
 import { User } from './user.entity';
 
-/** Reading users and their memberships (public schema). Accounts are written by the auth module. */
+/** Profile of an account an identity provider vouches for (first sight, or its later updates). */
+export interface ExternalProfile {
+  email: string;
+  emailVerified: boolean;
+  firstName: string;
+  lastName: string;
+}
+
+/**
+ * Reading users and their memberships (public schema). Accounts are written by the auth module, and for
+ * identity providers' users here (`createExternal`, `updateExternal`).
+ */
 export class UserService {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -44,6 +55,39 @@ export class UserService {
       order: { createdAt: 'ASC' },
     });
     return first?.tenant ?? null;
+  }
+
+  /**
+   * An account for a provider's user, in the caller's transaction. `passwordHash` is of a secret nobody
+   * knows: such a user signs in at the provider (or sets a password through a reset mail).
+   */
+  async createExternal(manager: EntityManager, profile: ExternalProfile, passwordHash: string): Promise<User> {
+    return manager.save(
+      manager.create(User, {
+        email: profile.email,
+        firstName: profile.firstName.slice(0, 100),
+        lastName: profile.lastName.slice(0, 100),
+        emailVerifiedAt: profile.emailVerified ? new Date() : null,
+        passwordHash,
+      }),
+    );
+  }
+
+  /**
+   * Names, and the address when the provider verified it and no other account has it: an account's sign-in
+   * address never becomes one nobody confirmed.
+   */
+  async updateExternal(manager: EntityManager, userId: string, profile: ExternalProfile): Promise<void> {
+    await manager.query(
+      `UPDATE public.users u SET first_name = $2, last_name = $3, updated_at = now(),
+              email = CASE WHEN other.usable THEN $4 ELSE u.email END,
+              email_verified_at = CASE WHEN other.usable THEN coalesce(u.email_verified_at, now())
+                                       ELSE u.email_verified_at END
+         FROM (SELECT $5::boolean AND NOT EXISTS (
+                 SELECT 1 FROM public.users WHERE lower(email) = lower($4) AND id <> $1) AS usable) other
+        WHERE u.id = $1`,
+      [userId, profile.firstName.slice(0, 100), profile.lastName.slice(0, 100), profile.email, profile.emailVerified],
+    );
   }
 
   /**
