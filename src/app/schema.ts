@@ -12,6 +12,7 @@ import {
   CustomerContractsResolver,
   QuoteContractResolver,
 } from '../modules/contracts';
+import { AuditActorResolver, AuditLogResolver } from '../modules/audit';
 import { CustomerResolver } from '../modules/customers';
 import { EmailChannelResolver } from '../modules/email-channel';
 import {
@@ -40,6 +41,8 @@ import { UserResolver } from '../modules/users';
 import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
 
 export const resolvers = [
+  AuditLogResolver,
+  AuditActorResolver,
   TenantResolver,
   CustomerResolver,
   ProductResolver,

@@ -7,4 +7,4 @@ export {
   type FieldChange,
   type NewDomainEvent,
 } from './domain-event';
-export { fieldChanges } from './field-changes';
+export { fieldChanges, statusChange } from './field-changes';

@@ -127,19 +127,22 @@ describe('ticket domain events (through HTTP, real PostgreSQL)', () => {
           }),
         tenant,
       );
-    const before = (await ticketEvents()).length;
+    const allEvents = () => eventsOf(app.dataSource, owner.tenant.id);
+    const before = (await allEvents()).length;
     const mail = await receive(TicketChannel.EMAIL, '<m1@example.test>', 'ann@example.test');
     const chat = await receive(TicketChannel.WHATSAPP, 'wamid.E1', '9779800000001');
     expect(mail.kind).toBe('created');
-    const events = (await ticketEvents()).slice(before);
+    const events = (await allEvents()).slice(before);
     expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['customer.created', 'channel:email'],
       ['ticket.created', 'channel:email'],
       ['ticket.message_added', 'channel:email'],
+      ['customer.created', 'channel:whatsapp'],
       ['ticket.created', 'channel:whatsapp'],
       ['ticket.message_added', 'channel:whatsapp'],
     ]);
-    expect(events[1].payload).toMatchObject({ author: 'CUSTOMER', channel: 'EMAIL' });
-    expect(chat.kind === 'created' && events[3].payload.ticketId).toBe(chat.kind === 'created' && chat.ticketId);
+    expect(events[2].payload).toMatchObject({ author: 'CUSTOMER', channel: 'EMAIL' });
+    expect(chat.kind === 'created' && events[5].payload.ticketId).toBe(chat.kind === 'created' && chat.ticketId);
   });
 
   it('records SLA at-risk and breached once each, acted by the SLA job', async () => {
