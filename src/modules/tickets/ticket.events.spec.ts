@@ -10,6 +10,7 @@ import {
 import { eventsOf } from '../../../test/support/domain-events';
 import { signUp, type TestAccount } from '../../../test/support/accounts';
 import { startTestApp, type RequestOptions, type TestApp } from '../../../test/support/test-app';
+import { metrics } from '../../core/observability/metrics';
 import { runInSchema, type ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { slaCheckJob } from '../../jobs/sla-check.job';
 import { TicketChannel, TicketPriority } from './ticket-enums';
@@ -41,7 +42,11 @@ describe('ticket domain events (through HTTP, real PostgreSQL)', () => {
 
   it('records created, updated (what changed, before and after) and message_added, acted by the user', async () => {
     const before = (await ticketEvents()).length;
+    const createdCount = async () =>
+      (await metrics.eventsEmitted.get()).values.find((v) => v.labels.type === 'ticket.created')?.value ?? 0;
+    const countedBefore = await createdCount();
     const ticket = await create('Printer on fire');
+    expect(await createdCount()).toBe(countedBefore + 1); // tenantql_events_emitted_total{type="ticket.created"}
     await app.gql(
       UpdateTicketDocument,
       { id: ticket.id, input: { priority: 'HIGH', subject: 'Printer on fire' } },
