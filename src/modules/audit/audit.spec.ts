@@ -1,9 +1,11 @@
 import pino from 'pino';
 import {
+  ActivateContractDocument,
   AuditLogDocument,
   CreateApiKeyDocument,
   CreateCustomerDocument,
   CreateInvoiceFromQuoteDocument,
+  GenerateContractFromQuoteDocument,
   MarkInvoicePaidDocument,
   RemoveMemberDocument,
   RevokeApiKeyDocument,
@@ -69,6 +71,10 @@ describe('domain events of every family, and the audit log (through HTTP, real P
       await app.gql(CreateInvoiceFromQuoteDocument, { quoteId: quote.id }, asOwner),
     );
     ok(await app.gql(MarkInvoicePaidDocument, { id: invoice.id }, asOwner));
+    const { generateContractFromQuote: contract } = ok(
+      await app.gql(GenerateContractFromQuoteDocument, { quoteId: quote.id }, asOwner),
+    );
+    ok(await app.gql(ActivateContractDocument, { id: contract.id }, asOwner));
     await app.dataSource.transaction(async (em) => {
       await setEventActor(em, 'system:stripe-webhook');
       await app.services.plans.activatePlan(em, owner.tenant.id, PlanCode.ENTERPRISE, {
@@ -89,6 +95,7 @@ describe('domain events of every family, and the audit log (through HTTP, real P
       ['quote.accepted', 'platform_admin'],
       ['invoice.created', user(owner)],
       ['invoice.paid', user(owner)],
+      ['contract.activated', user(owner)],
       ['subscription.plan_changed', 'system:stripe-webhook'],
     ]);
     const byType = Object.fromEntries(events.map((e) => [e.type, e]));
@@ -114,6 +121,10 @@ describe('domain events of every family, and the audit log (through HTTP, real P
       changes: [{ field: 'status', before: 'SENT', after: 'ACCEPTED' }],
     });
     expect(byType['invoice.paid'].changes).toEqual([{ field: 'status', before: 'DRAFT', after: 'PAID' }]);
+    expect(byType['contract.activated']).toMatchObject({
+      entityId: contract.id,
+      payload: { contractId: contract.id, quoteId: quote.id, status: 'ACTIVE', previousStatus: 'DRAFT' },
+    });
     expect(byType['subscription.plan_changed'].changes).toContainEqual({
       field: 'plan',
       before: 'PROFESSIONAL',
@@ -121,9 +132,10 @@ describe('domain events of every family, and the audit log (through HTTP, real P
     });
   });
 
-  it('member joined and removed are recorded; the joining user is the actor', async () => {
+  it('member joined (sign-up, invitation) and removed are recorded; the joining user is the actor', async () => {
     const joined = (await eventsOf(app.dataSource, owner.tenant.id, 'member.joined')).map((e) => [e.entityId, e.actor]);
     expect(joined).toEqual([
+      [owner.userId, user(owner)], // signing up made the organization and its OWNER
       [admin.userId, user(admin)],
       [agent.userId, user(agent)],
     ]);
@@ -146,6 +158,7 @@ describe('domain events of every family, and the audit log (through HTTP, real P
     expect(next.edges.map((e) => [e.node.type, e.node.actor.label])).toEqual([
       ['member.joined', agent.email],
       ['member.joined', admin.email],
+      ['member.joined', owner.email],
     ]);
     expect(next.pageInfo.hasNextPage).toBe(false);
 

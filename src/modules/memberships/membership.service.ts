@@ -11,9 +11,8 @@ import type { OnboardingStepDefinition } from '../onboarding';
 import type { EntitlementService } from '../plans';
 import { MemberRole, roleAtLeast } from '../../core/authorization/member-role';
 import { setEventActor } from '../../core/events';
-import { Membership, type UserPrincipal, type UserService } from '../users';
+import { Membership, recordMemberEvent, type UserPrincipal, type UserService } from '../users';
 import { Invitation } from './invitation.entity';
-import { recordMemberEvent } from './membership.events';
 import { Member } from './member.type';
 
 const INVITATION_LIFETIME_HOURS = 7 * 24;

@@ -4,7 +4,8 @@ import type { MemberRole } from '../../core/authorization/member-role';
 
 /**
  * A member's events (payload v1): who (user id) and their role, the role change for the audit log
- * (null before joining, null after leaving). `tenantId` only outside an organization scope (accepting an invitation).
+ * (null before joining, null after leaving). `tenantId` only outside an organization scope (sign-up, accepting an
+ * invitation). Here, beside the memberships table's entity, for the modules that change it (auth, memberships).
  */
 export function recordMemberEvent(
   em: EntityManager,
