@@ -11,6 +11,7 @@ export type ArticleStatus =
 
 /** Who acted: a person, a key, or the platform */
 export type AuditActorKind =
+  | 'ANONYMOUS'
   | 'API_KEY'
   | 'CHANNEL'
   | 'PLATFORM_ADMIN'

@@ -27,6 +27,7 @@ const KINDS: Record<string, AuditActorKind> = {
   platform_admin: AuditActorKind.PLATFORM_ADMIN,
   system: AuditActorKind.SYSTEM,
   channel: AuditActorKind.CHANNEL,
+  anonymous: AuditActorKind.ANONYMOUS,
 };
 
 /** `user:<id>` → USER and the id; an actor written by older code or by hand is SYSTEM rather than an error. */

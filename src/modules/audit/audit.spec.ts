@@ -20,6 +20,7 @@ import { startTestApp, type RequestOptions, type TestApp } from '../../../test/s
 import { setEventActor } from '../../core/events';
 import { auditRetentionJob } from '../../jobs/audit-retention.job';
 import { PlanCode } from '../plans';
+import { parseActor } from './audit.service';
 
 describe('domain events of every family, and the audit log (through HTTP, real PostgreSQL)', () => {
   let app: TestApp;
@@ -228,5 +229,26 @@ describe('domain events of every family, and the audit log (through HTTP, real P
     expect(await count()).toBe(before - 2);
     const left = await app.dataSource.query(`SELECT 1 FROM public.domain_events WHERE entity_id LIKE 'old-%'`);
     expect(left).toEqual([]);
+  });
+});
+
+describe('audit actors', () => {
+  it('parses every recorded actor form into a kind and an id', () => {
+    expect(
+      ['user:u1', 'api_key:k1', 'platform_admin', 'system:quotes.expiry', 'channel:email', 'anonymous', 'system'].map(
+        (raw) => {
+          const { kind, id } = parseActor(raw);
+          return [kind, id];
+        },
+      ),
+    ).toEqual([
+      ['USER', 'u1'],
+      ['API_KEY', 'k1'],
+      ['PLATFORM_ADMIN', null],
+      ['SYSTEM', 'quotes.expiry'],
+      ['CHANNEL', 'email'],
+      ['ANONYMOUS', null],
+      ['SYSTEM', null],
+    ]);
   });
 });

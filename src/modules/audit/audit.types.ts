@@ -9,6 +9,8 @@ export enum AuditActorKind {
   PLATFORM_ADMIN = 'PLATFORM_ADMIN',
   SYSTEM = 'SYSTEM',
   CHANNEL = 'CHANNEL',
+  /** A request without credentials inside an organization (e.g. a link from an email). */
+  ANONYMOUS = 'ANONYMOUS',
 }
 registerEnumType(AuditActorKind, {
   name: 'AuditActorKind',
