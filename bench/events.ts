@@ -8,6 +8,7 @@ import type { BenchContext, BenchSection } from './bench-context';
 import { formatCount, formatMs, formatRatio, renderTable, type SectionResult } from './report';
 
 const CONNECTIONS = 10;
+const SETTLE_MS = 1_000;
 const CREATE = 'mutation { createTicket(input: { subject: "Bench ticket", priority: HIGH }) { id number } }';
 
 interface Figures {
@@ -79,6 +80,8 @@ async function run(context: BenchContext): Promise<SectionResult> {
       context.print(`  createTicket ${variant} events: ${context.options.loadSeconds} s at ${CONNECTIONS} connections`);
       const before = await countEvents(context, tenant.id);
       runs[variant].push(await measure(context, baseUrl, headers));
+      // autocannon stops with requests in flight: let them commit before counting, so none lands in the next run.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       written[variant] += (await countEvents(context, tenant.id)) - before;
     }
   } finally {
