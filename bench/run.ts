@@ -13,6 +13,7 @@ import { identitySection } from './identity';
 import { nestedSection } from './nested';
 import { policiesSection } from './policies';
 import { limitsSection } from './limits';
+import { eventsSection } from './events';
 import { helpdeskSection } from './helpdesk';
 import { loadSection } from './load';
 import { migrationsSection } from './migrations';
@@ -36,6 +37,7 @@ const sections: BenchSection[] = [
   quotePdfSection,
   helpdeskSection,
   whatsappSection,
+  eventsSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

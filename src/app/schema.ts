@@ -12,6 +12,7 @@ import {
   CustomerContractsResolver,
   QuoteContractResolver,
 } from '../modules/contracts';
+import { AuditActorResolver, AuditLogResolver } from '../modules/audit';
 import { CustomerResolver } from '../modules/customers';
 import { EmailChannelResolver } from '../modules/email-channel';
 import {
@@ -41,6 +42,8 @@ import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
 import { validateArgument } from '../core/validation/argument-validator';
 
 export const resolvers = [
+  AuditLogResolver,
+  AuditActorResolver,
   TenantResolver,
   CustomerResolver,
   ProductResolver,

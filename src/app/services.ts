@@ -36,6 +36,7 @@ import {
   CustomerContractsResolver,
   QuoteContractResolver,
 } from '../modules/contracts';
+import { AuditActorResolver, AuditLogResolver, AuditService } from '../modules/audit';
 import { CustomerResolver, CustomerService } from '../modules/customers';
 import {
   EMAIL_REPLY_KEY_PREFIX,
@@ -182,6 +183,7 @@ export function createServices(
   const requestAllowance = new RequestAllowance(dataSource, planCatalog, config.plans.cacheTtlMs);
   const entitlements = new EntitlementService({ catalog: planCatalog, warnings: usageWarnings, config, apiCalls, now });
   const customers = new CustomerService(entitlements);
+  const audit = new AuditService();
   const products = new ProductService();
   const settings = new SettingsService();
   const tickets = new TicketService({
@@ -406,6 +408,8 @@ export function createServices(
     [ArticleTicketsResolver, articleTickets],
     [WhatsAppChannelResolver, whatsApp.resolver],
     [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
+    [AuditLogResolver, new AuditLogResolver(audit)],
+    [AuditActorResolver, new AuditActorResolver()],
   ]);
   /** REST routes of modules (mounted by the HTTP app before /graphql). */
   const httpRoutes: HttpRouteMount[] = [
@@ -467,6 +471,7 @@ export function createServices(
     secrets,
     whatsApp,
     emailChannels,
+    audit,
     container,
   };
 }

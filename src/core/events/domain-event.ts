@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { metrics } from '../observability/metrics';
 
 /**
  * The catalogue of domain events: each type, its payload version and the entity it is about.
@@ -77,6 +78,7 @@ export async function recordEvent(manager: EntityManager, event: NewDomainEvent)
       event.changes ? JSON.stringify(event.changes) : null,
     ],
   );
+  metrics.eventsEmitted.inc({ type: event.type });
 }
 
 /** Names who acts for the rest of the caller's transaction (a job, a channel), for the events it records. */

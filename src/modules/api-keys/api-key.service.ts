@@ -8,6 +8,7 @@ import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import type { OnboardingStepDefinition } from '../onboarding';
 import { generateApiKeySecret, hashApiKeySecret, isWellFormedApiKey, type ApiKeyEnvironment } from './api-key-secret';
 import { ApiKey } from './api-key.entity';
+import { recordApiKeyEvent } from './api-key.events';
 import type { CreateApiKeyInput, CreatedApiKey } from './api-key.inputs';
 import type { ApiKeyUsageRecorder } from './api-key-usage';
 import type { EntitlementService } from '../plans';
@@ -162,6 +163,7 @@ export class ApiKeyService {
         revokedAt: null,
       }),
     );
+    await recordApiKeyEvent(manager, 'api_key.created', apiKey);
     return { apiKey, secret };
   }
 
@@ -177,6 +179,7 @@ export class ApiKeyService {
     if (!key.revokedAt) {
       key.revokedAt = new Date();
       await manager.update(ApiKey, { id }, { revokedAt: key.revokedAt });
+      await recordApiKeyEvent(manager, 'api_key.revoked', key);
     }
     return this.withUnwrittenUse(key);
   }
