@@ -46,6 +46,7 @@ import {
   QuoteInvoicesResolver,
 } from '../modules/invoices';
 import { JobResolver, JobService } from '../modules/jobs';
+import { mcpAccessGate } from '../modules/mcp';
 import {
   ArticleResolver,
   ArticleService,
@@ -385,6 +386,8 @@ export function createServices(
     apiCalls,
     payments,
     httpRoutes,
+    /** What /mcp checks before each tool call: the plan's `mcp_access`. */
+    mcp: { requireAccess: mcpAccessGate(entitlements, dataSource) },
     secrets,
     whatsApp,
     emailChannels,
