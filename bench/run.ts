@@ -14,6 +14,7 @@ import { policiesSection } from './policies';
 import { limitsSection } from './limits';
 import { helpdeskSection } from './helpdesk';
 import { loadSection } from './load';
+import { mcpSection } from './mcp';
 import { migrationsSection } from './migrations';
 import { provisioningSection } from './provisioning';
 import { quotesSection } from './quotes';
@@ -34,6 +35,7 @@ const sections: BenchSection[] = [
   quotePdfSection,
   helpdeskSection,
   whatsappSection,
+  mcpSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
