@@ -1,5 +1,5 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ErrorCode as RpcErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema, ErrorCode as RpcErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
@@ -80,8 +80,22 @@ export function mcpEndpoint(deps: McpEndpointDependencies): (RequestHandler | Er
       res.setHeader('allow', 'POST');
       return protocolError(res, 405, RpcErrorCode.InvalidRequest, 'METHOD_NOT_ALLOWED', 'Stateless server: POST only');
     }
+    // The transport's own checks, made first so the answer has the app's error shape too.
+    const accept = req.get('accept') ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+      const message = 'Not Acceptable: accept both application/json and text/event-stream';
+      return protocolError(res, 406, RpcErrorCode.InvalidRequest, 'NOT_ACCEPTABLE', message);
+    }
+    if (!req.is('application/json')) {
+      const message = 'Unsupported Media Type: the body must be application/json';
+      return protocolError(res, 415, RpcErrorCode.InvalidRequest, 'UNSUPPORTED_MEDIA_TYPE', message);
+    }
     if (Array.isArray(req.body))
       return protocolError(res, 400, RpcErrorCode.InvalidRequest, 'BATCH_NOT_SUPPORTED', 'One message per request');
+    if (!JSONRPCMessageSchema.safeParse(req.body).success) {
+      const message = 'Parse error: not a JSON-RPC message';
+      return protocolError(res, 400, RpcErrorCode.ParseError, 'INVALID_JSON_RPC', message);
+    }
     let caller: McpCaller;
     try {
       const { principal, run } = await deps.admit(req, res);
