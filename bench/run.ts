@@ -16,6 +16,7 @@ import { limitsSection } from './limits';
 import { eventsSection } from './events';
 import { helpdeskSection } from './helpdesk';
 import { loadSection } from './load';
+import { mcpSection } from './mcp';
 import { migrationsSection } from './migrations';
 import { provisioningSection } from './provisioning';
 import { quotesSection } from './quotes';
@@ -38,6 +39,7 @@ const sections: BenchSection[] = [
   helpdeskSection,
   whatsappSection,
   eventsSection,
+  mcpSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

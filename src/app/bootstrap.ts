@@ -125,6 +125,7 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,
     routes: services.httpRoutes,
+    mcp: services.mcp,
   });
   // The rate limiter answers every request: it closes once the last one was answered.
   drains.push(() =>

@@ -35,6 +35,7 @@ import {
   requestObservation,
   withRequestObservation,
 } from '../core/observability/request-observation';
+import { McpCatalog, mcpEndpoint, type McpCaller, type RunOperation } from '../modules/mcp';
 import { stripeWebhookHandler, type StripeWebhookService } from '../modules/payments';
 import type { ApiCallMeter } from '../modules/plans';
 import { authenticate, requestError, tenantAuthorizer, type CredentialChecks } from './authenticate';
@@ -58,6 +59,8 @@ export interface HttpAppDependencies {
   stripeWebhooks?: StripeWebhookService;
   /** Modules' REST routes (webhooks, downloads), authenticated and tenant-scoped like GraphQL through the kit. */
   routes?: HttpRouteMount[];
+  /** Serves MCP at /mcp (src/modules/mcp), gated by the plan's `mcp_access`; without it the route does not exist. */
+  mcp?: Pick<McpCaller, 'requireAccess'>;
 }
 
 export interface HttpApp {
@@ -152,6 +155,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     jobsState: deps.jobsState,
     isShuttingDown: () => drain.isDraining(),
     showsVersionTo: versionVisibility(config),
+    mcpEndpoint: deps.mcp ? '/mcp' : undefined,
   };
   app.get('/health', healthHandler(health));
   app.get('/ready', readinessHandler(health));
@@ -199,25 +203,56 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   const routeKit = createHttpRouteKit({ config, logger, dataSource, admit: admitRequest, formatError });
   for (const mount of deps.routes ?? []) mount(app, routeKit);
 
+  /** One GraphQL operation's context: the admitted caller, and a tenant scope of its own. */
+  const contextOf = (req: Request, admitted: Awaited<ReturnType<typeof admitRequest>>): RequestContext => ({
+    requestId: admitted.observation.requestId,
+    principal: admitted.principal,
+    organizationRef: req.get('x-organization-id') || undefined,
+    client: { ip: admitted.ip, userAgent: req.get('user-agent')?.slice(0, 500) },
+    logger, // its lines carry the request id, tenant, principal and operation (the logger's mixin)
+    dataSource,
+    authorizeTenant: admitted.authorizeTenant,
+    tenantScope: new OperationScope(),
+  });
+
+  if (deps.mcp) {
+    const catalog = new McpCatalog(schema, config.version);
+    // A tool is a GraphQL operation run through Apollo itself: the same plugins (tenant scope, cost, edge checks),
+    // policies and services as POST /graphql, and the same admission, once per MCP request.
+    app.use(
+      '/mcp',
+      cors<cors.CorsRequest>({ exposedHeaders: ['mcp-session-id', 'retry-after', 'x-request-id'] }),
+      express.json({ limit: config.maxRequestSize }),
+      withRequestObservation,
+      ...mcpEndpoint({
+        catalog,
+        logger,
+        formatError,
+        requireAccess: deps.mcp.requireAccess,
+        admit: async (req, res) => {
+          const admitted = await admitRequest(req, res);
+          const run: RunOperation = async (query, variables) => {
+            const { body } = await apollo.executeOperation(
+              { query, variables },
+              { contextValue: contextOf(req, admitted) },
+            );
+            return body.kind === 'single'
+              ? body.singleResult
+              : { errors: [{ message: 'Incremental delivery is not served over MCP' }] };
+          };
+          return { principal: admitted.principal, run };
+        },
+      }),
+    );
+  }
+
   app.use(
     '/graphql',
     cors<cors.CorsRequest>(),
     express.json({ limit: config.maxRequestSize }),
     withRequestObservation,
     expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<RequestContext> => {
-        const { principal, ip, observation, authorizeTenant } = await admitRequest(req, res);
-        return {
-          requestId: observation.requestId,
-          principal,
-          organizationRef: req.get('x-organization-id') || undefined,
-          client: { ip, userAgent: req.get('user-agent')?.slice(0, 500) },
-          logger, // its lines carry the request id, tenant, principal and operation (the logger's mixin)
-          dataSource,
-          authorizeTenant,
-          tenantScope: new OperationScope(),
-        };
-      },
+      context: async ({ req, res }): Promise<RequestContext> => contextOf(req, await admitRequest(req, res)),
     }),
   );
   app.use(notFoundHandler);

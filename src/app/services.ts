@@ -56,6 +56,7 @@ import {
   QuoteInvoicesResolver,
 } from '../modules/invoices';
 import { JobResolver, JobService } from '../modules/jobs';
+import { mcpAccessGate } from '../modules/mcp';
 import {
   ArticleResolver,
   ArticleService,
@@ -468,6 +469,8 @@ export function createServices(
     tenantRequestsPerMinute: (tenantId: string) => requestAllowance.perMinute(tenantId),
     payments,
     httpRoutes,
+    /** What /mcp checks before each tool call: the plan's `mcp_access`. */
+    mcp: { requireAccess: mcpAccessGate(entitlements, dataSource) },
     secrets,
     whatsApp,
     emailChannels,

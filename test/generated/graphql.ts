@@ -352,6 +352,8 @@ export type TicketFilter = {
   assigneeId?: string | number | null | undefined;
   channel?: TicketChannel | null | undefined;
   customerId?: string | number | null | undefined;
+  /** The ticket shown as #<number> */
+  number?: number | null | undefined;
   priority?: TicketPriority | null | undefined;
   /** Matches subject or description (case-insensitive substring) */
   search?: string | null | undefined;

@@ -215,9 +215,10 @@ describe('hostile input over HTTP, production mode: never a 5xx, always a docume
     const listed = stack.flatMap(({ route }) =>
       route ? Object.keys(route.methods).map((method) => ({ method: method.toUpperCase(), path: route.path })) : [],
     );
-    // /graphql (mounted with use), methods no route has, and a route that does not exist.
+    // /graphql and /mcp (mounted with use), methods no route has, and a route that does not exist.
     const others = [
       ['POST', '/graphql'],
+      ['POST', '/mcp'],
       ['PUT', '/graphql'],
       ['DELETE', '/graphql'],
       ['PATCH', '/health'],

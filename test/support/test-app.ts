@@ -8,6 +8,7 @@ import { createHttpApp, type HttpApp } from '../../src/app/http-app';
 import { buildAppSchema } from '../../src/app/schema';
 import { createServices, type Services } from '../../src/app/services';
 import { loadConfig, type AppConfig } from '../../src/core/config/config';
+import { createRequestRateLimiter } from '../../src/core/http/rate-limit';
 import { createLogger } from '../../src/core/logging/logger';
 import { createTestDatabase } from './test-database';
 
@@ -48,7 +49,7 @@ export interface TestApp {
 /** A full server (Express + Apollo + real PostgreSQL database of its own) on a free port. */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { now?: () => Date; logger?: Logger } = {},
+  options: { now?: () => Date; logger?: Logger; rateLimited?: boolean } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
@@ -64,6 +65,11 @@ export async function startTestApp(
   const services = createServices(config, db.dataSource, db.url, { now: options.now });
   const schema = await buildAppSchema(services.container);
   await services.revocations.start();
+  // `rateLimited`: the request rate limit of RATE_LIMIT_MAX / RATE_LIMIT_WINDOW, on the database as without Redis.
+  const rateLimiter = options.rateLimited
+    ? createRequestRateLimiter({ ...config.rateLimit, dataSource: db.dataSource, logger })
+    : undefined;
+  await rateLimiter?.ready();
   const http = await createHttpApp({
     config,
     logger,
@@ -74,6 +80,8 @@ export async function startTestApp(
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,
     routes: services.httpRoutes,
+    mcp: services.mcp,
+    rateLimiter,
   });
   const port = await http.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
@@ -106,6 +114,7 @@ export async function startTestApp(
     },
     close: async () => {
       await http.close();
+      await rateLimiter?.close();
       await services.jobs.stop();
       await services.auth.whenIdle();
       await services.whatsApp.inbound.whenIdle();

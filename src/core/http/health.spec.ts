@@ -32,7 +32,8 @@ describe('/health and /ready in production', () => {
   it('shows the version only to a caller with the metrics token or the admin secret', async () => {
     const health = async (headers: Record<string, string> = {}) =>
       JSON.parse((await get(`${app.url}/health`, headers)).body);
-    const anonymous = { status: 'healthy', uptime: expect.any(Number), database: 'connected', jobs: 'disabled' };
+    const mcp = { status: 'serving', endpoint: '/mcp' };
+    const anonymous = { status: 'healthy', uptime: expect.any(Number), database: 'connected', jobs: 'disabled', mcp };
     expect(await health()).toEqual(anonymous);
     expect(await health({ authorization: 'Bearer wrong-token-0123456789abcdef' })).not.toHaveProperty('version');
     expect(await health({ authorization: `Bearer ${METRICS_TOKEN}` })).toMatchObject({ version: app.config.version });

@@ -10,6 +10,8 @@ export interface HealthDependencies {
   version: string;
   jobsState: () => JobsState;
   isShuttingDown: () => boolean;
+  /** The MCP endpoint's path when it is served (src/modules/mcp): reported so operators see it is up. */
+  mcpEndpoint?: string;
   /** Whether this caller may read the version (see `versionVisibility`). */
   showsVersionTo: (req: Request) => boolean;
 }
@@ -58,6 +60,7 @@ export function healthHandler(deps: HealthDependencies) {
       uptime: Math.round(process.uptime()),
       database,
       jobs,
+      ...(deps.mcpEndpoint ? { mcp: { status: 'serving', endpoint: deps.mcpEndpoint } } : {}),
       ...(deps.showsVersionTo(req) ? { version: deps.version } : {}),
       ...(deps.isShuttingDown() ? { shuttingDown: true } : {}),
     });

@@ -62,6 +62,12 @@ export const metrics = {
     labelNames: ['code'] as const,
     registers,
   }),
+  mcpToolCalls: new Counter({
+    name: 'tenantql_mcp_tool_calls_total',
+    help: 'MCP tool calls by tool and outcome (success, or the error code the tool answered)',
+    labelNames: ['tool', 'outcome'] as const,
+    registers,
+  }),
   rateLimitHits: new Counter({
     name: 'tenantql_rate_limit_hits_total',
     help: "Requests refused with RATE_LIMITED, by limiter (the error's `limiter` or `reason` detail)",

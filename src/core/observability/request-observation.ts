@@ -34,7 +34,7 @@ export function requestObservation(res: ServerResponse): RequestObservation {
 /** A caller-supplied X-Request-Id is kept when it is a sane token, so ids follow a request across services. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Routes named in metrics; anything else is `other`, so scanners cannot create series. */
-const ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics']);
+const ROUTES = new Set(['/graphql', '/mcp', '/health', '/ready', '/metrics']);
 /** Probes and scrapes every few seconds: logged at debug level only. */
 const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
 

@@ -54,6 +54,8 @@ export const DEFAULT_FEATURE_FROM: Record<PlanFeature, PlanCode> = {
   whatsapp_channel: PlanCode.STARTER,
   ai_quote_generation: PlanCode.PROFESSIONAL,
   sla_policies: PlanCode.PROFESSIONAL,
+  // AI agents over MCP (src/modules/mcp): API keys alone come with STARTER.
+  mcp_access: PlanCode.PROFESSIONAL,
 };
 
 export interface SeedOutcome {

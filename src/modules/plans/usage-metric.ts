@@ -24,7 +24,13 @@ export type UsageMetric = keyof typeof USAGE_METRICS;
 export const REQUESTS_PER_MINUTE = 'requests_per_minute';
 
 /** Features a plan switches on or off (`public.plan_features`). */
-export const PLAN_FEATURES = ['api_access', 'whatsapp_channel', 'ai_quote_generation', 'sla_policies'] as const;
+export const PLAN_FEATURES = [
+  'api_access',
+  'whatsapp_channel',
+  'ai_quote_generation',
+  'sla_policies',
+  'mcp_access',
+] as const;
 export type PlanFeature = (typeof PLAN_FEATURES)[number];
 
 export const isUsageMetric = (name: string): name is UsageMetric => Object.hasOwn(USAGE_METRICS, name);

@@ -78,6 +78,9 @@ export class TicketFilter {
   @Field(() => SlaStatus, { nullable: true, description: 'The SLA status now; tickets without a policy never match' })
   slaStatus?: SlaStatus;
 
+  @Field(() => Int, { nullable: true, description: 'The ticket shown as #<number>' })
+  number?: number;
+
   @Field(() => String, { nullable: true, description: 'Matches subject or description (case-insensitive substring)' })
   @IsOptional()
   @MaxLength(200)

@@ -349,6 +349,7 @@ export class TicketService {
     if (filter.status) query.andWhere('t.status = :status', { status: filter.status });
     if (filter.priority) query.andWhere('t.priority = :priority', { priority: filter.priority });
     if (filter.channel) query.andWhere('t.channel = :channel', { channel: filter.channel });
+    if (typeof filter.number === 'number') query.andWhere('t.number = :number', { number: filter.number });
     // A malformed id matches nothing (rather than a database error on the uuid cast).
     for (const key of ['assigneeId', 'customerId'] as const) {
       const value = filter[key];
