@@ -37,6 +37,7 @@ import {
   TicketResolver,
 } from '../modules/tickets';
 import { UserResolver } from '../modules/users';
+import { WebhookResolver } from '../modules/webhooks';
 import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
 
 export const resolvers = [
@@ -73,6 +74,7 @@ export const resolvers = [
   ArticleTicketsResolver,
   EmailChannelResolver,
   WhatsAppChannelResolver,
+  WebhookResolver,
 ] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');

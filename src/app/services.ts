@@ -96,6 +96,7 @@ import {
   TicketService,
 } from '../modules/tickets';
 import { UserAdminService, UserResolver, UserService } from '../modules/users';
+import { createWebhookServices, WebhookResolver } from '../modules/webhooks';
 import { createWhatsAppServices, WhatsAppChannelResolver, whatsAppConfiguredStep } from '../modules/whatsapp-channel';
 import type { HttpRouteMount } from './http-routes';
 import { apiKeyScopes } from './permissions';
@@ -250,6 +251,16 @@ export function createServices(
     templates,
     now,
   });
+  const webhooks = createWebhookServices({
+    config,
+    dataSource,
+    listenUrl,
+    secrets,
+    entitlements,
+    members: memberships,
+    outbox: mailOutbox,
+    logger,
+  });
   // Registers its reply channel with the tickets module.
   const whatsApp = createWhatsAppServices({ config, dataSource, secrets, entitlements, tickets, logger });
   /** How mail to a tenant's customers names it: its legal name, else its name. */
@@ -339,6 +350,7 @@ export function createServices(
     [ArticleTicketsResolver, articleTickets],
     [WhatsAppChannelResolver, whatsApp.resolver],
     [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
+    [WebhookResolver, webhooks.resolver],
   ]);
   /** REST routes of modules (mounted by the HTTP app before /graphql). */
   const httpRoutes: HttpRouteMount[] = [
@@ -387,6 +399,7 @@ export function createServices(
     httpRoutes,
     secrets,
     whatsApp,
+    webhooks,
     emailChannels,
     container,
   };

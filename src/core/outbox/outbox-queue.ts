@@ -40,7 +40,7 @@ export type OutboxHandler<Row> = (row: Row, attempt: OutboxAttempt) => Promise<R
 export interface OutboxQueueOptions<Row extends ClaimedRow> {
   /** The queue's name in metrics and logs. */
   name: string;
-  /** Schema-qualified table with the conventional columns: id, status, attempts, next_attempt_at, last_error, updated_at. */
+  /** Schema-qualified table with the usual columns: status, attempts, next_attempt_at, last_error, updated_at. */
   table: string;
   /** Columns a claim returns besides id and attempts. */
   columns: readonly (keyof Row & string)[];

@@ -43,6 +43,7 @@ export const DEFAULT_FEATURE_FROM: Record<PlanFeature, PlanCode> = {
   whatsapp_channel: PlanCode.STARTER,
   ai_quote_generation: PlanCode.PROFESSIONAL,
   sla_policies: PlanCode.PROFESSIONAL,
+  webhooks: PlanCode.STARTER,
 };
 
 export interface SeedOutcome {

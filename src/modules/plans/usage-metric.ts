@@ -21,7 +21,13 @@ export const USAGE_METRICS = {
 export type UsageMetric = keyof typeof USAGE_METRICS;
 
 /** Features a plan switches on or off (`public.plan_features`). */
-export const PLAN_FEATURES = ['api_access', 'whatsapp_channel', 'ai_quote_generation', 'sla_policies'] as const;
+export const PLAN_FEATURES = [
+  'api_access',
+  'whatsapp_channel',
+  'ai_quote_generation',
+  'sla_policies',
+  'webhooks',
+] as const;
 export type PlanFeature = (typeof PLAN_FEATURES)[number];
 
 export const isUsageMetric = (name: string): name is UsageMetric => Object.hasOwn(USAGE_METRICS, name);
