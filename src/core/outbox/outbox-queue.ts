@@ -216,11 +216,16 @@ export class OutboxQueue<Row extends ClaimedRow> {
   /** Writes a final outcome (and what the queue records with it) in one transaction; false when the lease was lost. */
   private async settleFinal(row: Row, outcome: OutboxOutcome, set: Record<string, unknown>): Promise<boolean> {
     let owned = false;
-    const scope = this.options.settleScope ?? ((_row, work) => this.dataSource.transaction(work));
-    await scope(row, async (manager) => {
-      owned = await this.settle(manager, row, outcome.status, set);
-      if (owned) await this.options.recordOutcome?.(manager, row, outcome, set);
-    });
+    const { settleScope, recordOutcome } = this.options;
+    if (!settleScope && !recordOutcome) {
+      owned = await this.settle(this.dataSource.manager, row, outcome.status, set); // one statement: no transaction
+    } else {
+      const scope = settleScope ?? ((_row, work) => this.dataSource.transaction(work));
+      await scope(row, async (manager) => {
+        owned = await this.settle(manager, row, outcome.status, set);
+        if (owned) await recordOutcome?.(manager, row, outcome, set);
+      });
+    }
     if (owned) await this.notify(row, outcome);
     return owned;
   }

@@ -114,10 +114,11 @@ export class WebhookDeliveryService {
   }
 
   private async attempt(row: ClaimedDelivery): Promise<Record<string, unknown>> {
-    const [endpoint]: { url: string; secret: string; enabled: boolean }[] = await this.deps.dataSource.query(
-      'SELECT url, secret, enabled FROM public.webhook_endpoints WHERE id = $1',
-      [row.endpoint_id],
-    );
+    const [endpoint]: { url: string; secret: string; enabled: boolean; failing: boolean }[] =
+      await this.deps.dataSource.query(
+        'SELECT url, secret, enabled, consecutive_failures > 0 AS failing FROM public.webhook_endpoints WHERE id = $1',
+        [row.endpoint_id],
+      );
     if (!endpoint?.enabled)
       throw new EndpointGoneError(endpoint ? 'the endpoint is disabled' : 'the endpoint was deleted');
     const secret = this.deps.secrets.open(endpoint.secret, secretContext(row.endpoint_id));
@@ -129,7 +130,7 @@ export class WebhookDeliveryService {
     try {
       const answer = await this.deps.http.post(endpoint.url, row.body, headers);
       this.observe('success', answer.latencyMs);
-      await this.endpointSucceeded(row.endpoint_id);
+      if (endpoint.failing) await this.endpointSucceeded(row.endpoint_id);
       return { response_status: answer.status, latency_ms: answer.latencyMs, delivered_at: new Date() };
     } catch (error) {
       const answer = error instanceof WebhookStatusError ? error.response : null;
@@ -154,7 +155,7 @@ export class WebhookDeliveryService {
   private async endpointSucceeded(endpointId: string): Promise<void> {
     await this.deps.dataSource.query(
       `UPDATE public.webhook_endpoints SET consecutive_failures = 0, failing_since = NULL
-        WHERE id = $1 AND consecutive_failures > 0`,
+        WHERE id = $1`,
       [endpointId],
     );
   }
