@@ -3,12 +3,13 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { WebhookConfig } from '../../core/config/config';
 import type { SecretBox } from '../../core/crypto/secret-box';
 import { rawWrite } from '../../core/database/raw-write';
-import { NotFoundError } from '../../core/errors/app-error';
+import { NotFoundError, PlanUpgradeRequiredError } from '../../core/errors/app-error';
 import { decodeCursor, toConnection } from '../../core/graphql/connection';
 import { metrics } from '../../core/observability/metrics';
 import { OutboxQueue, type ClaimedRow, type OutboxReport } from '../../core/outbox';
 import type { MailOutbox } from '../../integrations/mail';
 import type { MembershipService } from '../memberships';
+import type { EntitlementService } from '../plans';
 import { MemberRole } from '../users';
 import { endpointDisabledMail } from './webhook-mail';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './webhook-signature';
@@ -23,6 +24,8 @@ export interface WebhookDeliveryDependencies {
   http: WebhookHttp;
   members: Pick<MembershipService, 'members'>;
   outbox: Pick<MailOutbox, 'enqueue'>;
+  /** A plan without `webhooks` (a downgrade) stops deliveries: they fail with PLAN_UPGRADE_REQUIRED's message. */
+  entitlements: Pick<EntitlementService, 'requireFeature'>;
   frontendUrl: string;
   productName: string;
   logger: Logger;
@@ -63,7 +66,7 @@ export class WebhookDeliveryService {
       retry: { maxAttempts: deps.config.maxAttempts, baseMs: deps.config.retryBaseMs, maxMs: RETRY_MAX_MS },
       // Connect plus answer (each bounded by the timeout), with room to record the outcome.
       leaseMs: 3 * deps.config.timeoutMs + 30_000,
-      isPermanent: (error) => error instanceof EndpointGoneError,
+      isPermanent: (error) => error instanceof EndpointGoneError || error instanceof PlanUpgradeRequiredError,
     });
   }
 
@@ -121,6 +124,7 @@ export class WebhookDeliveryService {
       );
     if (!endpoint?.enabled)
       throw new EndpointGoneError(endpoint ? 'the endpoint is disabled' : 'the endpoint was deleted');
+    await this.deps.entitlements.requireFeature(this.deps.dataSource.manager, row.tenant_id, 'webhooks');
     const secret = this.deps.secrets.open(endpoint.secret, secretContext(row.endpoint_id));
     const headers = {
       [SIGNATURE_HEADER]: signatureHeader(secret, row.body, Math.floor(Date.now() / 1000)),

@@ -36,6 +36,7 @@ export function createWebhookServices(deps: WebhookServicesDependencies) {
     http,
     members: deps.members,
     outbox: deps.outbox,
+    entitlements: deps.entitlements,
     frontendUrl: config.frontendUrl,
     productName: config.productName,
     logger: deps.logger,

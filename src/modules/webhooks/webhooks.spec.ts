@@ -296,6 +296,8 @@ describe('partner webhooks (real PostgreSQL, real HTTP receiver)', () => {
 
   it('refuses plans without webhooks, unknown event types, and API keys without the scope', async () => {
     const free = await app.createTenant('hooks-free');
+    // An endpoint made on the trial, before the organization moved to FREE.
+    const { endpoint: downgraded } = await createEndpoint(free.slug, '/downgraded', ['*']);
     await app.dataSource.transaction((em) =>
       app.services.plans.activatePlan(em, free.id, PlanCode.FREE, {
         periodStart: new Date(),
@@ -305,6 +307,15 @@ describe('partner webhooks (real PostgreSQL, real HTTP receiver)', () => {
     const input = { url: `${receiver.url}/free`, events: ['ticket.created'], description: '' };
     const refused = await app.gql(CreateWebhookEndpointDocument, { input }, { org: free.slug });
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'PLAN_UPGRADE_REQUIRED', feature: 'webhooks' });
+    await emit(free.id, 'after-downgrade');
+    await dispatched(downgraded.id);
+    await runJob();
+    expect(received('/downgraded')).toHaveLength(0);
+    const [stopped] = await app.dataSource.query(
+      'SELECT status, last_error FROM public.webhook_deliveries WHERE endpoint_id = $1',
+      [downgraded.id],
+    );
+    expect(stopped).toMatchObject({ status: 'FAILED', last_error: expect.stringContaining('webhooks needs') });
     const unknown = await app.gql(
       CreateWebhookEndpointDocument,
       { input: { ...input, events: ['ticket.exploded'] } },
