@@ -22,6 +22,7 @@ import { provisioningSection } from './provisioning';
 import { quotesSection } from './quotes';
 import { quotePdfSection } from './quote-pdf';
 import { whatsappSection } from './whatsapp';
+import { webhooksSection } from './webhooks';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
@@ -40,6 +41,7 @@ const sections: BenchSection[] = [
   whatsappSection,
   eventsSection,
   mcpSection,
+  webhooksSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

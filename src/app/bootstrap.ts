@@ -92,6 +92,9 @@ export async function bootstrap({ role }: BootstrapOptions): Promise<void> {
     // Every process can enqueue; workers always run jobs, the API unless JOBS_ENABLED=false.
     if (role === 'worker' || config.jobsEnabled) {
       await services.jobs.start({ definitions: createJobDefinitions(services), logger });
+      // Webhooks' fast path: committed events are attempted at once (the job catches up on anything missed).
+      await services.webhooks.dispatcher.listen();
+      drains.push(() => services.webhooks.dispatcher.close());
     }
     if (role === 'api') http = await startApi(config, logger, db, services, drains);
     if (role === 'worker' && config.metrics.port) {

@@ -38,6 +38,7 @@ import {
   TicketResolver,
 } from '../modules/tickets';
 import { UserResolver } from '../modules/users';
+import { WebhookResolver } from '../modules/webhooks';
 import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
 import { validateArgument } from '../core/validation/argument-validator';
 
@@ -77,6 +78,7 @@ export const resolvers = [
   ArticleTicketsResolver,
   EmailChannelResolver,
   WhatsAppChannelResolver,
+  WebhookResolver,
 ] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');

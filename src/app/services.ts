@@ -116,6 +116,7 @@ import {
   TicketService,
 } from '../modules/tickets';
 import { UserAdminService, UserResolver, UserService } from '../modules/users';
+import { createWebhookServices, WebhookResolver } from '../modules/webhooks';
 import { createWhatsAppServices, WhatsAppChannelResolver, whatsAppConfiguredStep } from '../modules/whatsapp-channel';
 import type { HttpRouteMount } from './http-routes';
 import { apiKeyScopes } from './permissions';
@@ -216,8 +217,9 @@ export function createServices(
   });
   // Access tokens end with their session, cached API keys with their revocation: API processes hold what was
   // revoked, on one listener (LISTEN needs a direct connection).
+  const listenUrl = config.database.jobsUrl ?? databaseUrl;
   const revocations = new RevocationFeed({
-    connectionString: config.database.jobsUrl ?? databaseUrl,
+    connectionString: listenUrl,
     sources: [endedSessionsSource(dataSource, config.jwt), revokedApiKeysSource(dataSource, config.apiKeys.cacheTtlMs)],
     logger,
   });
@@ -312,6 +314,16 @@ export function createServices(
     outbox: mailOutbox,
     templates,
     now,
+  });
+  const webhooks = createWebhookServices({
+    config,
+    dataSource,
+    listenUrl,
+    secrets,
+    entitlements,
+    members: memberships,
+    outbox: mailOutbox,
+    logger,
   });
   // Registers its reply channel with the tickets module.
   const whatsApp = createWhatsAppServices({ config, dataSource, secrets, entitlements, tickets, logger });
@@ -411,6 +423,7 @@ export function createServices(
     [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
     [AuditLogResolver, new AuditLogResolver(audit)],
     [AuditActorResolver, new AuditActorResolver()],
+    [WebhookResolver, webhooks.resolver],
   ]);
   /** REST routes of modules (mounted by the HTTP app before /graphql). */
   const httpRoutes: HttpRouteMount[] = [
@@ -473,6 +486,7 @@ export function createServices(
     mcp: { requireAccess: mcpAccessGate(entitlements, dataSource) },
     secrets,
     whatsApp,
+    webhooks,
     emailChannels,
     audit,
     container,

@@ -7,6 +7,7 @@ import { keyIdOf, SecretBox } from '../core/crypto/secret-box';
 import { PublicMigrator } from '../core/database/public-migrator';
 import { readJobQueueLag, readRecurringJobs, type RecurringJob } from '../core/observability/job-queue';
 import { checkProvider } from '../modules/identity';
+import { readOutboxLag } from '../core/outbox';
 import { TenantMigrator } from '../modules/tenants';
 import { withTimeout } from '../core/observability/deadline';
 import { smtpOptions } from '../integrations/mail';
@@ -280,6 +281,48 @@ const jobs: Check = {
   run: (context) => (context.config.mongodbUrl ? mongoJobs(context) : postgresJobs(context)),
 };
 
+/** The queues on the shared outbox primitive (src/core/outbox), each drained by a job. */
+const OUTBOX_QUEUES = {
+  email: 'public.email_outbox',
+  whatsapp_outbound: 'public.whatsapp_outbox',
+  whatsapp_inbound: 'public.whatsapp_inbound',
+  webhooks: 'public.webhook_deliveries',
+};
+/** A due row waiting this long means no worker drains its queue. */
+const OUTBOX_LAG_WARN_SECONDS = 300;
+
+const outbox: Check = {
+  name: 'outbox',
+  async run({ database }) {
+    if (!database) return NO_DATABASE;
+    const lines: string[] = [];
+    let lagging = 0;
+    for (const [queue, table] of Object.entries(OUTBOX_QUEUES)) {
+      const lag = await readOutboxLag(database.dataSource, table);
+      const [{ failed }]: { failed: number }[] = await database.dataSource.query(
+        `SELECT count(*)::int AS failed FROM ${table} WHERE status = 'FAILED'`,
+      );
+      if (lag > OUTBOX_LAG_WARN_SECONDS) lagging++;
+      lines.push(`${queue}: oldest due row waiting ${Math.round(lag)} s, ${failed} given up (FAILED)`);
+    }
+    const [{ disabled }]: { disabled: number }[] = await database.dataSource.query(
+      'SELECT count(*)::int AS disabled FROM public.webhook_endpoints WHERE NOT enabled',
+    );
+    const endpoints: { slug: string; url: string; reason: string | null }[] = await database.dataSource.query(
+      `SELECT t.slug, e.url, e.disabled_reason AS reason FROM public.webhook_endpoints e
+         JOIN public.tenants t ON t.id = e.tenant_id WHERE NOT e.enabled ORDER BY e.updated_at DESC LIMIT 10`,
+    );
+    lines.push(...endpoints.map((e) => `webhook endpoint disabled: ${e.slug} ${e.url} (${e.reason ?? 'by hand'})`));
+    const summary = `${Object.keys(OUTBOX_QUEUES).length} queues, ${disabled} disabled webhook endpoint(s)`;
+    if (lagging)
+      return warn(
+        `${summary}; ${lagging} queue(s) lagging over ${OUTBOX_LAG_WARN_SECONDS} s: is a worker running?`,
+        lines,
+      );
+    return disabled ? warn(summary, lines) : pass(summary, lines);
+  },
+};
+
 /** The SMTP sender's own transport options, with the doctor's timeout. */
 function smtpTransporter(email: AppConfig['email'], timeoutMs: number) {
   return nodemailer.createTransport(smtpOptions(email, { connectMs: timeoutMs, socketMs: timeoutMs }));
@@ -399,7 +442,7 @@ const observability: Check = {
   },
 };
 
-/** In order: the database check opens the connection the next four use. */
+/** In order: the database check opens the connection the next five use. */
 export const CHECKS: Check[] = [
   configuration,
   secrets,
@@ -408,6 +451,7 @@ export const CHECKS: Check[] = [
   tenantMigrations,
   storedSecrets,
   jobs,
+  outbox,
   smtp,
   stripe,
   webhooks,

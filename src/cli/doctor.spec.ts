@@ -88,6 +88,7 @@ describe('npm run doctor', () => {
       /^✓ stored secrets +0 stored secret\(s\), 0 sealed with a key other than [0-9a-f]{8}$/,
     );
     expect(line(run, 'jobs')).toMatch(/^✓ .*1 recurring job\(s\) registered/);
+    expect(line(run, 'outbox')).toMatch(/^✓ outbox +4 queues, 0 disabled webhook endpoint\(s\)$/);
     expect(line(run, 'smtp')).toMatch(
       /^✓ smtp +127\.0\.0\.1:\d+ answered EHLO .*test email to ops@example.com accepted/,
     );
@@ -135,6 +136,32 @@ describe('npm run doctor', () => {
       expect(run.code).toBe(0);
     } finally {
       await dataSource.query(`DELETE FROM public.tenant_migrations WHERE name = 'AddLater1999000000000'`);
+    }
+  });
+
+  it('warns about a webhook endpoint disabled after failures and an outbox queue nobody drains', async () => {
+    const [{ id }] = await dataSource.query(`SELECT id FROM public.tenants WHERE slug = 'doctor-a'`);
+    await dataSource.query(
+      `INSERT INTO public.webhook_endpoints (tenant_id, url, events, secret, enabled, disabled_reason)
+       VALUES ($1, 'https://hooks.example.com/in', '{*}', 'sealed', false, '20 failed attempts in a row')`,
+      [id],
+    );
+    await dataSource.query(
+      `INSERT INTO public.email_outbox (idempotency_key, to_address, subject, html, text, next_attempt_at)
+       VALUES ('doctor:stuck', 'ops@example.com', 's', 'h', 't', now() - interval '1 hour')`,
+    );
+    try {
+      const run = await runDoctor(healthyEnv());
+      expect(line(run, 'outbox')).toMatch(
+        /^! outbox +4 queues, 1 disabled webhook endpoint\(s\); 1 queue\(s\) lagging/,
+      );
+      expect(run.stdout).toMatch(/email: oldest due row waiting 3\d{3} s/);
+      expect(run.stdout).toContain(
+        'webhook endpoint disabled: doctor-a https://hooks.example.com/in (20 failed attempts',
+      );
+    } finally {
+      await dataSource.query(`DELETE FROM public.webhook_endpoints`);
+      await dataSource.query(`DELETE FROM public.email_outbox WHERE idempotency_key = 'doctor:stuck'`);
     }
   });
 

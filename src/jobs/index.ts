@@ -7,6 +7,7 @@ import { onboardingRemindersJob } from './onboarding-reminders.job';
 import { quoteExpiryJob } from './quote-expiry.job';
 import { slaCheckJob } from './sla-check.job';
 import { trialsJob } from './trials.job';
+import { webhookDeliveryJob } from './webhooks.job';
 import { whatsAppInboundRetryJob, whatsAppOutboxJob } from './whatsapp.job';
 
 /**
@@ -24,5 +25,6 @@ export function createJobDefinitions(services: Services): JobDefinition[] {
     mailboxPollJob(services),
     whatsAppOutboxJob(services.whatsApp.outbox, services.config.whatsapp.outboxInterval),
     whatsAppInboundRetryJob(services.whatsApp.inbound, services.config.whatsapp.outboxInterval),
+    webhookDeliveryJob(services.webhooks, services.config.webhooks.interval),
   ];
 }

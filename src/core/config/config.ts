@@ -155,6 +155,17 @@ const schema = z.object({
   WHATSAPP_API_BASE_URL: absoluteUrl.default('https://graph.facebook.com/v21.0'),
   WHATSAPP_OUTBOX_INTERVAL: z.string().min(1).default('5 seconds'),
   WHATSAPP_MAX_ATTEMPTS: int(1, 100).default(8),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.001).max(3600).default(10),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(15),
+  WEBHOOK_INTERVAL: z.string().min(1).default('5 seconds'),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(10_000),
+  WEBHOOK_DISABLE_AFTER_FAILURES: int(1, 10_000).default(20),
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 30)
+    .default(24),
+  WEBHOOK_ALLOW_PRIVATE: bool.default('false'),
   OIDC_ISSUER_URL: optionalString.pipe(absoluteUrl.optional()),
   OIDC_AUDIENCE: optionalString,
   OIDC_PROVIDERS: optionalString,
@@ -348,6 +359,26 @@ export interface AppConfig {
     autoProvision: boolean;
   };
   clerk: { webhookSecret?: string };
+  webhooks: WebhookConfig;
+}
+
+/** Partner webhooks (src/modules/webhooks). */
+export interface WebhookConfig {
+  /** First retry delay; doubles per failed attempt (at most 6 h), so 15 attempts span about a day. */
+  retryBaseMs: number;
+  maxAttempts: number;
+  /** How often workers catch up on events the listener missed and retry due deliveries (an Agenda interval). */
+  interval: string;
+  /** Connect, and then the whole answer, each within this. */
+  timeoutMs: number;
+  /** An endpoint is disabled after this many failed attempts in a row… */
+  disableAfterFailures: number;
+  /** …spanning at least this long. */
+  disableAfterMs: number;
+  /** http:// URLs accepted (not in production). */
+  allowHttp: boolean;
+  /** Loopback, private, link-local… targets accepted (WEBHOOK_ALLOW_PRIVATE; tests, private deployments). */
+  allowPrivate: boolean;
 }
 
 /** A trusted OpenID provider whose access tokens sign users in (src/modules/identity). */
@@ -571,6 +602,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       apiBaseUrl: e.WHATSAPP_API_BASE_URL.replace(/\/+$/, ''),
       outboxInterval: e.WHATSAPP_OUTBOX_INTERVAL,
       maxAttempts: e.WHATSAPP_MAX_ATTEMPTS,
+    },
+    webhooks: {
+      retryBaseMs: Math.round(e.WEBHOOK_RETRY_BASE_SECONDS * 1000),
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      interval: e.WEBHOOK_INTERVAL,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      disableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
+      disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
+      allowHttp: !isProduction,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     },
     oidc: {
       providers: oidc.providers,

@@ -97,6 +97,19 @@ export const metrics = {
     labelNames: ['outcome'] as const,
     registers,
   }),
+  webhookDeliveries: new Counter({
+    name: 'tenantql_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (success: 2xx, http_error: another status, network_error: no answer)',
+    labelNames: ['outcome'] as const,
+    registers,
+  }),
+  webhookLatency: new Histogram({
+    name: 'tenantql_webhook_delivery_duration_seconds',
+    help: 'Time from sending a webhook to its answer (or failure), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  }),
   onboardingCompletions: new Counter({
     name: 'tenantql_onboarding_completions_total',
     help: 'Organizations that completed onboarding',

@@ -242,7 +242,7 @@ export class MembershipService {
     const current = await this.lockForChange(manager, tenant.id, userId);
     assertMayManage(actorRole(tenant, actor), current.role);
     if (current.role === MemberRole.OWNER) await this.assertNotLastOwner(manager, tenant.id);
-    await this.deleteMembership(manager, tenant.id, userId, current.role);
+    await this.deleteMembership(manager, tenant.id, userId);
     return true;
   }
 
@@ -250,7 +250,7 @@ export class MembershipService {
   async leave(manager: EntityManager, tenant: ScopedTenant, principal: UserPrincipal): Promise<boolean> {
     const current = await this.lockForChange(manager, tenant.id, principal.userId);
     if (current.role === MemberRole.OWNER) await this.assertNotLastOwner(manager, tenant.id);
-    await this.deleteMembership(manager, tenant.id, principal.userId, current.role);
+    await this.deleteMembership(manager, tenant.id, principal.userId);
     return true;
   }
 
@@ -292,15 +292,19 @@ export class MembershipService {
     manager: EntityManager,
     tenantId: string,
     userId: string,
-    role: MemberRole,
   ): Promise<void> {
-    const [row]: { invited: boolean }[] = await manager.query(
-      `WITH gone AS (DELETE FROM public.memberships WHERE tenant_id = $1 AND user_id = $2 RETURNING tenant_id, user_id)
-       SELECT EXISTS (SELECT 1 FROM public.invitations i WHERE i.tenant_id = gone.tenant_id AND i.accepted_by = gone.user_id) AS invited FROM gone`,
+    const [row]: { invited: boolean; role: MemberRole }[] = await manager.query(
+      `WITH gone AS (
+         DELETE FROM public.memberships WHERE tenant_id = $1 AND user_id = $2 RETURNING tenant_id, user_id, role
+       )
+       SELECT gone.role, EXISTS (
+         SELECT 1 FROM public.invitations i WHERE i.tenant_id = gone.tenant_id AND i.accepted_by = gone.user_id
+       ) AS invited FROM gone`,
       [tenantId, userId],
     );
-    if (row?.invited) await this.deps.entitlements.release(manager, tenantId, 'team_members');
-    await recordMemberEvent(manager, 'member.removed', { userId, before: role, after: null });
+    if (!row) return;
+    if (row.invited) await this.deps.entitlements.release(manager, tenantId, 'team_members');
+    await recordMemberEvent(manager, 'member.removed', { userId, before: row.role, after: null });
   }
 
   /**

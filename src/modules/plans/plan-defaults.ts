@@ -56,6 +56,7 @@ export const DEFAULT_FEATURE_FROM: Record<PlanFeature, PlanCode> = {
   sla_policies: PlanCode.PROFESSIONAL,
   // AI agents over MCP (src/modules/mcp): API keys alone come with STARTER.
   mcp_access: PlanCode.PROFESSIONAL,
+  webhooks: PlanCode.STARTER,
 };
 
 export interface SeedOutcome {

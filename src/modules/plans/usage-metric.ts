@@ -30,6 +30,7 @@ export const PLAN_FEATURES = [
   'ai_quote_generation',
   'sla_policies',
   'mcp_access',
+  'webhooks',
 ] as const;
 export type PlanFeature = (typeof PLAN_FEATURES)[number];
 

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
+import { errorText, OutboxQueue, type ClaimedRow, type OutboxHandler, type RetryPolicy } from '../../core/outbox';
 import { runInTenantScope } from '../../core/tenancy/tenant-scope';
 import { hasValidSignature, parseWebhookDelivery, type WhatsAppEvent } from '../../integrations/whatsapp';
 import { DeliveryStatus, TicketChannel, TicketMessage, type TicketService } from '../tickets';
 import type { WhatsAppChannelService } from './whatsapp-channel.service';
-import { errorText, retryDelayMs, type RetryPolicy } from './whatsapp-retry';
 
 export interface WhatsAppInboundDependencies {
   dataSource: DataSource;
@@ -44,18 +44,32 @@ const APPLY_CONCURRENCY = 2;
 /** A claimed event is reserved this long; a worker that died with it leaves it due again. */
 const LEASE_MS = 120_000;
 
+interface ClaimedEvent extends ClaimedRow {
+  tenant_id: string;
+  payload: WhatsAppEvent;
+}
+
 /**
  * The webhook's two halves. `accept` verifies a delivery and stores its events in `public`
  * (the event key dedupes redeliveries) before Meta gets its 200; `apply` then turns each event
  * into ticket changes in its tenant's transaction, marking it processed in that same
  * transaction. An event that could not be applied (the tickets limit, a crash) stays stored and
- * `applyDue` (a job) tries it again with back-off.
+ * `applyDue` (a job) tries it again with back-off, through the shared outbox primitive.
  */
 export class WhatsAppInbound {
   private readonly queue: string[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly events: OutboxQueue<ClaimedEvent>;
 
-  constructor(private readonly deps: WhatsAppInboundDependencies) {}
+  constructor(private readonly deps: WhatsAppInboundDependencies) {
+    this.events = new OutboxQueue<ClaimedEvent>(deps.dataSource, deps.logger, {
+      name: 'whatsapp_inbound',
+      table: 'public.whatsapp_inbound',
+      columns: ['tenant_id', 'payload'],
+      retry: deps.retry,
+      leaseMs: LEASE_MS,
+    });
+  }
 
   async accept(rawBody: Buffer, signature: string | undefined): Promise<WebhookAcceptance> {
     const delivery = parseWebhookDelivery(rawBody);
@@ -116,56 +130,32 @@ export class WhatsAppInbound {
     limit = 50,
     afterEach: () => Promise<unknown> = async () => undefined,
   ): Promise<{ applied: number; failed: number }> {
-    const report = { applied: 0, failed: 0 };
-    for (let i = 0; i < limit; i++, await afterEach()) {
-      const outcome = await this.applyNext(null);
-      if (!outcome) break;
-      report[outcome]++;
-    }
-    return report;
+    const report = await this.events.deliverDue(limit, this.apply, afterEach);
+    return { applied: report.sent, failed: report.retried + report.failed };
   }
 
-  /** Claims one due event (this one, or the next) and applies it; undefined when none was due. */
-  private async applyNext(id: string | null): Promise<'applied' | 'failed' | undefined> {
-    const [event]: { id: string; tenant_id: string; payload: WhatsAppEvent; attempts: number }[] =
-      await this.deps.dataSource.query(
-        `WITH next AS (
-         SELECT id FROM public.whatsapp_inbound
-          WHERE processed_at IS NULL AND next_attempt_at <= now() AND attempts < $2 AND ($3::uuid IS NULL OR id = $3)
-          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE public.whatsapp_inbound i SET attempts = i.attempts + 1, next_attempt_at = now() + $1 * interval '1 millisecond'
-           FROM next WHERE i.id = next.id
-         RETURNING i.id, i.tenant_id, i.payload, i.attempts
-       )
-       SELECT * FROM claimed`,
-        [LEASE_MS, this.deps.retry.maxAttempts, id],
-      );
-    if (!event) return undefined;
+  /** Claims this event (or the next due one) and applies it. */
+  private async applyNext(id: string): Promise<void> {
+    await this.events.deliverOne(id, this.apply);
+  }
+
+  /** The ticket changes and the event's completion commit together in the tenant's transaction. */
+  private readonly apply: OutboxHandler<ClaimedEvent> = async (event, attempt) => {
     try {
       await runInTenantScope(this.deps.dataSource, { id: event.tenant_id }, async (em) => {
         await this.applyEvent(em, event.tenant_id, event.payload);
-        await em.query('UPDATE public.whatsapp_inbound SET processed_at = now(), last_error = NULL WHERE id = $1', [
-          event.id,
-        ]);
+        await attempt.complete(em, { processed_at: new Date(), last_error: null });
       });
-      return 'applied';
     } catch (error) {
-      const reason = errorText(error);
-      const final = event.attempts >= this.deps.retry.maxAttempts;
-      await this.deps.dataSource.query(
-        `UPDATE public.whatsapp_inbound SET last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond' WHERE id = $1`,
-        [event.id, reason, retryDelayMs(this.deps.retry, event.attempts)],
-      );
       // A customer's message that is not in a ticket is worth showing; a status of a message we did not send is not.
       if (event.payload.kind === 'message')
-        await this.deps.channels.recordError(event.tenant_id, `A received message could not be applied: ${reason}`);
-      const log = { eventId: event.id, tenantId: event.tenant_id, attempts: event.attempts, error: reason };
-      if (final) this.deps.logger.error(log, 'whatsapp webhook event given up after its last attempt');
-      else this.deps.logger.warn(log, 'whatsapp webhook event not applied; will retry');
-      return 'failed';
+        await this.deps.channels.recordError(
+          event.tenant_id,
+          `A received message could not be applied: ${errorText(error)}`,
+        );
+      throw error;
     }
-  }
+  };
 
   private async applyEvent(em: EntityManager, tenantId: string, event: WhatsAppEvent): Promise<void> {
     if (event.kind === 'message') {
