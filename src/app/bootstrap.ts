@@ -113,6 +113,7 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
   const rateLimiter = createRequestRateLimiter({ ...rateLimit, redisUrl, dataSource: db.dataSource, logger });
   await rateLimiter.ready();
   await services.endedSessions.start(); // before serving: tokens of sessions ended earlier are refused at once
+  await services.eventFeed.start();
   const http = await createHttpApp({
     config,
     logger,
@@ -124,12 +125,13 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,
     routes: services.httpRoutes,
+    eventSubscriptions: services.eventSubscriptions,
   });
   // The rate limiter answers every request: it closes once the last one was answered.
   drains.push(() =>
     http
       .close()
-      .then(() => Promise.all([rateLimiter.close(), services.endedSessions.close()]))
+      .then(() => Promise.all([rateLimiter.close(), services.endedSessions.close(), services.eventFeed.close()]))
       .then(() => undefined),
   );
   const port = await http.listen(config.port);

@@ -19,6 +19,7 @@ import {
 } from '../modules/auth';
 import { JobRunner } from '../core/jobs/job-runner';
 import { SecretBox } from '../core/crypto/secret-box';
+import { EventFeed } from '../core/events/event-feed';
 import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
 import {
   ContractRelationsResolver,
@@ -83,6 +84,7 @@ import {
   QuoteService,
 } from '../modules/quotes';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
+import { EventSubscriptionResolver, EventSubscriptionService } from '../modules/subscriptions';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
 import {
   CustomerTicketsResolver,
@@ -192,6 +194,11 @@ export function createServices(
   // Access tokens end with their session: API processes hold the ended ones (LISTEN needs a direct connection).
   const listenUrl = config.database.jobsUrl ?? databaseUrl;
   const endedSessions = createEndedSessions({ dataSource, listenUrl, jwt: config.jwt, logger });
+  // Domain events as they commit, for GraphQL subscriptions: one LISTEN and one row load per process.
+  const { replayMaxEvents, replayMaxAgeMs } = config.subscriptions;
+  const replay = { maxEvents: replayMaxEvents, maxAgeMs: replayMaxAgeMs };
+  const eventFeed = new EventFeed({ listenUrl, dataSource, logger, replay });
+  const eventSubscriptions = new EventSubscriptionService(eventFeed, 2 * replayMaxEvents);
   const userAdmin = new UserAdminService(dataSource, (em, userId) => sessions.revokeAll(em, userId, 'USER_SUSPENDED'));
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
   const slaMonitor = new SlaMonitor({
@@ -339,6 +346,7 @@ export function createServices(
     [ArticleTicketsResolver, articleTickets],
     [WhatsAppChannelResolver, whatsApp.resolver],
     [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
+    [EventSubscriptionResolver, new EventSubscriptionResolver()],
   ]);
   /** REST routes of modules (mounted by the HTTP app before /graphql). */
   const httpRoutes: HttpRouteMount[] = [
@@ -374,6 +382,8 @@ export function createServices(
     mailOutbox,
     apiKeys,
     endedSessions,
+    eventFeed,
+    eventSubscriptions,
     /** What the HTTP app checks credentials with: API keys, and access tokens against ended sessions. */
     credentials: { authenticate: (secret: string) => apiKeys.authenticate(secret), endedSessions },
     memberships,

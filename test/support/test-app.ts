@@ -48,9 +48,12 @@ export interface TestApp {
 /** A full server (Express + Apollo + real PostgreSQL database of its own) on a free port. */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { now?: () => Date; logger?: Logger } = {},
+  options: { now?: () => Date; logger?: Logger; sharedDatabaseOf?: TestApp } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  // `sharedDatabaseOf`: a second instance (another API process) on the first one's database, which that one drops.
+  const database = options.sharedDatabaseOf
+    ? { url: options.sharedDatabaseOf.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -64,6 +67,7 @@ export async function startTestApp(
   const services = createServices(config, db.dataSource, db.url, { now: options.now });
   const schema = await buildAppSchema(services.container);
   await services.endedSessions.start();
+  await services.eventFeed.start();
   const http = await createHttpApp({
     config,
     logger,
@@ -74,6 +78,7 @@ export async function startTestApp(
     apiCalls: services.apiCalls,
     stripeWebhooks: services.payments.stripeWebhooks,
     routes: services.httpRoutes,
+    eventSubscriptions: services.eventSubscriptions,
   });
   const port = await http.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
@@ -110,6 +115,7 @@ export async function startTestApp(
       await services.auth.whenIdle();
       await services.whatsApp.inbound.whenIdle();
       await services.endedSessions.close();
+      await services.eventFeed.close();
       await services.apiKeys.flushUsage();
       await services.apiCalls.flush();
       await db.close();
