@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { mapWithConcurrency } from '../core/concurrency';
+import { setEventActor } from '../core/events';
 import type { JobDefinition, JobRunContext } from '../core/jobs/job-definition';
 import { runInSchema, type ScopedTenant } from '../core/tenancy/tenant-scope';
 import type { TenantService } from '../modules/tenants';
@@ -67,7 +68,8 @@ export async function forEachActiveTenant(
 
 /**
  * A scheduled job that visits every ACTIVE tenant (`forEachActiveTenant`) and adds up the
- * counts each visit returns, logged under `message` when any is not zero.
+ * counts each visit returns, logged under `message` when any is not zero. The job is the actor of the
+ * domain events its visits record (`system:<name>`).
  */
 export function tenantSweepJob<Counts extends Record<string, number>>(spec: {
   name: string;
@@ -83,6 +85,7 @@ export function tenantSweepJob<Counts extends Record<string, number>>(spec: {
     async run(_data, context) {
       const total: Record<string, number> = {};
       await forEachActiveTenant(spec.deps, context, async (manager, tenant) => {
+        await setEventActor(manager, `system:${spec.name}`);
         for (const [key, n] of Object.entries(await spec.visit(manager, tenant))) total[key] = (total[key] ?? 0) + n;
       });
       if (Object.values(total).some((n) => n !== 0)) context.logger.info(total, spec.message);

@@ -4,6 +4,7 @@ import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import { SlaStatus, SlaTarget, slaTargetAlertSql } from './sla-status';
 import { Ticket } from './ticket.entity';
+import { recordSlaAlert } from './ticket.events';
 
 export interface SlaMonitorDependencies {
   outbox: MailOutbox;
@@ -51,7 +52,8 @@ const DUE_COLUMN: Record<SlaTarget, 'firstResponseDueAt' | 'resolutionDueAt'> = 
  * Raises SLA alerts for one tenant (the every-minute `sla.check` job): each target of an
  * unfinished ticket that is now AT_RISK or BREACHED (the maths of sla-status.ts) is recorded
  * once in sla_events, and each new event mails the assignee, or the OWNERs and ADMINs of an
- * unassigned ticket, in the same transaction (outbox key per event and recipient).
+ * unassigned ticket, in the same transaction (outbox key per event and recipient), and is a domain event
+ * (`ticket.sla_at_risk` / `ticket.sla_breached`).
  */
 export class SlaMonitor {
   constructor(private readonly deps: SlaMonitorDependencies) {}
@@ -74,6 +76,7 @@ export class SlaMonitor {
     let mails = 0;
     for (const event of recorded) {
       const crossing = byTarget.get(`${event.ticket_id}:${event.target}`)!;
+      await recordSlaAlert(em, crossing);
       const assignee = recipients.find((r) => r.userId === crossing.assigneeId);
       // An assignee who left the organization is no one to tell: the admins are.
       for (const to of assignee ? [assignee] : recipients.filter((r) => r.role === 'OWNER' || r.role === 'ADMIN')) {

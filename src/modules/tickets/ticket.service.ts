@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import { setEventActor } from '../../core/events';
 import { ConflictError, LimitExceededError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
 import { nodesOf, pagesPerParent } from '../../core/graphql/relations';
@@ -15,6 +16,7 @@ import type { InboundMessage, InboundOutcome, TicketReplyChannel } from './ticke
 import { DeliveryStatus, MessageAuthor, TicketChannel, TicketPriority, TicketStatus } from './ticket-enums';
 import { findCustomerByContact, findThreadTicket } from './ticket-threading';
 import type { CreateTicketInput, TicketFilter, UpdateTicketInput } from './ticket.inputs';
+import { recordMessageAdded, recordTicketCreated, recordTicketUpdated, ticketSnapshot } from './ticket.events';
 
 /** Who does something to a ticket: the organization, and the member (null for an API key or the platform admin). */
 export interface TicketActor {
@@ -108,6 +110,7 @@ export class TicketService {
       }),
     );
     await this.recordStatus(em, ticket.id, null, TicketStatus.NEW, actor.userId);
+    await recordTicketCreated(em, ticket);
     return this.withThread(em, ticket, options.thread);
   }
 
@@ -119,6 +122,7 @@ export class TicketService {
     thread?: TicketThreadSelection,
   ): Promise<Ticket> {
     const ticket = await this.lock(em, id);
+    const before = ticketSnapshot(ticket);
     if (input.customerId !== undefined) {
       await this.assertCustomer(em, input.customerId);
       ticket.customerId = input.customerId;
@@ -129,6 +133,7 @@ export class TicketService {
     if (input.tags !== undefined) ticket.tags = normalizeTags(input.tags ?? []);
     if (input.status !== undefined) await this.changeStatus(em, ticket, input.status, actor.userId);
     await em.save(ticket);
+    await recordTicketUpdated(em, before, ticket);
     return this.withThread(em, ticket, thread);
   }
 
@@ -141,9 +146,11 @@ export class TicketService {
     thread?: TicketThreadSelection,
   ): Promise<Ticket> {
     const ticket = await this.lock(em, id);
+    const before = ticketSnapshot(ticket);
     await this.assertAssignee(em, actor.tenantId, assigneeId);
     ticket.assigneeId = assigneeId;
     await em.save(ticket);
+    await recordTicketUpdated(em, before, ticket);
     return this.withThread(em, ticket, thread);
   }
 
@@ -159,6 +166,7 @@ export class TicketService {
     internal: boolean,
   ): Promise<TicketMessage> {
     const ticket = await this.lock(em, ticketId);
+    const before = ticketSnapshot(ticket);
     const sendsThroughChannel = !internal && ticket.channel !== TicketChannel.API;
     const channel = sendsThroughChannel ? this.replyChannels.get(ticket.channel) : undefined;
     if (sendsThroughChannel && !channel) {
@@ -196,6 +204,8 @@ export class TicketService {
       if (ticket.status === TicketStatus.NEW) await this.changeStatus(em, ticket, TicketStatus.OPEN, actor.userId);
       await em.save(ticket);
     }
+    await recordMessageAdded(em, ticket, message);
+    await recordTicketUpdated(em, before, ticket);
     return message;
   }
 
@@ -210,8 +220,11 @@ export class TicketService {
     // Two deliveries of one message at once (webhook retries) wait for each other here.
     await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ticket-message:${inbound.externalId}`]);
     if (await em.existsBy(TicketMessage, { externalId: inbound.externalId })) return { kind: 'duplicate' };
+    // The channel acts for what follows (the customer, the ticket, the message): its events say so.
+    await setEventActor(em, inbound.channel === TicketChannel.EMAIL ? 'channel:email' : 'channel:whatsapp');
     const threadId = await findThreadTicket(em, inbound);
     const existing = threadId ? await this.lock(em, threadId) : null;
+    const before = existing && ticketSnapshot(existing);
     const customerId = existing?.customerId ?? (await this.customerFor(em, tenantId, inbound));
     const ticket =
       existing ??
@@ -237,9 +250,11 @@ export class TicketService {
         externalId: inbound.externalId,
       }),
     );
+    await recordMessageAdded(em, ticket, message);
     if (existing && (existing.status === TicketStatus.PENDING || existing.status === TicketStatus.RESOLVED)) {
       await this.changeStatus(em, existing, TicketStatus.OPEN, null);
       await em.save(existing);
+      await recordTicketUpdated(em, before!, existing);
     }
     return {
       kind: existing ? 'appended' : 'created',

@@ -1,0 +1,10 @@
+export {
+  DOMAIN_EVENTS,
+  recordEvent,
+  setEventActor,
+  type DomainEventType,
+  type EventActor,
+  type FieldChange,
+  type NewDomainEvent,
+} from './domain-event';
+export { fieldChanges } from './field-changes';
