@@ -19,6 +19,7 @@ import { provisioningSection } from './provisioning';
 import { quotesSection } from './quotes';
 import { quotePdfSection } from './quote-pdf';
 import { whatsappSection } from './whatsapp';
+import { subscriptionsSection } from './subscriptions';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
@@ -34,6 +35,7 @@ const sections: BenchSection[] = [
   quotePdfSection,
   helpdeskSection,
   whatsappSection,
+  subscriptionsSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
