@@ -22,7 +22,7 @@ import { rateLimitKey, type RequestRateLimiter } from '../core/http/rate-limit';
 import type { Principal } from '../core/http/request-context';
 import { metrics } from '../core/observability/metrics';
 import { OperationScope } from '../core/tenancy/operation-scope';
-import type { ScopedTenant } from '../core/tenancy/tenant-scope';
+import { runInTenantScope, type ScopedTenant } from '../core/tenancy/tenant-scope';
 import type { ApiCallMeter } from '../modules/plans';
 import type { EventSubscriptionService, SubscriptionContext } from '../modules/subscriptions';
 import { authenticate, requestError, tenantAuthorizer, type CredentialChecks, type HeaderGetter } from './authenticate';
@@ -32,10 +32,15 @@ import type { ErrorFormatter } from './http-routes';
 export const SUBSCRIPTION_CLOSE = {
   /** Credentials missing or wrong at connection time, or ended since (expired, session ended, key revoked). */
   unauthenticated: CloseCode.Unauthorized,
+  /** The organization no longer admits the caller (removed member, suspended organization: `FORBIDDEN`). */
+  forbidden: CloseCode.Forbidden,
   /** Too many connections or subscriptions for the caller's allowance (`RATE_LIMITED`). */
   rateLimited: 4429,
   goingAway: 1001,
 } as const;
+
+/** Credentials are checked every round (`credentialCheckMs`); the organization's admission every this many. */
+const READMIT_EVERY_ROUNDS = 5;
 
 /** A close reason is at most 123 bytes (RFC 6455). */
 const closeReason = (text: string) =>
@@ -67,6 +72,8 @@ interface Connection {
   expiresAt?: number;
   /** Aborted (with the UNAUTHENTICATED error) when its credentials end: its subscriptions fail with it. */
   ended: AbortController;
+  /** The organization its subscriptions were admitted into (its connection params name one). */
+  tenantId?: string;
   close(code: number, reason: string): void;
 }
 
@@ -126,16 +133,50 @@ export function startSubscriptionServer(deps: SubscriptionServerDependencies) {
     return requestError(ErrorCode.RATE_LIMITED, 'Too many requests', 429, { retryAfter, limiter: 'requests' });
   };
 
-  /** UNAUTHENTICATED on every subscription of the connection, then the socket closes. */
+  /** The error (UNAUTHENTICATED, or FORBIDDEN) on every subscription of the connection, then the socket closes. */
   const end = (connection: Connection, error: GraphQLError) => {
     if (connection.ended.signal.aborted) return;
     connections.delete(connection);
     const reason = String(error.extensions.reason ?? error.extensions.code ?? ErrorCode.UNAUTHENTICATED);
+    const code =
+      error.extensions.code === ErrorCode.UNAUTHENTICATED
+        ? SUBSCRIPTION_CLOSE.unauthenticated
+        : SUBSCRIPTION_CLOSE.forbidden;
     connection.ended.abort(error);
     // After the error messages (sent as their streams fail, a few ticks later), never without closing.
-    setTimeout(
-      () => connection.close(SUBSCRIPTION_CLOSE.unauthenticated, closeReason(`${reason}: ${error.message}`)),
-      50,
+    setTimeout(() => connection.close(code, closeReason(`${reason}: ${error.message}`)), 50);
+  };
+
+  /**
+   * The organization admits each connection again, as at subscribe time (membership, status): a member
+   * removed, or an organization suspended, ends its subscriptions with FORBIDDEN. One short scope per
+   * caller and organization, however many connections they hold.
+   */
+  const readmit = (candidates: Connection[]) => {
+    const verdicts = new Map<string, Promise<unknown>>();
+    return Promise.all(
+      candidates.map(async (connection) => {
+        const { principal, tenantId } = connection;
+        if (!tenantId || principal.kind === 'platform-admin') return;
+        const key = `${rateLimitKey(principal, connection.ip)}|${tenantId}`;
+        let verdict = verdicts.get(key);
+        if (!verdict) {
+          const memberUserId = principal.kind === 'user' ? principal.userId : undefined;
+          const authorize = tenantAuthorizer(principal);
+          verdict = runInTenantScope(deps.dataSource, { id: tenantId }, async () => undefined, {
+            authorize,
+            memberUserId,
+          }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          verdicts.set(key, verdict);
+        }
+        const failure = await verdict;
+        if (failure instanceof AppError && failure.code !== ErrorCode.INTERNAL_SERVER_ERROR)
+          end(connection, errorOf(failure));
+        else if (failure) logger.warn({ err: failure }, 'subscription re-admission failed; kept until the next round');
+      }),
     );
   };
 
@@ -167,10 +208,14 @@ export function startSubscriptionServer(deps: SubscriptionServerDependencies) {
     );
   };
   let checking = false;
+  let round = 0;
   const checker = setInterval(() => {
     if (checking) return;
     checking = true;
-    void recheck().finally(() => (checking = false));
+    const readmitting = ++round % READMIT_EVERY_ROUNDS === 0;
+    void recheck()
+      .then(() => (readmitting ? readmit([...connections]) : undefined))
+      .finally(() => (checking = false));
   }, config.subscriptions.credentialCheckMs);
   checker.unref();
 
@@ -241,6 +286,7 @@ export function startSubscriptionServer(deps: SubscriptionServerDependencies) {
           dataSource: deps.dataSource,
           authorizeTenant: async (tenant: ScopedTenant) => {
             await authorize(tenant);
+            connection.tenantId = tenant.id;
             meter?.(tenant.id);
           },
           tenantScope: new OperationScope(),

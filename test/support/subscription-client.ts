@@ -42,6 +42,7 @@ export function connectSubscriber(
     connectionParams,
     retryAttempts: 0,
     lazy: options.lazy ?? true,
+    onNonLazyError: () => undefined, // recorded in `closes`
     on: { closed: (event) => void closes.push(event as { code: number; reason: string }) },
   });
   return {

@@ -59,6 +59,19 @@ function subscribeTo(family: string, allTypes: readonly string[], filterOf: (arg
 
 const delivered = (family: string) => metrics.subscriptionEvents.labels({ family });
 
+/** Every subscriber of a process gets the same event object: it is shaped once, not once per subscriber. */
+function shapedOnce<T extends object>(shape: (event: StoredEvent) => T): (event: StoredEvent) => T {
+  const shaped = new WeakMap<StoredEvent, T>();
+  return (event) => {
+    let result = shaped.get(event);
+    if (!result) shaped.set(event, (result = shape(event)));
+    return result;
+  };
+}
+const ticketEvent = shapedOnce(toTicketEvent);
+const quoteEvent = shapedOnce(toQuoteEvent);
+const invoiceEvent = shapedOnce(toInvoiceEvent);
+
 /**
  * Live domain events of the caller's organization over graphql-ws (see docs/subscriptions.md), each
  * family authorized like reading its data: the same policies as the queries.
@@ -85,7 +98,7 @@ export class EventSubscriptionResolver {
     @Arg('after', () => ID, { nullable: true }) _after?: string,
   ): TicketEvent {
     this.counted.ticket.inc();
-    return toTicketEvent(event);
+    return ticketEvent(event);
   }
 
   @Subscription(() => QuoteEvent, {
@@ -102,7 +115,7 @@ export class EventSubscriptionResolver {
     @Arg('after', () => ID, { nullable: true }) _after?: string,
   ): QuoteEvent {
     this.counted.quote.inc();
-    return toQuoteEvent(event);
+    return quoteEvent(event);
   }
 
   @Subscription(() => InvoiceEvent, {
@@ -123,6 +136,6 @@ export class EventSubscriptionResolver {
     @Arg('after', () => ID, { nullable: true }) _after?: string,
   ): InvoiceEvent {
     this.counted.invoice.inc();
-    return toInvoiceEvent(event);
+    return invoiceEvent(event);
   }
 }

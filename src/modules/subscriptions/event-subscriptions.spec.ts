@@ -3,10 +3,11 @@ import {
   CreateApiKeyDocument,
   LogoutAllSessionsDocument,
   QuoteEventsDocument,
+  RemoveMemberDocument,
   RevokeApiKeyDocument,
   TicketEventsDocument,
 } from '../../../test/generated/graphql';
-import { signUp, type TestAccount } from '../../../test/support/accounts';
+import { addMember, signUp, type TestAccount } from '../../../test/support/accounts';
 import { connectSubscriber, until, type TestSubscriber } from '../../../test/support/subscription-client';
 import { startTestApp, TEST_ADMIN_SECRET, type TestApp } from '../../../test/support/test-app';
 import { recordEvent, type DomainEventType } from '../../core/events/domain-event';
@@ -57,6 +58,8 @@ describe('GraphQL subscriptions over graphql-ws', () => {
   });
   afterEach(async () => {
     await Promise.all(subscribers.splice(0).map((s) => s.close()));
+    // The server lets go of them a little later: the next test counts only its own.
+    await until(() => app.services.eventFeed.subscriberCount + other.services.eventFeed.subscriberCount === 0);
   });
   afterAll(async () => {
     await other?.close();
@@ -184,6 +187,23 @@ describe('GraphQL subscriptions over graphql-ws', () => {
     await sub.ended;
     expect(Date.now() - expiresAt.getTime()).toBeLessThan(5000);
     expect(sub.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'ACCESS_TOKEN_EXPIRED' });
+  });
+
+  it('a member removed from the organization stops receiving its events (FORBIDDEN, then close 4403)', async () => {
+    const carol = await signUp(app, 'carol@subs.test', 'Carol Elsewhere');
+    await addMember(app, alice, carol, 'VIEWER');
+    const subscriber = connect(app, asUser(carol, alice.tenant.slug), { lazy: false });
+    const subscription = subscriber.subscribe(TicketEventsDocument);
+    await listening(app, 1);
+    const { id } = await ticketEvent(alice.tenant.id);
+    expect((await subscription.next(1))[0].ticketEvents.id).toBe(id);
+    await app.gql(RemoveMemberDocument, { userId: carol.userId }, { bearer: alice.token, org: alice.tenant.slug });
+    const removedAt = Date.now();
+    await subscription.ended;
+    expect(Date.now() - removedAt).toBeLessThan(7000);
+    expect(subscription.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_A_MEMBER' });
+    await until(() => subscriber.closes.length > 0);
+    expect(subscriber.closes[0]).toMatchObject({ code: 4403 });
   });
 
   it('refuses bad or missing credentials at connection time with 4401', async () => {
