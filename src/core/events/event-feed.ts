@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { PgListener } from '../database/pg-listener';
 import { ConflictError } from '../errors/app-error';
 import type { DomainEventType, FieldChange } from './domain-event';
@@ -134,7 +134,12 @@ export class EventFeed {
    * the window no longer covers (too old, pruned, another organization's, or more events behind than
    * the window holds) is CONFLICT `REPLAY_WINDOW_EXCEEDED`: the client refetches, then subscribes anew.
    */
-  async replay(selector: EventSelector, afterId: string): Promise<StoredEvent[]> {
+  async replay(
+    selector: EventSelector,
+    afterId: string,
+    /** The caller's transaction when it holds one (so a subscribe never waits for a second connection). */
+    queryable: Pick<EntityManager, 'query'> = this.options.dataSource,
+  ): Promise<StoredEvent[]> {
     const { maxEvents, maxAgeMs } = this.options.replay;
     const tooFarBehind = () =>
       new ConflictError('The events after this id are no longer available: refetch, then subscribe without `after`', {
@@ -142,13 +147,13 @@ export class EventFeed {
         maxEvents,
         maxAgeSeconds: Math.round(maxAgeMs / 1000),
       });
-    const [resumePoint] = await this.options.dataSource.query(
+    const [resumePoint] = await queryable.query(
       `SELECT 1 FROM public.domain_events
         WHERE id = $1 AND tenant_id = $2 AND occurred_at > now() - $3 * interval '1 millisecond'`,
       [afterId, selector.tenantId, maxAgeMs],
     );
     if (!resumePoint) throw tooFarBehind();
-    const rows: StoredEvent[] = await this.options.dataSource.query(
+    const rows: StoredEvent[] = await queryable.query(
       `SELECT ${COLUMNS} FROM public.domain_events
         WHERE tenant_id = $1 AND id > $2 AND type = ANY($3) AND ($4::text IS NULL OR entity_id = $4)
         ORDER BY id LIMIT $5`,

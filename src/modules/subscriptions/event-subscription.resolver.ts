@@ -47,13 +47,13 @@ function subscribeTo(family: string, allTypes: readonly string[], filterOf: (arg
     if (after !== undefined && !EVENT_ID.test(after)) {
       throw new BadUserInputError('`after` must be the id of an event you received', { reason: 'INVALID_EVENT_ID' });
     }
-    const tenant = context.tenantScope.require().tenant;
+    const { tenant, manager } = context.tenantScope.require();
     const selector = {
       tenantId: tenant.id,
       types: (types?.length ? types : allTypes) as DomainEventType[],
       entityId: entityId ?? undefined,
     };
-    return context.eventSubscriptions.open(family, selector, { after, until: context.credentialsEnded });
+    return context.eventSubscriptions.open(family, selector, { after, until: context.credentialsEnded, manager });
   };
 }
 

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { ConflictError } from '../../core/errors/app-error';
 import type { EventFeed, EventSelector, StoredEvent } from '../../core/events/event-feed';
 import { metrics } from '../../core/observability/metrics';
@@ -16,13 +17,13 @@ export class EventSubscriptionService {
   ) {}
 
   /**
-   * `after`: replay the events after this id first; `until`: the stream fails with the signal's reason
-   * when it aborts (the connection's credentials ended).
+   * `after`: replay the events after this id first (read through `manager`, the subscribe's transaction);
+   * `until`: the stream fails with the signal's reason when it aborts (the connection's credentials ended).
    */
   async open(
     family: string,
     selector: EventSelector,
-    { after, until }: { after?: string; until?: AbortSignal } = {},
+    { after, until, manager }: { after?: string; until?: AbortSignal; manager?: Pick<EntityManager, 'query'> } = {},
   ): Promise<EventStream<StoredEvent>> {
     until?.throwIfAborted();
     const tooSlow = () =>
@@ -46,7 +47,7 @@ export class EventSubscriptionService {
     };
     if (after === undefined) return stream;
     try {
-      const replayed = await this.feed.replay(selector, after);
+      const replayed = await this.feed.replay(selector, after, manager);
       const seen = new Set(replayed.map((event) => event.id));
       for (const event of replayed) stream.push(event);
       for (const event of held!) if (!seen.has(event.id) && BigInt(event.id) > BigInt(after)) stream.push(event);
