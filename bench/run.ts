@@ -23,6 +23,7 @@ import { quotesSection } from './quotes';
 import { quotePdfSection } from './quote-pdf';
 import { whatsappSection } from './whatsapp';
 import { webhooksSection } from './webhooks';
+import { subscriptionsSection } from './subscriptions';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
@@ -42,6 +43,7 @@ const sections: BenchSection[] = [
   eventsSection,
   mcpSection,
   webhooksSection,
+  subscriptionsSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

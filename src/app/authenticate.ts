@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { AppConfig } from '../core/config/config';
 import { ForbiddenError } from '../core/errors/app-error';
@@ -26,33 +25,36 @@ export function requestError(code: ErrorCode, message: string, status: number, e
   return new GraphQLError(message, { extensions: { code, ...extra, http: { status } } });
 }
 
-function bearerToken(req: Request): string | undefined {
-  const header = req.get('authorization');
-  if (header === undefined) return undefined;
-  const match = /^Bearer +(\S+) *$/i.exec(header);
+/** Reads one request header by name (`req.get` over HTTP, the connection params of a WebSocket). */
+export type HeaderGetter = (name: string) => string | undefined;
+
+function bearerToken(header: HeaderGetter): string | undefined {
+  const value = header('authorization');
+  if (value === undefined) return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(value);
   if (!match) throw requestError(ErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <token>"', 401);
   return match[1];
 }
 
 /**
- * Establishes who is calling from the request headers. A credential that is
+ * Establishes who is calling from the request headers (or a WebSocket's connection params). A credential that is
  * present but wrong is an error, never a silent fall-back to anonymous.
  */
 export async function authenticate(
-  req: Request,
+  header: HeaderGetter,
   config: AppConfig,
   credentials?: CredentialChecks,
 ): Promise<Principal> {
-  const adminSecret = req.get('x-admin-secret');
+  const adminSecret = header('x-admin-secret');
   if (adminSecret !== undefined) {
     if (!matchesAdminSecret(adminSecret, config.adminSecret)) {
       throw requestError(ErrorCode.UNAUTHENTICATED, 'Invalid admin secret', 401);
     }
     return { kind: 'platform-admin' };
   }
-  const bearer = bearerToken(req);
+  const bearer = bearerToken(header);
   // API keys start with `tq_` (a JWT never does), so one Authorization header can carry either.
-  const apiKey = req.get('x-api-key') ?? (bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined);
+  const apiKey = header('x-api-key') ?? (bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined);
   if (apiKey !== undefined) {
     if (!credentials) throw requestError(ErrorCode.UNAUTHENTICATED, 'API keys are not accepted by this server', 401);
     try {

@@ -116,6 +116,7 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
   const rateLimiter = createRequestRateLimiter({ ...rateLimit, redisUrl, dataSource: db.dataSource, logger });
   await rateLimiter.ready();
   await services.revocations.start(); // before serving: sessions ended and keys revoked earlier are refused at once
+  await services.eventFeed.start();
   const http = await createHttpApp({
     config,
     logger,
@@ -129,12 +130,13 @@ async function startApi(config: AppConfig, logger: Logger, db: Database, service
     stripeWebhooks: services.payments.stripeWebhooks,
     routes: services.httpRoutes,
     mcp: services.mcp,
+    eventSubscriptions: services.eventSubscriptions,
   });
   // The rate limiter answers every request: it closes once the last one was answered.
   drains.push(() =>
     http
       .close()
-      .then(() => Promise.all([rateLimiter.close(), services.revocations.close()]))
+      .then(() => Promise.all([rateLimiter.close(), services.revocations.close(), services.eventFeed.close()]))
       .then(() => undefined),
   );
   const port = await http.listen(config.port);

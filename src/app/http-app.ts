@@ -38,8 +38,10 @@ import {
 import { McpCatalog, mcpEndpoint, type McpCaller, type RunOperation } from '../modules/mcp';
 import { stripeWebhookHandler, type StripeWebhookService } from '../modules/payments';
 import type { ApiCallMeter } from '../modules/plans';
+import type { EventSubscriptionService } from '../modules/subscriptions';
 import { authenticate, requestError, tenantAuthorizer, type CredentialChecks } from './authenticate';
 import { createHttpRouteKit, type HttpRouteMount } from './http-routes';
+import { startSubscriptionServer } from './subscription-server';
 
 export interface HttpAppDependencies {
   config: AppConfig;
@@ -61,6 +63,8 @@ export interface HttpAppDependencies {
   routes?: HttpRouteMount[];
   /** Serves MCP at /mcp (src/modules/mcp), gated by the plan's `mcp_access`; without it the route does not exist. */
   mcp?: Pick<McpCaller, 'requireAccess'>;
+  /** GraphQL subscriptions over graphql-ws on /graphql (the event feed started); without it, none. */
+  eventSubscriptions?: EventSubscriptionService;
 }
 
 export interface HttpApp {
@@ -174,7 +178,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     let principal: Principal;
     try {
-      principal = await authenticate(req, config, deps.credentials);
+      principal = await authenticate((name) => req.get(name), config, deps.credentials);
     } catch (error) {
       await limitRate(res, `ip:${ip}`); // failed authentications use the IP's allowance
       throw error;
@@ -257,6 +261,21 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
   );
   app.use(notFoundHandler);
   app.use(finalErrorHandler(formatError, logger));
+  const { eventSubscriptions, credentials, rateLimiter, apiCalls } = deps;
+  const subscriptions =
+    eventSubscriptions &&
+    startSubscriptionServer({
+      httpServer,
+      schema,
+      config,
+      logger,
+      dataSource,
+      formatError,
+      eventSubscriptions,
+      credentials,
+      rateLimiter,
+      apiCalls,
+    });
 
   return {
     app,
@@ -269,6 +288,7 @@ export async function createHttpApp(deps: HttpAppDependencies): Promise<HttpApp>
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     close: async () => {
+      await subscriptions?.close(); // WebSockets would hold the server open: they end first (1001)
       await drain.close(config.shutdownGraceMs);
       await apollo.stop();
       stopObservingDatabase();

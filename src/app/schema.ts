@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema, type ContainerType } from 'type-graphql';
+import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
 import { DateTimeScalar } from '../core/graphql/date-time.scalar';
 import { applyPolicies } from '../core/authorization';
 import { ApiKeyResolver } from '../modules/api-keys';
@@ -29,6 +29,7 @@ import { PaymentsResolver } from '../modules/payments';
 import { PlanResolver } from '../modules/plans';
 import { CustomerQuotesResolver, QuoteGenerationResolver, QuoteResolver } from '../modules/quotes';
 import { SettingsResolver } from '../modules/settings';
+import { EventSubscriptionResolver } from '../modules/subscriptions';
 import { TenantResolver } from '../modules/tenants';
 import {
   CustomerTicketsResolver,
@@ -79,7 +80,17 @@ export const resolvers = [
   EmailChannelResolver,
   WhatsAppChannelResolver,
   WebhookResolver,
+  EventSubscriptionResolver,
 ] as const;
+
+const ownIteratorsOnly: PubSub = {
+  publish() {
+    throw new Error('Subscriptions publish through the domain event feed, not a PubSub');
+  },
+  subscribe() {
+    throw new Error('Subscriptions declare their own `subscribe`');
+  },
+};
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');
 
@@ -91,6 +102,8 @@ export async function buildAppSchema(container?: ContainerType): Promise<GraphQL
   const schema = await buildSchema({
     resolvers: [...resolvers],
     container,
+    // type-graphql insists on a PubSub; every subscription here brings its own `subscribe` (the event feed).
+    pubSub: ownIteratorsOnly,
     // Every date-time input is range-checked by one scalar.
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // class-validator imported once; validation errors must not echo the submitted object back.

@@ -28,6 +28,7 @@ import {
 import { JobRunner } from '../core/jobs/job-runner';
 import { RevocationFeed } from '../core/revocation/revocation-feed';
 import { SecretBox } from '../core/crypto/secret-box';
+import { EventFeed } from '../core/events/event-feed';
 import { addFirstProductStep, ProductResolver, ProductService } from '../modules/catalog';
 import {
   ContractRelationsResolver,
@@ -102,6 +103,7 @@ import {
   QuoteService,
 } from '../modules/quotes';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
+import { EventSubscriptionResolver, EventSubscriptionService } from '../modules/subscriptions';
 import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
 import { PlanCode } from '../modules/plans';
 import {
@@ -233,6 +235,11 @@ export function createServices(
     cache: { ttlMs: config.apiKeys.cacheTtlMs, max: config.apiKeys.cacheMax },
     revoked: revocations.of(REVOKED_API_KEYS_CHANNEL),
   });
+  // Domain events as they commit, for GraphQL subscriptions: one LISTEN and one row load per process.
+  const { replayMaxEvents, replayMaxAgeMs } = config.subscriptions;
+  const replay = { maxEvents: replayMaxEvents, maxAgeMs: replayMaxAgeMs };
+  const eventFeed = new EventFeed({ listenUrl, dataSource, logger, replay });
+  const eventSubscriptions = new EventSubscriptionService(eventFeed, 2 * replayMaxEvents);
   const userAdmin = new UserAdminService(dataSource, (em, userId) => sessions.revokeAll(em, userId, 'USER_SUSPENDED'));
   const memberships = new MembershipService({ dataSource, config, users, outbox: mailOutbox, templates, entitlements });
   // Sign-in through external OpenID providers, beside the built-in accounts.
@@ -424,6 +431,7 @@ export function createServices(
     [AuditLogResolver, new AuditLogResolver(audit)],
     [AuditActorResolver, new AuditActorResolver()],
     [WebhookResolver, webhooks.resolver],
+    [EventSubscriptionResolver, new EventSubscriptionResolver()],
   ]);
   /** REST routes of modules (mounted by the HTTP app before /graphql). */
   const httpRoutes: HttpRouteMount[] = [
@@ -462,6 +470,8 @@ export function createServices(
     /** The revocation feed (ended sessions, revoked API keys): started before serving, closed after. */
     revocations,
     endedSessions,
+    eventFeed,
+    eventSubscriptions,
     /** What the HTTP app checks credentials with: API keys, and access tokens against ended sessions. */
     credentials: {
       authenticate: (secret: string) => apiKeys.authenticate(secret),

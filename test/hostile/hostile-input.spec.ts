@@ -180,7 +180,7 @@ describe('hostile input over HTTP, production mode: never a 5xx, always a docume
     const typename = '{ __typename }';
     const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: me { id }`).join(' ');
     const cases: [string, object | string, string][] = [
-      ['subscription', { query: 'subscription { __typename }' }, 'SUBSCRIPTIONS_NOT_SUPPORTED'],
+      ['subscription', { query: 'subscription { ticketEvents { id } }' }, 'SUBSCRIPTIONS_NOT_SUPPORTED'],
       ['APQ hash mismatch', { query: typename, extensions: persisted(1, 'ab') }, 'PERSISTED_QUERY_HASH_MISMATCH'],
       ['APQ version', { query: typename, extensions: persisted(2, 'ab') }, 'PERSISTED_QUERY_VERSION_UNSUPPORTED'],
       ['APQ unknown', { extensions: persisted(1, 'cd') }, 'PERSISTED_QUERY_NOT_FOUND'],

@@ -49,9 +49,12 @@ export interface TestApp {
 /** A full server (Express + Apollo + real PostgreSQL database of its own) on a free port. */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { now?: () => Date; logger?: Logger; rateLimited?: boolean } = {},
+  options: { now?: () => Date; logger?: Logger; rateLimited?: boolean; sharedDatabaseOf?: TestApp } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  // `sharedDatabaseOf`: a second instance (another API process) on the first one's database, which that one drops.
+  const database = options.sharedDatabaseOf
+    ? { url: options.sharedDatabaseOf.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -65,6 +68,7 @@ export async function startTestApp(
   const services = createServices(config, db.dataSource, db.url, { now: options.now });
   const schema = await buildAppSchema(services.container);
   await services.revocations.start();
+  await services.eventFeed.start();
   // `rateLimited`: the request rate limit of RATE_LIMIT_MAX / RATE_LIMIT_WINDOW, on the database as without Redis.
   const rateLimiter = options.rateLimited
     ? createRequestRateLimiter({ ...config.rateLimit, dataSource: db.dataSource, logger })
@@ -82,6 +86,7 @@ export async function startTestApp(
     routes: services.httpRoutes,
     mcp: services.mcp,
     rateLimiter,
+    eventSubscriptions: services.eventSubscriptions,
   });
   const port = await http.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
@@ -119,6 +124,7 @@ export async function startTestApp(
       await services.auth.whenIdle();
       await services.whatsApp.inbound.whenIdle();
       await services.revocations.close();
+      await services.eventFeed.close();
       await services.apiKeys.flushUsage();
       await services.apiCalls.flush();
       await db.close();

@@ -51,19 +51,51 @@ function guarded({ rule, scope }: FieldPolicy, resolve: Resolver): Resolver {
 }
 
 /**
+ * A subscription field's policy is decided once, when it subscribes, in a short scope of the organization
+ * (its role read there) that stays open while `subscribe` runs (it reads the tenant, replays missed events)
+ * and closes before the first event: its events then resolve with no connection held.
+ */
+function guardedSubscribe({ rule, scope }: FieldPolicy, subscribe: Resolver): Resolver {
+  if (scope === 'none') {
+    return (root, args, ctx, info) => {
+      refuse(rule.decide(ctx.principal));
+      return subscribe(root, args, ctx, info);
+    };
+  }
+  return async (root, args, ctx, info) => {
+    let result: unknown;
+    try {
+      const opened = await ctx.tenantScope.open(ctx);
+      refuse(rule.decide(ctx.principal, opened.tenant.memberRole));
+      result = await subscribe(root, args, ctx, info);
+    } catch (error) {
+      await ctx.tenantScope.close(error);
+      throw error;
+    }
+    await ctx.tenantScope.close();
+    return result;
+  };
+}
+
+/**
  * Applies the `@Policy` declarations of every field (any type, so relation fields are guarded too)
- * and refuses root fields that have none. Fields without a policy keep their resolver untouched:
- * large lists pay nothing for fields nobody guards.
+ * and refuses root fields that have none (subscriptions: at subscribe time, see guardedSubscribe). Fields
+ * without a policy keep their resolver untouched: large lists pay nothing for fields nobody guards.
  */
 export function applyPolicies(schema: GraphQLSchema): GraphQLSchema {
   const roots = new Set(
     [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean),
   );
+  const subscriptionType = schema.getSubscriptionType();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       const policy = field.extensions?.[POLICY_EXTENSION] as FieldPolicy | undefined;
-      if (policy)
+      if (type === subscriptionType) {
+        // Decided at subscribe time; each event's `resolve` only shapes what was already allowed.
+        const subscribe = (field.subscribe ?? withoutPolicy) as Resolver;
+        field.subscribe = (policy ? guardedSubscribe(policy, subscribe) : withoutPolicy) as typeof field.subscribe;
+      } else if (policy)
         field.resolve = guarded(policy, (field.resolve ?? defaultFieldResolver) as Resolver) as typeof field.resolve;
       else if (roots.has(type)) field.resolve = withoutPolicy;
     }

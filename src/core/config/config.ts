@@ -155,6 +155,10 @@ const schema = z.object({
   WHATSAPP_API_BASE_URL: absoluteUrl.default('https://graph.facebook.com/v21.0'),
   WHATSAPP_OUTBOX_INTERVAL: z.string().min(1).default('5 seconds'),
   WHATSAPP_MAX_ATTEMPTS: int(1, 100).default(8),
+  SUBSCRIPTION_REPLAY_MAX_EVENTS: int(1, 100_000).default(1000),
+  SUBSCRIPTION_REPLAY_WINDOW_HOURS: int(1, 24 * 30).default(24),
+  SUBSCRIPTION_CREDENTIAL_CHECK_MS: int(100, 60_000).default(1000),
+  SUBSCRIPTION_KEEP_ALIVE_MS: int(0, 600_000).default(12_000),
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.001).max(3600).default(10),
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(15),
   WEBHOOK_INTERVAL: z.string().min(1).default('5 seconds'),
@@ -360,6 +364,16 @@ export interface AppConfig {
   };
   clerk: { webhookSecret?: string };
   webhooks: WebhookConfig;
+  /** GraphQL subscriptions over graphql-ws (docs/subscriptions.md). */
+  subscriptions: {
+    /** `after` replays at most this many events, and only those of the last `replayMaxAgeMs`. */
+    replayMaxEvents: number;
+    replayMaxAgeMs: number;
+    /** How often each connection's credentials are checked again (expiry, ended session, revoked key). */
+    credentialCheckMs: number;
+    /** Ping interval; a client that does not answer within it is disconnected (0: none). */
+    keepAliveMs: number;
+  };
 }
 
 /** Partner webhooks (src/modules/webhooks). */
@@ -602,6 +616,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       apiBaseUrl: e.WHATSAPP_API_BASE_URL.replace(/\/+$/, ''),
       outboxInterval: e.WHATSAPP_OUTBOX_INTERVAL,
       maxAttempts: e.WHATSAPP_MAX_ATTEMPTS,
+    },
+    subscriptions: {
+      replayMaxEvents: e.SUBSCRIPTION_REPLAY_MAX_EVENTS,
+      replayMaxAgeMs: e.SUBSCRIPTION_REPLAY_WINDOW_HOURS * 3_600_000,
+      credentialCheckMs: e.SUBSCRIPTION_CREDENTIAL_CHECK_MS,
+      keepAliveMs: e.SUBSCRIPTION_KEEP_ALIVE_MS,
     },
     webhooks: {
       retryBaseMs: Math.round(e.WEBHOOK_RETRY_BASE_SECONDS * 1000),

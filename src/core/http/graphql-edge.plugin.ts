@@ -49,7 +49,7 @@ const nothingAnswered = (data: ResultData) => !data || Object.values(data).every
  * The GraphQL side of the request edge:
  * - NUL or ill-formed Unicode in any variable or literal (every String, ID and custom scalar) is
  *   BAD_USER_INPUT `INVALID_CHARACTERS` with the field path, before any resolver runs;
- * - a subscription is `SUBSCRIPTIONS_NOT_SUPPORTED` (the schema has none);
+ * - a subscription over HTTP is `SUBSCRIPTIONS_NOT_SUPPORTED` (they are served over WebSocket, graphql-ws);
  * - an operation refused as a whole by rate limits answers HTTP 429 with Retry-After.
  */
 export function graphqlEdgePlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
@@ -58,7 +58,10 @@ export function graphqlEdgePlugin<TContext extends object>(): ApolloServerPlugin
       return {
         async didResolveOperation({ request, document, operation }) {
           if (operation?.operation === 'subscription') {
-            throw refusal('Subscriptions are not supported', 'SUBSCRIPTIONS_NOT_SUPPORTED');
+            throw refusal(
+              'Subscriptions are served over WebSocket (graphql-ws) at /graphql',
+              'SUBSCRIPTIONS_NOT_SUPPORTED',
+            );
           }
           const field = findIllFormedText(request.variables, 'variables') ?? illFormedLiteral(document);
           if (field) throw refusal(invalidCharactersMessage(field), INVALID_CHARACTERS, { field });

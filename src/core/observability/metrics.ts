@@ -142,6 +142,18 @@ export const metrics = {
     labelNames: ['type'] as const,
     registers,
   }),
+  subscriptionsActive: new Gauge({
+    name: 'tenantql_subscriptions_active',
+    help: 'GraphQL subscriptions open on this process, by event family (ticket, quote, invoice)',
+    labelNames: ['family'] as const,
+    registers,
+  }),
+  subscriptionEvents: new Counter({
+    name: 'tenantql_subscription_events_delivered_total',
+    help: 'Domain events sent to GraphQL subscribers (one per subscriber reached), by event family',
+    labelNames: ['family'] as const,
+    registers,
+  }),
   // Before the gauges that query: a scrape reads the pool before its own queries occupy it.
   dbPool: new Gauge({
     name: 'tenantql_db_pool_connections',

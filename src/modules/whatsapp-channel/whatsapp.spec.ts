@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import {
   AddTicketMessageDocument,
   ConfigureWhatsAppChannelDocument,
@@ -8,12 +7,13 @@ import {
   TicketsDocument,
   WhatsAppChannelDocument,
 } from '../../../test/generated/graphql';
+import { signWhatsApp, WHATSAPP_WEBHOOK, whatsAppWebhookBody } from '../../../test/support/whatsapp-webhook';
 import { startFakeWhatsAppApi, type FakeWhatsAppApi } from '../../../test/support/fake-whatsapp-api';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 import { PlanCode } from '../plans';
 
 const DAY_MS = 86_400_000;
-const WEBHOOK = '/api/v1/whatsapp/webhook';
+const WEBHOOK = WHATSAPP_WEBHOOK;
 const CUSTOMER = '9779812345678';
 
 const channelA = {
@@ -29,31 +29,9 @@ const channelB = {
   appSecret: 'app-secret-of-tenant-b-0123',
 };
 
-/** As Meta signs: HMAC-SHA256 of the exact bytes with the app secret. */
-const sign = (raw: string, secret: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-
-/** A webhook body shaped like Meta's, with Meta's compact spacing. */
-function webhookBody(phoneNumberId: string, value: { messages?: unknown[]; statuses?: unknown[] }): string {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA-ID',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
-              ...(value.messages ? { contacts: [{ profile: { name: 'Ram Bahadur' }, wa_id: CUSTOMER }] } : {}),
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
+const sign = signWhatsApp;
+const webhookBody = (phoneNumberId: string, value: { messages?: unknown[]; statuses?: unknown[] }) =>
+  whatsAppWebhookBody(phoneNumberId, CUSTOMER, value);
 const textMessage = (id: string, body: string) => ({
   from: CUSTOMER,
   id,
