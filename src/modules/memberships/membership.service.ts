@@ -288,11 +288,7 @@ export class MembershipService {
   }
 
   /** Someone who joined by invitation frees a `team_members` slot; the organization's creator never took one. */
-  private async deleteMembership(
-    manager: EntityManager,
-    tenantId: string,
-    userId: string,
-  ): Promise<void> {
+  private async deleteMembership(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
     const [row]: { invited: boolean; role: MemberRole }[] = await manager.query(
       `WITH gone AS (
          DELETE FROM public.memberships WHERE tenant_id = $1 AND user_id = $2 RETURNING tenant_id, user_id, role
