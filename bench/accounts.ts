@@ -1,11 +1,10 @@
-import autocannon from 'autocannon';
 import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 import { createServices } from '../src/app/services';
 import type { AppConfig } from '../src/core/config/config';
 import { PasswordHasher } from '../src/modules/auth';
 import type { BenchContext, BenchSection } from './bench-context';
-import { mainThreadCpuMs } from './cpu-usage';
+import { runHttpLoad } from './http-load';
 import { formatCount, formatMs, percentile, renderTable, timed, type SectionResult } from './report';
 import { roundTripsPerRequest } from './round-trips';
 
@@ -71,24 +70,13 @@ export async function load(
     headers: { 'content-type': 'application/json', ...variant.headers },
     body: JSON.stringify({ query: variant.query }),
   };
-  const fire = (seconds: number) =>
-    autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests: [request] });
-  context.print(
-    `  ${variant.label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`,
-  );
-  await fire(context.options.warmupSeconds);
-  const cpuBefore = mainThreadCpuMs();
-  const result = await fire(context.options.loadSeconds);
-  const cpuAfter = mainThreadCpuMs();
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-    roundTrips,
-    serverCpuMs:
-      cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
-  };
+  const figures = await runHttpLoad(context, {
+    label: variant.label,
+    url: baseUrl,
+    connections: CONNECTIONS,
+    requests: [request],
+  });
+  return { ...figures, roundTrips };
 }
 
 export function averageOf(runs: LoadFigures[]): LoadFigures {

@@ -1,22 +1,17 @@
-import autocannon from 'autocannon';
 import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 // The module itself, not its index: the bench swaps its export for the "without events" runs.
 import * as domainEvent from '../src/core/events/domain-event';
 import { PlanCode } from '../src/modules/plans';
 import type { BenchContext, BenchSection } from './bench-context';
+import { runHttpLoad, type HttpLoadFigures } from './http-load';
 import { formatCount, formatMs, formatRatio, renderTable, type SectionResult } from './report';
 
 const CONNECTIONS = 10;
 const SETTLE_MS = 1_000;
 const CREATE = 'mutation { createTicket(input: { subject: "Bench ticket", priority: HIGH }) { id number } }';
 
-interface Figures {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  failures: number;
-}
+type Figures = Pick<HttpLoadFigures, 'requestsPerSecond' | 'p50' | 'p99' | 'failures'>;
 
 const realRecordEvent = domainEvent.recordEvent;
 
@@ -26,20 +21,6 @@ const realRecordEvent = domainEvent.recordEvent;
  */
 function recordEvents(on: boolean): void {
   (domainEvent as { recordEvent: typeof realRecordEvent }).recordEvent = on ? realRecordEvent : async () => undefined;
-}
-
-async function measure(context: BenchContext, baseUrl: string, headers: Record<string, string>): Promise<Figures> {
-  const requests = [{ method: 'POST' as const, path: '/graphql', headers, body: JSON.stringify({ query: CREATE }) }];
-  const fire = (seconds: number) =>
-    autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests });
-  await fire(context.options.warmupSeconds);
-  const result = await fire(context.options.loadSeconds);
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-  };
 }
 
 const averageOf = (runs: Figures[]): Figures => ({
@@ -77,9 +58,12 @@ async function run(context: BenchContext): Promise<SectionResult> {
     };
     for (const variant of ['with', 'without', 'without', 'with'] as const) {
       recordEvents(variant === 'with');
-      context.print(`  createTicket ${variant} events: ${context.options.loadSeconds} s at ${CONNECTIONS} connections`);
       const before = await countEvents(context, tenant.id);
-      runs[variant].push(await measure(context, baseUrl, headers));
+      const requests = [
+        { method: 'POST' as const, path: '/graphql', headers, body: JSON.stringify({ query: CREATE }) },
+      ];
+      const label = `createTicket ${variant} events`;
+      runs[variant].push(await runHttpLoad(context, { label, url: baseUrl, connections: CONNECTIONS, requests }));
       // autocannon stops with requests in flight: let them commit before counting, so none lands in the next run.
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       written[variant] += (await countEvents(context, tenant.id)) - before;

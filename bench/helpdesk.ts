@@ -1,8 +1,8 @@
-import autocannon from 'autocannon';
 import type { EntityManager } from 'typeorm';
 import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 import { runInSchema, type ScopedTenant } from '../src/core/tenancy/tenant-scope';
+import { runHttpLoad, type HttpLoadFigures } from './http-load';
 import type { BenchContext, BenchSection } from './bench-context';
 import { formatCount, formatMs, formatRatio, renderTable, timed, type SectionResult } from './report';
 
@@ -83,12 +83,7 @@ interface Variant {
   expect: (data: Record<string, unknown>) => boolean;
 }
 
-interface Figures {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  failures: number;
-}
+type Figures = Pick<HttpLoadFigures, 'requestsPerSecond' | 'p50' | 'p99' | 'failures'>;
 
 const rowsOf = (data: Record<string, unknown>, field: string) => {
   const value = data[field] as { edges?: unknown[] } | unknown[];
@@ -114,19 +109,7 @@ async function measure(
       throw new Error(`${variant.label}: unexpected answer ${response.status} ${JSON.stringify(body).slice(0, 500)}`);
     }
   }
-  const fire = (seconds: number) =>
-    autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests });
-  context.print(
-    `  ${variant.label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`,
-  );
-  await fire(context.options.warmupSeconds);
-  const result = await fire(context.options.loadSeconds);
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-  };
+  return runHttpLoad(context, { label: variant.label, url: baseUrl, connections: CONNECTIONS, requests });
 }
 
 /**

@@ -11,7 +11,7 @@ import { CustomerResolver, CustomerService } from '../src/modules/customers';
 import { PlanCode } from '../src/modules/plans';
 import type { BenchContext, BenchSection } from './bench-context';
 import { provisionTenants } from './bench-tenants';
-import { mainThreadCpuMs } from './cpu-usage';
+import { runHttpLoad } from './http-load';
 import { formatCount, formatMs, renderTable, type SectionResult } from './report';
 import { roundTripsPerRequest } from './round-trips';
 
@@ -90,7 +90,7 @@ function postRequest(baseUrl: string, request: autocannon.Request) {
 }
 
 async function measure(context: BenchContext, services: Services, variant: Variant): Promise<Figures> {
-  const { config, logger, dataSource, options } = context;
+  const { config, logger, dataSource } = context;
   const http = await createHttpApp({
     config,
     logger,
@@ -107,25 +107,13 @@ async function measure(context: BenchContext, services: Services, variant: Varia
     const roundTrips = await roundTripsPerRequest(ROUND_TRIP_SAMPLE, (i) =>
       postRequest(baseUrl, variant.requests[i % variant.requests.length]),
     );
-    const fire = (seconds: number) =>
-      autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, workers: 1, requests: variant.requests });
-    context.print(
-      `  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`,
-    );
-    const warmup = await fire(options.warmupSeconds);
-    const cpuBefore = mainThreadCpuMs();
-    const result = await fire(options.loadSeconds);
-    const cpuAfter = mainThreadCpuMs();
-    return {
-      requestsPerSecond: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      failures: result.non2xx + result.errors + result.timeouts,
-      answered: ROUND_TRIP_SAMPLE + warmup['2xx'] + result['2xx'],
-      roundTrips,
-      serverCpuMs:
-        cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / result.requests.total,
-    };
+    const figures = await runHttpLoad(context, {
+      label: variant.label,
+      url: baseUrl,
+      connections: CONNECTIONS,
+      requests: variant.requests,
+    });
+    return { ...figures, answered: ROUND_TRIP_SAMPLE + figures.answered, roundTrips };
   } finally {
     await http.close();
   }

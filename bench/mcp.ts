@@ -1,9 +1,9 @@
-import autocannon from 'autocannon';
 import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 import { createServices } from '../src/app/services';
 import type { AppConfig } from '../src/core/config/config';
 import { PlanCode } from '../src/modules/plans';
+import { runHttpLoad, type HttpLoadFigures } from './http-load';
 import type { BenchContext, BenchSection } from './bench-context';
 import { formatCount, formatMs, formatRatio, renderTable, type SectionResult } from './report';
 
@@ -21,12 +21,7 @@ const MCP_READ = {
   params: { name: 'tickets_list', arguments: { first: TICKETS } },
 };
 
-interface Figures {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  failures: number;
-}
+type Figures = Pick<HttpLoadFigures, 'requestsPerSecond' | 'p50' | 'p99' | 'failures'>;
 
 async function postJson(url: string, body: object, headers: Record<string, string>) {
   const response = await fetch(url, {
@@ -106,19 +101,12 @@ async function run(context: BenchContext): Promise<SectionResult> {
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...apiKey },
         body: JSON.stringify(variant.body),
       };
-      const fire = (duration: number) =>
-        autocannon({ url: baseUrl, connections: CONNECTIONS, duration, workers: 1, requests: [request] });
-      context.print(
-        `  ${variant.label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s`,
-      );
-      await fire(context.options.warmupSeconds);
-      const result = await fire(context.options.loadSeconds);
-      return {
-        requestsPerSecond: result.requests.average,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        failures: result.non2xx + result.errors + result.timeouts,
-      };
+      return runHttpLoad(context, {
+        label: variant.label,
+        url: baseUrl,
+        connections: CONNECTIONS,
+        requests: [request],
+      });
     };
     // A-B then B-A, averaged: drift on a shared machine hits both alike.
     const runs: Figures[][] = [[], []];

@@ -1,7 +1,8 @@
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 import { runInSchema } from '../src/core/tenancy/tenant-scope';
+import { runHttpLoad, type HttpLoadFigures } from './http-load';
 import type { BenchContext, BenchSection } from './bench-context';
 import { provisionTenants } from './bench-tenants';
 import { formatCount, formatMs, formatRatio, renderTable, type SectionResult } from './report';
@@ -58,15 +59,10 @@ async function seed(context: BenchContext, tenant: { id: string; slug: string; s
   });
 }
 
-interface Figures {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  failures: number;
-}
+type Figures = Pick<HttpLoadFigures, 'requestsPerSecond' | 'p50' | 'p99' | 'failures'>;
 
 async function run(context: BenchContext): Promise<SectionResult> {
-  const { options, config, logger, dataSource, services } = context;
+  const { config, logger, dataSource, services } = context;
   context.print(
     `  preparing ${TENANTS} tenants with ${TICKETS_PER_TENANT} tickets each (customer, assignee, 2 messages, articles)`,
   );
@@ -115,34 +111,10 @@ async function run(context: BenchContext): Promise<SectionResult> {
       fifty: await trips(nestedQuery(50)),
       flat: await trips(flatQuery(50)),
     };
-    const load = async (query: string): Promise<Figures> => {
-      const requests = requestsFor(query);
-      await autocannon({
-        url: baseUrl,
-        connections: CONNECTIONS,
-        duration: options.warmupSeconds,
-        workers: 1,
-        requests,
-      });
-      const result = await autocannon({
-        url: baseUrl,
-        connections: CONNECTIONS,
-        duration: options.loadSeconds,
-        workers: 1,
-        requests,
-      });
-      return {
-        requestsPerSecond: result.requests.average,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        failures: result.non2xx + result.errors + result.timeouts,
-      };
-    };
-    context.print(
-      `  flat and nested tickets(first: 50): warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s each at ${CONNECTIONS} connections`,
-    );
-    const flat = await load(flatQuery(50));
-    const nested = await load(nestedQuery(50));
+    const load = (label: string, query: string): Promise<Figures> =>
+      runHttpLoad(context, { label, url: baseUrl, connections: CONNECTIONS, requests: requestsFor(query) });
+    const flat = await load('flat tickets(first: 50)', flatQuery(50));
+    const nested = await load('nested tickets(first: 50)', nestedQuery(50));
     context.print(
       renderTable(
         ['query', 'round trips/req', 'req/s', 'p50', 'p99', 'failed'],

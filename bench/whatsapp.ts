@@ -4,6 +4,7 @@ import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 import { runInTenantScope } from '../src/core/tenancy/tenant-scope';
 import { PlanCode } from '../src/modules/plans';
+import { runHttpLoad, type HttpLoadFigures } from './http-load';
 import type { BenchContext, BenchSection } from './bench-context';
 import { formatCount, formatMs, formatRatio, renderTable, timed, type SectionResult } from './report';
 
@@ -50,35 +51,11 @@ const signed = (raw: string) => ({
   'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`,
 });
 
-interface Figures {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  failures: number;
-  requests: number;
-}
+type Figures = Pick<HttpLoadFigures, 'requestsPerSecond' | 'p50' | 'p99' | 'failures' | 'requests'>;
 
-async function measure(
-  context: BenchContext,
-  baseUrl: string,
-  label: string,
-  options: Partial<autocannon.Options>,
-): Promise<Figures> {
-  context.print(
-    `  ${label}: warm-up ${context.options.warmupSeconds} s, then ${context.options.loadSeconds} s at ${CONNECTIONS} connections`,
-  );
-  const fire = (seconds: number) =>
-    autocannon({ url: baseUrl, connections: CONNECTIONS, duration: seconds, ...options });
-  await fire(context.options.warmupSeconds);
-  const result = await fire(context.options.loadSeconds);
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-    requests: result.requests.total,
-  };
-}
+/** On the main thread (no load worker): a new message's `setupRequest` closure cannot cross to a worker. */
+const measure = (context: BenchContext, url: string, label: string, requests: autocannon.Request[]) =>
+  runHttpLoad(context, { label, url, connections: CONNECTIONS, requests, autocannon: { workers: undefined } });
 
 /**
  * Issue #5's webhook: how fast `POST /api/v1/whatsapp/webhook` answers Meta (verify the signature
@@ -125,25 +102,21 @@ async function run(context: BenchContext): Promise<SectionResult> {
     const first = body(next++);
     const check = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: signed(first), body: first });
     if (check.status !== 200) throw new Error(`webhook answered ${check.status}: ${await check.text()}`);
-    figures.push(await measure(context, baseUrl, labels[0], { requests: [{ method: 'GET', path: '/health' }] }));
+    figures.push(await measure(context, baseUrl, labels[0], [{ method: 'GET', path: '/health' }]));
     figures.push(
-      await measure(context, baseUrl, labels[1], {
-        requests: [{ method: 'POST', path, headers: signed(first), body: first }],
-      }),
+      await measure(context, baseUrl, labels[1], [{ method: 'POST', path, headers: signed(first), body: first }]),
     );
     figures.push(
-      await measure(context, baseUrl, labels[2], {
-        requests: [
-          {
-            method: 'POST',
-            path,
-            setupRequest: (request) => {
-              const raw = body(next++);
-              return { ...request, headers: signed(raw), body: raw };
-            },
+      await measure(context, baseUrl, labels[2], [
+        {
+          method: 'POST',
+          path,
+          setupRequest: (request) => {
+            const raw = body(next++);
+            return { ...request, headers: signed(raw), body: raw };
           },
-        ],
-      }),
+        },
+      ]),
     );
     drain = await timed(() => services.whatsApp.inbound.whenIdle());
   } finally {
