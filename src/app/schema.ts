@@ -4,6 +4,7 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { DateTimeScalar } from '../core/graphql/date-time.scalar';
 import { applyPolicies } from '../core/authorization';
 import { ApiKeyResolver } from '../modules/api-keys';
+import { AutomationRuleResolver, TicketAutomationRunsResolver } from '../modules/automation';
 import { AuthResolver } from '../modules/auth';
 import { ProductResolver } from '../modules/catalog';
 import {
@@ -73,6 +74,8 @@ export const resolvers = [
   ArticleTicketsResolver,
   EmailChannelResolver,
   WhatsAppChannelResolver,
+  AutomationRuleResolver,
+  TicketAutomationRunsResolver,
 ] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');

@@ -8,6 +8,14 @@ import { createLogger } from '../core/logging/logger';
 import { createMailTransport, MailOutbox, MailTemplates } from '../integrations/mail';
 import { MailboxReader } from '../integrations/imap';
 import { createLlmClient } from '../integrations/llm';
+import {
+  AutomationActions,
+  AutomationEngine,
+  AutomationRuleResolver,
+  AutomationRuleService,
+  AutomationSweep,
+  TicketAutomationRunsResolver,
+} from '../modules/automation';
 import { ApiKeyResolver, ApiKeyService, ApiKeyUsageRecorder, createApiKeyStep } from '../modules/api-keys';
 import {
   AuthResolver,
@@ -286,6 +294,22 @@ export function createServices(
   // Relation fields: the to-one quote loader is shared by Contract.quote and Invoice.quote (one cache per operation).
   const quoteById = byIdRelation((manager, ids) => quotes.byIds(manager, ids));
   const articles = new ArticleService();
+  // Ticket automation rules run in the transaction of the ticket change that triggers them (an event hook).
+  const automationEngine = new AutomationEngine({
+    actions: new AutomationActions({
+      tickets,
+      articles,
+      outbox: mailOutbox,
+      templates,
+      frontendUrl: config.frontendUrl,
+    }),
+    tickets,
+    calendarOf: (manager) => settings.businessCalendar(manager),
+    now,
+  });
+  automationEngine.register(dataSource);
+  const automationRules = new AutomationRuleService({ entitlements, engine: automationEngine, now });
+  const automationSweep = new AutomationSweep({ dataSource, engine: automationEngine, now });
   const { ticketArticles, articleTickets } = ticketArticleResolvers(articles, tickets);
   const resolverInstances = new Map<Function, unknown>([
     [TenantResolver, new TenantResolver(tenants, (user, input) => auth.createOwnedTenant(user, input))],
@@ -339,6 +363,8 @@ export function createServices(
     [ArticleTicketsResolver, articleTickets],
     [WhatsAppChannelResolver, whatsApp.resolver],
     [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
+    [AutomationRuleResolver, new AutomationRuleResolver(automationRules)],
+    [TicketAutomationRunsResolver, new TicketAutomationRunsResolver()],
   ]);
   /** REST routes of modules (mounted by the HTTP app before /graphql). */
   const httpRoutes: HttpRouteMount[] = [
@@ -388,6 +414,8 @@ export function createServices(
     secrets,
     whatsApp,
     emailChannels,
+    automationRules,
+    automationSweep,
     container,
   };
 }

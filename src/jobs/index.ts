@@ -1,5 +1,6 @@
 import type { Services } from '../app/services';
 import type { JobDefinition } from '../core/jobs/job-definition';
+import { automationSweepJob } from './automation-sweep.job';
 import { emailOutboxDeliveryJob } from './email-outbox.job';
 import { mailboxPollJob } from './mailbox-poll.job';
 import { onboardingRemindersJob } from './onboarding-reminders.job';
@@ -22,5 +23,6 @@ export function createJobDefinitions(services: Services): JobDefinition[] {
     mailboxPollJob(services),
     whatsAppOutboxJob(services.whatsApp.outbox, services.config.whatsapp.outboxInterval),
     whatsAppInboundRetryJob(services.whatsApp.inbound, services.config.whatsapp.outboxInterval),
+    automationSweepJob(services.automationSweep),
   ];
 }

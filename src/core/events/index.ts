@@ -8,3 +8,4 @@ export {
   type NewDomainEvent,
 } from './domain-event';
 export { fieldChanges } from './field-changes';
+export { isAutomaticInbound, markAutomaticInbound, registerEventHook, type EventHook } from './event-hooks';

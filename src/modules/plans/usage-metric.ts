@@ -16,12 +16,19 @@ export const USAGE_METRICS = {
   api_calls: LimitPeriod.MONTHLY,
   tickets: LimitPeriod.MONTHLY,
   quotes: LimitPeriod.MONTHLY,
+  automation_rules: LimitPeriod.CURRENT,
 } as const satisfies Record<string, LimitPeriod>;
 
 export type UsageMetric = keyof typeof USAGE_METRICS;
 
 /** Features a plan switches on or off (`public.plan_features`). */
-export const PLAN_FEATURES = ['api_access', 'whatsapp_channel', 'ai_quote_generation', 'sla_policies'] as const;
+export const PLAN_FEATURES = [
+  'api_access',
+  'whatsapp_channel',
+  'ai_quote_generation',
+  'sla_policies',
+  'automation_rules',
+] as const;
 export type PlanFeature = (typeof PLAN_FEATURES)[number];
 
 export const isUsageMetric = (name: string): name is UsageMetric => Object.hasOwn(USAGE_METRICS, name);
@@ -35,6 +42,7 @@ export const METRIC_LABELS: Record<UsageMetric, string> = {
   api_calls: 'API calls this month',
   tickets: 'tickets this month',
   quotes: 'quotes this month',
+  automation_rules: 'active automation rules',
 };
 
 /** The one period of CURRENT metrics. */

@@ -35,15 +35,16 @@ export function ticketSnapshot(ticket: Ticket): TicketSnapshot {
   };
 }
 
-export function recordTicketCreated(em: EntityManager, ticket: Ticket): Promise<void> {
+/** These answer true when an event hook (automation rules) changed the ticket: the caller reads it again. */
+export function recordTicketCreated(em: EntityManager, ticket: Ticket): Promise<boolean> {
   return recordEvent(em, { type: 'ticket.created', entityId: ticket.id, payload: ticketPayload(ticket) });
 }
 
 /** One `ticket.updated` naming what changed since `before` (before/after in the payload too); none when nothing did. */
-export async function recordTicketUpdated(em: EntityManager, before: TicketSnapshot, ticket: Ticket): Promise<void> {
+export async function recordTicketUpdated(em: EntityManager, before: TicketSnapshot, ticket: Ticket): Promise<boolean> {
   const changes = fieldChanges(before, ticketSnapshot(ticket), TRACKED);
-  if (!changes.length) return;
-  await recordEvent(em, {
+  if (!changes.length) return false;
+  return recordEvent(em, {
     type: 'ticket.updated',
     entityId: ticket.id,
     payload: { ...ticketPayload(ticket), changed: changes.map((c) => c.field), changes },
@@ -55,7 +56,7 @@ export function recordMessageAdded(
   em: EntityManager,
   ticket: { id: string; number: number; channel: TicketChannel },
   message: TicketMessage,
-): Promise<void> {
+): Promise<boolean> {
   return recordEvent(em, {
     type: 'ticket.message_added',
     entityId: ticket.id,
@@ -82,7 +83,7 @@ export function recordSlaAlert(
     status: SlaStatus.AT_RISK | SlaStatus.BREACHED;
     dueAt: Date;
   },
-): Promise<void> {
+): Promise<boolean> {
   return recordEvent(em, {
     type: alert.status === SlaStatus.BREACHED ? 'ticket.sla_breached' : 'ticket.sla_at_risk',
     entityId: alert.ticketId,
