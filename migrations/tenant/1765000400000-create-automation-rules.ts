@@ -22,7 +22,9 @@ export class CreateAutomationRules1765000400000 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
-    await q.query('CREATE INDEX automation_rules_trigger_idx ON automation_rules (trigger_type, position) WHERE active');
+    await q.query(
+      'CREATE INDEX automation_rules_trigger_idx ON automation_rules (trigger_type, position) WHERE active',
+    );
     await q.query(`
       CREATE TABLE automation_runs (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

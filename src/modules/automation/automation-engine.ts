@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { registerEventHook, type DomainEventType, type NewDomainEvent } from '../../core/events';
-import { requireTenantScope } from '../../core/tenancy/tenant-scope';
 import { Customer } from '../customers';
 import {
   businessMinutesBetween,
@@ -35,6 +34,12 @@ export const AUTOMATION_ACTOR = 'system:automation';
 interface Chain {
   depth: number;
   ruleId: string;
+  root: ChainRoot;
+}
+
+/** Shared by every rule run a change sets off: once the cap stops one, the rest of that change's rules stop too. */
+interface ChainRoot {
+  stopped: boolean;
 }
 
 export interface AutomationEngineDependencies {
@@ -53,6 +58,7 @@ export interface RuleEvaluation {
 interface RunContext {
   trigger: T;
   depth: number;
+  root: ChainRoot;
   /** The triggering message's text (MESSAGE_ADDED). */
   messageBody?: string;
   /** TIME_ELAPSED: the moment counted from. */
@@ -90,12 +96,22 @@ export class AutomationEngine {
       trigger === T.MESSAGE_ADDED
         ? (await em.findOneBy(TicketMessage, { id: String(payload.messageId) }))?.body
         : undefined;
-    return this.runRules(em, rules, event.entityId, { trigger, depth: (chain?.depth ?? 0) + 1, messageBody });
+    return this.runRules(em, rules, event.entityId, {
+      trigger,
+      depth: (chain?.depth ?? 0) + 1,
+      root: chain?.root ?? { stopped: false },
+      messageBody,
+    });
   }
 
   /** A TIME_ELAPSED rule on one ticket whose time has come (the sweep), once per anchor. */
   runTimed(em: EntityManager, rule: AutomationRule, ticketId: string, anchorAt: Date): Promise<boolean> {
-    return this.runRules(em, [rule], ticketId, { trigger: T.TIME_ELAPSED, depth: 1, anchorAt });
+    return this.runRules(em, [rule], ticketId, {
+      trigger: T.TIME_ELAPSED,
+      depth: 1,
+      root: { stopped: false },
+      anchorAt,
+    });
   }
 
   /** What the rule would do to the ticket now, read-only. */
@@ -123,7 +139,11 @@ export class AutomationEngine {
     ticketId: string,
     context: RunContext,
   ): Promise<boolean> {
-    const actor = { tenantId: requireTenantScope().tenant.id, userId: null };
+    // The tenant the scope's opening statement (or runInSchema) named for this transaction.
+    const [{ tenantId }]: { tenantId: string }[] = await em.query(
+      `SELECT current_setting('tenantql.tenant_id') AS "tenantId"`,
+    );
+    const actor = { tenantId, userId: null };
     let ticket = await this.deps.tickets.get(em, ticketId);
     // Runs are written in evaluation order; the ones without actions in batches.
     let unwritten: Partial<AutomationRun>[] = [];
@@ -133,6 +153,7 @@ export class AutomationEngine {
     };
     let changed = false;
     for (const rule of rules) {
+      if (context.root.stopped) break;
       const { matched } = await evaluateConditions(rule.match, rule.conditions, this.facts(em, ticket, context));
       const run: Partial<AutomationRun> = {
         id: randomUUID(),
@@ -152,15 +173,16 @@ export class AutomationEngine {
       }
       if (context.depth > MAX_CHAIN_DEPTH) {
         run.error = `Stopped: rules may follow one another ${MAX_CHAIN_DEPTH} deep (a loop between rules?); no action was applied`;
+        context.root.stopped = true;
         unwritten.push(run);
-        continue;
+        break;
       }
       await flush();
       await em.insert(AutomationRun, run);
       try {
         // A SAVEPOINT inside the open transaction (TypeORM nests transactions so).
         const actions = await em.transaction((savepoint) =>
-          this.chain.run({ depth: context.depth, ruleId: rule.id }, () =>
+          this.chain.run({ depth: context.depth, ruleId: rule.id, root: context.root }, () =>
             this.applyAsAutomation(savepoint, () =>
               this.deps.actions.apply({ em: savepoint, actor, rule, runId: run.id!, ticket }),
             ),
