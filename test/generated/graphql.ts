@@ -103,7 +103,7 @@ export type AutomationTimeUnit =
   | 'HOURS';
 
 export type AutomationTriggerInput = {
-  /** TIME_ELAPSED: how many units after the anchor (1 to 365) */
+  /** TIME_ELAPSED: how many units after the anchor (1 to 8760) */
   after?: number | null | undefined;
   /** MESSAGE_ADDED: only messages of this author (null: any) */
   messageAuthor?: MessageAuthor | null | undefined;

@@ -28,7 +28,7 @@ export class AutomationTrigger {
   @IsOptional()
   messageAuthor?: MessageAuthor | null;
 
-  @Field(() => Int, { nullable: true, description: 'TIME_ELAPSED: how many units after the anchor (1 to 365)' })
+  @Field(() => Int, { nullable: true, description: 'TIME_ELAPSED: how many units after the anchor (1 to 8760)' })
   @IsOptional()
   @Min(1)
   @Max(8_760)

@@ -2,6 +2,11 @@ import { createHmac } from 'node:crypto';
 import pino from 'pino';
 import {
   AssignTicketDocument,
+  AutomationRulesDocument,
+  CreateApiKeyDocument,
+  ReorderAutomationRulesDocument,
+  SetAutomationRuleActiveDocument,
+  UpdateAutomationRuleDocument,
   ConfigureWhatsAppChannelDocument,
   CreateArticleDocument,
   CreateAutomationRuleDocument,
@@ -21,6 +26,7 @@ import { startSmtpTestServer, type SmtpTestServer } from '../../../test/support/
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
 import { runInSchema } from '../../core/tenancy/tenant-scope';
 import { slaCheckJob } from '../../jobs/sla-check.job';
+import { PlanCode } from '../plans';
 import { TicketChannel } from '../tickets';
 
 const logger = pino({ level: 'silent' });
@@ -488,5 +494,89 @@ describe('ticket automation rules', () => {
       org,
     );
     expect(noStatus.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'status' });
+  });
+
+  it('plans, limits and API keys: FREE needs an upgrade, active rules are limited, keys need automation:write; reorder, deactivate, replace', async () => {
+    const free = await signUp(app, 'lead@free-desk.test', 'Free Desk');
+    await app.dataSource.transaction((em) =>
+      app.services.plans.activatePlan(em, free.tenant.id, PlanCode.FREE, {
+        periodStart: new Date(),
+        periodEnd: new Date(Date.now() + 30 * DAY_MS),
+      }),
+    );
+    const simple = (name: string) =>
+      ({
+        name,
+        trigger: { type: 'TICKET_CREATED' },
+        match: 'ALL',
+        conditions: [],
+        actions: [{ type: 'ADD_TAGS', tags: [name] }],
+      }) as AutomationRuleInput;
+    const upgrade = await app.gql(
+      CreateAutomationRuleDocument,
+      { input: simple('free') },
+      { bearer: free.token, org: free.tenant.slug },
+    );
+    expect(upgrade.errors?.[0].extensions).toMatchObject({
+      code: 'PLAN_UPGRADE_REQUIRED',
+      feature: 'automation_rules',
+      requiredPlan: 'PROFESSIONAL',
+      upgradeUrl: expect.stringContaining('automation_rules'),
+    });
+
+    const key = await app.gql(
+      CreateApiKeyDocument,
+      { input: { name: 'rules bot', scopes: ['automation:write'] } },
+      org,
+    );
+    expect(key.errors).toBeUndefined();
+    const asKey = { admin: false, org: owner.tenant.slug, headers: { 'x-api-key': key.data!.createApiKey.secret } };
+    const first = await createRule(simple('first'), asKey as never);
+    const second = await createRule(simple('second'));
+    const readOnly = await app.gql(CreateApiKeyDocument, { input: { name: 'reader', scopes: ['tickets:read'] } }, org);
+    const asReader = {
+      admin: false,
+      org: owner.tenant.slug,
+      headers: { 'x-api-key': readOnly.data!.createApiKey.secret },
+    };
+    expect((await app.gql(AutomationRulesDocument, {}, asReader)).errors?.[0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'MISSING_SCOPE',
+      requiredScope: 'automation:read',
+    });
+
+    await app.services.planCatalog.setLimit(PlanCode.PROFESSIONAL, 'automation_rules', 2);
+    try {
+      const third = await app.gql(CreateAutomationRuleDocument, { input: simple('third') }, org);
+      expect(third.errors?.[0].extensions).toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        feature: 'automation_rules',
+        limit: 2,
+      });
+      // An inactive rule takes no slot; deactivating one frees its slot for another.
+      const parked = await createRule({ ...simple('parked'), active: false });
+      const off = await app.gql(SetAutomationRuleActiveDocument, { id: second.id, active: false }, org);
+      expect(off.data!.setAutomationRuleActive.active).toBe(false);
+      const on = await app.gql(SetAutomationRuleActiveDocument, { id: parked.id, active: true }, org);
+      expect(on.errors).toBeUndefined();
+      const again = await app.gql(SetAutomationRuleActiveDocument, { id: second.id, active: true }, org);
+      expect(again.errors?.[0].extensions.code).toBe('LIMIT_EXCEEDED');
+
+      const reordered = await app.gql(ReorderAutomationRulesDocument, { ids: [parked.id, second.id, first.id] }, org);
+      expect(reordered.data!.reorderAutomationRules.map((r) => r.id)).toEqual([parked.id, second.id, first.id]);
+      const partial = await app.gql(ReorderAutomationRulesDocument, { ids: [first.id] }, org);
+      expect(partial.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REORDER_MISMATCH' });
+      const replaced = await app.gql(
+        UpdateAutomationRuleDocument,
+        { id: first.id, input: { ...simple('renamed'), match: 'ANY' } },
+        org,
+      );
+      expect(replaced.data!.updateAutomationRule).toMatchObject({ name: 'renamed', match: 'ANY', position: 3 });
+      const created = await openTicket({ subject: 'Tag me' });
+      // parked (position 1) and renamed (3) ran in order; second is inactive.
+      expect(created.tags).toEqual(['parked', 'renamed']);
+    } finally {
+      await app.services.planCatalog.setLimit(PlanCode.PROFESSIONAL, 'automation_rules', 25);
+    }
   });
 });

@@ -22,7 +22,7 @@ export class PlanLimit {
 
 @ObjectType({ description: 'Whether a plan includes a feature' })
 export class PlanFeatureFlag {
-  @Field({ description: 'api_access, whatsapp_channel, ai_quote_generation, sla_policies' })
+  @Field({ description: 'api_access, whatsapp_channel, ai_quote_generation, sla_policies, automation_rules' })
   feature: string;
 
   @Field()
