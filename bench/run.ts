@@ -12,6 +12,7 @@ import { accountsSection } from './accounts';
 import { nestedSection } from './nested';
 import { policiesSection } from './policies';
 import { limitsSection } from './limits';
+import { eventsSection } from './events';
 import { helpdeskSection } from './helpdesk';
 import { loadSection } from './load';
 import { migrationsSection } from './migrations';
@@ -34,6 +35,7 @@ const sections: BenchSection[] = [
   quotePdfSection,
   helpdeskSection,
   whatsappSection,
+  eventsSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

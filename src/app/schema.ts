@@ -13,6 +13,7 @@ import {
   CustomerContractsResolver,
   QuoteContractResolver,
 } from '../modules/contracts';
+import { AuditActorResolver, AuditLogResolver } from '../modules/audit';
 import { CustomerResolver } from '../modules/customers';
 import { EmailChannelResolver } from '../modules/email-channel';
 import {
@@ -41,6 +42,8 @@ import { UserResolver } from '../modules/users';
 import { WhatsAppChannelResolver } from '../modules/whatsapp-channel';
 
 export const resolvers = [
+  AuditLogResolver,
+  AuditActorResolver,
   TenantResolver,
   CustomerResolver,
   ProductResolver,

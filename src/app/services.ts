@@ -35,6 +35,7 @@ import {
   CustomerContractsResolver,
   QuoteContractResolver,
 } from '../modules/contracts';
+import { AuditActorResolver, AuditLogResolver, AuditService } from '../modules/audit';
 import { CustomerResolver, CustomerService } from '../modules/customers';
 import {
   EMAIL_REPLY_KEY_PREFIX,
@@ -161,6 +162,7 @@ export function createServices(
   const apiCalls = new ApiCallMeter({ dataSource, catalog: planCatalog, warnings: usageWarnings, config, logger, now });
   const entitlements = new EntitlementService({ catalog: planCatalog, warnings: usageWarnings, config, apiCalls, now });
   const customers = new CustomerService(entitlements);
+  const audit = new AuditService();
   const products = new ProductService();
   const settings = new SettingsService();
   const tickets = new TicketService({
@@ -365,6 +367,8 @@ export function createServices(
     [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
     [AutomationRuleResolver, new AutomationRuleResolver(automationRules)],
     [TicketAutomationRunsResolver, new TicketAutomationRunsResolver()],
+    [AuditLogResolver, new AuditLogResolver(audit)],
+    [AuditActorResolver, new AuditActorResolver()],
   ]);
   /** REST routes of modules (mounted by the HTTP app before /graphql). */
   const httpRoutes: HttpRouteMount[] = [
@@ -416,6 +420,7 @@ export function createServices(
     emailChannels,
     automationRules,
     automationSweep,
+    audit,
     container,
   };
 }

@@ -1,5 +1,6 @@
 import type { Services } from '../app/services';
 import type { JobDefinition } from '../core/jobs/job-definition';
+import { auditRetentionJob } from './audit-retention.job';
 import { automationSweepJob } from './automation-sweep.job';
 import { emailOutboxDeliveryJob } from './email-outbox.job';
 import { mailboxPollJob } from './mailbox-poll.job';
@@ -20,6 +21,7 @@ export function createJobDefinitions(services: Services): JobDefinition[] {
     quoteExpiryJob(services),
     trialsJob(services.payments.trials),
     slaCheckJob(services),
+    auditRetentionJob(services),
     mailboxPollJob(services),
     whatsAppOutboxJob(services.whatsApp.outbox, services.config.whatsapp.outboxInterval),
     whatsAppInboundRetryJob(services.whatsApp.inbound, services.config.whatsapp.outboxInterval),

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import type { EntityManager } from 'typeorm';
+import { eventsOf } from '../../test/support/domain-events';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { openDatabase, type Database } from '../app/database';
 import { createServices, type Services } from '../app/services';
@@ -88,6 +89,20 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
       await stored(kathmandu, later),
     ]).toEqual(['EXPIRED', 'EXPIRED', 'ACCEPTED', 'SENT']);
     expect(await stored(utc, utcDraft)).toBe('DRAFT');
+    // One quote.expired per quote the job expired, acted by the job.
+    const expired = (await eventsOf(db.dataSource, kathmandu.id, 'quote.expired')).map((e) => ({
+      id: e.entityId,
+      actor: e.actor,
+      changes: e.changes,
+    }));
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    const change = (before: string) => [{ field: 'status', before, after: 'EXPIRED' }];
+    expect(expired.sort(byId)).toEqual(
+      [
+        { id: draft, actor: 'system:quotes.expiry', changes: change('DRAFT') },
+        { id: sent, actor: 'system:quotes.expiry', changes: change('SENT') },
+      ].sort(byId),
+    );
 
     await runAt('2026-03-11T00:00:00Z');
     expect(await stored(utc, utcDraft)).toBe('EXPIRED');

@@ -118,6 +118,7 @@ const schema = z.object({
   TRIAL_PLAN: z.enum(['FREE', 'STARTER', 'PROFESSIONAL', 'ENTERPRISE']).default('PROFESSIONAL'),
   TRIAL_DAYS: int(1, 365).default(14),
   PLAN_CACHE_SECONDS: int(1, 3600).default(30),
+  AUDIT_RETENTION_DAYS: int(1, 36_500).default(365),
   USAGE_FLUSH_SECONDS: int(1, 3600).default(5),
   MAX_REQUEST_SIZE: z
     .string()
@@ -280,6 +281,8 @@ export interface AppConfig {
   rateLimit: { max: number; windowMs: number };
   /** Rate limits are kept in Redis when set, otherwise in PostgreSQL. */
   redisUrl?: string;
+  /** Domain events (the audit log) older than this are pruned by the `audit.retention` job. */
+  auditRetentionDays: number;
   plans: {
     /** New organizations start TRIALING on this plan for `trialDays`. */
     trialPlan: 'FREE' | 'STARTER' | 'PROFESSIONAL' | 'ENTERPRISE';
@@ -447,6 +450,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     previousEncryptionKeys: (e.ENCRYPTION_KEY_PREVIOUS?.split(',') ?? []).map((key) => Buffer.from(key.trim(), 'hex')),
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW },
     redisUrl: e.REDIS_URL,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     plans: {
       trialPlan: e.TRIAL_PLAN,
       trialDays: e.TRIAL_DAYS,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { metrics } from '../observability/metrics';
 import { runEventHooks } from './event-hooks';
 
 /**
@@ -62,9 +63,9 @@ export interface NewDomainEvent {
  * Records an event in the caller's transaction (the one that makes the change), so it exists
  * exactly when the change commits. Tenant and actor come from the scope's transaction-local
  * settings (see the domain_events migration) unless given. Then the event's hooks run in that transaction
- * (src/core/events/event-hooks.ts): true when one of them changed what the event is about.
+ * (src/core/events/event-hooks.ts; `changedByHooks(event)` says whether one changed what the event is about).
  */
-export async function recordEvent(manager: EntityManager, event: NewDomainEvent): Promise<boolean> {
+export async function recordEvent(manager: EntityManager, event: NewDomainEvent): Promise<void> {
   const { version, entityType } = DOMAIN_EVENTS[event.type];
   await manager.query(
     `INSERT INTO public.domain_events (tenant_id, type, version, entity_type, entity_id, payload, changes)
@@ -79,7 +80,8 @@ export async function recordEvent(manager: EntityManager, event: NewDomainEvent)
       event.changes ? JSON.stringify(event.changes) : null,
     ],
   );
-  return runEventHooks(manager, event);
+  metrics.eventsEmitted.inc({ type: event.type });
+  await runEventHooks(manager, event);
 }
 
 /** Names who acts for the rest of the caller's transaction (a job, a channel), for the events it records. */

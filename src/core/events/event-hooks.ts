@@ -3,7 +3,7 @@ import type { DomainEventType, NewDomainEvent } from './domain-event';
 
 /**
  * Runs in the transaction that records the event, right after its INSERT (a rule engine, …). Answers true when it
- * changed what the event is about, so the recording service reads it again before answering.
+ * changed what the event is about, so the recording service reads it again before answering (`changedByHooks`).
  */
 export type EventHook = (manager: EntityManager, event: NewDomainEvent) => Promise<boolean | void>;
 
@@ -17,14 +17,17 @@ export function registerEventHook(dataSource: DataSource, types: readonly Domain
   for (const type of types) byType.set(type, [...(byType.get(type) ?? []), hook]);
 }
 
-/** Calls the event's hooks one after the other in the caller's transaction; true when one changed something. */
-export async function runEventHooks(manager: EntityManager, event: NewDomainEvent): Promise<boolean> {
-  const registered = hooks.get(manager.connection)?.get(event.type);
-  if (!registered) return false;
-  let changed = false;
-  for (const hook of registered) changed = (await hook(manager, event)) === true || changed;
-  return changed;
+/** Events whose hooks changed what they are about. */
+const changedEvents = new WeakSet<NewDomainEvent>();
+
+/** Calls the event's hooks one after the other in the caller's transaction (recordEvent does). */
+export async function runEventHooks(manager: EntityManager, event: NewDomainEvent): Promise<void> {
+  for (const hook of hooks.get(manager.connection)?.get(event.type) ?? [])
+    if ((await hook(manager, event)) === true) changedEvents.add(event);
 }
+
+/** After `recordEvent(manager, event)`: whether a hook changed what the event is about (read it again). */
+export const changedByHooks = (event: NewDomainEvent): boolean => changedEvents.has(event);
 
 /**
  * The change this transaction makes comes from mail nobody should auto-reply to (RFC 3834): hooks that would send an

@@ -15,3 +15,7 @@ export function fieldChanges<T extends object>(
     .filter((field) => !same(before[field], after[field]))
     .map((field) => ({ field, before: before[field] ?? null, after: after[field] ?? null }));
 }
+
+/** A state change (`quote.sent`, `invoice.paid`, …) as one field change; none for a record that is new. */
+export const statusChange = (before: string | null, after: string): FieldChange[] =>
+  before === null || before === after ? [] : [{ field: 'status', before, after }];

@@ -7,5 +7,11 @@ export {
   type FieldChange,
   type NewDomainEvent,
 } from './domain-event';
-export { fieldChanges } from './field-changes';
-export { isAutomaticInbound, markAutomaticInbound, registerEventHook, type EventHook } from './event-hooks';
+export { fieldChanges, statusChange } from './field-changes';
+export {
+  changedByHooks,
+  isAutomaticInbound,
+  markAutomaticInbound,
+  registerEventHook,
+  type EventHook,
+} from './event-hooks';

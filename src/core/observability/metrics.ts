@@ -110,6 +110,13 @@ export const metrics = {
     labelNames: ['name'] as const,
     registers,
   }),
+  // Counted when recordEvent writes the row: a change that then rolls back (an error) is counted too.
+  eventsEmitted: new Counter({
+    name: 'tenantql_events_emitted_total',
+    help: 'Domain events written, by type (at record time, in the transaction of their change)',
+    labelNames: ['type'] as const,
+    registers,
+  }),
   // Before the gauges that query: a scrape reads the pool before its own queries occupy it.
   dbPool: new Gauge({
     name: 'tenantql_db_pool_connections',

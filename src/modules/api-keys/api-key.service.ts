@@ -6,6 +6,7 @@ import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import type { OnboardingStepDefinition } from '../onboarding';
 import { generateApiKeySecret, hashApiKeySecret, isWellFormedApiKey, type ApiKeyEnvironment } from './api-key-secret';
 import { ApiKey } from './api-key.entity';
+import { recordApiKeyEvent } from './api-key.events';
 import type { CreateApiKeyInput, CreatedApiKey } from './api-key.inputs';
 import type { ApiKeyUsageRecorder } from './api-key-usage';
 import type { EntitlementService } from '../plans';
@@ -101,6 +102,7 @@ export class ApiKeyService {
         revokedAt: null,
       }),
     );
+    await recordApiKeyEvent(manager, 'api_key.created', apiKey);
     return { apiKey, secret };
   }
 
@@ -116,6 +118,7 @@ export class ApiKeyService {
     if (!key.revokedAt) {
       key.revokedAt = new Date();
       await manager.update(ApiKey, { id }, { revokedAt: key.revokedAt });
+      await recordApiKeyEvent(manager, 'api_key.revoked', key);
     }
     return this.withUnwrittenUse(key);
   }

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../core/config/config';
+import { setEventActor } from '../../core/events';
 import { BadUserInputError, ConflictError, InternalError, UnauthenticatedError } from '../../core/errors/app-error';
 import type { Principal } from '../../core/http/request-context';
 import { metrics } from '../../core/observability/metrics';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
 import type { ProvisionInput, Tenant, TenantService } from '../tenants';
-import { MemberRole, Membership, User, type UserPrincipal, type UserService } from '../users';
+import { MemberRole, Membership, recordMemberEvent, User, type UserPrincipal, type UserService } from '../users';
 import { signAccessToken } from './access-token';
 import type { AuthThrottle } from './auth-throttle';
 import type { LoginInput, RegisterInput } from './auth.inputs';
@@ -245,6 +246,9 @@ export class AuthService {
   private async provisionOwned(em: EntityManager, userId: string, input: ProvisionInput): Promise<Tenant> {
     const tenant = await this.deps.tenants.provision(input, em);
     await em.insert(Membership, { tenantId: tenant.id, userId, role: MemberRole.OWNER });
+    // Outside any organization scope: the new owner is the actor, in the organization just made.
+    await setEventActor(em, `user:${userId}`);
+    await recordMemberEvent(em, 'member.joined', { userId, before: null, after: MemberRole.OWNER }, tenant.id);
     return tenant;
   }
 

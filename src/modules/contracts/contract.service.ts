@@ -6,7 +6,15 @@ import { decodeCursor, toConnection } from '../../core/graphql/connection';
 import { allEach, nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import { assertCalendarDateInRange } from '../../core/validation/date-range';
-import { asQuoteLineInputs, copyLines, copyQuote, QuoteStatus, type Quote, type QuoteService } from '../quotes';
+import {
+  asQuoteLineInputs,
+  copyLines,
+  copyQuote,
+  recordDocumentEvent,
+  QuoteStatus,
+  type Quote,
+  type QuoteService,
+} from '../quotes';
 import { Contract, ContractLineItem } from './contract.entity';
 import type { ContractFilter, ContractTermsInput } from './contract.inputs';
 import { ContractStatus, EFFECTIVE_CONTRACT_STATUS_SQL, effectiveContractStatus } from './contract-status';
@@ -91,7 +99,9 @@ export class ContractService {
     }
     contract.storedStatus = ContractStatus.ACTIVE;
     contract.activatedAt = this.deps.now();
-    return this.withStatus(await em.save(contract), today);
+    const active = this.withStatus(await em.save(contract), today);
+    await recordDocumentEvent(em, 'contract.activated', active, ContractStatus.DRAFT);
+    return active;
   }
 
   async terminate(em: EntityManager, id: string, reason: string): Promise<Contract> {
@@ -100,6 +110,7 @@ export class ContractService {
       throw new BadUserInputError('reason must be 1 to 2000 characters', { reason: 'INVALID_REASON', field: 'reason' });
     const today = await this.today(em);
     const contract = this.withStatus(await this.load(em, id, { lock: true }), today);
+    const before = contract.status;
     if (contract.status !== ContractStatus.DRAFT && contract.status !== ContractStatus.ACTIVE) {
       throw new ConflictError(`A ${contract.status} contract cannot be terminated`, {
         reason: 'CONTRACT_NOT_OPEN',
@@ -109,7 +120,9 @@ export class ContractService {
     contract.storedStatus = ContractStatus.TERMINATED;
     contract.terminatedAt = this.deps.now();
     contract.terminationReason = trimmed;
-    return this.withStatus(await em.save(contract), today);
+    const terminated = this.withStatus(await em.save(contract), today);
+    await recordDocumentEvent(em, 'contract.terminated', terminated, before);
+    return terminated;
   }
 
   /**

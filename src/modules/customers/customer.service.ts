@@ -4,6 +4,7 @@ import { decodeCursor, likePattern, toConnection } from '../../core/graphql/conn
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import type { EntitlementService } from '../plans';
 import { Customer } from './customer.entity';
+import { customerSnapshot, recordCustomerEvent } from './customer.events';
 import type { CreateCustomerInput, UpdateCustomerInput } from './customer.inputs';
 
 export interface CustomerListOptions {
@@ -28,15 +29,20 @@ export class CustomerService {
       email: input.email ?? null,
       phone: input.phone ?? null,
     });
-    return em.save(customer);
+    const saved = await em.save(customer);
+    await recordCustomerEvent(em, 'customer.created', saved);
+    return saved;
   }
 
   async update(em: EntityManager, id: string, input: UpdateCustomerInput): Promise<Customer> {
     const customer = await this.get(em, id);
+    const before = customerSnapshot(customer);
     if (input.name !== undefined) customer.name = input.name.trim();
     if (input.email !== undefined) customer.email = input.email;
     if (input.phone !== undefined) customer.phone = input.phone;
-    return em.save(customer);
+    const saved = await em.save(customer);
+    await recordCustomerEvent(em, 'customer.updated', saved, before);
+    return saved;
   }
 
   async delete(em: EntityManager, tenantId: string, id: string): Promise<Customer> {
@@ -45,6 +51,7 @@ export class CustomerService {
     const { affected } = await em.delete(Customer, { id });
     if (!affected) throw new NotFoundError('Customer', id);
     await this.entitlements.release(em, tenantId, 'customers');
+    await recordCustomerEvent(em, 'customer.deleted', customer);
     return customer;
   }
 

@@ -6,7 +6,7 @@ import { decodeCursor, toConnection } from '../../core/graphql/connection';
 import { allEach, nodesOf, pagesPerParent } from '../../core/graphql/relations';
 import { isUuid } from '../../core/tenancy/tenant-schema';
 import type { EntitlementService } from '../plans';
-import { copyLines, copyQuote, QuoteStatus, type QuoteService } from '../quotes';
+import { copyLines, copyQuote, recordDocumentEvent, QuoteStatus, type QuoteService } from '../quotes';
 import { Invoice, InvoiceLineItem } from './invoice.entity';
 import type { InvoiceFilter } from './invoice.inputs';
 import { InvoiceStatus, OPEN_INVOICE_STATUSES } from './invoice-status';
@@ -79,6 +79,7 @@ export class InvoiceService {
     invoice.lineItems = await em.save(
       copyLines(quote.lineItems).map((line) => em.create(InvoiceLineItem, { ...line, invoiceId: invoice.id })),
     );
+    await recordDocumentEvent(em, 'invoice.created', invoice, null);
     return invoice;
   }
 
@@ -94,7 +95,7 @@ export class InvoiceService {
     invoice.status = InvoiceStatus.SENT;
     invoice.sentAt = this.deps.now();
     invoice.sentBy = author;
-    return em.save(invoice);
+    return this.saveAndRecord(em, invoice, 'invoice.sent', InvoiceStatus.DRAFT);
   }
 
   /** `paidAt` defaults to now; it cannot be in the future nor before the issue date (on the tenant's calendar). */
@@ -107,16 +108,29 @@ export class InvoiceService {
       const details = { reason: 'PAID_BEFORE_ISSUE', field: 'paidAt', issueDate: invoice.issueDate };
       throw new BadUserInputError('paidAt is before the issue date', details);
     }
+    const before = invoice.status;
     invoice.status = InvoiceStatus.PAID;
     invoice.paidAt = paidAt ?? now;
-    return em.save(invoice);
+    return this.saveAndRecord(em, invoice, 'invoice.paid', before);
   }
 
   async void(em: EntityManager, id: string): Promise<Invoice> {
     const invoice = await this.loadOpen(em, id, 'voided');
+    const before = invoice.status;
     invoice.status = InvoiceStatus.VOID;
     invoice.voidedAt = this.deps.now();
-    return em.save(invoice);
+    return this.saveAndRecord(em, invoice, 'invoice.voided', before);
+  }
+
+  private async saveAndRecord(
+    em: EntityManager,
+    invoice: Invoice,
+    type: 'invoice.sent' | 'invoice.paid' | 'invoice.voided',
+    before: InvoiceStatus,
+  ): Promise<Invoice> {
+    const saved = await em.save(invoice);
+    await recordDocumentEvent(em, type, saved, before);
+    return saved;
   }
 
   /** The invoice with its lines (position order), e.g. to render it. */

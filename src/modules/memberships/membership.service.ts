@@ -10,7 +10,8 @@ import { hashSecureToken, newSecureToken } from '../auth';
 import type { OnboardingStepDefinition } from '../onboarding';
 import type { EntitlementService } from '../plans';
 import { MemberRole, roleAtLeast } from '../../core/authorization/member-role';
-import { Membership, type UserPrincipal, type UserService } from '../users';
+import { setEventActor } from '../../core/events';
+import { Membership, recordMemberEvent, type UserPrincipal, type UserService } from '../users';
 import { Invitation } from './invitation.entity';
 import { Member } from './member.type';
 
@@ -203,6 +204,10 @@ export class MembershipService {
         'UPDATE public.users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1',
         [principal.userId],
       );
+      // Outside any organization scope: the joining user acts, in the invitation's organization.
+      await setEventActor(manager, `user:${principal.userId}`);
+      const joinedAs = { userId: principal.userId, before: null, after: invitation.role };
+      await recordMemberEvent(manager, 'member.joined', joinedAs, invitation.tenant_id);
       return manager.findOneOrFail(Membership, {
         where: { tenantId: invitation.tenant_id, userId: principal.userId },
         relations: { tenant: true },
@@ -228,6 +233,8 @@ export class MembershipService {
        SELECT ${MEMBER_COLUMNS} FROM changed m JOIN public.users u ON u.id = m.user_id`,
       [tenant.id, userId, role],
     );
+    if (current.role !== role)
+      await recordMemberEvent(manager, 'member.role_changed', { userId, before: current.role, after: role });
     return toMember(row);
   }
 
@@ -235,7 +242,7 @@ export class MembershipService {
     const current = await this.lockForChange(manager, tenant.id, userId);
     assertMayManage(actorRole(tenant, actor), current.role);
     if (current.role === MemberRole.OWNER) await this.assertNotLastOwner(manager, tenant.id);
-    await this.deleteMembership(manager, tenant.id, userId);
+    await this.deleteMembership(manager, tenant.id, userId, current.role);
     return true;
   }
 
@@ -243,18 +250,24 @@ export class MembershipService {
   async leave(manager: EntityManager, tenant: ScopedTenant, principal: UserPrincipal): Promise<boolean> {
     const current = await this.lockForChange(manager, tenant.id, principal.userId);
     if (current.role === MemberRole.OWNER) await this.assertNotLastOwner(manager, tenant.id);
-    await this.deleteMembership(manager, tenant.id, principal.userId);
+    await this.deleteMembership(manager, tenant.id, principal.userId, current.role);
     return true;
   }
 
   /** Someone who joined by invitation frees a `team_members` slot; the organization's creator never took one. */
-  private async deleteMembership(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
+  private async deleteMembership(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    role: MemberRole,
+  ): Promise<void> {
     const [row]: { invited: boolean }[] = await manager.query(
       `WITH gone AS (DELETE FROM public.memberships WHERE tenant_id = $1 AND user_id = $2 RETURNING tenant_id, user_id)
        SELECT EXISTS (SELECT 1 FROM public.invitations i WHERE i.tenant_id = gone.tenant_id AND i.accepted_by = gone.user_id) AS invited FROM gone`,
       [tenantId, userId],
     );
     if (row?.invited) await this.deps.entitlements.release(manager, tenantId, 'team_members');
+    await recordMemberEvent(manager, 'member.removed', { userId, before: role, after: null });
   }
 
   /**

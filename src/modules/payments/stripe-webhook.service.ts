@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../core/config/config';
+import { setEventActor } from '../../core/events';
 import {
   WebhookSignatureError,
   type StripeEvent,
@@ -8,6 +9,7 @@ import {
 } from '../../integrations/stripe';
 import { PlanCode, SubscriptionStatus, type PlanService } from '../plans';
 import type { BillingNotifier } from './billing-notifier';
+import { recordPaymentEvent } from './payment.events';
 import { PaymentProvider } from './payment-transaction.entity';
 import { stripeCustomers, type StripeCustomerRecord } from './stripe-customers';
 import { malformedEventReason, storableEventId } from './stripe-event-shape';
@@ -91,6 +93,7 @@ export class StripeWebhookService {
 
   private applyOnce(event: StripeEvent): Promise<WebhookOutcome> {
     return this.deps.dataSource.transaction(async (em) => {
+      await setEventActor(em, 'system:stripe-webhook');
       const customerId = idOf((event.data.object as { customer?: string | { id: string } | null }).customer);
       const customer = customerId ? await stripeCustomers.ofCustomer(em, customerId) : null;
       const fresh: unknown[] = await em.query(
@@ -165,11 +168,11 @@ export class StripeWebhookService {
     if (!paid) return 'IGNORED';
     const subscriptionId = idOf(invoice.parent?.subscription_details?.subscription);
     const period = { start: fromUnix(paid.line.period.start), end: fromUnix(paid.line.period.end) };
-    await em.query(
+    const recorded: { id: string }[] = await em.query(
       `INSERT INTO public.payment_transactions
          (tenant_id, provider, reference, plan, amount_minor, currency, status, verification, completed_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'COMPLETED', $7, $8)
-       ON CONFLICT (provider, reference) DO NOTHING`,
+       ON CONFLICT (provider, reference) DO NOTHING RETURNING id`,
       [
         customer.tenantId,
         PaymentProvider.STRIPE,
@@ -188,6 +191,17 @@ export class StripeWebhookService {
         fromUnix(invoice.status_transitions?.paid_at ?? event.created),
       ],
     );
+    for (const { id } of recorded) {
+      await recordPaymentEvent(em, 'payment.completed', {
+        tenantId: customer.tenantId,
+        id,
+        provider: PaymentProvider.STRIPE,
+        reference: invoice.id,
+        plan: paid.plan,
+        amountMinor: invoice.amount_paid,
+        currency: invoice.currency.toUpperCase(),
+      });
+    }
     if (stripeCustomers.isStale(customer, event.created)) return 'STALE';
     await this.deps.plans.activatePlan(em, customer.tenantId, paid.plan, {
       periodStart: period.start,
@@ -215,6 +229,16 @@ export class StripeWebhookService {
       await this.deps.plans.markPastDue(em, customer.tenantId);
       await stripeCustomers.recordStateApplied(em, customer.tenantId, event.created);
     }
+    await recordPaymentEvent(em, 'payment.failed', {
+      tenantId: customer.tenantId,
+      id: invoice.id,
+      provider: PaymentProvider.STRIPE,
+      reference: invoice.id,
+      plan: current.plan,
+      amountMinor: invoice.amount_due,
+      currency: invoice.currency.toUpperCase(),
+      reason: 'invoice.payment_failed',
+    });
     await this.deps.notifier.paymentFailed(em, customer.tenantId, {
       id: event.id,
       amountMinor: invoice.amount_due,

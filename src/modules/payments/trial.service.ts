@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
+import { setEventActor } from '../../core/events';
 import { SubscriptionStatus, Subscription, type PlanCatalog, type PlanService } from '../plans';
 import type { BillingNotifier } from './billing-notifier';
 
@@ -78,7 +79,10 @@ export class TrialService {
     work: (em: EntityManager) => Promise<boolean>,
   ): Promise<boolean> {
     try {
-      return await this.deps.dataSource.transaction(work);
+      return await this.deps.dataSource.transaction(async (em) => {
+        await setEventActor(em, 'system:billing.trials');
+        return work(em);
+      });
     } catch (error) {
       summary.failed++;
       logger.error({ err: error, tenantId }, 'trial step failed for one organization; retried on the next run');

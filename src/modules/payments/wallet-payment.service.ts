@@ -12,6 +12,7 @@ import {
   PaymentTransaction,
   type PaymentRedirectData,
 } from './payment-transaction.entity';
+import { recordPaymentEvent } from './payment.events';
 import { PaymentRedirect, type InitiatePaymentInput, type VerifyPaymentInput } from './payments.inputs';
 
 export interface WalletPaymentDependencies {
@@ -260,6 +261,11 @@ export class WalletPaymentService {
       ],
     );
     if (affected && completed) await this.activate(em, transaction);
+    if (affected)
+      await recordPaymentEvent(em, completed ? 'payment.completed' : 'payment.failed', {
+        ...transaction,
+        reason: completed ? null : verdict.reason,
+      });
     return em.findOneByOrFail(PaymentTransaction, { id: transaction.id });
   }
 

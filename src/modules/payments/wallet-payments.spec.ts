@@ -4,6 +4,7 @@ import {
   InitiatePaymentDocument,
   VerifyPaymentDocument,
 } from '../../../test/generated/graphql';
+import { eventsOf } from '../../../test/support/domain-events';
 import { FAKE_ESEWA_SECRET, startFakeEsewa, type FakeEsewa } from '../../../test/support/fake-esewa';
 import { startFakeKhalti, type FakeKhalti } from '../../../test/support/fake-khalti';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
@@ -122,7 +123,7 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
     });
 
     it('verifying the same payment concurrently activates the plan exactly once', async () => {
-      await app.createTenant('khalti-race');
+      const tenant = await app.createTenant('khalti-race');
       const { pidx, transaction } = (await initiate('khalti-race', 'KHALTI')).data!.initiatePayment;
       khalti.pay(pidx!);
       const lookupsBefore = khalti.lookups();
@@ -136,6 +137,15 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
 
       expect(await subscriptionOf('khalti-race')).toMatchObject({ plan: 'STARTER', status: 'ACTIVE' });
       await expectOneMonthFromNow('khalti-race', before);
+      // One payment, one plan change: as domain events too, in the verifying transaction.
+      const events = (await eventsOf(app.dataSource, tenant.id)).filter((e) =>
+        /^(payment|subscription)\./.test(e.type),
+      );
+      expect(events.map((e) => [e.type, e.actor])).toEqual([
+        ['subscription.plan_changed', 'platform_admin'],
+        ['payment.completed', 'platform_admin'],
+      ]);
+      expect(events[1].payload).toMatchObject({ paymentId: transaction.id, provider: 'KHALTI', plan: 'STARTER' });
 
       // Later verifications answer from the record, without asking Khalti again.
       const lookupsAfter = khalti.lookups();
@@ -163,7 +173,7 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
     });
 
     it('records an abandoned payment as FAILED and keeps other organizations out', async () => {
-      await app.createTenant('khalti-cancel');
+      const tenant = await app.createTenant('khalti-cancel');
       await app.createTenant('khalti-nosy');
       const { pidx } = (await initiate('khalti-cancel', 'KHALTI')).data!.initiatePayment;
       const nosy = await verify('khalti-nosy', { provider: 'KHALTI', pidx: pidx! });
@@ -172,6 +182,8 @@ describe('Khalti and eSewa payments (real HTTP clients → local gateway stand-i
       const canceled = await verify('khalti-cancel', { provider: 'KHALTI', pidx: pidx! });
       expect(canceled.data!.verifyPayment).toMatchObject({ status: 'FAILED', failureReason: 'Khalti: User canceled' });
       expect((await subscriptionOf('khalti-cancel')).status).toBe('TRIALING');
+      const failed = await eventsOf(app.dataSource, tenant.id, 'payment.');
+      expect(failed.map((e) => [e.type, e.payload.reason])).toEqual([['payment.failed', 'Khalti: User canceled']]);
     });
   });
 

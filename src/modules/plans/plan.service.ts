@@ -3,6 +3,7 @@ import type { AppConfig } from '../../core/config/config';
 import { NotFoundError } from '../../core/errors/app-error';
 import { PlanCode, SubscriptionStatus } from './plan-code';
 import { Subscription } from './subscription.entity';
+import { withPlanChangeEvent } from './subscription.events';
 
 export interface PlanActivation {
   periodStart: Date;
@@ -95,6 +96,15 @@ export class PlanService {
     plan: PlanCode,
     activation: PlanActivation,
   ): Promise<Subscription> {
+    return withPlanChangeEvent(em, tenantId, () => this.upsertActivation(em, tenantId, plan, activation));
+  }
+
+  private async upsertActivation(
+    em: EntityManager,
+    tenantId: string,
+    plan: PlanCode,
+    activation: PlanActivation,
+  ): Promise<Subscription> {
     const rows: SubscriptionRow[] = await em.query(
       withTenantPlanSync(`${UPSERT}
         WHERE NOT (s.status IN ('ACTIVE', 'PAST_DUE') AND s.current_period_end > EXCLUDED.current_period_end)`),
@@ -180,19 +190,21 @@ export class PlanService {
   }
 
   /** `assignments` and `condition` are constants of this class; `parameters` are $2 onwards. */
-  private async update(
+  private update(
     em: EntityManager,
     tenantId: string,
     assignments: string,
     condition = 'true',
     parameters: unknown[] = [],
   ): Promise<Subscription> {
-    const rows: SubscriptionRow[] = await em.query(
-      withTenantPlanSync(
-        `UPDATE public.subscriptions SET ${assignments}, updated_at = now() WHERE tenant_id = $1 AND ${condition}`,
-      ),
-      [tenantId, ...parameters],
-    );
-    return rows[0] ? toSubscription(rows[0]) : this.getSubscription(em, tenantId);
+    return withPlanChangeEvent(em, tenantId, async () => {
+      const rows: SubscriptionRow[] = await em.query(
+        withTenantPlanSync(
+          `UPDATE public.subscriptions SET ${assignments}, updated_at = now() WHERE tenant_id = $1 AND ${condition}`,
+        ),
+        [tenantId, ...parameters],
+      );
+      return rows[0] ? toSubscription(rows[0]) : this.getSubscription(em, tenantId);
+    });
   }
 }

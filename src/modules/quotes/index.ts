@@ -11,6 +11,7 @@ export { DocumentMailer } from './document-mailer';
 export { ProductMatcher } from './product-matcher';
 export { QuoteGenerationResolver } from './quote-generation.resolver';
 export { QuoteGenerationService } from './quote-generation.service';
+export { recordDocumentEvent } from './quote.events';
 export { QuoteCopy, copyQuote, copyLines, asQuoteLineInputs } from './quote-copy';
 export { PricedLine } from './priced-line';
 export { QuoteCopyRelationsResolver } from './quote-copy.resolver';

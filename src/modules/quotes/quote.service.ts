@@ -13,6 +13,7 @@ import type { QuoteDocumentService } from './quote-document.service';
 import { Quote, QuoteLineItem } from './quote.entity';
 import type { CreateQuoteInput, QuoteFilter, QuoteLineItemInput, UpdateQuoteInput } from './quote.inputs';
 import { effectiveStatus, QuoteStatus } from './quote-status';
+import { recordDocumentEvent } from './quote.events';
 import { lineTotals, MONEY_SCALE, PERCENT_SCALE, QUANTITY_SCALE, sumTotals } from './quote-totals';
 
 export interface QuoteServiceDeps {
@@ -71,7 +72,9 @@ export class QuoteService {
     await this.price(em, quote, input.lineItems);
     const saved = await this.save(em, quote);
     await this.deps.documents.generate(em, saved, customer.name, actor.author);
-    return this.withStatus(saved, today);
+    const created = this.withStatus(saved, today);
+    await recordDocumentEvent(em, 'quote.created', created, null);
+    return created;
   }
 
   async update(em: EntityManager, id: string, input: UpdateQuoteInput): Promise<Quote> {
@@ -112,7 +115,9 @@ export class QuoteService {
     quote.storedStatus = QuoteStatus.SENT;
     quote.sentAt = this.deps.now();
     quote.sentBy = author;
-    return this.withStatus(await em.save(quote), today);
+    const sent = this.withStatus(await em.save(quote), today);
+    await recordDocumentEvent(em, 'quote.sent', sent, QuoteStatus.DRAFT);
+    return sent;
   }
 
   accept(em: EntityManager, id: string, author: string): Promise<Quote> {
@@ -127,12 +132,24 @@ export class QuoteService {
 
   /** Stores EXPIRED on open quotes past validUntil (the daily job), so the table agrees with what the API reads. */
   async expireOverdue(em: EntityManager): Promise<number> {
-    const { affected } = await rawWrite(
+    const { rows } = await rawWrite<{
+      id: string;
+      number: string;
+      customerId: string;
+      currency: string;
+      total: string;
+      status: string;
+      before: string;
+    }>(
       em,
-      "UPDATE quotes SET status = 'EXPIRED', updated_at = now() WHERE status IN ('DRAFT', 'SENT') AND valid_until < $1",
+      `UPDATE quotes q SET status = 'EXPIRED', updated_at = now()
+         FROM (SELECT id, status FROM quotes WHERE status IN ('DRAFT', 'SENT') AND valid_until < $1 FOR UPDATE) old
+        WHERE q.id = old.id
+        RETURNING q.id, q.number, q.customer_id AS "customerId", q.currency, q.total, q.status, old.status AS before`,
       [await this.today(em)],
     );
-    return affected;
+    for (const { before, ...quote } of rows) await recordDocumentEvent(em, 'quote.expired', quote, before);
+    return rows.length;
   }
 
   async get(em: EntityManager, id: string): Promise<Quote> {
@@ -230,7 +247,10 @@ export class QuoteService {
     quote.rejectionReason = change.reason;
     quote.decidedAt = this.deps.now();
     quote.decidedBy = change.author;
-    return this.withStatus(await em.save(quote), today);
+    const decided = this.withStatus(await em.save(quote), today);
+    const type = change.decision === QuoteStatus.ACCEPTED ? 'quote.accepted' : 'quote.rejected';
+    await recordDocumentEvent(em, type, decided, QuoteStatus.SENT);
+    return decided;
   }
 
   private async load(em: EntityManager, id: string, options: { lock?: boolean } = {}): Promise<Quote> {

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { OnboardingStepDefinition } from '../onboarding';
 import { normalizeBusinessHours, type BusinessHours } from './business-hours';
 import { TenantSettings } from './tenant-settings.entity';
+import { recordSettingsUpdated, settingsSnapshot } from './settings.events';
 import type { UpdateTenantSettingsInput } from './settings.inputs';
 
 const OPTIONAL_FIELDS = ['legalName', 'address', 'phone', 'logoUrl', 'supportEmail'] as const;
@@ -21,6 +22,7 @@ export class SettingsService {
       where: { id: 1 },
       lock: { mode: 'pessimistic_write' },
     });
+    const before = settingsSnapshot(settings);
     for (const field of OPTIONAL_FIELDS) {
       if (input[field] !== undefined) settings[field] = trimmed(input[field]) ?? null;
     }
@@ -31,7 +33,9 @@ export class SettingsService {
     if (input.paymentTermsDays !== undefined) settings.paymentTermsDays = input.paymentTermsDays;
     const complete = PROFILE_FIELDS.every((field) => !!settings[field]);
     settings.profileCompletedAt = complete ? (settings.profileCompletedAt ?? new Date()) : null;
-    return manager.save(settings);
+    const saved = await manager.save(settings);
+    await recordSettingsUpdated(manager, before, saved);
+    return saved;
   }
 
   /** For scheduling in the tenant's local time (onboarding reminders). */

@@ -10,6 +10,7 @@ import {
 import { eventsOf } from '../../../test/support/domain-events';
 import { signUp, type TestAccount } from '../../../test/support/accounts';
 import { startTestApp, type RequestOptions, type TestApp } from '../../../test/support/test-app';
+import { metrics } from '../../core/observability/metrics';
 import { runInSchema, type ScopedTenant } from '../../core/tenancy/tenant-scope';
 import { slaCheckJob } from '../../jobs/sla-check.job';
 import { TicketChannel, TicketPriority } from './ticket-enums';
@@ -41,7 +42,11 @@ describe('ticket domain events (through HTTP, real PostgreSQL)', () => {
 
   it('records created, updated (what changed, before and after) and message_added, acted by the user', async () => {
     const before = (await ticketEvents()).length;
+    const createdCount = async () =>
+      (await metrics.eventsEmitted.get()).values.find((v) => v.labels.type === 'ticket.created')?.value ?? 0;
+    const countedBefore = await createdCount();
     const ticket = await create('Printer on fire');
+    expect(await createdCount()).toBe(countedBefore + 1); // tenantql_events_emitted_total{type="ticket.created"}
     await app.gql(
       UpdateTicketDocument,
       { id: ticket.id, input: { priority: 'HIGH', subject: 'Printer on fire' } },
@@ -127,19 +132,22 @@ describe('ticket domain events (through HTTP, real PostgreSQL)', () => {
           }),
         tenant,
       );
-    const before = (await ticketEvents()).length;
+    const allEvents = () => eventsOf(app.dataSource, owner.tenant.id);
+    const before = (await allEvents()).length;
     const mail = await receive(TicketChannel.EMAIL, '<m1@example.test>', 'ann@example.test');
     const chat = await receive(TicketChannel.WHATSAPP, 'wamid.E1', '9779800000001');
     expect(mail.kind).toBe('created');
-    const events = (await ticketEvents()).slice(before);
+    const events = (await allEvents()).slice(before);
     expect(events.map((e) => [e.type, e.actor])).toEqual([
+      ['customer.created', 'channel:email'],
       ['ticket.created', 'channel:email'],
       ['ticket.message_added', 'channel:email'],
+      ['customer.created', 'channel:whatsapp'],
       ['ticket.created', 'channel:whatsapp'],
       ['ticket.message_added', 'channel:whatsapp'],
     ]);
-    expect(events[1].payload).toMatchObject({ author: 'CUSTOMER', channel: 'EMAIL' });
-    expect(chat.kind === 'created' && events[3].payload.ticketId).toBe(chat.kind === 'created' && chat.ticketId);
+    expect(events[2].payload).toMatchObject({ author: 'CUSTOMER', channel: 'EMAIL' });
+    expect(chat.kind === 'created' && events[5].payload.ticketId).toBe(chat.kind === 'created' && chat.ticketId);
   });
 
   it('records SLA at-risk and breached once each, acted by the SLA job', async () => {

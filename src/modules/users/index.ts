@@ -1,5 +1,6 @@
 export { User } from './user.entity';
 export { Membership } from './membership.entity';
+export { recordMemberEvent } from './membership.events';
 export { MemberRole } from '../../core/authorization/member-role';
 export { UserService } from './user.service';
 export { UserAdminService } from './user-admin.service';

@@ -1,0 +1,2 @@
+export { AuditActorResolver, AuditLogResolver } from './audit.resolver';
+export { AuditService } from './audit.service';
