@@ -13,6 +13,7 @@ import { nestedSection } from './nested';
 import { policiesSection } from './policies';
 import { limitsSection } from './limits';
 import { eventsSection } from './events';
+import { automationSection } from './automation';
 import { helpdeskSection } from './helpdesk';
 import { loadSection } from './load';
 import { migrationsSection } from './migrations';
@@ -36,6 +37,7 @@ const sections: BenchSection[] = [
   helpdeskSection,
   whatsappSection,
   eventsSection,
+  automationSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
