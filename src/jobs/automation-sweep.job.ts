@@ -12,9 +12,14 @@ export function automationSweepJob(sweep: Pick<AutomationSweep, 'sweep'>): JobDe
     name: AUTOMATION_SWEEP_JOB,
     every: '*/5 * * * *',
     concurrency: 1,
+    // 10,000 tickets take about a minute; the lock outlives a much larger sweep.
+    lockLifetimeMs: 30 * 60_000,
     async run(_data, context) {
       const outcome = await sweep.sweep();
-      if (outcome.runs) context.logger.info(outcome, 'time-based automation rules ran');
+      if (outcome.failed.length) {
+        context.reportTenantFailures?.(outcome.failed.length);
+        context.logger.warn(outcome, 'time-based automation rules failed for some organizations');
+      } else if (outcome.runs) context.logger.info(outcome, 'time-based automation rules ran');
     },
   };
 }

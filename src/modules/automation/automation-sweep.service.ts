@@ -17,6 +17,8 @@ export interface AutomationSweepDependencies {
 export interface SweepOutcome {
   tenants: number;
   runs: number;
+  /** Organizations whose sweep failed (rolled back to their last finished batch; retried by the next sweep). */
+  failed: { tenantId: string; error: string }[];
 }
 
 const HOUR_MS = 3_600_000;
@@ -59,9 +61,16 @@ export class AutomationSweep {
       [this.deps.now()],
     );
     let runs = 0;
-    for (const row of tenants)
-      runs += await this.sweepTenant({ id: row.id, slug: row.slug, status: 'ACTIVE', schema: row.schema_name });
-    return { tenants: tenants.length, runs };
+    const failed: SweepOutcome['failed'] = [];
+    // One failing organization must not stop the others.
+    for (const row of tenants) {
+      try {
+        runs += await this.sweepTenant({ id: row.id, slug: row.slug, status: 'ACTIVE', schema: row.schema_name });
+      } catch (error) {
+        failed.push({ tenantId: row.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return { tenants: tenants.length, runs, failed };
   }
 
   /** One organization, batch after batch; answers how many rule runs it made. */

@@ -300,7 +300,7 @@ describe('ticket automation rules', () => {
     expect((await ticket(id)).status).toBe('PENDING');
     offset = 5 * DAY_MS + 60_000;
     // The loop test's ticket has been PENDING as long: it is closed too.
-    expect(await sweep()).toEqual({ tenants: 1, runs: 2 });
+    expect(await sweep()).toEqual({ tenants: 1, runs: 2, failed: [] });
     const closed = await ticket(id);
     expect(closed.status).toBe('CLOSED');
     expect(closed.messages.map((m) => [m.body, m.internal])).toContainEqual([
@@ -309,13 +309,45 @@ describe('ticket automation rules', () => {
     ]);
     expect(closed.automationRuns!.filter((r) => r.triggerType === 'TIME_ELAPSED')).toHaveLength(1);
     // Not due again: the next sweep skips the organization, and a forced one finds nothing to do.
-    expect(await sweep()).toEqual({ tenants: 0, runs: 0 });
+    expect(await sweep()).toEqual({ tenants: 0, runs: 0, failed: [] });
     const [tenant] = await app.dataSource.query('SELECT id, slug, schema_name FROM public.tenants WHERE id = $1', [
       owner.tenant.id,
     ]);
     expect(
       await app.services.automationSweep.sweepTenant({ ...tenant, status: 'ACTIVE', schema: tenant.schema_name }),
     ).toBe(0);
+    offset = 0;
+  });
+
+  it('TIME_ELAPSED since the last customer message: 2 hours after it, the ticket is tagged unanswered', async () => {
+    await createRule({
+      name: 'Unanswered customer',
+      trigger: { type: 'TIME_ELAPSED', after: 2, unit: 'HOURS', since: 'LAST_CUSTOMER_MESSAGE' },
+      match: 'ALL',
+      conditions: [{ field: 'STATUS', operator: 'NOT_EQUALS', value: 'RESOLVED' }],
+      actions: [{ type: 'ADD_TAGS', tags: ['unanswered'] }],
+    } as AutomationRuleInput);
+    const [tenant] = await app.dataSource.query('SELECT id, slug FROM public.tenants WHERE id = $1', [owner.tenant.id]);
+    const received = await runInSchema(
+      app.dataSource,
+      schema,
+      (em) =>
+        app.services.tickets.receiveFromCustomer(em, owner.tenant.id, {
+          channel: TicketChannel.WHATSAPP,
+          externalId: 'wamid.waiting-1',
+          from: { address: '9779800000001' },
+          subject: 'Still waiting',
+          body: 'Still waiting',
+        }),
+      { ...tenant, status: 'ACTIVE', schema },
+    );
+    if (received.kind === 'duplicate') throw new Error('not a duplicate');
+    offset = 2 * 3_600_000 - 60_000;
+    await app.services.automationSweep.sweep();
+    expect((await ticket(received.ticketId)).tags).toEqual([]);
+    offset = 2 * 3_600_000 + 60_000;
+    await app.services.automationSweep.sweep();
+    expect((await ticket(received.ticketId)).tags).toEqual(['unanswered']);
     offset = 0;
   });
 
