@@ -14,6 +14,7 @@ import { nestedSection } from './nested';
 import { policiesSection } from './policies';
 import { limitsSection } from './limits';
 import { eventsSection } from './events';
+import { automationSection } from './automation';
 import { helpdeskSection } from './helpdesk';
 import { loadSection } from './load';
 import { mcpSection } from './mcp';
@@ -44,6 +45,7 @@ const sections: BenchSection[] = [
   mcpSection,
   webhooksSection,
   subscriptionsSection,
+  automationSection,
 ];
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

@@ -1,4 +1,5 @@
 import { ApiKey } from '../modules/api-keys';
+import { AutomationRule, AutomationRun } from '../modules/automation';
 import { Product } from '../modules/catalog';
 import { Article } from '../modules/knowledge-base';
 import { Customer } from '../modules/customers';
@@ -39,4 +40,6 @@ export const entities = [
   SlaPolicy,
   Article,
   EmailChannel,
+  AutomationRule,
+  AutomationRun,
 ];

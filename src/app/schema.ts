@@ -4,6 +4,7 @@ import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
 import { DateTimeScalar } from '../core/graphql/date-time.scalar';
 import { applyPolicies } from '../core/authorization';
 import { ApiKeyResolver } from '../modules/api-keys';
+import { AutomationRuleResolver, TicketAutomationRunsResolver } from '../modules/automation';
 import { AuthResolver } from '../modules/auth';
 import { ProductResolver } from '../modules/catalog';
 import {
@@ -81,6 +82,8 @@ export const resolvers = [
   WhatsAppChannelResolver,
   WebhookResolver,
   EventSubscriptionResolver,
+  AutomationRuleResolver,
+  TicketAutomationRunsResolver,
 ] as const;
 
 const ownIteratorsOnly: PubSub = {

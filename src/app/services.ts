@@ -17,6 +17,14 @@ import {
   revokedApiKeysSource,
 } from '../modules/api-keys';
 import {
+  AutomationActions,
+  AutomationEngine,
+  AutomationRuleResolver,
+  AutomationRuleService,
+  AutomationSweep,
+  TicketAutomationRunsResolver,
+} from '../modules/automation';
+import {
   AuthResolver,
   AuthService,
   AuthThrottle,
@@ -368,6 +376,22 @@ export function createServices(
   // Relation fields: the to-one quote loader is shared by Contract.quote and Invoice.quote (one cache per operation).
   const quoteById = byIdRelation((manager, ids) => quotes.byIds(manager, ids));
   const articles = new ArticleService();
+  // Ticket automation rules run in the transaction of the ticket change that triggers them (an event hook).
+  const automationEngine = new AutomationEngine({
+    actions: new AutomationActions({
+      tickets,
+      articles,
+      outbox: mailOutbox,
+      templates,
+      frontendUrl: config.frontendUrl,
+    }),
+    tickets,
+    calendarOf: (manager) => settings.businessCalendar(manager),
+    now,
+  });
+  automationEngine.register(dataSource);
+  const automationRules = new AutomationRuleService({ entitlements, engine: automationEngine, now });
+  const automationSweep = new AutomationSweep({ dataSource, engine: automationEngine, now });
   const { ticketArticles, articleTickets } = ticketArticleResolvers(articles, tickets);
   const resolverInstances = new Map<Function, unknown>([
     [
@@ -428,6 +452,8 @@ export function createServices(
     [ArticleTicketsResolver, articleTickets],
     [WhatsAppChannelResolver, whatsApp.resolver],
     [EmailChannelResolver, new EmailChannelResolver(emailChannels)],
+    [AutomationRuleResolver, new AutomationRuleResolver(automationRules)],
+    [TicketAutomationRunsResolver, new TicketAutomationRunsResolver()],
     [AuditLogResolver, new AuditLogResolver(audit)],
     [AuditActorResolver, new AuditActorResolver()],
     [WebhookResolver, webhooks.resolver],
@@ -498,6 +524,8 @@ export function createServices(
     whatsApp,
     webhooks,
     emailChannels,
+    automationRules,
+    automationSweep,
     audit,
     container,
   };

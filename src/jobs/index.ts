@@ -1,6 +1,7 @@
 import type { Services } from '../app/services';
 import type { JobDefinition } from '../core/jobs/job-definition';
 import { auditRetentionJob } from './audit-retention.job';
+import { automationSweepJob } from './automation-sweep.job';
 import { emailOutboxDeliveryJob } from './email-outbox.job';
 import { mailboxPollJob } from './mailbox-poll.job';
 import { onboardingRemindersJob } from './onboarding-reminders.job';
@@ -26,5 +27,6 @@ export function createJobDefinitions(services: Services): JobDefinition[] {
     whatsAppOutboxJob(services.whatsApp.outbox, services.config.whatsapp.outboxInterval),
     whatsAppInboundRetryJob(services.whatsApp.inbound, services.config.whatsapp.outboxInterval),
     webhookDeliveryJob(services.webhooks, services.config.webhooks.interval),
+    automationSweepJob(services.automationSweep),
   ];
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { metrics } from '../observability/metrics';
+import { runEventHooks } from './event-hooks';
 
 /**
  * The catalogue of domain events: each type, its payload version and the entity it is about.
@@ -61,7 +62,8 @@ export interface NewDomainEvent {
 /**
  * Records an event in the caller's transaction (the one that makes the change), so it exists
  * exactly when the change commits. Tenant and actor come from the scope's transaction-local
- * settings (see the domain_events migration) unless given.
+ * settings (see the domain_events migration) unless given. Then the event's hooks run in that transaction
+ * (src/core/events/event-hooks.ts; `changedByHooks(event)` says whether one changed what the event is about).
  */
 export async function recordEvent(manager: EntityManager, event: NewDomainEvent): Promise<void> {
   const { version, entityType } = DOMAIN_EVENTS[event.type];
@@ -79,6 +81,7 @@ export async function recordEvent(manager: EntityManager, event: NewDomainEvent)
     ],
   );
   metrics.eventsEmitted.inc({ type: event.type });
+  await runEventHooks(manager, event);
 }
 
 /** Names who acts for the rest of the caller's transaction (a job, a channel), for the events it records. */

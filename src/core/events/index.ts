@@ -8,3 +8,10 @@ export {
   type NewDomainEvent,
 } from './domain-event';
 export { fieldChanges, statusChange } from './field-changes';
+export {
+  changedByHooks,
+  isAutomaticInbound,
+  markAutomaticInbound,
+  registerEventHook,
+  type EventHook,
+} from './event-hooks';

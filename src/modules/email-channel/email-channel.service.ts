@@ -229,8 +229,13 @@ export class EmailChannelService {
     if (carriesOurLoop(mail.headers, mailbox.emailAddress)) return 'ignored-own-loop';
     if (!mail.from) return 'ignored-no-sender';
     const tag = TICKET_TAG.exec(mail.subject);
+    const automatic = isAutomatic(mail.headers, mail.from.address, [
+      mailbox.emailAddress,
+      bareAddress(this.deps.platformFrom),
+    ]);
     const inbound: InboundMessage = {
       channel: TicketChannel.EMAIL,
+      automatic,
       // Mail without a Message-ID gets one that is stable across polls of this folder.
       externalId: mail.messageId ?? `<${uidValidity}.${message.uid}@${mailbox.settings.host}>`,
       from: mail.from,
@@ -242,10 +247,7 @@ export class EmailChannelService {
       },
     };
     const outcome = await this.deps.tickets.receiveFromCustomer(em, tenantId, inbound);
-    if (
-      outcome.kind === 'created' &&
-      !isAutomatic(mail.headers, mail.from.address, [mailbox.emailAddress, bareAddress(this.deps.platformFrom)])
-    ) {
+    if (outcome.kind === 'created' && !automatic) {
       await this.acknowledge(
         em,
         tenantId,

@@ -24,8 +24,24 @@ export const DEFAULT_PLANS: {
  * null = unlimited. team_members counts people who joined by invitation (the organization's creator is not counted).
  */
 export const DEFAULT_LIMITS: Record<PlanCode, Record<UsageMetric, number | null>> = {
-  FREE: { invoices: 10, customers: 5, team_members: 2, api_calls: 10_000, tickets: 50, quotes: 10 },
-  STARTER: { invoices: 1_000, customers: 500, team_members: 5, api_calls: 100_000, tickets: 1_000, quotes: 500 },
+  FREE: {
+    invoices: 10,
+    customers: 5,
+    team_members: 2,
+    api_calls: 10_000,
+    tickets: 50,
+    quotes: 10,
+    automation_rules: 0,
+  },
+  STARTER: {
+    invoices: 1_000,
+    customers: 500,
+    team_members: 5,
+    api_calls: 100_000,
+    tickets: 1_000,
+    quotes: 500,
+    automation_rules: 0,
+  },
   PROFESSIONAL: {
     invoices: 10_000,
     customers: 10_000,
@@ -33,8 +49,17 @@ export const DEFAULT_LIMITS: Record<PlanCode, Record<UsageMetric, number | null>
     api_calls: 1_000_000,
     tickets: 10_000,
     quotes: 5_000,
+    automation_rules: 25,
   },
-  ENTERPRISE: { invoices: null, customers: null, team_members: null, api_calls: null, tickets: null, quotes: null },
+  ENTERPRISE: {
+    invoices: null,
+    customers: null,
+    team_members: null,
+    api_calls: null,
+    tickets: null,
+    quotes: null,
+    automation_rules: null,
+  },
 };
 
 /**
@@ -57,6 +82,7 @@ export const DEFAULT_FEATURE_FROM: Record<PlanFeature, PlanCode> = {
   // AI agents over MCP (src/modules/mcp): API keys alone come with STARTER.
   mcp_access: PlanCode.PROFESSIONAL,
   webhooks: PlanCode.STARTER,
+  automation_rules: PlanCode.PROFESSIONAL,
 };
 
 export interface SeedOutcome {

@@ -22,7 +22,10 @@ export class PlanLimit {
 
 @ObjectType({ description: 'Whether a plan includes a feature' })
 export class PlanFeatureFlag {
-  @Field({ description: 'api_access, whatsapp_channel, ai_quote_generation, sla_policies, webhooks' })
+  @Field({
+    description:
+      'api_access, whatsapp_channel, ai_quote_generation, sla_policies, mcp_access, webhooks, automation_rules',
+  })
   feature: string;
 
   @Field()

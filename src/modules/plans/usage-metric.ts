@@ -16,6 +16,7 @@ export const USAGE_METRICS = {
   api_calls: LimitPeriod.MONTHLY,
   tickets: LimitPeriod.MONTHLY,
   quotes: LimitPeriod.MONTHLY,
+  automation_rules: LimitPeriod.CURRENT,
 } as const satisfies Record<string, LimitPeriod>;
 
 export type UsageMetric = keyof typeof USAGE_METRICS;
@@ -31,6 +32,7 @@ export const PLAN_FEATURES = [
   'sla_policies',
   'mcp_access',
   'webhooks',
+  'automation_rules',
 ] as const;
 export type PlanFeature = (typeof PLAN_FEATURES)[number];
 
@@ -45,6 +47,7 @@ export const METRIC_LABELS: Record<UsageMetric, string> = {
   api_calls: 'API calls this month',
   tickets: 'tickets this month',
   quotes: 'quotes this month',
+  automation_rules: 'active automation rules',
 };
 
 /** The one period of CURRENT metrics. */

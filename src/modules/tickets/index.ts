@@ -11,3 +11,4 @@ export { SlaStatus } from './sla-status';
 export { SlaMonitor, type SlaCheckOutcome } from './sla-monitor.service';
 export { SlaReportService } from './sla-report.service';
 export { SlaReportResolver } from './sla-report.resolver';
+export { businessMinutesBetween, type BusinessCalendar } from './business-hours';

@@ -12,6 +12,8 @@ export interface InboundMessage {
   /** The email subject; for WhatsApp, what the new ticket is called. */
   subject: string;
   body: string;
+  /** Mail nobody should auto-reply to (Auto-Submitted, Precedence: bulk, …): automation sends it no reply. */
+  automatic?: boolean;
   /** Email threading: a `#1042` found in the subject, and the In-Reply-To and References ids. */
   thread?: { ticketNumber?: number; messageIds?: string[] };
 }

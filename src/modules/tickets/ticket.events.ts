@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { fieldChanges, recordEvent } from '../../core/events';
+import { changedByHooks, fieldChanges, recordEvent, type NewDomainEvent } from '../../core/events';
 import type { Ticket, TicketMessage } from './ticket.entity';
 import type { TicketChannel } from './ticket-enums';
 import { SlaStatus, type SlaTarget } from './sla-status';
@@ -35,15 +35,21 @@ export function ticketSnapshot(ticket: Ticket): TicketSnapshot {
   };
 }
 
-export function recordTicketCreated(em: EntityManager, ticket: Ticket): Promise<void> {
-  return recordEvent(em, { type: 'ticket.created', entityId: ticket.id, payload: ticketPayload(ticket) });
+async function recordReacting(em: EntityManager, event: NewDomainEvent): Promise<boolean> {
+  await recordEvent(em, event);
+  return changedByHooks(event);
+}
+
+/** These answer true when an event hook (automation rules) changed the ticket: the caller reads it again. */
+export function recordTicketCreated(em: EntityManager, ticket: Ticket): Promise<boolean> {
+  return recordReacting(em, { type: 'ticket.created', entityId: ticket.id, payload: ticketPayload(ticket) });
 }
 
 /** One `ticket.updated` naming what changed since `before` (before/after in the payload too); none when nothing did. */
-export async function recordTicketUpdated(em: EntityManager, before: TicketSnapshot, ticket: Ticket): Promise<void> {
+export async function recordTicketUpdated(em: EntityManager, before: TicketSnapshot, ticket: Ticket): Promise<boolean> {
   const changes = fieldChanges(before, ticketSnapshot(ticket), TRACKED);
-  if (!changes.length) return;
-  await recordEvent(em, {
+  if (!changes.length) return false;
+  return recordReacting(em, {
     type: 'ticket.updated',
     entityId: ticket.id,
     payload: { ...ticketPayload(ticket), changed: changes.map((c) => c.field), changes },
@@ -55,8 +61,8 @@ export function recordMessageAdded(
   em: EntityManager,
   ticket: { id: string; number: number; channel: TicketChannel },
   message: TicketMessage,
-): Promise<void> {
-  return recordEvent(em, {
+): Promise<boolean> {
+  return recordReacting(em, {
     type: 'ticket.message_added',
     entityId: ticket.id,
     payload: {
@@ -82,8 +88,8 @@ export function recordSlaAlert(
     status: SlaStatus.AT_RISK | SlaStatus.BREACHED;
     dueAt: Date;
   },
-): Promise<void> {
-  return recordEvent(em, {
+): Promise<boolean> {
+  return recordReacting(em, {
     type: alert.status === SlaStatus.BREACHED ? 'ticket.sla_breached' : 'ticket.sla_at_risk',
     entityId: alert.ticketId,
     payload: {

@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import { setEventActor } from '../../core/events';
+import { markAutomaticInbound, setEventActor } from '../../core/events';
 import { ConflictError, LimitExceededError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
 import { nodesOf, pagesPerParent } from '../../core/graphql/relations';
@@ -110,7 +110,7 @@ export class TicketService {
       }),
     );
     await this.recordStatus(em, ticket.id, null, TicketStatus.NEW, actor.userId);
-    await recordTicketCreated(em, ticket);
+    if (await recordTicketCreated(em, ticket)) await this.refresh(em, ticket);
     return this.withThread(em, ticket, options.thread);
   }
 
@@ -133,7 +133,7 @@ export class TicketService {
     if (input.tags !== undefined) ticket.tags = normalizeTags(input.tags ?? []);
     if (input.status !== undefined) await this.changeStatus(em, ticket, input.status, actor.userId);
     await em.save(ticket);
-    await recordTicketUpdated(em, before, ticket);
+    if (await recordTicketUpdated(em, before, ticket)) await this.refresh(em, ticket);
     return this.withThread(em, ticket, thread);
   }
 
@@ -150,8 +150,22 @@ export class TicketService {
     await this.assertAssignee(em, actor.tenantId, assigneeId);
     ticket.assigneeId = assigneeId;
     await em.save(ticket);
-    await recordTicketUpdated(em, before, ticket);
+    if (await recordTicketUpdated(em, before, ticket)) await this.refresh(em, ticket);
     return this.withThread(em, ticket, thread);
+  }
+
+  /**
+   * Puts the ticket under a policy's targets, counted from its opening (an automation action): NOT_FOUND for an
+   * unknown policy. Time already spent PENDING is not credited.
+   */
+  async applySlaPolicy(em: EntityManager, id: string, policyId: string): Promise<Ticket> {
+    const ticket = await this.lock(em, id);
+    const policy = isUuid(policyId) ? await em.findOneBy(SlaPolicy, { id: policyId }) : null;
+    if (!policy) throw new NotFoundError('SlaPolicy', policyId);
+    const calendar = await this.slaCalendar(em, policy.businessHoursOnly);
+    Object.assign(ticket, slaOnOpening(policy, calendar, ticket.createdAt));
+    await em.save(ticket);
+    return this.withThread(em, ticket);
   }
 
   /**
@@ -222,6 +236,7 @@ export class TicketService {
     if (await em.existsBy(TicketMessage, { externalId: inbound.externalId })) return { kind: 'duplicate' };
     // The channel acts for what follows (the customer, the ticket, the message): its events say so.
     await setEventActor(em, inbound.channel === TicketChannel.EMAIL ? 'channel:email' : 'channel:whatsapp');
+    if (inbound.automatic) await markAutomaticInbound(em);
     const threadId = await findThreadTicket(em, inbound);
     const existing = threadId ? await this.lock(em, threadId) : null;
     const before = existing && ticketSnapshot(existing);
@@ -250,7 +265,8 @@ export class TicketService {
         externalId: inbound.externalId,
       }),
     );
-    await recordMessageAdded(em, ticket, message);
+    // A rule may have reopened or changed it already: the reopening below works on what is stored.
+    if ((await recordMessageAdded(em, ticket, message)) && existing) await this.refresh(em, existing);
     if (existing && (existing.status === TicketStatus.PENDING || existing.status === TicketStatus.RESOLVED)) {
       await this.changeStatus(em, existing, TicketStatus.OPEN, null);
       await em.save(existing);
@@ -407,6 +423,11 @@ export class TicketService {
     userId: string | null,
   ) {
     await em.insert(TicketStatusChange, { ticketId, fromStatus, toStatus, changedByUserId: userId });
+  }
+
+  /** What event hooks (automation rules) changed, into the caller's entity. */
+  private async refresh(em: EntityManager, ticket: Ticket): Promise<void> {
+    Object.assign(ticket, await em.findOneByOrFail(Ticket, { id: ticket.id }));
   }
 
   /** Row lock: concurrent changes to one ticket queue, so the status history stays a chain. */
