@@ -39,7 +39,7 @@ describe('plans:init CLI (child process, real PostgreSQL)', () => {
     expect(lines).toContain('• Kept: FREE - customers: 5');
     expect(lines).toContain('• Kept: ENTERPRISE - api_calls: unlimited');
     expect(lines).toContain('• Kept: FREE - plan: Free, USD 0.00/month');
-    expect(lines.at(-1)).toBe('plans:init: 3 created, 45 kept');
+    expect(lines.at(-1)).toBe('plans:init: 3 created, 61 kept');
     const { rows } = await client.query(
       `SELECT limit_value FROM public.plan_limits WHERE plan = 'FREE' AND metric = 'invoices'`,
     );
@@ -48,6 +48,6 @@ describe('plans:init CLI (child process, real PostgreSQL)', () => {
     const second = await cli({ DATABASE_URL: database.url });
     expect(second.code).toBe(0);
     expect(second.stdout).not.toContain('Created');
-    expect(second.stdout.trim().split('\n').at(-1)).toBe('plans:init: 0 created, 48 kept');
+    expect(second.stdout.trim().split('\n').at(-1)).toBe('plans:init: 0 created, 64 kept');
   });
 });

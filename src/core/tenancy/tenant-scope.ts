@@ -218,10 +218,12 @@ export async function runInSchema<T>(
   await runner.connect();
   try {
     await runner.startTransaction();
-    await runner.query(`SELECT set_config('search_path', $1, true), set_config('tenantql.tenant_id', $2, true)`, [
-      `"${assertTenantSchema(schema)}"`,
-      tenant?.id ?? '',
-    ]);
+    // The schema's tenant, for the domain events this transaction records, also when the caller did not name it.
+    await runner.query(
+      `SELECT set_config('search_path', quote_ident($1), true), set_config('tenantql.tenant_id',
+         coalesce($2, (SELECT id::text FROM public.tenants WHERE schema_name = $1), ''), true)`,
+      [assertTenantSchema(schema), tenant?.id ?? null],
+    );
     const run = () => work(runner.manager, runner);
     const result = tenant ? await scopeStorage.run({ tenant, manager: runner.manager }, run) : await run();
     await runner.commitTransaction();

@@ -12,6 +12,7 @@ export function recordApiKeyEvent(
   return recordEvent(em, {
     type,
     entityId: key.id,
+    tenantId: key.tenantId,
     payload: { apiKeyId: key.id, name: key.name, prefix: key.prefix, scopes: key.scopes, expiresAt: key.expiresAt },
     changes: created
       ? [

@@ -12,12 +12,9 @@ export const CLERK_WEBHOOK_PATH = '/webhooks/clerk';
  */
 export function clerkWebhookRoute(webhooks: ClerkWebhookService): HttpRouteMount {
   return (app, kit) => {
+    // Without CLERK_WEBHOOK_SECRET and OIDC_ISSUER_URL the route does not exist (404 ROUTE_NOT_FOUND), like Stripe's.
+    if (!webhooks.configured) return;
     app.post(CLERK_WEBHOOK_PATH, ...kit.rawJsonBody(), async (req, res) => {
-      if (!webhooks.configured) {
-        const message = 'Clerk webhooks are not configured (CLERK_WEBHOOK_SECRET and OIDC_ISSUER_URL)';
-        sendJsonError(res, 503, message, { code: ErrorCode.INTERNAL_SERVER_ERROR, reason: 'CLERK_NOT_CONFIGURED' });
-        return;
-      }
       const headers = {
         'svix-id': req.get('svix-id'),
         'svix-timestamp': req.get('svix-timestamp'),

@@ -234,7 +234,7 @@ export class MembershipService {
       [tenant.id, userId, role],
     );
     if (current.role !== role)
-      await recordMemberEvent(manager, 'member.role_changed', { userId, before: current.role, after: role });
+      await recordMemberEvent(manager, 'member.role_changed', { userId, before: current.role, after: role }, tenant.id);
     return toMember(row);
   }
 
@@ -300,7 +300,8 @@ export class MembershipService {
     );
     if (!row) return;
     if (row.invited) await this.deps.entitlements.release(manager, tenantId, 'team_members');
-    await recordMemberEvent(manager, 'member.removed', { userId, before: row.role, after: null });
+    // Named: the provider's webhooks remove members outside any tenant scope.
+    await recordMemberEvent(manager, 'member.removed', { userId, before: row.role, after: null }, tenantId);
   }
 
   /**
