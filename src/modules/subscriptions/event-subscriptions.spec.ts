@@ -11,6 +11,7 @@ import { addMember, signUp, type TestAccount } from '../../../test/support/accou
 import { connectSubscriber, until, type TestSubscriber } from '../../../test/support/subscription-client';
 import { startTestApp, TEST_ADMIN_SECRET, type TestApp } from '../../../test/support/test-app';
 import { recordEvent, type DomainEventType } from '../../core/events/domain-event';
+import { runInSchema } from '../../core/tenancy/tenant-scope';
 import { signAccessToken } from '../auth/access-token';
 
 /**
@@ -45,7 +46,11 @@ describe('GraphQL subscriptions over graphql-ws', () => {
       priority: 'HIGH',
       channel: 'API',
     };
-    await recordEvent(app.dataSource.manager, { type, entityId: ticketId, payload, tenantId });
+    // In the organization's schema, as services record it (the automation hook reads the tenant's rules).
+    const [tenant] = await app.dataSource.query('SELECT schema_name FROM public.tenants WHERE id = $1', [tenantId]);
+    await runInSchema(app.dataSource, tenant.schema_name, (em) =>
+      recordEvent(em, { type, entityId: ticketId, payload, tenantId }),
+    );
     const [row] = await app.dataSource.query('SELECT max(id)::text AS id FROM public.domain_events');
     return { id: row.id as string, ticketId };
   };
