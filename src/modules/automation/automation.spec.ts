@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import pino from 'pino';
 import {
   AssignTicketDocument,
@@ -24,6 +23,7 @@ import { addMember, signUp, type TestAccount } from '../../../test/support/accou
 import { startFakeWhatsAppApi, type FakeWhatsAppApi } from '../../../test/support/fake-whatsapp-api';
 import { startSmtpTestServer, type SmtpTestServer } from '../../../test/support/smtp-test-server';
 import { startTestApp, type TestApp } from '../../../test/support/test-app';
+import { signWhatsApp, WHATSAPP_WEBHOOK, whatsAppWebhookBody } from '../../../test/support/whatsapp-webhook';
 import { runInSchema } from '../../core/tenancy/tenant-scope';
 import { slaCheckJob } from '../../jobs/sla-check.job';
 import { PlanCode } from '../plans';
@@ -119,37 +119,20 @@ describe('ticket automation rules', () => {
       ],
     } as AutomationRuleInput);
 
-    const raw = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
+    const raw = whatsAppWebhookBody(whatsApp.phoneNumberId, CUSTOMER_PHONE, {
+      messages: [
         {
-          id: 'WABA',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550001111', phone_number_id: whatsApp.phoneNumberId },
-                contacts: [{ profile: { name: 'Ram' }, wa_id: CUSTOMER_PHONE }],
-                messages: [
-                  {
-                    from: CUSTOMER_PHONE,
-                    id: 'wamid.urgent-1',
-                    timestamp: '1760000000',
-                    type: 'text',
-                    text: { body: 'URGENT: no internet' },
-                  },
-                ],
-              },
-            },
-          ],
+          from: CUSTOMER_PHONE,
+          id: 'wamid.urgent-1',
+          timestamp: '1760000000',
+          type: 'text',
+          text: { body: 'URGENT: no internet' },
         },
       ],
     });
-    const signature = `sha256=${createHmac('sha256', whatsApp.appSecret).update(raw).digest('hex')}`;
-    const posted = await fetch(`${app.url}/api/v1/whatsapp/webhook`, {
+    const posted = await fetch(`${app.url}${WHATSAPP_WEBHOOK}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signWhatsApp(raw, whatsApp.appSecret) },
       body: raw,
     });
     expect(posted.status).toBe(200);
