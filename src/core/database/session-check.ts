@@ -3,6 +3,12 @@ import { Client } from 'pg';
 
 /** How long the probe's last statement may wait for a server connection: a direct one never waits. */
 const PROBE_WAIT_MS = 3000;
+/**
+ * Rounds of the probe. One round can miss a pooler when other clients take its server connections in
+ * between (the second client then gets another backend and the first gets its own back); a direct
+ * connection never shows either sign, so repeating only removes false negatives.
+ */
+const PROBE_ROUNDS = 5;
 
 /**
  * Whether `url` reaches PostgreSQL through a pooler that shares server sessions between clients
@@ -14,6 +20,14 @@ const PROBE_WAIT_MS = 3000;
  * Returns what gave the pooler away, or undefined.
  */
 export async function sharedSessionPooler(url: string): Promise<string | undefined> {
+  for (let round = 0; round < PROBE_ROUNDS; round++) {
+    const evidence = await probeOnce(url);
+    if (evidence) return evidence;
+  }
+  return undefined;
+}
+
+async function probeOnce(url: string): Promise<string | undefined> {
   const open = async () => {
     const client = new Client({
       connectionString: url,
@@ -32,12 +46,14 @@ export async function sharedSessionPooler(url: string): Promise<string | undefin
     const [a] = (await first.query(set, [marker])).rows;
     second = await open();
     await second.query('BEGIN');
-    const [b] = (await second.query('SELECT pg_backend_pid() AS pid')).rows;
-    if (b.pid === a.pid) return `two client connections were given the same PostgreSQL session (pid ${a.pid})`;
+    const probe = `SELECT pg_backend_pid() AS pid, current_setting('tenantql.session_probe', true) AS probe`;
+    const [b] = (await second.query(probe)).rows;
+    if (b.pid === a.pid || b.probe === marker) {
+      return `two client connections were given the same PostgreSQL session (pid ${a.pid})`;
+    }
     let c: { pid: number; probe: string | null };
     try {
-      const read = `SELECT pg_backend_pid() AS pid, current_setting('tenantql.session_probe', true) AS probe`;
-      [c] = (await first.query(read)).rows;
+      [c] = (await first.query(probe)).rows;
     } catch {
       return `a statement waited over ${PROBE_WAIT_MS} ms for a server connection`;
     }
