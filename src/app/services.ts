@@ -477,6 +477,8 @@ export function createServices(
   return {
     config,
     dataSource,
+    /** The clock services follow (tests control it); sweeps compare due times with it. */
+    now,
     tenantMigrator,
     tenants,
     customers,

@@ -26,11 +26,11 @@ async function main(): Promise<number> {
   );
   const db = await openDatabase(config, logger, 'tenantql-onboarding-init');
   try {
-    const { onboarding, tenants } = createServices(config, db.dataSource, db.url);
+    const { onboarding, tenants, tenantMigrator } = createServices(config, db.dataSource, db.url);
     let initialized = 0;
     let unchanged = 0;
     const summary = await forEachActiveTenant(
-      { dataSource: db.dataSource, tenants },
+      { dataSource: db.dataSource, tenants, tenantMigrator },
       { logger, touch: async () => undefined },
       async (manager, tenant) => {
         const outcome = await onboarding.initialize(manager, tenant);
@@ -40,10 +40,12 @@ async function main(): Promise<number> {
         else unchanged++;
         printToStdout(`${tenant.slug}: ${outcome.initialized ? 'initialised' : 'already initialised'} (${progress})`);
       },
+      { job: 'onboarding.init' },
     );
     for (const failure of summary.failed) printToStdout(`${failure.tenant.slug}: FAILED: ${failure.error}`);
     printToStdout(
-      `onboarding:init: ${initialized} initialised, ${unchanged} already initialised, ${summary.failed.length} failed`,
+      `onboarding:init: ${initialized} initialised, ${unchanged} already initialised, ${summary.failed.length} failed` +
+        (summary.skipped ? `, ${summary.skipped} skipped (schema not at this code's version: run migrate up)` : ''),
     );
     return summary.failed.length ? 1 : 0;
   } finally {

@@ -5,17 +5,20 @@ import { LimitExceededError } from '../core/errors/app-error';
 import type { JobDefinition } from '../core/jobs/job-definition';
 import { runInSchema, type ScopedTenant } from '../core/tenancy/tenant-scope';
 import { MailboxError } from '../integrations/imap';
-import type { EmailChannelService, IngestOutcome, MailboxToPoll } from '../modules/email-channel';
-import type { TenantService } from '../modules/tenants';
-import { forEachActiveTenant } from './tenant-fan-out';
+import {
+  MAILBOX_POLL_JOB,
+  type EmailChannelService,
+  type IngestOutcome,
+  type MailboxToPoll,
+} from '../modules/email-channel';
+import { sweepDueTenants, type SweepDependencies } from './tenant-fan-out';
 
-export const MAILBOX_POLL_JOB = 'email.mailbox.poll';
+export { MAILBOX_POLL_JOB };
 /** Mailboxes read at once: each is one IMAP session (and, per message, one short transaction). */
 const CONCURRENCY = 4;
 
-export interface MailboxPollDependencies {
+export interface MailboxPollDependencies extends SweepDependencies {
   dataSource: DataSource;
-  tenants: Pick<TenantService, 'list'>;
   emailChannels: Pick<EmailChannelService, 'mailboxToPoll' | 'fetch' | 'ingest' | 'recordPoll'>;
   config: { emailChannel: { pollInterval: string } };
 }
@@ -63,9 +66,10 @@ export async function pollMailbox(
 }
 
 /**
- * Every EMAIL_POLL_INTERVAL: the support mailbox of each active organization with polling on
- * becomes tickets. Settings are read in one short transaction per tenant, then mailboxes are
- * read a few at a time; one broken mailbox never stops the others.
+ * Every EMAIL_POLL_INTERVAL: the support mailbox of each active organization with polling on becomes tickets.
+ * Only organizations with a mailbox are visited (configuring one marks it due; while it stays configured it is due
+ * at every run). Settings are read in one short transaction per tenant, then mailboxes are read a few at a time;
+ * one broken mailbox never stops the others.
  */
 export function mailboxPollJob(deps: MailboxPollDependencies): JobDefinition {
   return {
@@ -74,9 +78,10 @@ export function mailboxPollJob(deps: MailboxPollDependencies): JobDefinition {
     concurrency: 1,
     async run(_data, context) {
       const due: { tenant: ScopedTenant; mailbox: MailboxToPoll }[] = [];
-      await forEachActiveTenant(deps, context, async (em, tenant) => {
+      await sweepDueTenants(MAILBOX_POLL_JOB, deps, context, async (em, tenant) => {
         const mailbox = await deps.emailChannels.mailboxToPoll(em, tenant.id);
         if (mailbox) due.push({ tenant, mailbox });
+        return { counts: {}, nextDueAt: mailbox && deps.now() };
       });
       const summaries = await mapWithConcurrency(due, CONCURRENCY, async ({ tenant, mailbox }) => {
         const summary = await pollMailbox(deps, tenant, mailbox, context.logger).catch((err: unknown) => {

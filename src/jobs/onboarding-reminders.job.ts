@@ -1,14 +1,10 @@
-import type { DataSource } from 'typeorm';
 import type { JobDefinition } from '../core/jobs/job-definition';
 import type { OnboardingService } from '../modules/onboarding';
-import type { TenantService } from '../modules/tenants';
-import { forEachActiveTenant } from './tenant-fan-out';
+import { forEachActiveTenant, type TenantFanOutDependencies } from './tenant-fan-out';
 
 export const ONBOARDING_REMINDERS_JOB = 'onboarding.reminders';
 
-export interface OnboardingRemindersDependencies {
-  dataSource: DataSource;
-  tenants: Pick<TenantService, 'list'>;
+export interface OnboardingRemindersDependencies extends TenantFanOutDependencies {
   onboarding: Pick<OnboardingService, 'sendDueReminder' | 'reminderWindowStart'>;
 }
 
@@ -32,12 +28,13 @@ export function onboardingRemindersJob(deps: OnboardingRemindersDependencies): J
       };
       let reminders = 0;
       await forEachActiveTenant(
-        { dataSource: deps.dataSource, tenants: youngTenants },
+        { ...deps, tenants: youngTenants },
         context,
         async (manager, tenant) => {
           const outcome = await deps.onboarding.sendDueReminder(manager, tenant);
           if (outcome.kind === 'sent') reminders += 1;
         },
+        { job: ONBOARDING_REMINDERS_JOB },
       );
       if (reminders) context.logger.info({ reminders }, 'onboarding reminders sent');
     },

@@ -63,6 +63,14 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
   const stored = async (t: ScopedTenant, id: string): Promise<string> =>
     (await db.dataSource.query(`SELECT status FROM "${t.schema}".quotes WHERE id = $1`, [id]))[0].status;
 
+  const dueAt = async (t: ScopedTenant): Promise<string | undefined> =>
+    (
+      await db.dataSource.query(
+        `SELECT due_at FROM public.tenant_due_work WHERE tenant_id = $1 AND job = 'quotes.expiry'`,
+        [t.id],
+      )
+    )[0]?.due_at.toISOString();
+
   async function runAt(iso: string): Promise<void> {
     now = new Date(iso);
     await quoteExpiryJob(services).run({}, { logger, touch: async () => undefined });
@@ -76,8 +84,18 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
     const accepted = await quote(kathmandu, '2026-03-10', 'ACCEPTED');
     const later = await quote(kathmandu, '2026-03-11', 'SENT');
     const utcDraft = await quote(utc, '2026-03-10', 'DRAFT');
+    // Creating the quotes marked both organizations due when the 11th begins in the earliest zone (UTC+14).
+    expect([await dueAt(kathmandu), await dueAt(utc)]).toEqual([
+      '2026-03-10T10:00:00.000Z',
+      '2026-03-10T10:00:00.000Z',
+    ]);
 
     await runAt('2026-03-10T18:14:00Z'); // 23:59 on the 10th in Kathmandu: the last valid day
+    // Visited, nothing expired: each is next due at its own midnight.
+    expect([await dueAt(kathmandu), await dueAt(utc)]).toEqual([
+      '2026-03-10T18:15:00.000Z',
+      '2026-03-11T00:00:00.000Z',
+    ]);
     expect(await stored(kathmandu, draft)).toBe('DRAFT');
     expect(await stored(kathmandu, sent)).toBe('SENT');
 
@@ -89,6 +107,7 @@ describe('quote expiry job (controllable clock, real PostgreSQL)', () => {
       await stored(kathmandu, later),
     ]).toEqual(['EXPIRED', 'EXPIRED', 'ACCEPTED', 'SENT']);
     expect(await stored(utc, utcDraft)).toBe('DRAFT');
+    expect(await dueAt(kathmandu)).toBe('2026-03-11T18:15:00.000Z'); // the quote valid until the 11th
     // One quote.expired per quote the job expired, acted by the job.
     const expired = (await eventsOf(db.dataSource, kathmandu.id, 'quote.expired')).map((e) => ({
       id: e.entityId,

@@ -127,4 +127,36 @@ describe('SLA check job (controllable clock, real PostgreSQL, through HTTP)', ()
     expect(await alertsAfterRunsAt(ticket, '05', '09:08', '09:11', '09:47')).toEqual([]);
     expect(await alertsAfterRunsAt(ticket, '05', '09:48')).toEqual(['agent: SLA at risk']);
   });
+
+  it('visits an organization only at its next SLA instant: set by the ticket, moved on by each check', async () => {
+    at('06', '09:00');
+    const desk = await signUp(app, 'owner@sla-due.test', 'Due Desk');
+    const scope = { bearer: desk.token, org: desk.tenant.slug };
+    const policy = { name: 'Urgent', priority: 'URGENT' as const, firstResponseMinutes: 10, resolutionMinutes: 60 };
+    expect((await app.gql(CreateSlaPolicyDocument, { input: policy }, scope)).errors).toBeUndefined();
+    const dueAt = async (): Promise<string | undefined> =>
+      (
+        await app.dataSource.query(
+          `SELECT due_at FROM public.tenant_due_work WHERE tenant_id = $1 AND job = 'tickets.sla.check'`,
+          [desk.tenant.id],
+        )
+      )[0]?.due_at.toISOString();
+    await runJob(); // a new organization is visited once; with no SLA ticket it is next due hours later
+    const idle = new Date((await dueAt())!).getTime() - now.getTime();
+    expect(idle).toBeGreaterThanOrEqual(3 * 3_600_000);
+    expect(idle).toBeLessThanOrEqual(6 * 3_600_000);
+
+    const created = await app.gql(CreateTicketDocument, { input: { subject: 'Due', priority: 'URGENT' } }, scope);
+    expect(created.errors).toBeUndefined();
+    expect(await dueAt()).toBe('2026-03-06T09:08:00.000Z'); // first-response AT_RISK, marked by createTicket
+    at('06', '09:07');
+    await runJob();
+    expect(await dueAt()).toBe('2026-03-06T09:08:00.000Z'); // not visited before
+    at('06', '09:08');
+    await runJob();
+    expect(await dueAt()).toBe('2026-03-06T09:10:00.000Z'); // AT_RISK alerted: next, the first-response due time
+    at('06', '09:11');
+    await runJob();
+    expect(await dueAt()).toBe('2026-03-06T09:48:00.000Z'); // breached: next, the resolution's AT_RISK
+  });
 });

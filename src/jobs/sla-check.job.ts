@@ -1,21 +1,17 @@
-import type { DataSource } from 'typeorm';
 import type { JobDefinition } from '../core/jobs/job-definition';
-import type { TenantService } from '../modules/tenants';
-import type { SlaMonitor } from '../modules/tickets';
-import { tenantSweepJob } from './tenant-fan-out';
+import { SLA_CHECK_JOB, type SlaMonitor } from '../modules/tickets';
+import { tenantSweepJob, type SweepDependencies } from './tenant-fan-out';
 
-export const SLA_CHECK_JOB = 'tickets.sla.check';
+export { SLA_CHECK_JOB };
 
-export interface SlaCheckDependencies {
-  dataSource: DataSource;
-  tenants: Pick<TenantService, 'list'>;
-  slaMonitor: Pick<SlaMonitor, 'check'>;
+export interface SlaCheckDependencies extends SweepDependencies {
+  slaMonitor: Pick<SlaMonitor, 'check' | 'nextCheckAt'>;
 }
 
 /**
- * Every minute: in each active organization, tickets whose SLA target became AT_RISK or
- * BREACHED are recorded and their assignee (or the admins) mailed, once per event whatever
- * the runs. One organization failing rolls back only its own events.
+ * Every minute: in each active organization whose next SLA instant has come (the tickets module marks it when
+ * targets are set or move), tickets whose SLA target became AT_RISK or BREACHED are recorded and their assignee (or
+ * the admins) mailed, once per event whatever the runs. One organization failing rolls back only its own events.
  */
 export function slaCheckJob(deps: SlaCheckDependencies): JobDefinition {
   return tenantSweepJob({
@@ -24,7 +20,7 @@ export function slaCheckJob(deps: SlaCheckDependencies): JobDefinition {
     deps,
     visit: async (manager, tenant) => {
       const { events, mails } = await deps.slaMonitor.check(manager, tenant);
-      return { events, mails };
+      return { counts: { events, mails }, nextDueAt: await deps.slaMonitor.nextCheckAt(manager) };
     },
     message: 'SLA alerts raised',
   });

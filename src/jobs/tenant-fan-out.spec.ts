@@ -52,13 +52,18 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
     const reported: number[] = [];
     const reportTenantFailures = (n: number) => void reported.push(n);
     const context = { logger, touch: async () => undefined, reportTenantFailures };
-    const deps = { dataSource: db.dataSource, tenants };
-    const summary = await forEachActiveTenant(deps, context, async (manager, tenant) => {
-      await manager.query(`INSERT INTO customers (name) VALUES ('added by the job')`);
-      const [{ count }] = await manager.query('SELECT count(*)::int AS count FROM customers');
-      seen[tenant.slug] = { customers: count, scope: requireTenantScope().tenant.slug };
-      if (tenant.slug === 'beta') throw new Error('beta is broken');
-    });
+    const deps = { dataSource: db.dataSource, tenants, tenantMigrator: new TenantMigrator(db.dataSource) };
+    const summary = await forEachActiveTenant(
+      deps,
+      context,
+      async (manager, tenant) => {
+        await manager.query(`INSERT INTO customers (name) VALUES ('added by the job')`);
+        const [{ count }] = await manager.query('SELECT count(*)::int AS count FROM customers');
+        seen[tenant.slug] = { customers: count, scope: requireTenantScope().tenant.slug };
+        if (tenant.slug === 'beta') throw new Error('beta is broken');
+      },
+      { job: 'test.fan-out' },
+    );
 
     // Unqualified table names reached each tenant's own schema, in its own tenant scope.
     expect(seen).toEqual({
@@ -101,11 +106,11 @@ describe('forEachActiveTenant (real PostgreSQL, one schema per tenant)', () => {
     const sweep = tenantSweepJob({
       name,
       every: '1 hour',
-      deps: { dataSource: db.dataSource, tenants },
+      deps: { dataSource: db.dataSource, tenantMigrator: new TenantMigrator(db.dataSource), now: () => new Date() },
       message: 'swept',
       visit: async (_manager, tenant) => {
         if (tenant.slug !== 'alpha') throw new Error(`${tenant.slug} is broken`);
-        return { swept: 1 };
+        return { counts: { swept: 1 }, nextDueAt: null };
       },
     });
     const { logger, lines } = captureLogger();

@@ -135,6 +135,12 @@ export const metrics = {
     labelNames: ['name'] as const,
     registers,
   }),
+  jobTenantsSkipped: new Counter({
+    name: 'tenantql_job_tenants_skipped_total',
+    help: 'Tenants a job left alone because their schema is behind or ahead of the code, by job name (retried later)',
+    labelNames: ['name'] as const,
+    registers,
+  }),
   // Counted when recordEvent writes the row: a change that then rolls back (an error) is counted too.
   eventsEmitted: new Counter({
     name: 'tenantql_events_emitted_total',

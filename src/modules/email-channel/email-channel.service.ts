@@ -1,6 +1,7 @@
 import { Like, type EntityManager } from 'typeorm';
 import type { SecretBox } from '../../core/crypto/secret-box';
 import { BadUserInputError, NotFoundError } from '../../core/errors/app-error';
+import { markTenantDue } from '../../core/jobs/tenant-due-work';
 import type { TenantTransaction } from '../../core/tenancy/tenant-request';
 import {
   MailboxError,
@@ -68,6 +69,9 @@ export const replySubject = (ticketNumber: number, subject: string): string =>
     .replace(TICKET_TAG, '')
     .trim()}`;
 
+/** The job that polls support mailboxes; also its key in public.tenant_due_work. */
+export const MAILBOX_POLL_JOB = 'email.mailbox.poll';
+
 /**
  * The support mailbox of one organization: its settings (password sealed with ENCRYPTION_KEY,
  * never returned), the connection test, and turning polled mail into tickets. Methods that
@@ -122,6 +126,8 @@ export class EmailChannelService {
         lastError: null,
         lastErrorAt: null,
       });
+    // Polled from the next run on: the poll job visits only organizations marked due (then at every run).
+    if (channel.pollEnabled) await markTenantDue(em, MAILBOX_POLL_JOB, this.now());
     return em.save(channel);
   }
 

@@ -461,4 +461,22 @@ describe('email channel: IMAP mailbox polled into tickets, replies by SMTP (real
     const steps = (await app.gql(OnboardingStatusDocument, {}, as(acme))).data!.onboardingStatus.steps;
     expect(steps.find((s) => s.key === 'email-channel-configured')!.completed).toBe(false);
   });
+
+  it('polls only organizations with a mailbox: configuring one makes it due at once, one without waits hours', async () => {
+    const quiet = await signUp(app, 'owner@quiet.test', 'Quiet Desk');
+    const dueOf = async (account: TestAccount): Promise<number> =>
+      (
+        await app.dataSource.query(
+          `SELECT due_at FROM public.tenant_due_work WHERE tenant_id = $1 AND job = 'email.mailbox.poll'`,
+          [account.tenant.id],
+        )
+      )[0].due_at.getTime();
+    await poll();
+    expect(await dueOf(quiet)).toBeGreaterThan(Date.now() + 2 * 3_600_000); // visited once (new), no mailbox
+    await configure(quiet, mailbox('support-a'));
+    expect(await dueOf(quiet)).toBeLessThanOrEqual(Date.now());
+    await poll();
+    expect((await channelOf(quiet))!.lastPolledAt).not.toBeNull();
+    expect(await dueOf(quiet)).toBeLessThanOrEqual(Date.now() + 1_000); // due at every run while it has a mailbox
+  });
 });

@@ -2,6 +2,7 @@ export { EmailChannel } from './email-channel.entity';
 export {
   EmailChannelService,
   emailChannelConfiguredStep,
+  MAILBOX_POLL_JOB,
   type IngestOutcome,
   type MailboxToPoll,
 } from './email-channel.service';

@@ -1,7 +1,8 @@
 import { In, type EntityManager } from 'typeorm';
-import { todayIn } from '../../core/calendar';
+import { addDays, todayIn } from '../../core/calendar';
 import { rawWrite } from '../../core/database/raw-write';
 import { nextYearlyNumber } from '../../core/database/yearly-number';
+import { markTenantDue } from '../../core/jobs/tenant-due-work';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../core/errors/app-error';
 import { decodeCursor, likePattern, toConnection } from '../../core/graphql/connection';
 import { nodesOf, pagesPerParent } from '../../core/graphql/relations';
@@ -15,6 +16,18 @@ import type { CreateQuoteInput, QuoteFilter, QuoteLineItemInput, UpdateQuoteInpu
 import { effectiveStatus, QuoteStatus } from './quote-status';
 import { recordDocumentEvent } from './quote.events';
 import { lineTotals, MONEY_SCALE, PERCENT_SCALE, QUANTITY_SCALE, sumTotals } from './quote-totals';
+
+/** The job that stores EXPIRED on overdue quotes; also its key in public.tenant_due_work. */
+export const QUOTE_EXPIRY_JOB = 'quotes.expiry';
+/** The earliest zone (UTC+14) starts a day this long before UTC does. */
+const EARLIEST_ZONE_MS = 14 * 3_600_000;
+
+/**
+ * Marks the organization due for the expiry job when the day after `validUntil` may have begun in its zone (the
+ * earliest zone's midnight, so no zone lookup here: the job's visit then knows the exact instant).
+ */
+const markExpiryDue = (em: EntityManager, validUntil: string) =>
+  markTenantDue(em, QUOTE_EXPIRY_JOB, new Date(Date.parse(`${addDays(validUntil, 1)}T00:00:00Z`) - EARLIEST_ZONE_MS));
 
 export interface QuoteServiceDeps {
   entitlements: Pick<EntitlementService, 'consume'>;
@@ -71,6 +84,7 @@ export class QuoteService {
     });
     await this.price(em, quote, input.lineItems);
     const saved = await this.save(em, quote);
+    await markExpiryDue(em, saved.validUntil);
     await this.deps.documents.generate(em, saved, customer.name, actor.author);
     const created = this.withStatus(saved, today);
     await recordDocumentEvent(em, 'quote.created', created, null);
@@ -94,6 +108,7 @@ export class QuoteService {
         throw new BadUserInputError('validUntil is in the past', { reason: 'VALID_UNTIL_PAST', field: 'validUntil' });
       quote.validUntil = input.validUntil;
       quote.storedStatus = QuoteStatus.DRAFT;
+      await markExpiryDue(em, quote.validUntil);
     }
     if (input.lineItems) {
       await em.delete(QuoteLineItem, { quoteId: quote.id });
@@ -150,6 +165,15 @@ export class QuoteService {
     );
     for (const { before, ...quote } of rows) await recordDocumentEvent(em, 'quote.expired', quote, before);
     return rows.length;
+  }
+
+  /** When the next open quote expires (the start of the day after its validUntil, in the tenant's zone); null: none. */
+  async nextExpiryAt(em: EntityManager): Promise<Date | null> {
+    const [{ at }]: { at: Date | null }[] = await em.query(
+      `SELECT ((min(valid_until) + 1)::timestamp AT TIME ZONE $1) AS at FROM quotes WHERE status IN ('DRAFT', 'SENT')`,
+      [await this.deps.timezoneOf(em)],
+    );
+    return at;
   }
 
   async get(em: EntityManager, id: string): Promise<Quote> {

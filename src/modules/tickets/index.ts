@@ -9,6 +9,7 @@ export { SlaPolicyService } from './sla-policy.service';
 export { SlaPolicyResolver } from './sla-policy.resolver';
 export { SlaStatus } from './sla-status';
 export { SlaMonitor, type SlaCheckOutcome } from './sla-monitor.service';
+export { SLA_CHECK_JOB } from './sla-due-work';
 export { SlaReportService } from './sla-report.service';
 export { SlaReportResolver } from './sla-report.resolver';
 export { businessMinutesBetween, type BusinessCalendar } from './business-hours';

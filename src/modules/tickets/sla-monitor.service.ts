@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../core/config/config';
 import type { ScopedTenant } from '../../core/tenancy/tenant-scope';
 import type { MailOutbox, MailTemplates } from '../../integrations/mail';
-import { SlaStatus, SlaTarget, slaTargetAlertSql } from './sla-status';
+import { SlaStatus, SlaTarget, slaTargetAlertSql, slaTargetNextCheckSql } from './sla-status';
 import { Ticket } from './ticket.entity';
 import { recordSlaAlert } from './ticket.events';
 
@@ -98,6 +98,16 @@ export class SlaMonitor {
       }
     }
     return { events: recorded.length, mails };
+  }
+
+  /** When this tenant next needs `check` (after it ran): the earliest unrecorded AT_RISK or breach instant ahead. */
+  async nextCheckAt(em: EntityManager): Promise<Date | null> {
+    const [{ next }] = await em
+      .createQueryBuilder(Ticket, 't')
+      .select(`min(LEAST(${Object.values(SlaTarget).map(slaTargetNextCheckSql).join(', ')}))`, 'next')
+      .where('t.resolvedAt IS NULL AND t.slaResolutionMinutes IS NOT NULL')
+      .getRawMany<{ next: Date | null }>();
+    return next;
   }
 
   /** Targets of unfinished tickets whose current alert state has no event yet. */

@@ -99,3 +99,18 @@ export const slaTargetAlertSql = (target: SlaTarget) => `CASE
     WHEN ${breachedSql(target)} THEN 'BREACHED'
     WHEN ${atRiskSql(target)} THEN 'AT_RISK'
   END`;
+
+/**
+ * When one target of an unfinished ticket (alias `t`) next needs the SLA check, as SQL: its AT_RISK instant until an
+ * alert for it is recorded, then its due time until the breach is; NULL once done, while paused, or when both are.
+ */
+export const slaTargetNextCheckSql = (target: SlaTarget) => {
+  const { atRiskAt, dueAt, doneAt } = SQL_TARGETS[target];
+  const recorded = (statuses: string) =>
+    `EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.target = '${target}' AND e.status IN (${statuses}))`;
+  return `CASE
+    WHEN ${doneAt} IS NOT NULL OR t.slaPausedAt IS NOT NULL THEN NULL
+    WHEN NOT ${recorded(`'${SlaStatus.AT_RISK}', '${SlaStatus.BREACHED}'`)} THEN (${atRiskAt})
+    WHEN NOT ${recorded(`'${SlaStatus.BREACHED}'`)} THEN (${dueAt})
+  END`;
+};

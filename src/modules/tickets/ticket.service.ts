@@ -9,6 +9,7 @@ import type { EntitlementService } from '../plans';
 import { Membership } from '../users';
 import type { BusinessCalendar } from './business-hours';
 import { businessHoursCalendar, moveSlaOn, NO_SLA, slaOnOpening, WALL_CLOCK, type SlaCalendar } from './sla-calendar';
+import { markSlaCheckDue } from './sla-due-work';
 import { SLA_STATUS_SQL, SlaStatus, slaStatusOf } from './sla-status';
 import { SlaPolicy } from './sla-policy.entity';
 import { Ticket, TicketMessage, TicketStatusChange } from './ticket.entity';
@@ -109,6 +110,7 @@ export class TicketService {
         slaPausedAt: null,
       }),
     );
+    await markSlaCheckDue(em, ticket);
     await this.recordStatus(em, ticket.id, null, TicketStatus.NEW, actor.userId);
     if (await recordTicketCreated(em, ticket)) await this.refresh(em, ticket);
     return this.withThread(em, ticket, options.thread);
@@ -165,6 +167,7 @@ export class TicketService {
     const calendar = await this.slaCalendar(em, policy.businessHoursOnly);
     Object.assign(ticket, slaOnOpening(policy, calendar, ticket.createdAt));
     await em.save(ticket);
+    await markSlaCheckDue(em, ticket);
     return this.withThread(em, ticket);
   }
 
@@ -406,6 +409,8 @@ export class TicketService {
     if (status === TicketStatus.PENDING) ticket.slaPausedAt = now;
     if (DONE.has(status)) ticket.resolvedAt ??= now;
     else ticket.resolvedAt = null;
+    // Reopened or resumed: the clock runs again (the caller saves the ticket in this transaction).
+    await markSlaCheckDue(em, ticket);
     await this.recordStatus(em, ticket.id, ticket.status, status, userId);
     ticket.status = status;
   }
