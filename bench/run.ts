@@ -25,6 +25,7 @@ import { quotePdfSection } from './quote-pdf';
 import { whatsappSection } from './whatsapp';
 import { webhooksSection } from './webhooks';
 import { subscriptionsSection } from './subscriptions';
+import { sweepsSection } from './sweeps';
 import { formatMs, renderTable, timed, type SectionResult } from './report';
 
 /** In order: the load test runs first, on 20 tenants, before the migration part creates 1,000. */
@@ -33,6 +34,7 @@ const sections: BenchSection[] = [
   nestedSection,
   provisioningSection,
   migrationsSection,
+  sweepsSection,
   accountsSection,
   identitySection,
   policiesSection,

@@ -141,6 +141,7 @@ export class JobRunner implements JobQueue {
     agenda.on('error', (error) => logger.error({ err: error }, 'job scheduler error'));
     for (const definition of definitions) {
       metrics.jobTenantFailures.inc({ name: definition.name }, 0); // the series alerts compare against exist at zero
+      metrics.jobTenantsSkipped.inc({ name: definition.name }, 0);
       const concurrency = definition.concurrency ?? agenda.attrs.defaultConcurrency;
       // Locking no more than it can run leaves the rest to other workers and little to release on stop.
       agenda.define(definition.name, (job: Job) => this.run(definition, job, logger), {
