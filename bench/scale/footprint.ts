@@ -61,3 +61,18 @@ export async function catalogDeadRows(dataSource: DataSource): Promise<{ dead: n
   );
   return { dead: Number(row.dead), live: Number(row.live) };
 }
+
+/**
+ * A whole-database `pg_dump` locks every table in one transaction; the shared lock table holds
+ * max_locks_per_transaction × (max_connections + max_prepared_transactions). Computed, not run: running it past
+ * the capacity makes every other transaction that needs a lock fail ("out of shared memory") while it lasts.
+ */
+export async function wholeDumpLocks(dataSource: DataSource): Promise<{ tables: number; capacity: number }> {
+  const [row] = await dataSource.query(
+    `SELECT (SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p')
+               AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace))::int AS tables,
+            current_setting('max_locks_per_transaction')::int * (current_setting('max_connections')::int
+              + current_setting('max_prepared_transactions')::int) AS capacity`,
+  );
+  return row;
+}

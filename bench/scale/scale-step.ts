@@ -4,7 +4,7 @@ import type { BenchContext } from '../bench-context';
 import type { HttpLoadFigures } from '../http-load';
 import { formatCount, formatMs } from '../report';
 import { largestBackendMb, visitEveryTenant } from './backend-memory';
-import { catalogDeadRows, locksToDropSchema, measureFootprint } from './footprint';
+import { catalogDeadRows, locksToDropSchema, measureFootprint, wholeDumpLocks } from './footprint';
 import { doctor, migrateColumn, migrateCommand, type CommandFigures } from './operator-commands';
 import type { ScaleOptions } from './scale-options';
 import type { ScaleServer } from './scale-server';
@@ -126,6 +126,14 @@ export async function measureStep(
 
   const locks = await locksToDropSchema(context.dataSource, targets.one.schemaName);
   table.set('locks held by DROP SCHEMA … CASCADE of one tenant', step, formatCount(locks), locks);
+
+  const dump = await wholeDumpLocks(context.dataSource);
+  table.set(
+    'whole-database pg_dump: tables to lock / lock table capacity',
+    step,
+    `${formatCount(dump.tables)} / ${formatCount(dump.capacity)}`,
+    dump.tables,
+  );
 
   const schemas: { schema_name: string }[] = await context.dataSource.query(
     `SELECT schema_name FROM public.tenants WHERE status = 'ACTIVE' ORDER BY created_at`,
