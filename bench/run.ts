@@ -1,12 +1,9 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { openDatabase, type Database } from '../src/app/database';
+import type { Database } from '../src/app/database';
 import { createServices } from '../src/app/services';
-import { loadConfig } from '../src/core/config/config';
-import { PublicMigrator } from '../src/core/database/public-migrator';
-import { createLogger } from '../src/core/logging/logger';
 import { readBenchOptions, type BenchContext, type BenchSection } from './bench-context';
+import { openBenchApp } from './bench-app';
 import { openBenchDatabase, type BenchDatabase } from './bench-database';
 import { accountsSection } from './accounts';
 import { identitySection } from './identity';
@@ -91,20 +88,9 @@ async function main(): Promise<number> {
 
   try {
     benchDatabase = await openBenchDatabase();
-    // Production settings (no stack traces, no introspection), quiet logs, fresh secrets.
-    const config = loadConfig({
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: benchDatabase.url,
-      ADMIN_SECRET: randomBytes(24).toString('hex'),
-      JWT_SECRET_KEY: randomBytes(32).toString('hex'),
-      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    });
-    const logger = createLogger(config.logLevel);
-    database = await openDatabase(config, logger, 'tenantql-bench');
-    await new PublicMigrator(database.dataSource).migrate();
-    const [{ server_version: version }] = await database.dataSource.query('SHOW server_version');
+    const app = await openBenchApp(benchDatabase, 'tenantql-bench');
+    const { config, logger, serverVersion: version } = app;
+    database = app.database;
     print(`PostgreSQL ${version}: ${benchDatabase.description}; pool max ${config.database.poolMax}\n`);
 
     const context: BenchContext = {

@@ -1,13 +1,10 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { openDatabase, type Database } from '../../src/app/database';
 import { createServices } from '../../src/app/services';
-import { loadConfig } from '../../src/core/config/config';
-import { PublicMigrator } from '../../src/core/database/public-migrator';
-import { createLogger } from '../../src/core/logging/logger';
 import { createJobDefinitions } from '../../src/jobs';
 import { readBenchOptions, type BenchContext } from '../bench-context';
+import { openBenchApp } from '../bench-app';
 import { openBenchDatabase, type BenchDatabase } from '../bench-database';
 import { readScaleOptions } from './scale-options';
 import { startScaleServer, type ScaleServer } from './scale-server';
@@ -40,20 +37,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
   try {
     benchDatabase = await openBenchDatabase();
-    const config = loadConfig({
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: benchDatabase.url,
-      ADMIN_SECRET: randomBytes(24).toString('hex'),
-      JWT_SECRET_KEY: randomBytes(32).toString('hex'),
-      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    });
-    const logger = createLogger(config.logLevel);
-    const api = await openDatabase(config, logger, 'tenantql-scale-api');
+    const app = await openBenchApp(benchDatabase, 'tenantql-scale-api');
+    const { config, logger, database: api, serverVersion: version } = app;
     opened.push(api);
-    await new PublicMigrator(api.dataSource).migrate();
-    const [{ server_version: version }] = await api.dataSource.query('SHOW server_version');
     print(`PostgreSQL ${version}: ${benchDatabase.description}\n`);
     // The worker is its own pool, as a worker process is: its sweeps compete with the API for the database only.
     const workerDatabase = await openDatabase(config, logger, WORKER_APPLICATION);
