@@ -44,7 +44,12 @@ interface Figures {
 
 /** Limits that take nothing: the baseline of the limit check (the write alone; a counter row of no table). */
 const noLimits: Pick<EntitlementService, 'consumeWith' | 'release'> = {
-  consumeWith: async <R extends object>(em: EntityManager, _tenantId: string, _metric: string, write?: CountedWrite) => {
+  consumeWith: async <R extends object>(
+    em: EntityManager,
+    _tenantId: string,
+    _metric: string,
+    write?: CountedWrite,
+  ) => {
     const [row] = (await em.query(
       'WITH counted AS (SELECT $1::int AS a, $2::int AS b, $3::int AS c, $4::int AS d, $5::int AS e), ' +
         `${write!.ctes} SELECT * FROM ${write!.from}`,

@@ -1,3 +1,4 @@
+import './production-env';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';

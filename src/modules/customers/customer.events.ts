@@ -6,7 +6,11 @@ const FIELDS = ['name', 'email', 'phone'] as const;
 
 export type CustomerSnapshot = Pick<Customer, (typeof FIELDS)[number]>;
 
-export const customerSnapshot = ({ name, email, phone }: CustomerSnapshot): CustomerSnapshot => ({ name, email, phone });
+export const customerSnapshot = ({ name, email, phone }: CustomerSnapshot): CustomerSnapshot => ({
+  name,
+  email,
+  phone,
+});
 
 /** `customer.created` / `customer.deleted` carry the customer (payload v1); `customer.updated` also what changed. */
 export async function recordCustomerEvent(

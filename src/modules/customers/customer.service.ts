@@ -33,7 +33,12 @@ export class CustomerService {
    */
   async create(em: EntityManager, tenantId: string, input: CreateCustomerInput): Promise<Customer> {
     // The id is ours, so the event's payload is known before the statement.
-    const values = { id: randomUUID(), name: input.name.trim(), email: input.email ?? null, phone: input.phone ?? null };
+    const values = {
+      id: randomUUID(),
+      name: input.name.trim(),
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+    };
     const event = customerEvent('customer.created', values);
     const insertEvent = eventInsert(event, COUNTED_WRITE_FIRST_PARAM + 4, 'created');
     const $ = (i: number) => `$${COUNTED_WRITE_FIRST_PARAM + i}`;
