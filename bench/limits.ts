@@ -1,14 +1,14 @@
 import autocannon from 'autocannon';
 import type { ContainerType } from 'type-graphql';
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { createHttpApp } from '../src/app/http-app';
 import { buildAppSchema } from '../src/app/schema';
 import { createServices, type Services } from '../src/app/services';
 import type { AppConfig } from '../src/core/config/config';
 import { CustomerResolver, CustomerService } from '../src/modules/customers';
-import { PlanCode } from '../src/modules/plans';
+import { PlanCode, type CountedWrite, type EntitlementService } from '../src/modules/plans';
 import type { BenchContext, BenchSection } from './bench-context';
 import { provisionTenants } from './bench-tenants';
 import { runHttpLoad } from './http-load';
@@ -42,8 +42,23 @@ interface Figures {
   serverCpuMs?: number;
 }
 
-/** Limits that take nothing: the baseline of the limit check. */
-const noLimits = { consume: async () => ({ used: 0, limit: null }), release: async () => undefined };
+/** Limits that take nothing: the baseline of the limit check (the write alone; a counter row of no table). */
+const noLimits: Pick<EntitlementService, 'consumeWith' | 'release'> = {
+  consumeWith: async <R extends object>(
+    em: EntityManager,
+    _tenantId: string,
+    _metric: string,
+    write?: CountedWrite,
+  ) => {
+    const [row] = (await em.query(
+      'WITH counted AS (SELECT $1::int AS a, $2::int AS b, $3::int AS c, $4::int AS d, $5::int AS e), ' +
+        `${write!.ctes} SELECT * FROM ${write!.from}`,
+      [0, 0, 0, 0, 0, ...write!.params],
+    )) as R[];
+    return { used: 0, limit: null, row };
+  },
+  release: async () => undefined,
+};
 
 function containerFor(services: Services, unchecked: boolean): ContainerType {
   if (!unchecked) return services.container;

@@ -1,3 +1,4 @@
+import './production-env';
 import 'reflect-metadata';
 import os from 'node:os';
 import type { Database } from '../src/app/database';

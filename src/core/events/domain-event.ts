@@ -66,11 +66,26 @@ export interface NewDomainEvent {
  * (src/core/events/event-hooks.ts; `changedByHooks(event)` says whether one changed what the event is about).
  */
 export async function recordEvent(manager: EntityManager, event: NewDomainEvent): Promise<void> {
+  const insert = eventInsert(event, 1);
+  await manager.query(insert.sql, insert.params);
+  await eventRecorded(manager, event);
+}
+
+/**
+ * `recordEvent`'s INSERT as SQL over the parameters $first… (`params`), for a statement that also makes the change
+ * (a data-modifying CTE): with `from`, the event is inserted once per row of that CTE, so only when the change was.
+ * The statement's caller then calls `eventRecorded`.
+ */
+export function eventInsert(event: NewDomainEvent, first: number, from?: string): { sql: string; params: unknown[] } {
   const { version, entityType } = DOMAIN_EVENTS[event.type];
-  await manager.query(
-    `INSERT INTO public.domain_events (tenant_id, type, version, entity_type, entity_id, payload, changes)
-     VALUES (coalesce($1::uuid, nullif(current_setting('tenantql.tenant_id', true), '')::uuid), $2, $3, $4, $5, $6, $7)`,
-    [
+  const $ = (i: number) => `$${first + i}`;
+  return {
+    sql:
+      'INSERT INTO public.domain_events (tenant_id, type, version, entity_type, entity_id, payload, changes) ' +
+      `SELECT coalesce(${$(0)}::uuid, nullif(current_setting('tenantql.tenant_id', true), '')::uuid), ` +
+      `${$(1)}::varchar, ${$(2)}::smallint, ${$(3)}::varchar, ${$(4)}::varchar, ${$(5)}::jsonb, ${$(6)}::jsonb` +
+      (from ? ` FROM ${from}` : ''),
+    params: [
       event.tenantId ?? null,
       event.type,
       version,
@@ -79,7 +94,11 @@ export async function recordEvent(manager: EntityManager, event: NewDomainEvent)
       JSON.stringify(event.payload ?? {}),
       event.changes ? JSON.stringify(event.changes) : null,
     ],
-  );
+  };
+}
+
+/** After the statement that inserted the event (`eventInsert`): counted, and its hooks run in that transaction. */
+export async function eventRecorded(manager: EntityManager, event: NewDomainEvent): Promise<void> {
   metrics.eventsEmitted.inc({ type: event.type });
   await runEventHooks(manager, event);
 }

@@ -1,5 +1,7 @@
 export {
   DOMAIN_EVENTS,
+  eventInsert,
+  eventRecorded,
   recordEvent,
   setEventActor,
   type DomainEventType,

@@ -104,6 +104,24 @@ function firstOf(arg: GraphQLArgument, node: FieldNode, variables: Record<string
   return Math.max(1, Number(sent) || 1);
 }
 
+/** Costs of operations sent without variables, per parsed document (Apollo keeps a parsed document per query text). */
+const costsWithoutVariables = new WeakMap<DocumentNode, WeakMap<OperationDefinitionNode, number>>();
+
+/** `operationCost`, worked out once per document and operation when no variables can change a `first`. */
+function cachedOperationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+): number {
+  if (variables && Object.keys(variables).length) return operationCost(schema, document, operation, variables);
+  let costs = costsWithoutVariables.get(document);
+  if (!costs) costsWithoutVariables.set(document, (costs = new WeakMap()));
+  let cost = costs.get(operation);
+  if (cost === undefined) costs.set(operation, (cost = operationCost(schema, document, operation)));
+  return cost;
+}
+
 /**
  * Refuses an operation whose cost (`operationCost`, with its variables) exceeds `maxCost`, before
  * anything runs: BAD_USER_INPUT with reason QUERY_COST_EXCEEDED, its cost and the limit (HTTP 400).
@@ -114,7 +132,7 @@ export function queryCostPlugin<TContext extends object>(maxCost: number): Apoll
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
-          const cost = operationCost(schema, document, operation, request.variables ?? {});
+          const cost = cachedOperationCost(schema, document, operation, request.variables);
           if (cost <= maxCost) return;
           const message = `The query costs ${cost}, more than the limit of ${maxCost} (about the objects it can read; ask for fewer items)`;
           const refusal = new BadUserInputError(message, { reason: 'QUERY_COST_EXCEEDED', cost, maxCost });

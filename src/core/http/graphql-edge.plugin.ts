@@ -50,7 +50,8 @@ const nothingAnswered = (data: ResultData) => !data || Object.values(data).every
  * - NUL or ill-formed Unicode in any variable or literal (every String, ID and custom scalar) is
  *   BAD_USER_INPUT `INVALID_CHARACTERS` with the field path, before any resolver runs;
  * - a subscription over HTTP is `SUBSCRIPTIONS_NOT_SUPPORTED` (they are served over WebSocket, graphql-ws);
- * - an operation refused as a whole by rate limits answers HTTP 429 with Retry-After.
+ * - an operation refused as a whole by rate limits answers HTTP 429 with Retry-After;
+ * - every answer is `Cache-Control: no-store`.
  */
 export function graphqlEdgePlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
   return {
@@ -67,6 +68,8 @@ export function graphqlEdgePlugin<TContext extends object>(): ApolloServerPlugin
           if (field) throw refusal(invalidCharactersMessage(field), INVALID_CHARACTERS, { field });
         },
         async willSendResponse({ response }) {
+          // Answers carry one caller's data: no shared cache keeps them.
+          response.http.headers.set('cache-control', 'no-store');
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
           const refused = !!errors?.length && errors.every((e) => e.extensions?.code === ErrorCode.RATE_LIMITED);

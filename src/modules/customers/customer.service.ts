@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { eventInsert, eventRecorded } from '../../core/events';
 import { NotFoundError } from '../../core/errors/app-error';
 import { likePattern, readKeysetPage, toConnection } from '../../core/graphql/connection';
 import { isUuid } from '../../core/tenancy/tenant-schema';
-import type { EntitlementService } from '../plans';
+import { COUNTED_WRITE_FIRST_PARAM, type EntitlementService } from '../plans';
 import { Customer } from './customer.entity';
-import { customerSnapshot, recordCustomerEvent } from './customer.events';
+import { customerEvent, customerSnapshot, recordCustomerEvent } from './customer.events';
 import type { CreateCustomerInput, UpdateCustomerInput } from './customer.inputs';
 
 /** Every column, as the entity's properties. */
@@ -23,18 +25,34 @@ export interface CustomerListOptions {
  * the same transaction (a create that fails takes nothing).
  */
 export class CustomerService {
-  constructor(private readonly entitlements: Pick<EntitlementService, 'consume' | 'release'>) {}
+  constructor(private readonly entitlements: Pick<EntitlementService, 'consumeWith' | 'release'>) {}
 
+  /**
+   * The limit check, the row and its `customer.created` event are ONE statement (a hot mutation): the
+   * customer and the event are inserted from the counter row, so past the limit neither is.
+   */
   async create(em: EntityManager, tenantId: string, input: CreateCustomerInput): Promise<Customer> {
-    await this.entitlements.consume(em, tenantId, 'customers');
-    const customer = em.create(Customer, {
+    // The id is ours, so the event's payload is known before the statement.
+    const values = {
+      id: randomUUID(),
       name: input.name.trim(),
       email: input.email ?? null,
       phone: input.phone ?? null,
+    };
+    const event = customerEvent('customer.created', values);
+    const insertEvent = eventInsert(event, COUNTED_WRITE_FIRST_PARAM + 4, 'created');
+    const $ = (i: number) => `$${COUNTED_WRITE_FIRST_PARAM + i}`;
+    const { row } = await this.entitlements.consumeWith<Customer>(em, tenantId, 'customers', {
+      ctes:
+        `created AS (INSERT INTO customers (id, name, email, phone) ` +
+        `SELECT ${$(0)}::uuid, ${$(1)}::varchar, ${$(2)}::varchar, ${$(3)}::varchar FROM counted ` +
+        `RETURNING ${CUSTOMER_COLUMNS}), event AS (${insertEvent.sql})`,
+      params: [values.id, values.name, values.email, values.phone, ...insertEvent.params],
+      from: 'created',
     });
-    const saved = await em.save(customer);
-    await recordCustomerEvent(em, 'customer.created', saved);
-    return saved;
+    await eventRecorded(em, event);
+    const { id, name, email, phone, createdAt, updatedAt } = row;
+    return Object.assign(new Customer(), { id, name, email, phone, createdAt, updatedAt });
   }
 
   async update(em: EntityManager, id: string, input: UpdateCustomerInput): Promise<Customer> {

@@ -35,6 +35,18 @@ export interface EntitlementServiceDependencies {
   now?: () => Date;
 }
 
+/** The write `consumeWith` runs in its limit check's statement. */
+export interface CountedWrite {
+  /** `name AS (INSERT … SELECT … FROM counted …)`, …; their parameters start at $`COUNTED_WRITE_FIRST_PARAM`. */
+  ctes: string;
+  params: unknown[];
+  /** The CTE whose row (one) is answered. */
+  from: string;
+}
+
+/** The first parameter number of a `CountedWrite` (the limit check's own are $1–$5). */
+export const COUNTED_WRITE_FIRST_PARAM = 6;
+
 /** The tenant's plan, read in the caller's transaction; FREE if it has no subscription row. */
 const PLAN_OF_TENANT = `coalesce((SELECT s.plan FROM public.subscriptions s WHERE s.tenant_id = $1), 'FREE')`;
 
@@ -62,23 +74,43 @@ export class EntitlementService {
     metric: UsageMetric,
     n = 1,
   ): Promise<{ used: number; limit: number | null }> {
+    const { used, limit } = await this.consumeWith(em, tenantId, metric, undefined, n);
+    return { used, limit };
+  }
+
+  /**
+   * `consume` and the write it pays for in the same statement (one round trip, the limit as exact): `write`'s
+   * CTEs follow `counted`, the counter row, which is empty when the limit is reached; they insert only FROM it
+   * (or FROM a CTE built on it), so nothing is written past the limit. Answers the row `write.from` returns.
+   */
+  async consumeWith<R extends object = object>(
+    em: EntityManager,
+    tenantId: string,
+    metric: UsageMetric,
+    write: CountedWrite | undefined,
+    n = 1,
+  ): Promise<{ used: number; limit: number | null; row: R }> {
     assertCount(n);
     const limits = await this.limitsByPlan(em, metric);
     const period = periodOf(metric, this.now());
-    const [row]: { used: string; limit_value: string | null }[] = await em.query(
-      `WITH plan_limit AS (SELECT ($4::jsonb ->> ${PLAN_OF_TENANT})::bigint AS value)
-       INSERT INTO public.usage_counters AS c (tenant_id, metric, period_start, used)
-       SELECT $1, $2, $3, $5 FROM plan_limit WHERE plan_limit.value IS NULL OR $5 <= plan_limit.value
-       ON CONFLICT (tenant_id, metric, period_start) DO UPDATE SET used = c.used + EXCLUDED.used
-         WHERE (SELECT value FROM plan_limit) IS NULL OR c.used + EXCLUDED.used <= (SELECT value FROM plan_limit)
-       RETURNING c.used, (SELECT value FROM plan_limit) AS limit_value`,
-      [tenantId, metric, period.key, JSON.stringify(limits), n],
+    const [row]: (R & { used: string; limit_value: string | null })[] = await em.query(
+      `WITH plan_limit AS (SELECT ($4::jsonb ->> ${PLAN_OF_TENANT})::bigint AS value),
+       counted AS (
+         INSERT INTO public.usage_counters AS c (tenant_id, metric, period_start, used)
+         SELECT $1, $2, $3, $5 FROM plan_limit WHERE plan_limit.value IS NULL OR $5 <= plan_limit.value
+         ON CONFLICT (tenant_id, metric, period_start) DO UPDATE SET used = c.used + EXCLUDED.used
+           WHERE (SELECT value FROM plan_limit) IS NULL OR c.used + EXCLUDED.used <= (SELECT value FROM plan_limit)
+         RETURNING c.used AS used, (SELECT value FROM plan_limit) AS limit_value
+       )${write ? `, ${write.ctes}` : ''}
+       SELECT ${write ? `${write.from}.*, ` : ''}counted.used, counted.limit_value
+         FROM counted${write ? `, ${write.from}` : ''}`,
+      [tenantId, metric, period.key, JSON.stringify(limits), n, ...(write?.params ?? [])],
     );
     if (!row) throw await this.limitExceeded(em, tenantId, metric, period.key);
     const used = Number(row.used);
     const limit = row.limit_value === null ? null : Number(row.limit_value);
     await this.deps.warnings.afterIncrease(em, tenantId, metric, used - n, used, limit);
-    return { used, limit };
+    return { used, limit, row };
   }
 
   /**

@@ -1,7 +1,7 @@
 export { PlanCode, SubscriptionStatus } from './plan-code';
 export { Subscription } from './subscription.entity';
 export { PlanService, type PlanActivation } from './plan.service';
-export { EntitlementService } from './entitlement.service';
+export { COUNTED_WRITE_FIRST_PARAM, EntitlementService, type CountedWrite } from './entitlement.service';
 export { PlanCatalog, type CatalogPlan } from './plan-catalog';
 export { ApiCallMeter } from './api-call-meter';
 export { RequestAllowance } from './request-allowance';
