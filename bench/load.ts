@@ -1,9 +1,7 @@
 import autocannon from 'autocannon';
 import type { GraphQLSchema } from 'graphql';
-import { createHttpApp } from '../src/app/http-app';
 import type { CredentialChecks } from '../src/app/authenticate';
 import { buildAppSchema } from '../src/app/schema';
-import { createRequestRateLimiter } from '../src/core/http/rate-limit';
 import type { RevocationFeed } from '../src/core/revocation/revocation-feed';
 import { runInSchema } from '../src/core/tenancy/tenant-scope';
 import { signAccessToken } from '../src/modules/auth/access-token';
@@ -14,6 +12,7 @@ import { buildBenchSchema, ConstantCustomerResolver, UnscopedCustomerResolver } 
 import { provisionTenants } from './bench-tenants';
 import { mainThreadCpuMs } from './cpu-usage';
 import { startFloorServer } from './floor-server';
+import { startProductionServer } from './production-server';
 import { formatCount, formatMs, formatRatio, renderTable, type SectionResult } from './report';
 import { statementsDuring } from './round-trips';
 
@@ -27,11 +26,6 @@ const JWT_TO_API_KEY_TARGET = 0.9;
 /** 1,200 of the floor's 5,287 req/s on the issue's machine. */
 const CREATE_TO_FLOOR_TARGET = 0.23;
 const ROUND_TRIPS_TARGET = 3;
-/**
- * The per-user/IP allowance of the bench's limiter: high enough that the load is never refused (one bench user,
- * one IP), so each request still pays for the counting, as in production.
- */
-const BENCH_RATE_MAX = 100_000_000;
 /** Ended sessions the JWT variants' processes hold (a busy day's logouts), none of them the bench user's. */
 const ENDED_SESSIONS = 10_000;
 const CHECK_CALLS = 1_000_000;
@@ -200,32 +194,12 @@ const perRequest = (before: number | undefined, after: number | undefined, reque
   before === undefined || after === undefined || !requests ? undefined : (after - before) / requests;
 
 /** The server a variant measures: the floor, or the app with its production wiring (limits, metering, credentials). */
-async function startServer(context: BenchContext, variant: Variant) {
-  const { config, logger, dataSource, services } = context;
-  if (!variant.schema) return startFloorServer(dataSource, PAGE_SIZE);
-  const rateLimiter = createRequestRateLimiter({
-    ...config.rateLimit,
-    max: BENCH_RATE_MAX,
-    redisUrl: config.redisUrl,
-    dataSource,
-    logger,
-  });
-  await rateLimiter.ready();
-  const http = await createHttpApp({
-    config,
-    logger,
-    dataSource,
-    schema: variant.schema,
-    jobsState: () => 'disabled' as const,
-    credentials: variant.credentials ?? services.credentials,
-    rateLimiter,
-    tenantRequestsPerMinute: services.tenantRequestsPerMinute,
-    apiCalls: services.apiCalls,
-  });
-  return {
-    port: await http.listen(0, '127.0.0.1'),
-    close: () => http.close().then(() => rateLimiter.close()),
-  };
+async function startServer(context: BenchContext, variant: Variant): Promise<{ url: string; close(): Promise<void> }> {
+  if (!variant.schema) {
+    const floor = await startFloorServer(context.dataSource, PAGE_SIZE);
+    return { url: `http://127.0.0.1:${floor.port}`, close: () => floor.close() };
+  }
+  return startProductionServer(context, { schema: variant.schema, credentials: variant.credentials });
 }
 
 async function measure(context: BenchContext, variant: Variant, adminRequests: autocannon.Request[]) {
@@ -233,7 +207,7 @@ async function measure(context: BenchContext, variant: Variant, adminRequests: a
   const requests = variant.requests ?? adminRequests;
   const server = await startServer(context, variant);
   try {
-    const baseUrl = `http://127.0.0.1:${server.port}`;
+    const baseUrl = server.url;
     const page = expectPage(variant, await send(baseUrl, requests[0]));
     context.print(
       `  ${variant.label}: warm-up ${options.warmupSeconds} s, then ${options.loadSeconds} s at ${CONNECTIONS} connections`,

@@ -7,7 +7,8 @@ import { readBenchOptions, type BenchContext } from '../bench-context';
 import { openBenchApp } from '../bench-app';
 import { openBenchDatabase, type BenchDatabase } from '../bench-database';
 import { readScaleOptions } from './scale-options';
-import { startScaleServer, type ScaleServer } from './scale-server';
+import { startProductionServer } from '../production-server';
+import type { ScaleServer } from './scale-server';
 import { measureStep, type Worker } from './scale-step';
 import { ScaleTable } from './scale-table';
 
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
       services: createServices(config, api.dataSource, benchDatabase.url),
       print,
     };
-    server = await startScaleServer(context);
+    server = await startProductionServer(context);
     const table = new ScaleTable();
     for (const step of scale.steps) {
       print(`== ${step.toLocaleString('en-US')} tenants (load average ${os.loadavg()[0].toFixed(2)}) ==`);
