@@ -31,10 +31,14 @@ export interface VisitAllFigures {
 }
 
 async function contextsMb(client: Client): Promise<{ totalMb: number; cacheMb: number }> {
+  // PostgreSQL 18 replaced the `parent` column by `path` (ids from the top context down): read either.
   const { rows } = await client.query(
-    `SELECT sum(total_bytes)::bigint AS total,
-            sum(total_bytes) FILTER (WHERE name = 'CacheMemoryContext' OR parent = 'CacheMemoryContext')::bigint AS cache
-       FROM pg_backend_memory_contexts`,
+    `WITH c AS (SELECT name, total_bytes, to_jsonb(m) AS j FROM pg_backend_memory_contexts m),
+          cache AS (SELECT j -> 'path' -> -1 AS id FROM c WHERE name = 'CacheMemoryContext')
+     SELECT sum(total_bytes)::bigint AS total,
+            sum(total_bytes) FILTER (WHERE name = 'CacheMemoryContext' OR j ->> 'parent' = 'CacheMemoryContext'
+                                        OR j -> 'path' @> jsonb_build_array((SELECT id FROM cache)))::bigint AS cache
+       FROM c`,
   );
   return { totalMb: Number(rows[0].total) / MB, cacheMb: Number(rows[0].cache) / MB };
 }

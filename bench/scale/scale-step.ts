@@ -120,8 +120,8 @@ export async function measureStep(
   table.set(
     'pg_dump -n of one tenant: time, peak RSS',
     step,
-    `${formatMs(backup.dumpMs)}, ${mbValue(backup.dumpPeakMb)}`,
-    backup.dumpMs,
+    backup.dump ? `${formatMs(backup.dump.ms)}, ${mbValue(backup.dump.mb)}` : 'pg_dump does not match the server',
+    backup.dump?.ms,
   );
 
   const locks = await locksToDropSchema(context.dataSource, targets.one.schemaName);
