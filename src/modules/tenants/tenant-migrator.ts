@@ -361,8 +361,8 @@ export class TenantMigrator {
   }
 
   /**
-   * Per-tenant transaction, in few round trips (`BEGIN`, the settings, the row lock with the ledger, the migrations,
-   * the ledger update, `COMMIT`). The tenant's row is locked first: a second migrator (another `migrate` run, a
+   * Per-tenant transaction, in few round trips (`BEGIN`, the settings, the row lock, the ledger, the migrations, the
+   * ledger update, `COMMIT`). The tenant's row is locked first: a second migrator (another `migrate` run, a
    * starting server) waits here and then finds this run's ledger rows, and a tenant deleted or disabled since it was
    * listed is skipped. `lock_timeout` bounds every wait for a lock, on the row as on the tenant's tables.
    */
@@ -380,12 +380,15 @@ export class TenantMigrator {
                 set_config('tenantql.tenant_id', $1, true)`,
         [tenant.id, `${lockTimeoutMs}ms`, assertTenantSchema(tenant.schemaName)],
       );
-      const [row]: { status: string; applied: string[] }[] = await runner.query(
-        `SELECT t.status, ARRAY(SELECT m.name FROM public.tenant_migrations m WHERE m.tenant_id = t.id) AS applied
-           FROM public.tenants t WHERE t.id = $1 FOR NO KEY UPDATE OF t`,
+      const [row]: { status: string }[] = await runner.query(
+        'SELECT status FROM public.tenants WHERE id = $1 FOR NO KEY UPDATE',
         [tenant.id],
       );
-      const changed = row && MIGRATABLE_STATUSES.includes(row.status) ? await work(runner, new Set(row.applied)) : [];
+      // Read after the lock, in a statement of its own: its snapshot sees what a run that held the lock committed.
+      const changed =
+        row && MIGRATABLE_STATUSES.includes(row.status)
+          ? await work(runner, await this.appliedNames(runner, tenant.id))
+          : [];
       await runner.commitTransaction();
       return changed;
     } catch (error) {
