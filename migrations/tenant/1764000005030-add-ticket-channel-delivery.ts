@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { addColumnWithDefault } from '../../src/core/database/add-column-with-default';
 
 /**
  * Tickets that come from and answer through email or WhatsApp: who wrote each message, the
@@ -7,9 +8,14 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  */
 export class AddTicketChannelDelivery1764000005030 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
+    await addColumnWithDefault(q, 'ticket_messages', 'author', {
+      type: 'varchar(8)',
+      default: "'TEAM'",
+      notNull: true,
+      check: "author IN ('TEAM', 'CUSTOMER')",
+    });
     await q.query(`
       ALTER TABLE ticket_messages
-        ADD COLUMN author varchar(8) NOT NULL DEFAULT 'TEAM' CHECK (author IN ('TEAM', 'CUSTOMER')),
         ADD COLUMN external_id varchar(998),
         ADD COLUMN delivery_status varchar(10) CHECK (delivery_status IN ('QUEUED', 'SENT', 'DELIVERED', 'READ', 'FAILED')),
         ADD COLUMN delivery_error text,

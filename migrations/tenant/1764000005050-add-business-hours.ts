@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { addColumnWithDefault } from '../../src/core/database/add-column-with-default';
 
 const MONDAY_TO_FRIDAY_9_TO_5 = JSON.stringify(
   ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'].map((day) => ({ day, opens: '09:00', closes: '17:00' })),
@@ -10,12 +11,18 @@ const MONDAY_TO_FRIDAY_9_TO_5 = JSON.stringify(
  */
 export class AddBusinessHours1764000005050 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
-    await q.query(
-      `ALTER TABLE business_settings ADD COLUMN business_hours jsonb NOT NULL DEFAULT '${MONDAY_TO_FRIDAY_9_TO_5}'::jsonb`,
-    );
+    await addColumnWithDefault(q, 'business_settings', 'business_hours', {
+      type: 'jsonb',
+      default: `'${MONDAY_TO_FRIDAY_9_TO_5}'::jsonb`,
+      notNull: true,
+    });
+    await addColumnWithDefault(q, 'tickets', 'sla_business_hours_only', {
+      type: 'boolean',
+      default: 'false',
+      notNull: true,
+    });
     await q.query(`
       ALTER TABLE tickets
-        ADD COLUMN sla_business_hours_only boolean NOT NULL DEFAULT false,
         ADD COLUMN first_response_at_risk_at timestamptz(3),
         ADD COLUMN resolution_at_risk_at timestamptz(3)`);
     // Wall-clock tickets so far: AT_RISK once a fifth of the target is left (12 seconds a minute), as the status was

@@ -84,6 +84,8 @@ describe('npm run doctor', () => {
     expect(line(run, 'database')).toMatch(/^✓ database +PostgreSQL \d+/);
     expect(line(run, 'public migrations')).toMatch(/^✓ .*all \d+ applied/);
     expect(line(run, 'tenant migrations')).toMatch(/^✓ .*2 tenant\(s\): 0 behind, 0 failed/);
+    // Plain PostgreSQL here: the detection answers, no Citus SQL runs.
+    expect(line(run, 'citus')).toMatch(/^✓ citus +Citus: not installed \(one PostgreSQL\)$/);
     expect(line(run, 'stored secrets')).toMatch(
       /^✓ stored secrets +0 stored secret\(s\), 0 sealed with a key other than [0-9a-f]{8}$/,
     );

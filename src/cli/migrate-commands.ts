@@ -1,9 +1,16 @@
 import type { DataSource } from 'typeorm';
 import { inRolledBackTransaction, type MigrationSql, type PublicMigrator } from '../core/database/public-migrator';
 import { MIGRATION_STATES, type MigrationState } from '../core/database/tenant-migration-state';
-import type { TenantMigrationStatus, TenantMigrator, TenantRunResult, TenantRunSummary } from '../modules/tenants';
+import type {
+  TenantBrief,
+  TenantMigrationStatus,
+  TenantMigrator,
+  TenantRunResult,
+  TenantRunSummary,
+  TenantStatusSummary,
+} from '../modules/tenants';
 import { formatDuration, type Print, type Progress } from './cli-output';
-import type { MigrateOptions } from './migrate-options';
+import { STATUS_FIRST, type MigrateOptions } from './migrate-options';
 
 export interface MigrateContext {
   dataSource: DataSource;
@@ -14,10 +21,12 @@ export interface MigrateContext {
   /** Side remarks that are not the result, such as waiting for a lock (stderr). */
   notice: Print;
   progress: (label: string) => Progress;
+  /** Aborted on SIGINT/SIGTERM: up and revert start no further tenant. */
+  signal?: AbortSignal;
 }
 
-/** 0: done; 1: something failed (the failures were printed). */
-export type CommandOutcome = 0 | 1;
+/** 0: done; 1: something failed (the failures were printed); 130: interrupted (the rest is left for a rerun). */
+export type CommandOutcome = 0 | 1 | 130;
 
 export function runMigrateCommand(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
   const commands = { up, status, sql, revert };
@@ -42,11 +51,12 @@ async function up(ctx: MigrateContext, options: MigrateOptions): Promise<Command
       concurrency: options.concurrency,
       tenant: options.tenant,
       retryFailed: options.retryFailed,
+      lockTimeoutMs: options.lockTimeoutMs,
+      signal: ctx.signal,
       ...hooks,
     }),
   );
-  printSummary(ctx, 'migrated', summary);
-  return summary.failed.length ? 1 : 0;
+  return printSummary(ctx, 'migrated', summary);
 }
 
 async function revert(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
@@ -61,6 +71,8 @@ async function revert(ctx: MigrateContext, options: MigrateOptions): Promise<Com
     ctx.tenantMigrator.revertLast({
       concurrency: options.concurrency,
       tenant: options.tenant,
+      lockTimeoutMs: options.lockTimeoutMs,
+      signal: ctx.signal,
       onStart: hooks.onStart,
       onResult: (result) => {
         results.push(result);
@@ -71,15 +83,18 @@ async function revert(ctx: MigrateContext, options: MigrateOptions): Promise<Com
   for (const { tenant, changed } of results.sort((a, b) => a.tenant.slug.localeCompare(b.tenant.slug))) {
     if (changed.length) ctx.print(`${tenant.slug}: reverted ${changed.join(', ')}`);
   }
-  printSummary(ctx, 'reverted', summary);
-  return summary.failed.length ? 1 : 0;
+  return printSummary(ctx, 'reverted', summary);
 }
 
 async function status(ctx: MigrateContext, options: MigrateOptions): Promise<CommandOutcome> {
   const publicStatus = options.scope === 'tenants' ? undefined : await ctx.publicMigrator.status();
-  const tenants = options.scope === 'public' ? undefined : await ctx.tenantMigrator.status(options.tenant);
+  const perTenant = options.details || options.tenant !== undefined;
+  const tenants =
+    options.scope === 'public' || !perTenant ? undefined : await ctx.tenantMigrator.status(options.tenant);
   if (options.tenant && !tenants?.length) throw new Error(`no tenant with id or slug "${options.tenant}"`);
-  const counts = tenants && countStates(tenants);
+  const summary =
+    options.scope === 'public' || tenants ? undefined : await ctx.tenantMigrator.statusSummary(STATUS_FIRST);
+  const counts = tenants ? countStates(tenants) : summary?.counts;
 
   if (options.json) {
     ctx.print(
@@ -98,6 +113,7 @@ async function status(ctx: MigrateContext, options: MigrateOptions): Promise<Com
             state: t.state,
           })),
           summary: counts,
+          first: summary?.first,
         },
         null,
         2,
@@ -116,15 +132,35 @@ async function status(ctx: MigrateContext, options: MigrateOptions): Promise<Com
       );
     }
   }
-  if (tenants && counts) {
+  if (tenants) {
     if (!tenants.length) ctx.print('(no tenants)');
     for (const t of tenants) if (!options.onlyProblems || t.state !== 'up_to_date') printTenantStatus(ctx, t);
+  }
+  if (summary) printStateSummary(ctx, summary);
+  if (counts) {
     const { up_to_date: upToDate, behind, ahead, failed } = counts;
     const total = upToDate + behind + ahead + failed;
+    if (!total && summary) ctx.print('(no tenants)');
     ctx.print(`${total} tenants: ${upToDate} up to date, ${behind} behind, ${ahead} ahead, ${failed} failed`);
     if (ahead) ctx.notice(AHEAD_NOTICE(ahead));
   }
   return 0;
+}
+
+/** The first tenants of each state that needs a look, oldest first; `--details` or `--tenant` for the rest. */
+function printStateSummary(ctx: MigrateContext, { counts, first }: TenantStatusSummary): void {
+  const describe: Record<keyof TenantStatusSummary['first'], (t: TenantBrief) => string> = {
+    behind: (t) => `${t.slug} (${t.schemaName}, at ${t.schemaVersion ?? 'nothing'})`,
+    failed: (t) => `${t.slug} (${t.schemaName}): ${t.error}`,
+    ahead: (t) => `${t.slug} (${t.schemaName}): applied, unknown to this code: ${t.unknown?.join(', ')}`,
+  };
+  for (const state of ['failed', 'behind', 'ahead'] as const) {
+    if (!counts[state]) continue;
+    ctx.print(`tenants ${state}: ${counts[state]}`);
+    for (const t of first[state]) ctx.print(`  ${describe[state](t)}`);
+    const more = counts[state] - first[state].length;
+    if (more > 0) ctx.print(`  … and ${more} more (migrate status --details --only-problems lists them)`);
+  }
 }
 
 /** Ahead is what a code-only rollback leaves: a warning, never a failure, and nothing to repair. */
@@ -203,11 +239,22 @@ async function withProgress(
   }
 }
 
-function printSummary(ctx: MigrateContext, verb: string, summary: TenantRunSummary): void {
+/** Prints the run's result and says what it exits with: interrupted (130) before failed (1). */
+function printSummary(ctx: MigrateContext, verb: string, summary: TenantRunSummary): CommandOutcome {
   ctx.print(
     `tenants: total ${summary.total}, ${verb} ${summary.changed}, unchanged ${summary.unchanged}, ` +
       `ahead ${summary.ahead}, failed ${summary.failed.length} (${formatDuration(summary.durationMs)})`,
   );
   for (const { tenant, error } of summary.failed) ctx.print(`  failed ${tenant.slug} (${tenant.schemaName}): ${error}`);
   if (summary.ahead) ctx.notice(AHEAD_NOTICE(summary.ahead));
+  if (summary.interrupted) {
+    // Every tenant done is committed. `up` again does the rest; `revert` again would step the done ones back twice.
+    const resume =
+      verb === 'migrated'
+        ? 'run migrate up again to do them'
+        : 'they keep that migration (revert again would take the tenants done one more step back)';
+    ctx.print(`interrupted: ${summary.interrupted} tenant(s) not started; ${resume}`);
+    return 130;
+  }
+  return summary.failed.length ? 1 : 0;
 }

@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
 import { isUuid, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../core/tenancy/tenant-schema';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../core/database/tenant-migration-state';
 import type { FlagSpec } from './npm-flags';
+
+/** Tenants named per state in the status summary. */
+export const STATUS_FIRST = 10;
 
 export const COMMANDS = ['up', 'status', 'sql', 'revert'] as const;
 export type MigrateCommand = (typeof COMMANDS)[number];
@@ -16,6 +20,10 @@ export interface MigrateOptions {
   json: boolean;
   /** status: list only the tenants that are not up to date. */
   onlyProblems: boolean;
+  /** status: every tenant's applied and pending migrations instead of the summary. */
+  details: boolean;
+  /** up, revert: `lock_timeout` of each tenant's transaction. */
+  lockTimeoutMs: number;
   /** up: also run the tenants holding a migration error although they look up to date. */
   retryFailed: boolean;
 }
@@ -24,32 +32,39 @@ export const USAGE = `Usage: migrate <command> [options]
 
 Commands:
   up        apply public migrations, then tenant migrations to every tenant that is behind
-  status    list applied [X] and pending [ ] migrations: public first, then each tenant
+  status    public migrations applied [X] and pending [ ], then tenants per state (up to date, behind,
+            ahead, failed) naming the first ${STATUS_FIRST} of each; per tenant with --details or --tenant
   sql       print the SQL of pending public and tenant migrations without applying anything
   revert    revert the newest migration of every tenant (or of --tenant); --public: the newest public one
 
 Options:
   --concurrency N   tenants migrated at once (up, revert; default 4)
+  --lock-timeout T  longest wait for a lock in one tenant's transaction, e.g. 5s or 500ms (up, revert;
+                    default 5s); a tenant whose locks stay taken is tried 3 times, then reported failed
   --tenant ID|SLUG  only this tenant (up, status, revert)
   --public-only     only the public schema (up, status, sql)
   --tenants-only    only the tenant schemas (up, status, sql)
   --public          revert the newest public migration instead of tenant ones (revert)
   --json            machine-readable output (status)
-  --only-problems   list only tenants behind, ahead or failed (status)
+  --details         every tenant's applied [X] and pending [ ] migrations (status; long at many tenants)
+  --only-problems   with --details: only tenants behind, ahead or failed (status)
   --retry-failed    also re-run tenants holding a migration error, clearing stale ones (up)
   --help            this text
 
-Exit codes: 0 done, 1 failed (a tenant failed, database unreachable), 2 usage error.`;
+An interrupted up or revert (Ctrl-C, SIGTERM) finishes the tenants in flight, starts no other and exits 130;
+each tenant is one transaction, so running the command again resumes with the tenants not done.
+
+Exit codes: 0 done, 1 failed (a tenant failed, database unreachable), 2 usage error, 130 interrupted.`;
 
 /** A mistake in the command line: reported with one line and exit code 2. */
 export class UsageError extends Error {}
 
 /** Options each command accepts; anything else is a usage error rather than silently ignored. */
 const ACCEPTED: Record<MigrateCommand, string[]> = {
-  up: ['concurrency', 'tenant', 'public-only', 'tenants-only', 'retry-failed'],
-  status: ['tenant', 'public-only', 'tenants-only', 'json', 'only-problems'],
+  up: ['concurrency', 'tenant', 'public-only', 'tenants-only', 'retry-failed', 'lock-timeout'],
+  status: ['tenant', 'public-only', 'tenants-only', 'json', 'only-problems', 'details'],
   sql: ['public-only', 'tenants-only'],
-  revert: ['concurrency', 'tenant', 'public'],
+  revert: ['concurrency', 'tenant', 'public', 'lock-timeout'],
 };
 
 const MAX_CONCURRENCY = 64;
@@ -85,6 +100,9 @@ export function parseMigrateArgs(argv: string[]): MigrateOptions | undefined {
     tenant: values.tenant === undefined ? undefined : parseTenant(values.tenant),
     json: !!values.json,
     onlyProblems: !!values['only-problems'],
+    details: !!values.details,
+    lockTimeoutMs:
+      values['lock-timeout'] === undefined ? DEFAULT_LOCK_TIMEOUT_MS : parseLockTimeout(values['lock-timeout']),
     retryFailed: !!values['retry-failed'],
   };
 }
@@ -98,6 +116,8 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'only-problems': { type: 'boolean' },
   'retry-failed': { type: 'boolean' },
+  details: { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
 } as const;
 
 /** The flags npm would swallow without `--` (see npm-flags.ts). */
@@ -116,6 +136,14 @@ function parseConcurrency(raw: string): number {
     throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${raw}"`);
   }
   return value;
+}
+
+function parseLockTimeout(raw: string): number {
+  const match = /^(\d+)(ms|s)$/.exec(raw.trim());
+  const ms = match ? Number(match[1]) * (match[2] === 's' ? 1000 : 1) : NaN;
+  if (!(ms >= 10 && ms <= 600_000))
+    throw new UsageError(`--lock-timeout must be a duration from 10ms to 600s (e.g. 5s, 500ms), got "${raw}"`);
+  return ms;
 }
 
 function parseTenant(raw: string): string {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadMigrations, migrationDirs } from '../core/database/migration-set';
@@ -69,12 +70,22 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
     expect(up.stderr).toContain('tenants: 2/2 done, 1 failed\n');
 
     // Read-only from here on: run side by side.
-    const [status, json, nothing, problems] = await Promise.all([
+    const [summary, status, json, nothing, problems] = await Promise.all([
       run('status'),
+      run('status', '--details'),
       run('status', '--json', '--tenants-only', '--tenant', 'gamma'),
       run('up', '--tenant', 'beta'),
-      run('status', '--only-problems'),
+      run('status', '--details', '--only-problems'),
     ]);
+    // By default a summary: the public list, then per state the first tenants, then the counts; no per-tenant dump.
+    expect(summary.code).toBe(0);
+    expect(summary.stdout).toMatch(
+      new RegExp(
+        `\\n \\[X\\] .+\\ntenants failed: 1\\n  gamma \\(${tenants.gamma.schemaName}\\): ${escape(last)}: .+\\n` +
+          '3 tenants: 2 up to date, 0 behind, 0 ahead, 1 failed\\n$',
+      ),
+    );
+    expect(summary.stdout).not.toContain('tenant alpha');
     expect(status.stdout).toMatch(/\n3 tenants: 2 up to date, 0 behind, 0 ahead, 1 failed\n$/);
     // Only what needs attention: no public block (all applied), gamma alone, the same summary.
     expect(problems.stdout).toMatch(new RegExp(`^tenant gamma \\(${tenants.gamma.schemaName}, ACTIVE\\)\\n`));
@@ -144,6 +155,100 @@ describe('migrate CLI (child process, real PostgreSQL)', () => {
     } finally {
       await dataSource.query(`DELETE FROM public.tenant_migrations WHERE name = 'AddLater1999000000000'`);
     }
+  });
+
+  it('an up interrupted at tenant k (SIGTERM, then SIGKILL) leaves k done, and the next up does the rest', async () => {
+    const other = await createTestDatabase();
+    const ds = await openTestDataSource(other.url, 4);
+    const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: other.url };
+    const holder = new Client({ connectionString: other.url });
+    await holder.connect();
+    try {
+      const otherMigrator = new TenantMigrator(ds);
+      const service = new TenantService(ds, otherMigrator, {
+        databaseUrl: other.url,
+        backupDir: '/tmp',
+        pgDumpPath: 'pg_dump',
+      });
+      const slugs = Array.from({ length: 8 }, (_, i) => `r${i + 1}`);
+      for (const slug of slugs) await service.provision({ name: slug, slug });
+      await otherMigrator.revertLast();
+      const upToDate = async () => (await otherMigrator.statusSummary(0)).counts.up_to_date;
+      /** `up` one tenant at a time while `locked`'s row is held: the run waits there once k tenants are done. */
+      const upUntil = (locked: string, done: number, stop: NodeJS.Signals) =>
+        new Promise<CliRun>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [
+              '-r',
+              'ts-node/register/transpile-only',
+              'src/cli/migrate.ts',
+              'up',
+              '--tenants-only',
+              '--concurrency',
+              '1',
+              '--lock-timeout',
+              '120s',
+            ],
+            { env },
+          );
+          let stdout = '';
+          let stderr = '';
+          let signalled = false;
+          child.stdout.on('data', (chunk) => (stdout += chunk));
+          child.stderr.on('data', (chunk) => {
+            stderr += chunk;
+            if (signalled || !stderr.includes(`tenants: ${done}/8 done, 0 failed\n`)) return;
+            signalled = true;
+            child.kill(stop);
+            // The tenant in flight may go on once the signal is handled (SIGTERM), or dies with the process (SIGKILL).
+            setTimeout(() => void holder.query('ROLLBACK').catch(reject), 1000);
+          });
+          child.on('error', reject);
+          child.on('close', (code) => resolve({ code, stdout, stderr }));
+          void holder.query(`BEGIN; SELECT 1 FROM public.tenants WHERE slug = '${locked}' FOR UPDATE`).catch(reject);
+        });
+
+      const term = await upUntil('r4', 3, 'SIGTERM');
+      expect(term.code).toBe(130);
+      expect(term.stderr).toContain('migrate: SIGTERM: finishing the tenants in flight, starting no other');
+      // r4 was in flight: it finished; r5…r8 were not started.
+      expect(term.stdout).toMatch(/^tenants: total 8, migrated 4, unchanged 0, ahead 0, failed 0 \(/m);
+      expect(term.stdout).toContain('interrupted: 4 tenant(s) not started; run migrate up again to do them\n');
+      expect(await upToDate()).toBe(4);
+
+      await otherMigrator.revertLast();
+      const killed = await upUntil('r6', 5, 'SIGKILL');
+      expect(killed.code).toBeNull();
+      // r6's transaction died with the process: nothing half-done, five tenants current.
+      expect(await upToDate()).toBe(5);
+      const resumed = await cli(['up', '--tenants-only'], { DATABASE_URL: other.url });
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toMatch(/^tenants: total 3, migrated 3, unchanged 0, ahead 0, failed 0 \(/m);
+      expect(await upToDate()).toBe(8);
+    } finally {
+      await holder.end();
+      await ds.destroy();
+      await other.drop();
+    }
+  }, 600_000);
+
+  it('gives up on a tenant whose rows stay locked after 3 tries of --lock-timeout, and migrates the others', async () => {
+    await migrator.revertLast({ tenant: 'alpha' });
+    const holder = new Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query(`BEGIN; SELECT 1 FROM public.tenants WHERE slug = 'alpha' FOR UPDATE`);
+      const up = await run('up', '--tenants-only', '--lock-timeout', '200ms');
+      expect(up.code).toBe(1);
+      expect(up.stdout).toMatch(
+        /^ {2}failed alpha \(.+\): gave up waiting for a lock: 3 tries of 200 ms each \(another transaction holds/m,
+      );
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect((await run('up', '--tenant', 'alpha')).code).toBe(0);
   });
 
   it('refuses to migrate through PgBouncer in transaction mode (exit 2); the direct URL is not mistaken for one', async () => {

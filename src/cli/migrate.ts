@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
     ]);
   // Every tenant in flight holds a connection, and the public lock holds one more.
   const db = await openCliDatabase(config, 'migrate', options.concurrency + 2);
+  const interrupt = stopOnSignal();
   try {
     if (options.command === 'up' || options.command === 'revert') await refuseSessionSharingPooler(db.url);
     return await runMigrateCommand(
@@ -40,12 +41,33 @@ async function main(argv: string[]): Promise<number> {
         print: printToStdout,
         notice: (line) => process.stderr.write(`${line}\n`),
         progress: (label) => createProgress(label),
+        signal: interrupt.signal,
       },
       options,
     );
   } finally {
+    interrupt.dispose();
     await db.close();
   }
+}
+
+/**
+ * The first SIGINT/SIGTERM lets the tenants in flight commit and starts no other (the summary then says what is
+ * left, exit 130); a second one stops at once (their transactions roll back). Either way a rerun resumes.
+ */
+function stopOnSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+    process.stderr.write(`migrate: ${name}: finishing the tenants in flight, starting no other (again: stop now)\n`);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const name of signals) process.on(name, onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => signals.forEach((name) => process.off(name, onSignal)),
+  };
 }
 
 /** A setup that must not be used (exit code 2, like a configuration error). */

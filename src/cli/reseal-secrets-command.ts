@@ -29,6 +29,8 @@ export interface ResealSummary extends ResealCount {
 export interface ResealRunOptions {
   /** Count what would change, write nothing. */
   dryRun: boolean;
+  /** Only these organizations (the others are known to hold no secret). */
+  tenantIds?: string[];
   onStart?: (tenants: number) => void;
   onResult?: (failed: boolean) => void;
 }
@@ -45,9 +47,13 @@ export async function resealAllSecrets(
   options: ResealRunOptions,
 ): Promise<ResealSummary> {
   const started = Date.now();
-  const tenants = await dataSource
-    .getRepository(Tenant)
-    .find({ where: { status: In(RESEALED_STATUSES) }, order: { createdAt: 'ASC' } });
+  const tenants =
+    options.tenantIds?.length === 0
+      ? []
+      : await dataSource.getRepository(Tenant).find({
+          where: { status: In(RESEALED_STATUSES), ...(options.tenantIds && { id: In(options.tenantIds) }) },
+          order: { createdAt: 'ASC' },
+        });
   options.onStart?.(tenants.length);
   const failed: ResealFailure[] = [];
   const counts = await mapWithConcurrency(tenants, RESEAL_CONCURRENCY, async (tenant) => {

@@ -4,6 +4,9 @@ import type { Queryable } from './public-migrator';
 export type MigrationState = 'up_to_date' | 'behind' | 'ahead' | 'failed';
 export const MIGRATION_STATES: MigrationState[] = ['up_to_date', 'behind', 'ahead', 'failed'];
 
+/** `lock_timeout` of a tenant's migration transaction: waiting longer would queue live traffic behind it. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+
 /** Statuses whose schema exists and must follow the code's migrations. */
 export const MIGRATABLE_STATUSES = ['ACTIVE', 'SUSPENDED', 'ARCHIVED'];
 

@@ -5,6 +5,8 @@ export {
   type TenantRunSummary,
   type TenantRunResult,
   type TenantMigrationStatus,
+  type TenantStatusSummary,
+  type TenantBrief,
 } from './tenant-migrator';
 export { TenantResolver, type AdminTenantCreator, type UserTenantCreator } from './tenant.resolver';
 export { CreateTenantInput } from './tenant.inputs';

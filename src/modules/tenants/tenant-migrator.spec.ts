@@ -206,6 +206,22 @@ describe('tenant migrations (real PostgreSQL)', () => {
     expect((await withNotes.status()).map((s) => s.state)).toEqual(SLUGS.map(() => 'up_to_date'));
   });
 
+  it('summarises tenants per state, naming only the first ones of each, oldest first', async () => {
+    await dataSource.query(`CREATE TABLE "${tenants['t-three'].schemaName}".fail_marker (id int)`);
+    await withNotes.migrateAll({ tenant: 't-two' });
+    await withNotes.migrateAll({ tenant: 't-three' });
+    const summary = await withNotes.statusSummary(2);
+    expect(summary.counts).toEqual({ up_to_date: 1, behind: 3, ahead: 0, failed: 1 });
+    expect(summary.first.behind.map((t) => t.slug)).toEqual(['t-one', 't-four']);
+    expect(summary.first.failed).toEqual([
+      expect.objectContaining({ slug: 't-three', error: `${ADD_NOTES}: fail_marker present` }),
+    ]);
+    // Older code: t-two is ahead, and the summary names what it does not know.
+    expect((await original.statusSummary(5)).first.ahead).toEqual([
+      expect.objectContaining({ slug: 't-two', unknown: [ADD_NOTES] }),
+    ]);
+  });
+
   it('reverts one step for one tenant, then for all', async () => {
     await withNotes.migrateAll();
     const one = await withNotes.revertLast({ tenant: 't-one' });

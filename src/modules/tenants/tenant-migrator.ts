@@ -8,12 +8,14 @@ import {
   type Queryable,
 } from '../../core/database/public-migrator';
 import {
+  DEFAULT_LOCK_TIMEOUT_MS,
   MIGRATABLE_STATUSES,
   MIGRATION_STATE_SQL,
+  MIGRATION_STATES,
   versionOf,
   type MigrationState,
 } from '../../core/database/tenant-migration-state';
-import { runInSchema } from '../../core/tenancy/tenant-scope';
+import { assertTenantSchema } from '../../core/tenancy/tenant-schema';
 import { mapWithConcurrency } from '../../core/concurrency';
 /** Scratch schema used by `migrate:sql`; matches the tenant schema pattern, never committed. */
 const PREVIEW_SCHEMA = 'tenant_sqlpreview00000000';
@@ -40,8 +42,14 @@ export interface TenantRunSummary {
   /** Tenants ahead of this code (after a code-only rollback): not touched, not failed. */
   ahead: number;
   failed: TenantRunResult[];
+  /** Tenants not started because the run was interrupted (`signal`): the next run does them. */
+  interrupted: number;
   durationMs: number;
 }
+
+/** Tries per tenant when its locks stay taken; then the tenant is reported failed and the run goes on. */
+export const LOCK_TRIES = 3;
+const LOCK_NOT_AVAILABLE = '55P03';
 
 export interface TenantRunOptions {
   concurrency?: number;
@@ -49,6 +57,10 @@ export interface TenantRunOptions {
   tenant?: string;
   /** Also run the tenants holding a migration error although they look up to date (clears stale errors). */
   retryFailed?: boolean;
+  /** Per tenant transaction (`lock_timeout`); default DEFAULT_LOCK_TIMEOUT_MS. */
+  lockTimeoutMs?: number;
+  /** Once aborted, no further tenant is started; those in flight finish (each is one transaction). */
+  signal?: AbortSignal;
   onStart?: (total: number) => void;
   onResult?: (result: TenantRunResult) => void;
 }
@@ -65,6 +77,23 @@ export interface TenantMigrationStatus {
   state: MigrationState | null;
 }
 
+/** One tenant named in a status summary. */
+export interface TenantBrief {
+  slug: string;
+  schemaName: string;
+  schemaVersion: string | null;
+  error: string | null;
+  /** Ahead: the applied migrations this code does not know. */
+  unknown: string[] | null;
+}
+
+/** `migrate:status` and doctor at any tenant count: tenants per state, and the first few of each state. */
+export interface TenantStatusSummary {
+  counts: Record<MigrationState, number>;
+  /** Oldest first, at most the limit asked for, per state (none listed for up_to_date). */
+  first: Record<Exclude<MigrationState, 'up_to_date'>, TenantBrief[]>;
+}
+
 /** The ledger names migrations this code does not know: expected after a code-only rollback, never stored. */
 export class SchemaAheadError extends Error {
   constructor(readonly unknown: string[]) {
@@ -73,6 +102,15 @@ export class SchemaAheadError extends Error {
 }
 
 const namesOf = (entries: MigrationEntry[]) => entries.map((m) => m.name);
+
+/** `lock_timeout` expired: on the driver's error, or under the migration's name (`runMigration` wraps it). */
+function isLockTimeout(error: unknown): boolean {
+  for (let e = error as { code?: string; driverError?: { code?: string }; cause?: unknown } | undefined; e;) {
+    if (e.code === LOCK_NOT_AVAILABLE || e.driverError?.code === LOCK_NOT_AVAILABLE) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
 
 /**
  * Applies the tenant migrations (`migrations/tenant`) to every tenant schema. One
@@ -100,22 +138,20 @@ export class TenantMigrator {
    * Brings the schema the runner's transaction points at up to date: runs what the
    * ledger lacks (older gaps included) and records it. Used by provisioning and `migrateAll`.
    */
-  async applyPending(runner: QueryRunner, tenantId: string): Promise<string[]> {
-    const applied = await this.appliedNames(runner, tenantId);
+  async applyPending(runner: QueryRunner, tenantId: string, applied?: Set<string>): Promise<string[]> {
+    applied ??= await this.appliedNames(runner, tenantId);
     this.assertNotAhead(applied);
     const changed: string[] = [];
     for (const entry of this.migrations) {
       if (applied.has(entry.name)) continue;
       await runMigration(entry, 'up', runner);
-      await runner.query('INSERT INTO public.tenant_migrations (tenant_id, name) VALUES ($1, $2)', [
-        tenantId,
-        entry.name,
-      ]);
       changed.push(entry.name);
     }
+    // The ledger rows and the version in one round trip, in the migrations' transaction.
     await runner.query(
-      'UPDATE public.tenants SET schema_version = $2, migration_error = NULL, updated_at = now() WHERE id = $1',
-      [tenantId, this.latestVersion],
+      `WITH ledger AS (INSERT INTO public.tenant_migrations (tenant_id, name) SELECT $1, unnest($3::text[]))
+       UPDATE public.tenants SET schema_version = $2, migration_error = NULL, updated_at = now() WHERE id = $1`,
+      [tenantId, this.latestVersion, changed],
     );
     return changed;
   }
@@ -132,7 +168,7 @@ export class TenantMigrator {
    */
   async migrateAll(options: TenantRunOptions = {}): Promise<TenantRunSummary> {
     const { targets, ahead } = await this.listForMigration(options.tenant, options.retryFailed ?? false, true);
-    const summary = await this.run(targets, options, (tenant) => this.migrateTenant(tenant));
+    const summary = await this.run(targets, options, (tenant) => this.migrateTenant(tenant, options.lockTimeoutMs));
     return { ...summary, ahead: ahead + summary.ahead };
   }
 
@@ -165,30 +201,29 @@ export class TenantMigrator {
     };
   }
 
-  async migrateTenant(tenant: TenantTarget): Promise<string[]> {
-    return this.inTenantTransaction(tenant, (runner) => this.applyPending(runner, tenant.id));
+  async migrateTenant(tenant: TenantTarget, lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS): Promise<string[]> {
+    return this.inTenantTransaction(tenant, lockTimeoutMs, (runner, applied) =>
+      this.applyPending(runner, tenant.id, applied),
+    );
   }
 
   /** Reverts the newest applied migration of each tenant (or of one): one step, one transaction per tenant. */
   async revertLast(options: TenantRunOptions = {}): Promise<TenantRunSummary> {
     const tenants = await this.targets('TRUE', [], options.tenant);
+    const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     return this.run(tenants, options, (tenant) =>
-      this.inTenantTransaction(tenant, async (runner) => {
-        const applied = await this.appliedNames(runner, tenant.id);
+      this.inTenantTransaction(tenant, lockTimeoutMs, async (runner, applied) => {
         // Reverting a known migration underneath unknown newer ones would leave a schema no code describes.
         this.assertNotAhead(applied);
         const remaining = this.migrations.filter((m) => applied.has(m.name));
         const entry = remaining.pop();
         if (!entry) return [];
         await runMigration(entry, 'down', runner);
-        await runner.query('DELETE FROM public.tenant_migrations WHERE tenant_id = $1 AND name = $2', [
-          tenant.id,
-          entry.name,
-        ]);
-        await runner.query('UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1', [
-          tenant.id,
-          versionOf(namesOf(remaining)),
-        ]);
+        await runner.query(
+          `WITH ledger AS (DELETE FROM public.tenant_migrations WHERE tenant_id = $1 AND name = $3)
+           UPDATE public.tenants SET schema_version = $2, updated_at = now() WHERE id = $1`,
+          [tenant.id, versionOf(namesOf(remaining)), entry.name],
+        );
         return [entry.name];
       }),
     );
@@ -227,6 +262,35 @@ export class TenantMigrator {
         error: state === 'up_to_date' ? null : migrationError,
       };
     });
+  }
+
+  /**
+   * Counts per state and the first `limit` tenants of each state but up_to_date, in one query whose cost is two
+   * index probes of the ledger per tenant (no per-tenant output: 10,000 tenants answer in one line).
+   */
+  async statusSummary(limit: number): Promise<TenantStatusSummary> {
+    const counts = Object.fromEntries(MIGRATION_STATES.map((s) => [s, 0])) as Record<MigrationState, number>;
+    const first: TenantStatusSummary['first'] = { behind: [], ahead: [], failed: [] };
+    if (!(await this.registryExists(this.dataSource))) return { counts, first };
+    const rows: { state: MigrationState; count: number; first: TenantBrief[] | null }[] = await this.dataSource.query(
+      `SELECT s.state, count(*)::int AS count,
+              json_agg(json_build_object('slug', s.slug, 'schemaName', s.schema_name, 'schemaVersion',
+                s.schema_version, 'error', s.migration_error, 'unknown', CASE WHEN s.state = 'ahead' THEN
+                  (SELECT array_agg(m.name ORDER BY m.name) FROM public.tenant_migrations m
+                    WHERE m.tenant_id = s.id AND m.name <> ALL($1::text[])) END) ORDER BY s.rank)
+                FILTER (WHERE s.rank <= $4 AND s.state <> 'up_to_date') AS first
+         FROM (SELECT t.id, t.slug, t.schema_name, t.schema_version, t.migration_error, st.state,
+                      row_number() OVER (PARTITION BY st.state ORDER BY t.created_at, t.slug) AS rank
+                 FROM public.tenants t CROSS JOIN LATERAL (SELECT ${MIGRATION_STATE_SQL} AS state) st
+                WHERE t.status = ANY($3)) s
+        GROUP BY s.state`,
+      [...this.stateParams, MIGRATABLE_STATUSES, limit],
+    );
+    for (const row of rows) {
+      counts[row.state] = row.count;
+      if (row.state !== 'up_to_date') first[row.state] = row.first ?? [];
+    }
+    return { counts, first };
   }
 
   /** The SQL of every migration some tenant still lacks, captured in a transaction that is rolled back. */
@@ -297,22 +361,61 @@ export class TenantMigrator {
   }
 
   /**
-   * Per-tenant transaction. The tenant's row is locked first: a second migrator (another
-   * `migrate` run, a starting server) waits here and then finds this run's ledger rows, and a
-   * tenant deleted or disabled since it was listed is skipped.
+   * Per-tenant transaction, in few round trips (`BEGIN`, the settings, the row lock, the ledger, the migrations, the
+   * ledger update, `COMMIT`). The tenant's row is locked first: a second migrator (another `migrate` run, a
+   * starting server) waits here and then finds this run's ledger rows, and a tenant deleted or disabled since it was
+   * listed is skipped. `lock_timeout` bounds every wait for a lock, on the row as on the tenant's tables.
    */
-  private inTenantTransaction(
+  private async inTenantTransaction(
     tenant: TenantTarget,
-    work: (runner: QueryRunner) => Promise<string[]>,
+    lockTimeoutMs: number,
+    work: (runner: QueryRunner, applied: Set<string>) => Promise<string[]>,
   ): Promise<string[]> {
-    return runInSchema(this.dataSource, tenant.schemaName, async (_manager, runner) => {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(
+        `SELECT set_config('lock_timeout', $2, true), set_config('search_path', quote_ident($3), true),
+                set_config('tenantql.tenant_id', $1, true)`,
+        [tenant.id, `${lockTimeoutMs}ms`, assertTenantSchema(tenant.schemaName)],
+      );
       const [row]: { status: string }[] = await runner.query(
         'SELECT status FROM public.tenants WHERE id = $1 FOR NO KEY UPDATE',
         [tenant.id],
       );
-      if (!row || !MIGRATABLE_STATUSES.includes(row.status)) return [];
-      return work(runner);
-    });
+      // Read after the lock, in a statement of its own: its snapshot sees what a run that held the lock committed.
+      const changed =
+        row && MIGRATABLE_STATUSES.includes(row.status)
+          ? await work(runner, await this.appliedNames(runner, tenant.id))
+          : [];
+      await runner.commitTransaction();
+      return changed;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Runs `work` again when it gave up waiting for a lock (a long transaction on the tenant's tables). */
+  private async retryingLocks(lockTimeoutMs: number, work: () => Promise<string[]>): Promise<string[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!isLockTimeout(error)) throw error;
+        if (attempt >= LOCK_TRIES) {
+          throw new Error(
+            `gave up waiting for a lock: ${LOCK_TRIES} tries of ${lockTimeoutMs} ms each ` +
+              '(another transaction holds a lock on this tenant; rerun migrate up, or raise --lock-timeout)',
+            { cause: error },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 
   private async run(
@@ -321,11 +424,13 @@ export class TenantMigrator {
     work: (tenant: TenantTarget) => Promise<string[]>,
   ): Promise<TenantRunSummary> {
     const started = Date.now();
+    const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     options.onStart?.(tenants.length);
-    const results = await mapWithConcurrency(tenants, options.concurrency ?? 4, async (tenant) => {
+    const outcomes = await mapWithConcurrency(tenants, options.concurrency ?? 4, async (tenant) => {
+      if (options.signal?.aborted) return undefined;
       let result: TenantRunResult;
       try {
-        result = { tenant, changed: await work(tenant) };
+        result = { tenant, changed: await this.retryingLocks(lockTimeoutMs, () => work(tenant)) };
       } catch (error) {
         if (error instanceof SchemaAheadError) {
           result = { tenant, changed: [], ahead: error.unknown };
@@ -338,22 +443,26 @@ export class TenantMigrator {
       options.onResult?.(result);
       return result;
     });
+    const results = outcomes.filter((r): r is TenantRunResult => r !== undefined);
     const failed = results.filter((r) => r.error);
     const ahead = results.filter((r) => r.ahead).length;
     const changed = results.filter((r) => !r.error && r.changed.length).length;
-    const unchanged = tenants.length - changed - failed.length - ahead;
-    return { total: tenants.length, changed, unchanged, ahead, failed, durationMs: Date.now() - started };
+    const interrupted = tenants.length - results.length;
+    const unchanged = results.length - changed - failed.length - ahead;
+    return { total: tenants.length, changed, unchanged, ahead, failed, interrupted, durationMs: Date.now() - started };
   }
 
   /**
    * Recorded outside the rolled-back transaction, so `migrate:status` can show it; unless the
-   * tenant is up to date by now (a concurrent run migrated it), where the error would be stale at once.
+   * tenant is up to date by now (a concurrent run migrated it), where the error would be stale at once. A row locked
+   * by someone else (what made a lock wait fail) is skipped rather than waited for: the run's report still names it.
    */
   private async recordError(tenant: TenantTarget, message: string): Promise<void> {
     await this.dataSource
       .query(
         `UPDATE public.tenants t SET migration_error = $4, updated_at = now()
-          WHERE t.id = $3 AND (${MIGRATION_STATE_SQL}) <> 'up_to_date'`,
+          WHERE t.id = (SELECT l.id FROM public.tenants l WHERE l.id = $3 FOR NO KEY UPDATE SKIP LOCKED)
+            AND (${MIGRATION_STATE_SQL}) <> 'up_to_date'`,
         [...this.stateParams, tenant.id, message],
       )
       .catch(() => undefined);

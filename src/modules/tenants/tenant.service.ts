@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type DataSource, type EntityManager } from 'typeorm';
+import { citusVersion, distributeSchema } from '../../core/database/citus';
 import { AppError, BadUserInputError, ConflictError, InternalError, NotFoundError } from '../../core/errors/app-error';
 import {
   assertTenantSchema,
@@ -50,6 +51,9 @@ export interface ProvisionInput {
 
 /** The tenant registry and the lifecycle of tenant schemas. Platform-level: works on `public`. */
 export class TenantService {
+  /** Looked up once per process: a database does not become a Citus coordinator under a running server. */
+  private citus?: Promise<boolean>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly migrator: TenantMigrator,
@@ -92,8 +96,17 @@ export class TenantService {
         `SELECT current_setting('search_path') AS previous, set_config('search_path', $1, true)`,
         [`"${schema}"`],
       );
-      await this.migrator.applyPending(em.queryRunner!, id);
+      await this.migrator.applyPending(em.queryRunner!, id, new Set());
       await em.query(`SELECT set_config('search_path', $1, true)`, [previous]);
+      // On a Citus coordinator the new schema goes to a worker with its tables (docs/citus.md; untested here).
+      this.citus ??= citusVersion(this.dataSource).then(
+        (version) => version !== null,
+        (error: unknown) => {
+          this.citus = undefined; // asked again next time
+          throw error;
+        },
+      );
+      if (await this.citus) await distributeSchema(em, schema);
       await this.options.onProvisioned?.(em, id, input);
       return em.findOneByOrFail(Tenant, { id });
     };
