@@ -13,14 +13,22 @@ const flags = ['--no-typecheck', '--no-lint', '--record-timings'];
 const has = (flag) => process.argv.includes(flag);
 
 /** Runs a command with its output held back, then printed whole: several run at once without interleaving. */
-function quiet(cmd, args) {
+function quiet(name, cmd, args) {
+  const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('error', (error) => resolve({ status: 1, output: `${output}${error.message}\n` }));
-    child.on('close', (status) => resolve({ status: status ?? 1, output }));
+    child.on('error', (error) => resolve({ name, status: 1, output: `${output}${error.message}\n` }));
+    child.on('close', (status) => {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      resolve({
+        name,
+        status: status ?? 1,
+        output: `${output}${name}: ${status === 0 ? 'ok' : 'failed'}, ${seconds} s\n`,
+      });
+    });
   });
 }
 
@@ -31,16 +39,16 @@ async function checks(compiled) {
   const steps = [];
   if (compiled) {
     process.stdout.write('Type-checking…\n');
-    steps.push(quiet(bin('tsc'), ['-p', '.', '--outDir', compiled, '--sourceMap', 'false']).then((r) => ['tsc', r]));
+    steps.push(quiet('tsc', bin('tsc'), ['-p', '.', '--outDir', compiled, '--sourceMap', 'false']));
   }
   if (!has('--no-lint')) {
     process.stdout.write('Linting (ESLint, Prettier)…\n');
-    steps.push(quiet(bin('eslint'), ['.']).then((r) => ['eslint', r]));
-    steps.push(quiet(bin('prettier'), ['--check', '--log-level', 'warn', '.']).then((r) => ['prettier', r]));
+    steps.push(quiet('eslint', bin('eslint'), ['.']));
+    steps.push(quiet('prettier', bin('prettier'), ['--check', '--log-level', 'warn', '.']));
   }
   const results = await Promise.all(steps);
-  for (const [, { output }] of results) process.stdout.write(output);
-  const failed = results.filter(([, { status }]) => status !== 0).map(([name]) => name);
+  for (const { output } of results) process.stdout.write(output);
+  const failed = results.filter(({ status }) => status !== 0).map(({ name }) => name);
   if (failed.includes('tsc')) return 'type errors';
   return failed.length ? 'lint: run `npm run format`' : undefined;
 }
