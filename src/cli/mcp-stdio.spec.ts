@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateApiKeyDocument, RevokeApiKeyDocument } from '../../test/generated/graphql';
 import { signUp } from '../../test/support/accounts';
+import { nodeEntryArgs } from '../../test/support/node-entry';
 import { runCli } from '../../test/support/run-cli';
 import { startTestApp, TEST_ADMIN_SECRET, type TestApp } from '../../test/support/test-app';
 
@@ -18,7 +19,7 @@ describe('npm run mcp:stdio (a local MCP client over stdio, real PostgreSQL)', (
   const serve = (apiKey: string) =>
     new StdioClientTransport({
       command: process.execPath,
-      args: ['-r', 'ts-node/register/transpile-only', 'src/cli/mcp-stdio.ts'],
+      args: nodeEntryArgs('src/cli/mcp-stdio.ts'),
       cwd: ROOT,
       stderr: 'pipe',
       env: {

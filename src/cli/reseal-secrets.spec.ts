@@ -154,15 +154,17 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
       `sealed with key ${kid(keyA)} which is not in ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS`,
     );
 
-    const dry = await reseal({ current: keyB, previous: [keyA] }, ['--dry-run']);
+    // Independent child processes (the doctor only reads): side by side.
+    const [dry, check] = await Promise.all([
+      reseal({ current: keyB, previous: [keyA] }, ['--dry-run']),
+      doctor({ current: keyB, previous: [keyA] }),
+    ]);
     expect(dry.stderr).toBe('tenants: 1/2 done, 0 failed\ntenants: 2/2 done, 0 failed\n'); // progress, not the result
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`dry run (nothing is written): sealing with key ${kid(keyB)}, previous ${kid(keyA)}`);
     expect(dry.stdout).toMatch(/^tenants: total 2, failed 0 \(/m);
     expect(dry.stdout).toContain('secrets: total 4, would re-seal 4 (4 on a previous key), unchanged 0');
     expect(await stored()).toEqual(before);
-
-    const check = await doctor({ current: keyB, previous: [keyA] });
     expect(doctorLine(check)).toMatch(
       /^! stored secrets +4 of 4 stored secret\(s\) sealed with a previous key: run npm run secrets:reseal/,
     );
@@ -216,10 +218,12 @@ describe('secrets:reseal CLI and the doctor "stored secrets" check (child proces
   });
 
   it('refuses unknown options and malformed previous keys (exit 2) without touching the database', async () => {
-    const run = await reseal({ current: keyC }, ['--force']);
+    const [run, config] = await Promise.all([
+      reseal({ current: keyC }, ['--force']),
+      reseal({ current: keyC, previous: [keyB, 'abc'] }),
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^secrets:reseal: .*--force.* \(see --help\)/);
-    const config = await reseal({ current: keyC, previous: [keyB, 'abc'] });
     expect(config.code).toBe(2);
     expect(config.stderr).toMatch(
       /^secrets:reseal: invalid configuration: ENCRYPTION_KEY_PREVIOUS: must be comma-separated keys of 64 hex characters/,

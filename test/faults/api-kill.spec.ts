@@ -3,6 +3,7 @@ import path from 'node:path';
 import { print } from 'graphql';
 import type { Client } from 'pg';
 import { CreateCustomerDocument, CreateTenantDocument } from '../generated/graphql';
+import { nodeEntryArgs } from '../support/node-entry';
 import { TEST_ADMIN_SECRET } from '../support/test-app';
 import { startDedicatedPostgres, waitFor, type DedicatedPostgres } from './dedicated-postgres';
 
@@ -21,7 +22,7 @@ interface ApiProcess {
 /** The API as production runs it (src/main.ts, its own process), on a free port. */
 function startApi(databaseUrl: string): Promise<ApiProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    const child = spawn(process.execPath, nodeEntryArgs('src/main.ts'), {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

@@ -8,6 +8,7 @@ import { entities } from '../../src/app/entities';
 import { freeLocalPort as freePort } from '../../src/core/database/embedded-postgres';
 import { createDataSource } from '../../src/core/database/data-source';
 import { PublicMigrator } from '../../src/core/database/public-migrator';
+import { nodeEntryArgs } from '../support/node-entry';
 
 export { freePort };
 
@@ -47,14 +48,10 @@ const root = path.resolve(__dirname, '../..');
 /** Starts test/faults/postgres-server.ts and resolves with its process once PostgreSQL accepts connections. */
 function spawnServer(dir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'test/faults/postgres-server.ts', dir, String(port)],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...nodeEntryArgs('test/faults/postgres-server.ts'), dir, String(port)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const onData = (data: Buffer) => {
       output += data;

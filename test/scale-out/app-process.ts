@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { nodeEntryArgs } from '../support/node-entry';
 import { TEST_ADMIN_SECRET, type GraphQLResponse } from '../support/test-app';
 
 const root = path.resolve(__dirname, '../..');
@@ -112,7 +113,7 @@ export class AppProcessGroup {
     ready: (line: LogLine) => boolean,
   ): Promise<AppProcess> {
     // `.env` is not read: none exists in the tree, and every variable the test relies on is set here.
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
+    const child = spawn(process.execPath, nodeEntryArgs(entry), {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { nodeEntryArgs } from './node-entry';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -22,7 +23,7 @@ export function runCli(
   const base = options.isolated
     ? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }
     : { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn' };
-  return runCommand(process.execPath, ['-r', 'ts-node/register/transpile-only', script, ...args], { ...base, ...env });
+  return runCommand(process.execPath, [...nodeEntryArgs(script), ...args], { ...base, ...env });
 }
 
 /** Any command (`npm`, `npx`…) run from the repository root with exactly `env`: its exit code and output. */

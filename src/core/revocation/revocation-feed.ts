@@ -42,8 +42,11 @@ export class RevocationFeed {
   /** Per channel: revoked id → when. */
   private readonly revoked = new Map<string, Map<string, number>>();
   private readonly listener: PgListener;
-  /** Since when the sets may have missed notifications; undefined while they are current. */
-  private downSince: number | undefined = Date.now();
+  /**
+   * Since when the sets may have missed notifications; undefined while they are current. Never loaded (not started,
+   * as in the CLIs) counts as stale already: checks ask the database rather than trust empty sets for a while.
+   */
+  private downSince: number | undefined = Date.now() - STALE_AFTER_MS;
 
   constructor(private readonly options: RevocationFeedOptions) {
     const { connectionString, sources, logger, applicationName } = options;
