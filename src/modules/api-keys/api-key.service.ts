@@ -180,6 +180,8 @@ export class ApiKeyService {
       key.revokedAt = new Date();
       await manager.update(ApiKey, { id }, { revokedAt: key.revokedAt });
       await recordApiKeyEvent(manager, 'api_key.revoked', key);
+      // This process need not wait for the NOTIFY: its next use of the key reads the database (committed by then).
+      this.forgetVerified(id);
     }
     return this.withUnwrittenUse(key);
   }
@@ -187,6 +189,10 @@ export class ApiKeyService {
   /** Writes the batched `lastUsedAt` values now (tests, shutdown). */
   flushUsage(): Promise<void> {
     return this.deps.usage.flush();
+  }
+
+  private forgetVerified(id: string): void {
+    for (const [cacheKey, key] of this.verified.entries()) if (key.id === id) this.verified.delete(cacheKey);
   }
 
   private withUnwrittenUse(key: ApiKey): ApiKey {
