@@ -6,7 +6,7 @@ import { openDatabase, type Database } from '../app/database';
 import { createServices, type Services } from '../app/services';
 import { loadConfig } from '../core/config/config';
 import { runInSchema, type ScopedTenant } from '../core/tenancy/tenant-scope';
-import { onboardingRemindersJob } from './onboarding-reminders.job';
+import { onboardingRemindersJob, type OnboardingRemindersDependencies } from './onboarding-reminders.job';
 
 const FRONTEND = 'https://app.example.test';
 const logger = pino({ level: 'silent' });
@@ -59,7 +59,7 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
   const inTenant = <T>(tenant: ScopedTenant, work: (manager: import('typeorm').EntityManager) => Promise<T>) =>
     runInSchema(db.dataSource, tenant.schema, work, tenant);
 
-  async function runAt(iso: string, withServices = services): Promise<void> {
+  async function runAt(iso: string, withServices: OnboardingRemindersDependencies = services): Promise<void> {
     now = new Date(iso);
     await onboardingRemindersJob(withServices).run({}, { logger, touch: async () => undefined });
   }
@@ -145,5 +145,27 @@ describe('onboarding reminders job (controllable clock, real PostgreSQL, real SM
     });
     for (const day of ['2026-06-04', '2026-06-05', '2026-06-08', '2026-06-09']) await runAt(`${day}T10:00:00Z`);
     expect(await remindersOf(finished)).toEqual([]);
+  });
+
+  it('visits only tenants of an age a reminder may be due at: not one created in the last two days', async () => {
+    const [fresh, dueToday] = [
+      await business('Brand New', '2026-08-10T09:00:00Z'),
+      await business('Three Days Old', '2026-08-07T08:00:00Z'),
+    ];
+    const visited: string[] = [];
+    const counting = {
+      ...services,
+      onboarding: {
+        reminderWindow: () => services.onboarding.reminderWindow(),
+        sendDueReminder: (manager: import('typeorm').EntityManager, tenant: ScopedTenant) => {
+          visited.push(tenant.id);
+          return services.onboarding.sendDueReminder(manager, tenant);
+        },
+      },
+    };
+    await runAt('2026-08-10T10:00:00Z', counting);
+    expect(visited).toContain(dueToday.id);
+    expect(visited).not.toContain(fresh.id);
+    expect(await remindersOf(dueToday)).toEqual([3]);
   });
 });

@@ -5,14 +5,14 @@ import { forEachActiveTenant, type TenantFanOutDependencies } from './tenant-fan
 export const ONBOARDING_REMINDERS_JOB = 'onboarding.reminders';
 
 export interface OnboardingRemindersDependencies extends TenantFanOutDependencies {
-  onboarding: Pick<OnboardingService, 'sendDueReminder' | 'reminderWindowStart'>;
+  onboarding: Pick<OnboardingService, 'sendDueReminder' | 'reminderWindow'>;
 }
 
 /**
  * Onboarding reminder emails (day 3 and day 7, from ONBOARDING_REMINDER_HOUR in each
  * tenant's timezone). It runs every hour because each tenant's 10:00 falls in a
  * different UTC hour; a tenant gets at most one mail per reminder whatever the runs.
- * Only tenants young enough to be due are visited.
+ * Only tenants of an age a reminder may be due at are visited (none younger than two days).
  */
 export function onboardingRemindersJob(deps: OnboardingRemindersDependencies): JobDefinition {
   return {
@@ -22,8 +22,10 @@ export function onboardingRemindersJob(deps: OnboardingRemindersDependencies): J
     async run(_data, context) {
       const youngTenants = {
         list: async () => {
-          const since = deps.onboarding.reminderWindowStart();
-          return (await deps.tenants.list('ACTIVE')).filter((tenant) => tenant.createdAt >= since);
+          const { createdAfter, createdBefore } = deps.onboarding.reminderWindow();
+          return (await deps.tenants.list('ACTIVE')).filter(
+            (tenant) => tenant.createdAt >= createdAfter && tenant.createdAt <= createdBefore,
+          );
         },
       };
       let reminders = 0;

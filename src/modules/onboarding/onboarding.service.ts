@@ -171,11 +171,17 @@ export class OnboardingService {
     return { initialized: inserted.length > 0, status: await this.status(manager, tenant) };
   }
 
-  /** Tenants old enough for no reminder to be due any more need not be visited by the job. */
-  reminderWindowStart(): Date {
+  /**
+   * The creation times of the tenants a reminder may be due for: the job visits no other. Too old: past the last
+   * reminder's grace days. Too young: `d` calendar days in one zone take more than `d - 1` days of elapsed time, less
+   * an hour when a DST change falls in between.
+   */
+  reminderWindow(): { createdAfter: Date; createdBefore: Date } {
+    const now = this.deps.now().getTime();
     // + 1: timezones run up to a day apart
-    const days = REMINDER_DAYS[REMINDER_DAYS.length - 1] + REMINDER_GRACE_DAYS + 1;
-    return new Date(this.deps.now().getTime() - days * 86_400_000);
+    const oldest = REMINDER_DAYS[REMINDER_DAYS.length - 1] + REMINDER_GRACE_DAYS + 1;
+    const youngest = (REMINDER_DAYS[0] - 1) * 86_400_000 - 3_600_000;
+    return { createdAfter: new Date(now - oldest * 86_400_000), createdBefore: new Date(now - youngest) };
   }
 
   private async dueReminderDay(manager: EntityManager, tenant: ScopedTenant): Promise<number | undefined> {
