@@ -212,17 +212,21 @@ export async function runInSchema<T>(
   schema: string,
   work: (manager: EntityManager, runner: QueryRunner) => Promise<T>,
   tenant?: ScopedTenant,
+  options: { lockTimeoutMs?: number } = {},
 ): Promise<T> {
   if (tenant && tenant.schema !== schema) throw new InternalError('Tenant scope does not match the schema');
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.startTransaction();
-    // The schema's tenant, for the domain events this transaction records, also when the caller did not name it.
+    // The schema's tenant, for the domain events this transaction records, also when the caller did not name it;
+    // `lockTimeoutMs` bounds every wait for a lock in the transaction (migrations), in the same statement.
+    const lockTimeout = options.lockTimeoutMs === undefined ? [] : [`${options.lockTimeoutMs}ms`];
     await runner.query(
       `SELECT set_config('search_path', quote_ident($1), true), set_config('tenantql.tenant_id',
-         coalesce($2, (SELECT id::text FROM public.tenants WHERE schema_name = $1), ''), true)`,
-      [assertTenantSchema(schema), tenant?.id ?? null],
+         coalesce($2, (SELECT id::text FROM public.tenants WHERE schema_name = $1), ''), true)` +
+        (lockTimeout.length ? `, set_config('lock_timeout', $3, true)` : ''),
+      [assertTenantSchema(schema), tenant?.id ?? null, ...lockTimeout],
     );
     const run = () => work(runner.manager, runner);
     const result = tenant ? await scopeStorage.run({ tenant, manager: runner.manager }, run) : await run();

@@ -15,7 +15,7 @@ import {
   versionOf,
   type MigrationState,
 } from '../../core/database/tenant-migration-state';
-import { assertTenantSchema } from '../../core/tenancy/tenant-schema';
+import { runInSchema } from '../../core/tenancy/tenant-scope';
 import { mapWithConcurrency } from '../../core/concurrency';
 /** Scratch schema used by `migrate:sql`; matches the tenant schema pattern, never committed. */
 const PREVIEW_SCHEMA = 'tenant_sqlpreview00000000';
@@ -371,32 +371,22 @@ export class TenantMigrator {
     lockTimeoutMs: number,
     work: (runner: QueryRunner, applied: Set<string>) => Promise<string[]>,
   ): Promise<string[]> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      await runner.query(
-        `SELECT set_config('lock_timeout', $2, true), set_config('search_path', quote_ident($3), true),
-                set_config('tenantql.tenant_id', $1, true)`,
-        [tenant.id, `${lockTimeoutMs}ms`, assertTenantSchema(tenant.schemaName)],
-      );
-      const [row]: { status: string }[] = await runner.query(
-        'SELECT status FROM public.tenants WHERE id = $1 FOR NO KEY UPDATE',
-        [tenant.id],
-      );
-      // Read after the lock, in a statement of its own: its snapshot sees what a run that held the lock committed.
-      const changed =
-        row && MIGRATABLE_STATUSES.includes(row.status)
-          ? await work(runner, await this.appliedNames(runner, tenant.id))
+    return runInSchema(
+      this.dataSource,
+      tenant.schemaName,
+      async (_manager, runner) => {
+        const [row]: { status: string }[] = await runner.query(
+          'SELECT status FROM public.tenants WHERE id = $1 FOR NO KEY UPDATE',
+          [tenant.id],
+        );
+        // Read after the lock, in a statement of its own: its snapshot sees what a run that held the lock committed.
+        return row && MIGRATABLE_STATUSES.includes(row.status)
+          ? work(runner, await this.appliedNames(runner, tenant.id))
           : [];
-      await runner.commitTransaction();
-      return changed;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+      },
+      undefined,
+      { lockTimeoutMs },
+    );
   }
 
   /** Runs `work` again when it gave up waiting for a lock (a long transaction on the tenant's tables). */
