@@ -159,7 +159,7 @@ function printStateSummary(ctx: MigrateContext, { counts, first }: TenantStatusS
     ctx.print(`tenants ${state}: ${counts[state]}`);
     for (const t of first[state]) ctx.print(`  ${describe[state](t)}`);
     const more = counts[state] - first[state].length;
-    if (more > 0) ctx.print(`  … and ${more} more (migrate status --details --only-problems lists them)`);
+    if (more > 0) ctx.print(`  … and ${more} more (npm run migrate:status -- --details --only-problems lists them)`);
   }
 }
 
