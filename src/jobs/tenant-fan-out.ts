@@ -41,7 +41,7 @@ const TOUCH_EVERY_MS = 30_000;
 /** The tenant's schema was migrated while its visit ran: rolled back, and counted as skipped. */
 class SchemaMovedError extends Error {}
 
-const versionOf = async (db: Pick<EntityManager, 'query'>, tenantId: string): Promise<string | null> =>
+const storedSchemaVersion = async (db: Pick<EntityManager, 'query'>, tenantId: string): Promise<string | null> =>
   ((await db.query('SELECT schema_version FROM public.tenants WHERE id = $1', [tenantId]))[0]?.schema_version ??
     null) as string | null;
 
@@ -73,14 +73,15 @@ async function visitTenants(
         tenant.schema,
         async (manager) => {
           await work(manager, tenant);
-          if ((await versionOf(manager, tenant.id)) !== version) throw new SchemaMovedError();
+          if ((await storedSchemaVersion(manager, tenant.id)) !== version) throw new SchemaMovedError();
         },
         tenant,
       );
       committed.add(tenant.id);
     } catch (error) {
       // A migration committing mid-visit may also surface as the work's own error ("column … does not exist").
-      if (error instanceof SchemaMovedError || (await versionOf(deps.dataSource, tenant.id)) !== version) skipped++;
+      if (error instanceof SchemaMovedError || (await storedSchemaVersion(deps.dataSource, tenant.id)) !== version)
+        skipped++;
       else {
         context.logger.error({ err: error, tenantId: tenant.id, tenantSlug: tenant.slug }, 'job failed for one tenant');
         failed.push({ tenant, error: error instanceof Error ? error.message : String(error) });
