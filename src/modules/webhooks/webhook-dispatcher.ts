@@ -49,10 +49,18 @@ export class WebhookDispatcher {
 
   constructor(private readonly deps: DispatcherDependencies) {}
 
-  /** Deliveries for one event (the listener's path); a rolled-back event does not exist and creates none. */
+  /**
+   * Dispatches one event (the listener's path; a rolled-back event does not exist and creates none) and returns its
+   * deliveries still waiting for a first attempt. Those include the ones a concurrent catch-up created first: its
+   * insert wins the conflict and this one's RETURNING is empty, yet the event must still be attempted at once.
+   */
   async dispatchEvent(eventId: string): Promise<string[]> {
+    await this.deps.dataSource.query(INSERT_DELIVERIES('SELECT * FROM public.domain_events WHERE id = $1'), [eventId]);
     const rows: { id: string }[] = await this.deps.dataSource.query(
-      INSERT_DELIVERIES('SELECT * FROM public.domain_events WHERE id = $1'),
+      `SELECT d.id FROM public.domain_events e
+         JOIN public.webhook_endpoints w ON w.tenant_id = e.tenant_id
+         JOIN public.webhook_deliveries d ON d.endpoint_id = w.id AND d.event_id = e.id::text AND d.replay_of IS NULL
+        WHERE e.id = $1 AND d.status = 'PENDING' AND d.attempts = 0`,
       [eventId],
     );
     return rows.map((r) => r.id);

@@ -205,11 +205,29 @@ describe('partner webhooks (real PostgreSQL, real HTTP receiver)', () => {
   it('the listener attempts a committed event at once, without waiting for the job', async () => {
     await createEndpoint(tenantB.slug, '/live');
     await app.services.webhooks.dispatcher.listen();
-    const started = Date.now();
-    await emit(tenantB.id, 'ticket-live');
-    await eventually(async () => received('/live').length === 1, 5000);
-    expect(Date.now() - started).toBeLessThan(5000);
-    await app.services.webhooks.dispatcher.close();
+    try {
+      const started = Date.now();
+      await emit(tenantB.id, 'ticket-live');
+      await eventually(async () => received('/live').length === 1, 5000);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await app.services.webhooks.dispatcher.close(); // later tests attempt deliveries themselves
+    }
+  });
+
+  it('the listener still attempts an event whose delivery a concurrent catch-up created first', async () => {
+    const { endpoint } = await createEndpoint(tenantB.slug, '/raced');
+    await emit(tenantB.id, 'ticket-raced');
+    await dispatched(endpoint.id); // the catch-up won the insert
+    const [delivery] = await deliveries(tenantB.slug, endpoint.id);
+    const [{ id: eventId }] = await app.dataSource.query(
+      `SELECT id::text FROM public.domain_events WHERE entity_id = 'ticket-raced'`,
+    );
+    expect(await app.services.webhooks.dispatcher.dispatchEvent(eventId)).toContain(delivery.id);
+    await app.services.webhooks.sender.deliverDue(); // as the listener would (with the event's other endpoints)
+    // Once attempted it is no longer the listener's: a second notification of the event attempts nothing.
+    expect(await app.services.webhooks.dispatcher.dispatchEvent(eventId)).toEqual([]);
+    expect(received('/raced')).toHaveLength(1);
   });
 
   it('a worker killed mid-delivery loses nothing: once the lease expires the delivery is sent again', async () => {
