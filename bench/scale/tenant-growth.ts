@@ -32,9 +32,17 @@ async function createThroughApi(server: ScaleServer, context: BenchContext, pref
   return { samples: count, perSecond: (count / ms) * 1000, p50: percentile(samples, 50), p95: percentile(samples, 95) };
 }
 
+export interface GrowthFigures {
+  /** Each call renames a spare schema made ahead (TENANT_SPARE_SCHEMAS at least the burst). */
+  fromSpares: CreateFigures;
+  /** No spare ready: each call creates its tables. */
+  withoutSpares: CreateFigures;
+}
+
 /**
  * Brings the tenant count to `target`: fills quickly through TenantService (several at once, not timed), then
- * provisions the last `samples` through the API, timed, so createTenant is measured with the count at the step.
+ * provisions the last `2 × samples` through the API, timed, so createTenant is measured with the count at the
+ * step: first with as many spare schemas ready as calls (made untimed before), then with none.
  */
 export async function growTo(
   context: BenchContext,
@@ -42,15 +50,20 @@ export async function growTo(
   target: number,
   samples: number,
   fillConcurrency: number,
-): Promise<CreateFigures> {
+): Promise<GrowthFigures> {
   const present = await countTenants(context);
-  const timedCount = Math.min(samples, target - present);
-  const fill = target - present - timedCount;
+  const timedCount = Math.min(samples, Math.floor((target - present) / 2));
+  const fill = target - present - 2 * timedCount;
   if (fill > 0) {
     context.print(`  filling ${formatCount(fill)} tenants through TenantService.provision, ${fillConcurrency} at once`);
     const { ms } = await timed(() => provisionTenants(context, `fill-${target}`, fill, fillConcurrency));
     context.print(`  filled in ${formatMs(ms)} (${((fill / ms) * 1000).toFixed(1)}/s)`);
   }
-  context.print(`  createTenant through the API: ${timedCount} calls, concurrency ${API_CONCURRENCY}`);
-  return createThroughApi(server, context, `api-${target}`, timedCount);
+  const { ms: spareMs } = await timed(() => context.services.tenantSpares.refill(timedCount));
+  context.print(`  ${timedCount} spare schemas made ahead in ${formatMs(spareMs)}`);
+  context.print(`  createTenant through the API: ${timedCount} calls from spares, concurrency ${API_CONCURRENCY}`);
+  const fromSpares = await createThroughApi(server, context, `api-${target}`, timedCount);
+  context.print(`  createTenant through the API: ${timedCount} calls without spares, concurrency ${API_CONCURRENCY}`);
+  const withoutSpares = await createThroughApi(server, context, `api-bare-${target}`, timedCount);
+  return { fromSpares, withoutSpares };
 }

@@ -112,7 +112,7 @@ import {
 } from '../modules/quotes';
 import { businessProfileStep, SettingsResolver, SettingsService } from '../modules/settings';
 import { EventSubscriptionResolver, EventSubscriptionService } from '../modules/subscriptions';
-import { TenantMigrator, TenantResolver, TenantService } from '../modules/tenants';
+import { TenantMigrator, TenantResolver, TenantService, TenantSpares } from '../modules/tenants';
 import { PlanCode } from '../modules/plans';
 import {
   CustomerTicketsResolver,
@@ -167,7 +167,9 @@ export function createServices(
   const tenantMigrator = new TenantMigrator(dataSource);
   const now = options.now ?? (() => new Date());
   const plans = new PlanService({ dataSource, config, now });
+  const tenantSpares = new TenantSpares(dataSource, tenantMigrator, config.tenantSpareSchemas);
   const tenants = new TenantService(dataSource, tenantMigrator, {
+    spares: tenantSpares,
     databaseUrl,
     backupDir: config.backupDir,
     pgDumpPath: config.pgDumpPath,
@@ -481,6 +483,7 @@ export function createServices(
     now,
     tenantMigrator,
     tenants,
+    tenantSpares,
     customers,
     products,
     quotes,

@@ -7,6 +7,7 @@ import { mailboxPollJob } from './mailbox-poll.job';
 import { onboardingRemindersJob } from './onboarding-reminders.job';
 import { quoteExpiryJob } from './quote-expiry.job';
 import { slaCheckJob } from './sla-check.job';
+import { tenantSparesJob } from './tenant-spares.job';
 import { trialsJob } from './trials.job';
 import { webhookDeliveryJob } from './webhooks.job';
 import { whatsAppInboundRetryJob, whatsAppOutboxJob } from './whatsapp.job';
@@ -28,5 +29,6 @@ export function createJobDefinitions(services: Services): JobDefinition[] {
     whatsAppInboundRetryJob(services.whatsApp.inbound, services.config.whatsapp.outboxInterval),
     webhookDeliveryJob(services.webhooks, services.config.webhooks.interval),
     automationSweepJob(services.automationSweep),
+    tenantSparesJob(services.tenantSpares),
   ];
 }

@@ -143,6 +143,7 @@ const schema = z.object({
   ALLOW_EMBEDDED_DATABASE: bool.default('false'),
   BACKUP_DIR: z.string().default('.data/backups'),
   PG_DUMP_PATH: z.string().default('pg_dump'),
+  TENANT_SPARE_SCHEMAS: int(0, 1000).default(10),
   MIGRATE_ON_START: bool.optional(),
   LLM_API_KEY: optionalString,
   LLM_BASE_URL: absoluteUrl.default('https://api.openai.com/v1'),
@@ -343,6 +344,8 @@ export interface AppConfig {
   shutdownGraceMs: number;
   backupDir: string;
   pgDumpPath: string;
+  /** Spare tenant schemas the `tenants.spares` job keeps ready for createTenant (0: none). */
+  tenantSpareSchemas: number;
   /** Apply pending migrations when a process starts (default: on, except in production with a DATABASE_URL). */
   migrateOnStart: boolean;
   /** The model asked to draft quotes (see llmConfig); undefined: generateQuote uses the matcher only. */
@@ -609,6 +612,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     backupDir: e.BACKUP_DIR,
     pgDumpPath: e.PG_DUMP_PATH,
+    tenantSpareSchemas: e.TENANT_SPARE_SCHEMAS,
     // An embedded database belongs to this process alone: nobody else would migrate it.
     migrateOnStart: e.MIGRATE_ON_START ?? (!isProduction || !e.DATABASE_URL),
     llm: llmConfig(e),

@@ -142,7 +142,8 @@ export class ClerkWebhookService {
     const tenant = data.id ? await this.deps.tenants.findExternal(this.provider, data.id, em) : null;
     if (!tenant || tenant.status === 'ARCHIVED') return 'IGNORED';
     try {
-      await this.deps.tenants.archive(tenant.id, 'Deleted at the identity provider');
+      // In the delivery's transaction: recorded as processed only with its effect.
+      await this.deps.tenants.archive(tenant.id, 'Deleted at the identity provider', em);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       return 'STALE';

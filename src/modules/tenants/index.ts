@@ -8,5 +8,6 @@ export {
   type TenantStatusSummary,
   type TenantBrief,
 } from './tenant-migrator';
+export { TenantSpares, type SpareRefill } from './tenant-spares';
 export { TenantResolver, type AdminTenantCreator, type UserTenantCreator } from './tenant.resolver';
 export { CreateTenantInput } from './tenant.inputs';

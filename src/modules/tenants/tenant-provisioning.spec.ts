@@ -1,8 +1,10 @@
 import type { DataSource } from 'typeorm';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { entities } from '../../app/entities';
 import { createDataSource } from '../../core/database/data-source';
 import { loadMigrations, migrationDirs, type MigrationEntry } from '../../core/database/migration-set';
 import { AppError } from '../../core/errors/app-error';
+import { schemaCatalog } from '../../../test/support/schema-catalog';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { TenantMigrator } from './tenant-migrator';
 import { TenantService } from './tenant.service';
@@ -40,6 +42,7 @@ describe('tenant provisioning (real PostgreSQL)', () => {
     );
     return rows.map((r) => r.nspname);
   };
+  const catalogOf = (schema: string) => schemaCatalog(dataSource, schema);
   const count = async (sql: string, params: unknown[] = []): Promise<number> =>
     Number((await dataSource.query(sql, params))[0].count);
 
@@ -84,6 +87,28 @@ describe('tenant provisioning (real PostgreSQL)', () => {
       tenant.id,
     ]);
     expect(ledger.map((r: { name: string }) => r.name).sort()).toEqual(migrator.migrations.map((m) => m.name).sort());
+  });
+
+  it("provisions later tenants with the first one's statements as one script, giving the same catalog", async () => {
+    const fresh = serviceWith(new TenantMigrator(dataSource));
+    const sent = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+    try {
+      const first = await fresh.provision({ name: 'Step by step', slug: 'by-steps' });
+      const firstStatements = sent.mock.calls.length;
+      sent.mockClear();
+      const second = await fresh.provision({ name: 'Scripted', slug: 'by-script' });
+      expect(firstStatements).toBeGreaterThan(50); // every migration statement on its own
+      expect(sent.mock.calls.length).toBeLessThan(15); // the script, the row, the ledger
+      const expected = await catalogOf(first.schemaName);
+      expect(expected.length).toBeGreaterThan(200);
+      expect(await catalogOf(second.schemaName)).toEqual(expected);
+      expect(second).toMatchObject({ status: 'ACTIVE', schemaVersion: migrator.latestVersion });
+      // Control: the comparison sees a difference as small as one index.
+      await dataSource.query(`DROP INDEX "${second.schemaName}".articles_created_at_id_idx`);
+      expect(await catalogOf(second.schemaName)).not.toEqual(expected);
+    } finally {
+      sent.mockRestore();
+    }
   });
 
   it('answers a taken slug with CONFLICT and an invalid one with BAD_USER_INPUT, creating nothing', async () => {

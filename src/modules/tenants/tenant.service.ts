@@ -13,6 +13,7 @@ import type { TenantStatus as TenantStatusValue } from '../../core/tenancy/tenan
 import { dumpTenantSchema } from './tenant-backup';
 import { Tenant } from './tenant.entity';
 import type { TenantMigrator } from './tenant-migrator';
+import type { TenantSpares } from './tenant-spares';
 
 /** Slugs that would be confusing as organization names or collide with routes. */
 const RESERVED_SLUGS = new Set([
@@ -37,6 +38,8 @@ export interface TenantServiceOptions {
    * Runs in the provisioning transaction once the tenant's row and tables exist (the plans module starts its trial).
    */
   onProvisioned?: (em: EntityManager, tenantId: string, input: ProvisionInput) => Promise<void>;
+  /** Ready-made schemas to rename instead of creating the tables while the caller waits. */
+  spares?: Pick<TenantSpares, 'claim'>;
 }
 
 export interface ProvisionInput {
@@ -61,8 +64,8 @@ export class TenantService {
   ) {}
 
   /**
-   * Creates the row, the schema and every tenant table in ONE transaction: on any
-   * failure nothing remains (no row, no schema, no table) and a retry starts clean.
+   * Creates the row, the schema and every tenant table in ONE transaction (or renames a spare schema that has them):
+   * on any failure nothing remains (no row, no schema, no table; a spare stays a spare) and a retry starts clean.
    * Pass `manager` to provision inside a caller's transaction (sign-up); its
    * `search_path` is restored afterwards.
    */
@@ -91,13 +94,16 @@ export class TenantService {
         externalOrganizationId: input.externalOrganizationId ?? null,
         externalProvider: input.externalOrganizationId ? (input.externalProvider ?? null) : null,
       });
-      await em.query(`CREATE SCHEMA "${schema}"`);
-      const [{ previous }]: { previous: string }[] = await em.query(
-        `SELECT current_setting('search_path') AS previous, set_config('search_path', $1, true)`,
-        [`"${schema}"`],
-      );
-      await this.migrator.applyPending(em.queryRunner!, id, new Set());
-      await em.query(`SELECT set_config('search_path', $1, true)`, [previous]);
+      if (!(await this.options.spares?.claim(em, schema))) {
+        await em.query(`CREATE SCHEMA "${schema}"`);
+        const [{ previous }]: { previous: string }[] = await em.query(
+          `SELECT current_setting('search_path') AS previous, set_config('search_path', $1, true)`,
+          [`"${schema}"`],
+        );
+        await this.migrator.createTables(em.queryRunner!, schema, id);
+        await em.query(`SELECT set_config('search_path', $1, true)`, [previous]);
+      }
+      await this.migrator.recordProvisioned(em.queryRunner!, id);
       // On a Citus coordinator the new schema goes to a worker with its tables (docs/citus.md; untested here).
       this.citus ??= citusVersion(this.dataSource).then(
         (version) => version !== null,
@@ -159,9 +165,9 @@ export class TenantService {
     return this.transition(id, ['SUSPENDED', 'ARCHIVED'], 'ACTIVE', null);
   }
 
-  /** Archived tenants keep their schema and data but serve no requests. */
-  archive(id: string, reason?: string): Promise<Tenant> {
-    return this.transition(id, ['ACTIVE', 'SUSPENDED'], 'ARCHIVED', reason ?? null);
+  /** Archived tenants keep their schema and data but serve no requests. `manager`: in the caller's transaction. */
+  archive(id: string, reason?: string, manager = this.dataSource.manager): Promise<Tenant> {
+    return this.transition(id, ['ACTIVE', 'SUSPENDED'], 'ARCHIVED', reason ?? null, manager);
   }
 
   /**
@@ -201,14 +207,13 @@ export class TenantService {
     from: TenantStatusValue[],
     to: TenantStatusValue,
     reason: string | null,
+    manager = this.dataSource.manager,
   ): Promise<Tenant> {
-    const tenant = await this.get(id);
+    const tenant = await this.get(id, manager);
     // Conditional update: a concurrent transition cannot be overwritten.
-    const { affected } = await this.dataSource
-      .getRepository(Tenant)
-      .update({ id, status: In(from) }, { status: to, statusReason: reason });
+    const { affected } = await manager.update(Tenant, { id, status: In(from) }, { status: to, statusReason: reason });
     if (!affected) {
-      const current = await this.get(id);
+      const current = await this.get(id, manager);
       throw new ConflictError(`Cannot change an organization from ${current.status} to ${to}`, {
         status: current.status,
       });
