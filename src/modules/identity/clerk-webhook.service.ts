@@ -45,8 +45,8 @@ export interface ClerkWebhookDependencies {
 /**
  * Applies Clerk's webhooks (delivered through Svix) to the primary provider's tenants, members and accounts.
  * Each delivery's `svix-id` is recorded in `public.webhook_events` in the transaction of its effect, so a
- * redelivery changes nothing; membership and profile events carry Clerk's `updated_at` and one older than
- * what was applied is STALE, so deliveries may arrive in any order.
+ * redelivery changes nothing; organization, membership and profile events carry Clerk's `updated_at` (a deletion:
+ * its signing time) and one older than what was applied is STALE, so deliveries may arrive in any order.
  */
 export class ClerkWebhookService {
   private readonly webhook?: Webhook;
@@ -103,9 +103,9 @@ export class ClerkWebhookService {
     switch (type) {
       case 'organization.created':
       case 'organization.updated':
-        return this.organizationChanged(em, data);
+        return this.organizationChanged(em, data, at);
       case 'organization.deleted':
-        return this.organizationDeleted(em, data);
+        return this.organizationDeleted(em, data, at);
       case 'organizationMembership.created':
       case 'organizationMembership.updated':
         return this.membershipChanged(em, data, at, false);
@@ -120,9 +120,14 @@ export class ClerkWebhookService {
     }
   }
 
-  /** Provisioned when new (also when `updated` comes first), renamed otherwise. */
-  private async organizationChanged(em: EntityManager, data: ClerkData): Promise<ClerkWebhookOutcome> {
+  /**
+   * Provisioned when new (also when `updated` comes first), renamed otherwise; STALE when older than the last
+   * organization event applied, or after the organization's deletion.
+   */
+  private async organizationChanged(em: EntityManager, data: ClerkData, at: Date): Promise<ClerkWebhookOutcome> {
     if (!data.id) return 'IGNORED';
+    if (!(await this.deps.externalTenants.recordOrganizationEvent(em, this.provider, data.id, at, false)))
+      return 'STALE';
     const existing = await this.deps.tenants.findExternal(this.provider, data.id, em);
     if (!existing) {
       await this.deps.externalTenants.provisionOrganization(em, this.provider, {
@@ -137,10 +142,16 @@ export class ClerkWebhookService {
     return 'APPLIED';
   }
 
-  /** Archived: the schema and its data stay, no request is served. */
-  private async organizationDeleted(em: EntityManager, data: ClerkData): Promise<ClerkWebhookOutcome> {
-    const tenant = data.id ? await this.deps.tenants.findExternal(this.provider, data.id, em) : null;
-    if (!tenant || tenant.status === 'ARCHIVED') return 'IGNORED';
+  /**
+   * Archived: the schema and its data stay, no request is served. Recorded also when no tenant exists yet, so a
+   * late `organization.created` does not provision it.
+   */
+  private async organizationDeleted(em: EntityManager, data: ClerkData, at: Date): Promise<ClerkWebhookOutcome> {
+    if (!data.id) return 'IGNORED';
+    if (!(await this.deps.externalTenants.recordOrganizationEvent(em, this.provider, data.id, at, true)))
+      return 'STALE';
+    const tenant = await this.deps.tenants.findExternal(this.provider, data.id, em);
+    if (!tenant || tenant.status === 'ARCHIVED') return 'APPLIED';
     try {
       // In the delivery's transaction: recorded as processed only with its effect.
       await this.deps.tenants.archive(tenant.id, 'Deleted at the identity provider', em);

@@ -141,6 +141,31 @@ describe('Clerk webhooks (signed by the svix package) and auto-provisioning (rea
     ).toEqual([]);
   });
 
+  it('is order-tolerant for organizations: an older rename is STALE, a deletion before its creation stays final', async () => {
+    const now = Date.now();
+    await deliver('organization.created', { id: 'org_delta', name: 'Delta', slug: 'delta', updated_at: now - 60_000 });
+    const renamed = await deliver('organization.updated', { id: 'org_delta', name: 'Delta 2', updated_at: now });
+    const older = await deliver('organization.updated', { id: 'org_delta', name: 'Delta 1', updated_at: now - 30_000 });
+    expect([renamed.body.outcome, older.body.outcome]).toEqual(['APPLIED', 'STALE']);
+    expect(await tenantOf('org_delta')).toMatchObject({ name: 'Delta 2' });
+
+    // Control order first: created, then deleted, archives (the test above); here the deletion arrives first.
+    const deleted = await deliver('organization.deleted', { id: 'org_epsilon', deleted: true });
+    const late = await deliver('organization.created', {
+      id: 'org_epsilon',
+      name: 'Epsilon',
+      slug: 'epsilon',
+      updated_at: now - 60_000,
+    });
+    expect([deleted.body.outcome, late.body.outcome]).toEqual(['APPLIED', 'STALE']);
+    expect(await tenantOf('org_epsilon')).toBeUndefined();
+    // Nor does a token still naming it provision it on first use (OIDC_AUTO_PROVISION is on here).
+    const token = await provider.token({ sub: 'user_eve', claims: { org_id: 'org_epsilon', org_role: 'org:admin' } });
+    const refused = await app.gql(MEMBERS, {}, { bearer: token, org: 'org_epsilon' });
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'ORGANIZATION_DELETED' });
+    expect(await tenantOf('org_epsilon')).toBeUndefined();
+  });
+
   it('updates the profile (user.updated) and unlinks the account with its memberships (user.deleted)', async () => {
     await deliver('organizationMembership.created', membership('org_beta', 'user_hal', 'org:member'));
     await app.gql('{ me { id } }', {}, { bearer: await provider.token({ sub: 'user_hal' }) });

@@ -88,6 +88,39 @@ export class ExternalTenants {
     throw new InternalError('No free organization slug found; retry', { reason: 'PROVISIONING_FAILED' });
   }
 
+  /**
+   * Records an organization event of the provider when it is newer than the last one recorded and the organization
+   * was not deleted (a deletion is final); false: the event is stale and must change nothing.
+   */
+  async recordOrganizationEvent(
+    em: EntityManager,
+    provider: string,
+    organizationId: string,
+    at: Date,
+    deleted: boolean,
+  ): Promise<boolean> {
+    const recorded: unknown[] = await em.query(
+      `INSERT INTO public.external_organizations AS x (provider, organization_id, deleted_at, event_at)
+       VALUES ($1, $2, CASE WHEN $4 THEN $3::timestamptz END, $3)
+       ON CONFLICT (provider, organization_id) DO UPDATE
+         SET deleted_at = EXCLUDED.deleted_at, event_at = EXCLUDED.event_at
+       WHERE x.deleted_at IS NULL AND x.event_at <= EXCLUDED.event_at
+       RETURNING 1`,
+      [provider, organizationId, at, deleted],
+    );
+    return recorded.length > 0;
+  }
+
+  /** Whether the provider's webhooks said this organization was deleted. */
+  async wasDeleted(em: EntityManager, provider: string, organizationId: string): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `SELECT 1 FROM public.external_organizations
+        WHERE provider = $1 AND organization_id = $2 AND deleted_at IS NOT NULL`,
+      [provider, organizationId],
+    );
+    return rows.length > 0;
+  }
+
   /** Memberships the provider announced (and did not remove) whose user and tenant now both exist. */
   async applyAnnounced(
     em: EntityManager,

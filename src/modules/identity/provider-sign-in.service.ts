@@ -162,9 +162,13 @@ export class ProviderSignIn {
       }
       const organization = { id: claims.organizationId, slug: claims.slug };
       tenantId = (
-        await this.deps.dataSource.transaction((em) =>
-          this.deps.externalTenants.provisionOrganization(em, provider.issuer, organization),
-        )
+        await this.deps.dataSource.transaction(async (em) => {
+          // A token issued before the deletion still names it: a deleted organization is not provisioned again.
+          if (await this.deps.externalTenants.wasDeleted(em, provider.issuer, organization.id)) {
+            throw new ProviderSignInError('ORGANIZATION_DELETED', 'This organization was deleted', 404);
+          }
+          return this.deps.externalTenants.provisionOrganization(em, provider.issuer, organization);
+        })
       ).id;
     }
     const removedSinceIssued = row.removed_at && row.removed_at.getTime() >= (payload.iat ?? 0) * 1000;
