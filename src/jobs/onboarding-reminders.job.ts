@@ -21,11 +21,9 @@ export function onboardingRemindersJob(deps: OnboardingRemindersDependencies): J
     concurrency: 1,
     async run(_data, context) {
       const youngTenants = {
-        list: async () => {
+        list: () => {
           const { createdAfter, createdBefore } = deps.onboarding.reminderWindow();
-          return (await deps.tenants.list('ACTIVE')).filter(
-            (tenant) => tenant.createdAt >= createdAfter && tenant.createdAt <= createdBefore,
-          );
+          return deps.tenants.list('ACTIVE', { after: createdAfter, before: createdBefore });
         },
       };
       let reminders = 0;
