@@ -1,10 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { entities } from '../../app/entities';
-import { createDataSource } from '../../core/database/data-source';
 import { loadMigrations, migrationDirs } from '../../core/database/migration-set';
 import { runInTenantScope } from '../../core/tenancy/tenant-scope';
 import { schemaCatalog } from '../../../test/support/schema-catalog';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { createTestDatabase, openTestDataSource, type TestDatabase } from '../../../test/support/test-database';
 import { TenantMigrator } from './tenant-migrator';
 import { TenantSpares } from './tenant-spares';
 import { TenantService, type TenantServiceOptions } from './tenant.service';
@@ -32,12 +30,7 @@ describe('spare tenant schemas (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = createDataSource({
-      url: database.url,
-      entities,
-      pool: { poolMax: 10, poolMaxUses: 0, poolMaxLifetimeSeconds: 0 },
-    });
-    await dataSource.initialize();
+    dataSource = await openTestDataSource(database.url, 10);
     migrator = new TenantMigrator(dataSource);
     spares = new TenantSpares(dataSource, migrator, 3);
   });
