@@ -85,7 +85,9 @@ export class ClerkWebhookService {
         [deliveryId, event.type.slice(0, 100)],
       );
       if (!fresh.length) return 'DUPLICATE';
-      const at = typeof event.data.updated_at === 'number' ? new Date(event.data.updated_at) : signedAt;
+      // Clerk's time of the change; its signing time when that is missing or no date (a number past JS dates).
+      const updatedAt = new Date(typeof event.data.updated_at === 'number' ? event.data.updated_at : Number.NaN);
+      const at = Number.isNaN(updatedAt.getTime()) ? signedAt : updatedAt;
       const outcome = await this.apply(em, event, at);
       await em.query(`UPDATE public.webhook_events SET outcome = $2 WHERE provider = 'CLERK' AND event_id = $1`, [
         deliveryId,

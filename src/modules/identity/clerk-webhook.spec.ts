@@ -148,6 +148,9 @@ describe('Clerk webhooks (signed by the svix package) and auto-provisioning (rea
     const older = await deliver('organization.updated', { id: 'org_delta', name: 'Delta 1', updated_at: now - 30_000 });
     expect([renamed.body.outcome, older.body.outcome]).toEqual(['APPLIED', 'STALE']);
     expect(await tenantOf('org_delta')).toMatchObject({ name: 'Delta 2' });
+    // A time no date can hold counts as the signing time, not a 500.
+    const odd = await deliver('organization.created', { id: 'org_zeta', name: 'Zeta', slug: 'zeta', updated_at: 1e20 });
+    expect([odd.status, odd.body.outcome]).toEqual([200, 'APPLIED']);
 
     // Control order first: created, then deleted, archives (the test above); here the deletion arrives first.
     const deleted = await deliver('organization.deleted', { id: 'org_epsilon', deleted: true });
